@@ -1,0 +1,207 @@
+/**
+ * The dataset configuration: one file (`etl.config.json` at the repository root) declares every
+ * dataset once. The validator, both transform dialects and the infrastructure derive from it.
+ */
+import picomatch from 'picomatch';
+import { z } from 'zod';
+
+import { ConfigError } from '../errors';
+import { type ColumnType, parseColumnType } from './column-type';
+
+const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
+
+const columnSchema = z
+  .object({
+    name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
+    type: z.string().transform((spelling, ctx): ColumnType => {
+      const parsed = parseColumnType(spelling);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+    /** The header must contain the column. */
+    required: z.boolean().default(true),
+    /** Empty values are allowed (stored as NULL). */
+    nullable: z.boolean().default(false),
+    description: z.string().optional(),
+  })
+  .strict();
+
+const thresholdSchema = z
+  .object({
+    /** Above this value the file ends in WARNING. */
+    warn: z.number().nonnegative().optional(),
+    /** Above this value the file ends in FAILURE and nothing is loaded. */
+    fail: z.number().nonnegative().optional(),
+  })
+  .strict()
+  .refine((t) => t.warn === undefined || t.fail === undefined || t.warn <= t.fail, {
+    message: 'warn must not exceed fail',
+  });
+
+const qualitySchema = z
+  .object({
+    /** Malformed rows / rows read. */
+    malformedRowRatio: thresholdSchema.default({ warn: 0, fail: 0.1 }),
+    /** Duplicates removed (exact + by key) / well-formed rows. */
+    duplicateRatio: thresholdSchema.default({ warn: 0.2 }),
+    /** |rows out − previous run's rows out| / previous run's rows out. */
+    volumeChangeRatio: thresholdSchema.default({ warn: 0.5 }),
+    /** What an input that keeps no row after dedupe ends in. */
+    emptyAfterDedupe: z.enum(['fail', 'warn']).default('fail'),
+  })
+  .strict();
+
+const dedupeSchema = z
+  .object({
+    /** Key columns: one row per key survives. Exact duplicate rows are always removed. */
+    keys: z.array(z.string()).default([]),
+    /** Among rows sharing a key, keep the one with the greatest value of this column. */
+    keepLatestBy: z.string().optional(),
+  })
+  .strict();
+
+const partitioningSchema = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('ingestion_date') }).strict(),
+  z.object({ by: z.literal('column'), column: z.string() }).strict(),
+]);
+
+const validationSchema = z
+  .object({
+    /** Files up to this size are checked row by row in full by the Validate step. */
+    fullScanMaxBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    /** Above that size, only this many leading rows are checked; the transform checks the rest. */
+    sampleRows: z.number().int().positive().default(10_000),
+  })
+  .strict();
+
+const datasetSchema = z
+  .object({
+    name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
+    description: z.string().optional(),
+    /** Glob over object keys, e.g. `extract/**\/*orders*.csv`. */
+    match: z
+      .string()
+      .refine((glob) => glob.startsWith('extract/'), { message: 'must start with "extract/"' }),
+    columns: z.array(columnSchema).min(1, 'a dataset needs at least one column'),
+    dedupe: dedupeSchema.default({ keys: [] }),
+    partitioning: partitioningSchema.default({ by: 'ingestion_date' }),
+    quality: qualitySchema.default({
+      malformedRowRatio: { warn: 0, fail: 0.1 },
+      duplicateRatio: { warn: 0.2 },
+      volumeChangeRatio: { warn: 0.5 },
+      emptyAfterDedupe: 'fail',
+    }),
+    validation: validationSchema.default({ fullScanMaxBytes: 16 * 1024 * 1024, sampleRows: 10_000 }),
+  })
+  .strict()
+  .superRefine((dataset, ctx) => {
+    const byName = new Map(dataset.columns.map((c) => [c.name, c]));
+    if (byName.size !== dataset.columns.length) {
+      const seen = new Set<string>();
+      dataset.columns.forEach((column, index) => {
+        if (seen.has(column.name)) {
+          ctx.addIssue({ code: 'custom', path: ['columns', index, 'name'], message: `duplicate column "${column.name}"` });
+        }
+        seen.add(column.name);
+      });
+    }
+    const mustBeSolid = (name: string, path: (string | number)[], role: string): void => {
+      const column = byName.get(name);
+      if (!column) {
+        ctx.addIssue({ code: 'custom', path, message: `${role} "${name}" is not a declared column` });
+      } else if (column.nullable || !column.required) {
+        ctx.addIssue({ code: 'custom', path, message: `${role} "${name}" must be required and not nullable` });
+      }
+    };
+    dataset.dedupe.keys.forEach((key, index) => mustBeSolid(key, ['dedupe', 'keys', index], 'dedupe key'));
+    if (dataset.dedupe.keepLatestBy !== undefined) {
+      if (dataset.dedupe.keys.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['dedupe', 'keepLatestBy'], message: 'needs dedupe.keys' });
+      }
+      mustBeSolid(dataset.dedupe.keepLatestBy, ['dedupe', 'keepLatestBy'], 'keepLatestBy column');
+    }
+    if (dataset.partitioning.by === 'column') {
+      const column = byName.get(dataset.partitioning.column);
+      if (!column || column.type.kind !== 'date' || column.nullable || !column.required) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['partitioning', 'column'],
+          message: `"${dataset.partitioning.column}" must be a declared, required, non-nullable date column`,
+        });
+      }
+    }
+    if (!dataset.columns.some((c) => c.required)) {
+      ctx.addIssue({ code: 'custom', path: ['columns'], message: 'at least one column must be required' });
+    }
+  });
+
+const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    datasets: z.array(datasetSchema).min(1, 'declare at least one dataset'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.datasets.forEach((dataset, index) => {
+      if (seen.has(dataset.name)) {
+        ctx.addIssue({ code: 'custom', path: ['datasets', index, 'name'], message: `duplicate dataset "${dataset.name}"` });
+      }
+      seen.add(dataset.name);
+    });
+  });
+
+/** One column as validated: its type parsed, defaults applied. */
+export type ColumnConfig = z.output<typeof columnSchema>;
+/** One dataset as validated, defaults applied. */
+export type DatasetConfig = z.output<typeof datasetSchema>;
+/** Quality thresholds of one dataset. */
+export type QualityConfig = z.output<typeof qualitySchema>;
+/** The whole configuration file as validated. */
+export type EtlConfig = z.output<typeof configSchema>;
+
+/**
+ * Validates a parsed config document. Throws {@link ConfigError} listing every problem, each with
+ * the path of the field, e.g. `datasets[0].columns[4].type: unknown type "int"; expected …`.
+ */
+export function parseConfig(document: unknown, source = 'config'): EtlConfig {
+  const result = configSchema.safeParse(document);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
+  throw new ConfigError(`${source} is invalid:\n${problems.join('\n')}`);
+}
+
+/** Parses config JSON text; a syntax error becomes a {@link ConfigError} naming the source. */
+export function parseConfigText(text: string, source = 'config'): EtlConfig {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (e: unknown) {
+    throw new ConfigError(`${source} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseConfig(document, source);
+}
+
+/** The first dataset whose `match` glob covers the key, or `undefined`. */
+export function findDatasetForKey(config: EtlConfig, key: string): DatasetConfig | undefined {
+  return config.datasets.find((dataset) => picomatch.isMatch(key, dataset.match, { dot: true }));
+}
+
+/** The dataset of that name; throws {@link ConfigError} listing the known names otherwise. */
+export function getDataset(config: EtlConfig, name: string): DatasetConfig {
+  const dataset = config.datasets.find((d) => d.name === name);
+  if (!dataset) {
+    throw new ConfigError(`unknown dataset "${name}"; known: ${config.datasets.map((d) => d.name).join(', ')}`);
+  }
+  return dataset;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}

@@ -1,0 +1,162 @@
+/**
+ * Terminal outcomes and the notifications that announce them. Every execution ends in exactly
+ * one of SUCCESS, WARNING or FAILURE, published to exactly one topic.
+ */
+import type { ExecutionInput } from './execution-input';
+import type { QualityFinding } from './quality';
+import type { RunReport } from './run-report';
+
+/** The SNS topics, by their names in the seed document. */
+export const TOPICS = {
+  success: 'etl-job-success',
+  warning: 'etl-job-warning',
+  failure: 'etl-job-failure',
+  critical: 'etl-critical-alerts',
+} as const;
+
+/** A terminal status. */
+export type OutcomeStatus = 'SUCCESS' | 'WARNING' | 'FAILURE';
+
+/** The facts of one outcome: the notification body and the CLI's `--json` line. */
+export interface OutcomeSummary {
+  readonly status: OutcomeStatus;
+  readonly topic: string;
+  readonly dataset: string;
+  readonly inputKey: string;
+  readonly executionName: string;
+  readonly stage: string;
+  readonly rowsIn: number | null;
+  readonly rowsOut: number | null;
+  readonly duplicatesRemoved: number | null;
+  readonly malformedRows: number | null;
+  readonly outputPrefix: string | null;
+  readonly archivedKey: string | null;
+  readonly rejectedKey: string | null;
+  readonly reportKey: string | null;
+  readonly transformDurationMs: number | null;
+  readonly warnings: readonly string[];
+  readonly error: { readonly name: string; readonly message: string } | null;
+}
+
+/** What the state machine publishes: subject, message text and the summary behind them. */
+export interface Outcome {
+  readonly status: OutcomeStatus;
+  readonly subject: string;
+  readonly message: string;
+  readonly summary: OutcomeSummary;
+}
+
+/** SNS subjects are at most 100 characters. */
+const MAX_SUBJECT = 100;
+
+/** The outcome of a run that loaded its data: SUCCESS, or WARNING when a warn threshold is crossed. */
+export function loadedOutcome(input: ExecutionInput, report: RunReport, findings: readonly QualityFinding[]): Outcome {
+  const warnings = findings.map((f) => f.message);
+  const status: OutcomeStatus = warnings.length > 0 ? 'WARNING' : 'SUCCESS';
+  return build({
+    status,
+    topic: status === 'WARNING' ? TOPICS.warning : TOPICS.success,
+    dataset: report.dataset,
+    inputKey: input.key,
+    executionName: input.executionName,
+    stage: 'Summarize',
+    rowsIn: report.rowsIn,
+    rowsOut: report.rowsOut,
+    duplicatesRemoved: report.duplicatesRemoved,
+    malformedRows: report.malformedRows,
+    outputPrefix: report.outputPrefix,
+    archivedKey: input.archivedKey,
+    rejectedKey: null,
+    reportKey: input.reportKey,
+    transformDurationMs: report.durationMs,
+    warnings,
+    error: null,
+  });
+}
+
+/** A caught Step Functions error: `Error` is the name, `Cause` the message or a JSON document. */
+export interface CaughtError {
+  readonly Error: string;
+  readonly Cause?: string;
+}
+
+/**
+ * The outcome of a run that failed at `stage`. For a rejected input `rejectedKey` is set; for a
+ * transform failure the input stays in place for a redrive.
+ */
+export function failedOutcome(
+  input: ExecutionInput,
+  stage: string,
+  caught: CaughtError,
+  options: { readonly rejected: boolean; readonly report?: RunReport },
+): Outcome {
+  // Counts are worth quoting only when the transform got as far as counting.
+  const report = options.report && options.report.rowsIn > 0 ? options.report : undefined;
+  return build({
+    status: 'FAILURE',
+    topic: TOPICS.failure,
+    dataset: input.dataset ?? 'unmatched',
+    inputKey: input.key,
+    executionName: input.executionName,
+    stage,
+    rowsIn: report?.rowsIn ?? null,
+    rowsOut: null,
+    duplicatesRemoved: report?.duplicatesRemoved ?? null,
+    malformedRows: report?.malformedRows ?? null,
+    outputPrefix: null,
+    archivedKey: null,
+    rejectedKey: options.rejected ? input.rejectedKey : null,
+    reportKey: report ? input.reportKey : null,
+    transformDurationMs: report?.durationMs ?? null,
+    warnings: [],
+    error: report?.error ?? namedError(caught),
+  });
+}
+
+/**
+ * Turns a caught error into `{ name, message }`. Glue's `.sync` integration reports a failed job
+ * run as `States.TaskFailed` with the job run as JSON in `Cause`; its `ErrorMessage` starts with
+ * the runner's error name (`QualityThresholdError: …`), which is the name worth reporting.
+ */
+export function namedError(caught: CaughtError): { name: string; message: string } {
+  const cause = caught.Cause ?? '';
+  let message = cause;
+  try {
+    const parsed = JSON.parse(cause) as { ErrorMessage?: unknown; errorMessage?: unknown };
+    const inner = parsed.ErrorMessage ?? parsed.errorMessage;
+    if (typeof inner === 'string') message = inner;
+  } catch {
+    // Cause is plain text.
+  }
+  const prefixed = /^([A-Za-z][\w.]*Error): ([\s\S]*)$/.exec(message);
+  if (prefixed) return { name: prefixed[1], message: prefixed[2] };
+  return { name: caught.Error, message: message || caught.Error };
+}
+
+function build(summary: OutcomeSummary): Outcome {
+  const file = summary.inputKey.slice(summary.inputKey.lastIndexOf('/') + 1);
+  const subject = `[${summary.status}] ${summary.dataset}: ${file}`;
+  const lines = [
+    `${summary.status} — dataset ${summary.dataset}, input s3 key ${summary.inputKey}`,
+    `execution: ${summary.executionName} (ended at ${summary.stage})`,
+  ];
+  if (summary.error) lines.push(`error: ${summary.error.name}: ${summary.error.message}`);
+  if (summary.rowsIn !== null) {
+    lines.push(
+      `rows in: ${summary.rowsIn}, rows out: ${summary.rowsOut ?? 0}, duplicates removed: ${summary.duplicatesRemoved ?? 0}, malformed rows: ${summary.malformedRows ?? 0}`,
+    );
+  }
+  for (const warning of summary.warnings) lines.push(`warning: ${warning}`);
+  if (summary.outputPrefix) lines.push(`output: ${summary.outputPrefix}`);
+  if (summary.archivedKey) lines.push(`input archived to: ${summary.archivedKey}`);
+  if (summary.rejectedKey) lines.push(`input moved to: ${summary.rejectedKey}`);
+  if (summary.status === 'FAILURE' && !summary.rejectedKey) lines.push('input left in place: fix the cause, then redrive the execution');
+  if (summary.transformDurationMs !== null) lines.push(`transform duration: ${summary.transformDurationMs} ms`);
+  lines.push('', JSON.stringify(summary));
+  return {
+    status: summary.status,
+    subject: subject.length > MAX_SUBJECT ? `${subject.slice(0, MAX_SUBJECT - 1)}…` : subject,
+    message: lines.join('\n'),
+    summary,
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Compiles a dataset's declaration into a transform plan: a chain of SQL queries that types the
+ * raw CSV columns, sets malformed rows aside, removes exact duplicates, keeps the latest row per
+ * key and adds the partition column. The engine (DuckDB locally, Spark on Glue) only runs it.
+ */
+import type { DatasetConfig, QualityConfig } from '../config/dataset-config';
+import { BOOLEAN_FALSE, BOOLEAN_TRUE, valuePattern } from '../value-rules';
+import { type Dialect, type DialectName, dialectByName } from './dialect';
+
+/**
+ * Names of the relations the runner provides before running the plan:
+ * - `etl_raw`: one text column per declared column (NULL for an optional column absent from the
+ *   header), in declaration order, nothing else;
+ * - `etl_params`: one row with `ingestion_date` (DATE).
+ */
+export const RUNNER_INPUTS = { raw: 'etl_raw', params: 'etl_params' } as const;
+
+/** One query of the plan: the runner registers its result under `name`. */
+export interface PlanStep {
+  readonly name: string;
+  readonly sql: string;
+  /** Materialise (table / cache) rather than keep as a view: it is read more than once. */
+  readonly materialize: boolean;
+}
+
+/** A compiled transform: the steps, then the queries the runner reads results from. */
+export interface TransformPlan {
+  readonly formatVersion: 1;
+  readonly dataset: string;
+  readonly dialect: DialectName;
+  /** Declared columns in order, with their SQL types in this dialect. */
+  readonly columns: readonly { readonly name: string; readonly sqlType: string; readonly required: boolean }[];
+  readonly steps: readonly PlanStep[];
+  /** One row: rows_typed, malformed_rows, clean_rows, distinct_rows, output_rows. */
+  readonly metricsSql: string;
+  /** Malformed rows: `reject_reason` and `record` (the raw values as a JSON object). */
+  readonly rejectsSql: string;
+  /** The rows to write, with the partition column last. */
+  readonly outputSql: string;
+  /** Name of the partition column in `outputSql` (values `YYYY-MM-DD`). */
+  readonly partitionColumn: 'dt';
+  readonly quality: QualityConfig;
+}
+
+/** Compiles the dataset's transform into the given dialect. */
+export function compileTransformPlan(dataset: DatasetConfig, dialectName: DialectName): TransformPlan {
+  const d = dialectByName(dialectName);
+  const q = (name: string): string => d.quote(name);
+  const columns = dataset.columns;
+
+  // Typed values: a value that is empty becomes NULL; a non-empty value that is not well formed
+  // becomes NULL too, and the row is flagged malformed (never silently kept or dropped).
+  const typedExprs = columns.map((c) => `${typedExpression(d, q(c.name), c.type)} AS ${q(c.name)}`);
+  const problems = columns.map((c) => {
+    const raw = q(c.name);
+    const empty = `(${raw} IS NULL OR ${raw} = '')`;
+    const parts: string[] = [];
+    if (!c.nullable) parts.push(`WHEN ${empty} THEN ${d.literal(`${c.name}: empty`)}`);
+    if (c.type.kind !== 'string') {
+      parts.push(
+        `WHEN NOT ${empty} AND ${typedExpression(d, raw, c.type)} IS NULL THEN ${d.literal(`${c.name}: not a ${typeLabel(c.type)}`)}`,
+      );
+    }
+    return parts;
+  });
+  const reasonCases = problems.flat();
+  const reasonExpr =
+    reasonCases.length > 0 ? `CASE ${reasonCases.join(' ')} END` : `CAST(NULL AS ${d.sqlType({ kind: 'string' })})`;
+
+  const names = columns.map((c) => q(c.name)).join(', ');
+  const steps: PlanStep[] = [
+    {
+      name: 'etl_typed',
+      sql: `SELECT ${typedExprs.join(', ')}, ${reasonExpr} AS _etl_reject_reason FROM ${RUNNER_INPUTS.raw}`,
+      materialize: true,
+    },
+    { name: 'etl_clean', sql: `SELECT ${names} FROM etl_typed WHERE _etl_reject_reason IS NULL`, materialize: false },
+    { name: 'etl_distinct', sql: `SELECT DISTINCT ${names} FROM etl_clean`, materialize: true },
+    ...keyDedupeSteps(d, dataset),
+  ];
+  const last = steps[steps.length - 1].name;
+
+  const partitionExpr =
+    dataset.partitioning.by === 'ingestion_date'
+      ? `${d.formatDate(`p.ingestion_date`)}`
+      : d.formatDate(`r.${q(dataset.partitioning.column)}`);
+
+  return {
+    formatVersion: 1,
+    dataset: dataset.name,
+    dialect: d.name,
+    columns: columns.map((c) => ({ name: c.name, sqlType: d.sqlType(c.type), required: c.required })),
+    steps,
+    metricsSql: [
+      'SELECT',
+      `  (SELECT count(*) FROM etl_typed) AS rows_typed,`,
+      `  (SELECT count(*) FROM etl_typed WHERE _etl_reject_reason IS NOT NULL) AS malformed_rows,`,
+      `  (SELECT count(*) FROM etl_clean) AS clean_rows,`,
+      `  (SELECT count(*) FROM etl_distinct) AS distinct_rows,`,
+      `  (SELECT count(*) FROM ${last}) AS output_rows`,
+    ].join('\n'),
+    // Recomputed from the raw text so that the rejects file shows the values as they arrived.
+    rejectsSql: `SELECT * FROM (SELECT ${reasonExpr} AS reject_reason, ${d.jsonObject(columns.map((c) => c.name))} AS record FROM ${RUNNER_INPUTS.raw}) r WHERE reject_reason IS NOT NULL`,
+    outputSql: `SELECT ${columns.map((c) => `r.${q(c.name)}`).join(', ')}, ${partitionExpr} AS dt FROM ${last} r CROSS JOIN ${RUNNER_INPUTS.params} p`,
+    partitionColumn: 'dt',
+    quality: dataset.quality,
+  };
+}
+
+function keyDedupeSteps(d: Dialect, dataset: DatasetConfig): PlanStep[] {
+  const keys = dataset.dedupe.keys.map((k) => d.quote(k));
+  if (keys.length === 0) return [];
+  const all = dataset.columns.map((c) => d.quote(c.name));
+  const joinOn = (extra: string[]): string => [...keys, ...extra].map((k) => `r.${k} = m.${k}`).join(' AND ');
+  const keyList = keys.join(', ');
+  // An aggregate + semi-join plan, not a ROW_NUMBER() window: aggregates spill to disk, so this
+  // completes on files larger than the engine's memory. Rows tied on key (and ordering value)
+  // are broken by a hash of the whole row, deterministic in each engine.
+  const candidates: PlanStep =
+    dataset.dedupe.keepLatestBy === undefined
+      ? {
+          name: 'etl_key_candidates',
+          sql: `SELECT r.*, ${d.hash(prefixed('r', all))} AS _etl_tie FROM etl_distinct r`,
+          materialize: true,
+        }
+      : {
+          name: 'etl_key_candidates',
+          sql:
+            `SELECT r.*, ${d.hash(prefixed('r', all))} AS _etl_tie FROM etl_distinct r SEMI JOIN ` +
+            `(SELECT ${keyList}, max(${d.quote(dataset.dedupe.keepLatestBy)}) AS ${d.quote(dataset.dedupe.keepLatestBy)} FROM etl_distinct GROUP BY ${keyList}) m ` +
+            `ON ${joinOn([d.quote(dataset.dedupe.keepLatestBy)])}`,
+          materialize: true,
+        };
+  return [
+    candidates,
+    {
+      name: 'etl_deduped',
+      sql:
+        `SELECT ${prefixed('r', all).join(', ')} FROM etl_key_candidates r SEMI JOIN ` +
+        `(SELECT ${keyList}, min(_etl_tie) AS _etl_tie FROM etl_key_candidates GROUP BY ${keyList}) m ON ${joinOn(['_etl_tie'])}`,
+      materialize: false,
+    },
+  ];
+}
+
+function prefixed(alias: string, columns: readonly string[]): string[] {
+  return columns.map((c) => `${alias}.${c}`);
+}
+
+function typedExpression(d: Dialect, raw: string, type: DatasetConfig['columns'][number]['type']): string {
+  if (type.kind === 'string') return raw;
+  if (type.kind === 'boolean') {
+    const list = (values: string[]): string => values.map((v) => d.literal(v)).join(', ');
+    return `CASE WHEN ${raw} IN (${list(BOOLEAN_TRUE)}) THEN TRUE WHEN ${raw} IN (${list(BOOLEAN_FALSE)}) THEN FALSE END`;
+  }
+  const pattern = valuePattern(type) as string;
+  return `TRY_CAST(CASE WHEN ${d.fullMatch(raw, pattern)} THEN ${raw} END AS ${d.sqlType(type)})`;
+}
+
+function typeLabel(type: DatasetConfig['columns'][number]['type']): string {
+  return type.kind === 'decimal' ? `decimal(${type.precision},${type.scale})` : type.kind;
+}

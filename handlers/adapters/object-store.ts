@@ -1,0 +1,21 @@
+/**
+ * The object storage the handlers need, as a small interface: Amazon S3 on AWS
+ * ({@link S3ObjectStore}), a folder on a laptop (`local/folder-bucket.ts`).
+ */
+import type { Readable } from 'node:stream';
+
+/** Object storage as the pipeline uses it. Keys are plain S3 keys (not URL-encoded). */
+export interface ObjectStore {
+  /** Size of the object, or `undefined` when it does not exist. */
+  head(bucket: string, key: string): Promise<{ readonly sizeBytes: number } | undefined>;
+  /** A byte stream of the object; throws `ObjectNotFoundError` when it does not exist. */
+  read(bucket: string, key: string): Promise<Readable>;
+  /** The object as UTF-8 text, or `undefined` when it does not exist. */
+  readText(bucket: string, key: string): Promise<string | undefined>;
+  /** Creates or replaces an object. */
+  write(bucket: string, key: string, body: string | Uint8Array, contentType?: string): Promise<void>;
+  /** Server-side copy within the bucket. */
+  copy(bucket: string, sourceKey: string, destinationKey: string): Promise<void>;
+  /** Deletes an object (no error when it is already gone). */
+  delete(bucket: string, key: string): Promise<void>;
+}

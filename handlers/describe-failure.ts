@@ -1,0 +1,36 @@
+/**
+ * DescribeFailure: turns an error caught by the state machine (for now, the Transform step's)
+ * into the failure notification. The input stays in `extract/` so the execution can be redriven.
+ */
+import { z } from 'zod';
+
+import { executionInputSchema } from '../core/execution-input';
+import { type Outcome, failedOutcome } from '../core/outcome';
+import type { ObjectStore } from './adapters/object-store';
+import { instrument, MetricUnit, type Observability } from './observability';
+import { readRunReport } from './run-report-reader';
+
+const failureEventSchema = executionInputSchema.extend({
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+});
+
+/** Dependencies of the DescribeFailure handler. */
+export interface DescribeFailureDeps {
+  readonly store: ObjectStore;
+  readonly obs: Observability;
+}
+
+/** Builds the DescribeFailure handler. */
+export function createDescribeFailureHandler(deps: DescribeFailureDeps) {
+  return instrument(deps.obs, 'describe-failure', async (event: unknown): Promise<Outcome> => {
+    const input = failureEventSchema.parse(event);
+    // The runner writes a report even when it fails; it carries the counts and the error name.
+    const report = await readRunReport(deps.store, input.bucket, input.reportKey).catch(() => undefined);
+    const failed = report?.status === 'FAILED' && report.executionName === input.executionName ? report : undefined;
+    const outcome = failedOutcome(input, 'Transform', input.error, { rejected: false, report: failed });
+    deps.obs.metrics.addDimension('dataset', outcome.summary.dataset);
+    deps.obs.metrics.addMetric('TransformFailures', MetricUnit.Count, 1);
+    deps.obs.logger.error('transform failed', { summary: outcome.summary });
+    return outcome;
+  });
+}

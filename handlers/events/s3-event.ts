@@ -1,0 +1,38 @@
+/**
+ * The S3 event notification as the trigger receives it, validated with zod at the edge. Only the
+ * fields the pipeline reads are checked; `s3:TestEvent` (sent when a notification is configured)
+ * has no `Records` and is accepted as an empty event.
+ */
+import { z } from 'zod';
+
+const s3RecordSchema = z.object({
+  eventName: z.string(),
+  eventTime: z.string(),
+  s3: z.object({
+    bucket: z.object({ name: z.string() }),
+    object: z.object({
+      key: z.string(),
+      size: z.number().int().nonnegative().optional(),
+      eTag: z.string().optional(),
+      versionId: z.string().optional(),
+      sequencer: z.string().optional(),
+    }),
+  }),
+});
+
+/** An S3 event notification (or the test event, which has no records). */
+export const s3EventSchema = z.union([
+  z.object({ Records: z.array(s3RecordSchema) }),
+  z.object({ Event: z.literal('s3:TestEvent') }),
+]);
+
+/** One record of an S3 event notification. */
+export type S3EventRecord = z.infer<typeof s3RecordSchema>;
+/** An S3 event notification as parsed. */
+export type S3Event = z.infer<typeof s3EventSchema>;
+
+/** The object version a record refers to: `versionId`, else `sequencer`, else the ETag. */
+export function recordVersion(record: S3EventRecord): string {
+  const o = record.s3.object;
+  return o.versionId ?? o.sequencer ?? o.eTag ?? 'unversioned';
+}

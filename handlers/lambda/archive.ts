@@ -1,0 +1,9 @@
+/** Lambda entry point of the Archive step (AWS wiring only; the logic is in ../archive.ts). */
+import { createArchiveHandler } from '../archive';
+import { createObservability } from '../observability';
+import { s3ObjectStore } from './clients';
+
+const obs = createObservability('etl-archive');
+
+/** The Lambda handler. */
+export const handler = createArchiveHandler({ store: s3ObjectStore(obs), obs });

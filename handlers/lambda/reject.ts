@@ -1,0 +1,9 @@
+/** Lambda entry point of the Reject step (AWS wiring only; the logic is in ../reject.ts). */
+import { createRejectHandler } from '../reject';
+import { createObservability } from '../observability';
+import { s3ObjectStore } from './clients';
+
+const obs = createObservability('etl-reject');
+
+/** The Lambda handler. */
+export const handler = createRejectHandler({ store: s3ObjectStore(obs), obs });

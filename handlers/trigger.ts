@@ -1,0 +1,101 @@
+/**
+ * Trigger: S3 ObjectCreated event → one state machine execution per new object version.
+ * Duplicate deliveries map to the same execution name, so the second start is refused and counted.
+ */
+import { type EtlConfig, findDatasetForKey } from '../core/config/dataset-config';
+import { EtlError, describeError } from '../core/errors';
+import { buildExecutionInput } from '../core/execution-input';
+import { assertSafeKey, decodeS3EventKey, skipReason } from '../core/naming';
+import type { ExecutionStarter } from './adapters/execution-starter';
+import { recordVersion, s3EventSchema } from './events/s3-event';
+import { instrument, MetricUnit, type Observability } from './observability';
+
+/** What happened to each record of the event. */
+export interface TriggerResult {
+  readonly started: readonly { readonly key: string; readonly executionName: string }[];
+  readonly duplicates: readonly { readonly key: string; readonly executionName: string }[];
+  readonly skipped: readonly { readonly key: string; readonly reason: string }[];
+}
+
+/** Raised after all records were tried when at least one could not be started (Lambda retries). */
+export class TriggerStartError extends EtlError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TriggerStartError';
+  }
+}
+
+/** Dependencies of the trigger. */
+export interface TriggerDeps {
+  readonly config: EtlConfig;
+  readonly starter: ExecutionStarter;
+  readonly obs: Observability;
+}
+
+/** Builds the trigger handler. */
+export function createTriggerHandler(deps: TriggerDeps) {
+  const { logger, metrics } = deps.obs;
+  return instrument(deps.obs, 'trigger', async (event: unknown): Promise<TriggerResult> => {
+    const parsed = s3EventSchema.parse(event);
+    const result = { started: [], duplicates: [], skipped: [] } as {
+      started: { key: string; executionName: string }[];
+      duplicates: { key: string; executionName: string }[];
+      skipped: { key: string; reason: string }[];
+    };
+    if (!('Records' in parsed)) {
+      logger.info('s3:TestEvent ignored');
+      return result;
+    }
+    const failures: string[] = [];
+    for (const record of parsed.Records) {
+      let key = record.s3.object.key;
+      try {
+        key = assertSafeKey(decodeS3EventKey(record.s3.object.key));
+        const reason = record.eventName.startsWith('ObjectCreated') ? skipReason(key) : `event ${record.eventName}`;
+        if (reason) {
+          logger.info('object skipped', { key, reason });
+          metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
+          result.skipped.push({ key, reason });
+          continue;
+        }
+        const dataset = findDatasetForKey(deps.config, key);
+        if (!dataset) logger.warn('no dataset matches the key; the Validate step will reject it', { key });
+        const input = buildExecutionInput(
+          {
+            bucket: record.s3.bucket.name,
+            key,
+            version: recordVersion(record),
+            sizeBytes: record.s3.object.size ?? 0,
+            eventTime: record.eventTime,
+          },
+          dataset?.name,
+        );
+        const outcome = await deps.starter.start(input.executionName, input);
+        if (outcome === 'duplicate') {
+          logger.info('duplicate event: execution already exists', { key, executionName: input.executionName });
+          metrics.addMetric('DuplicateEvents', MetricUnit.Count, 1);
+          result.duplicates.push({ key, executionName: input.executionName });
+        } else {
+          logger.info('execution started', { key, executionName: input.executionName, dataset: input.dataset });
+          metrics.addMetric('ExecutionsStarted', MetricUnit.Count, 1);
+          result.started.push({ key, executionName: input.executionName });
+        }
+      } catch (e: unknown) {
+        const error = describeError(e);
+        if (e instanceof EtlError) {
+          // A key the pipeline cannot take (e.g. it escapes the bucket): logged, never retried.
+          logger.error('object skipped: invalid key', { key, error });
+          metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
+          result.skipped.push({ key, reason: `${error.name}: ${error.message}` });
+        } else {
+          logger.error('could not start the execution', { key, error });
+          failures.push(`${key}: ${error.name}: ${error.message}`);
+        }
+      }
+    }
+    if (failures.length > 0) {
+      throw new TriggerStartError(`${failures.length} of ${parsed.Records.length} records not started: ${failures.join('; ')}`);
+    }
+    return result;
+  });
+}

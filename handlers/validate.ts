@@ -1,0 +1,44 @@
+/**
+ * Validate: streams the uploaded object through the CSV checks of its dataset and returns the
+ * report the state machine branches on (`valid`). Bad input is a report, never an exception.
+ */
+import { type EtlConfig } from '../core/config/dataset-config';
+import { ObjectNotFoundError, UnknownDatasetError, describeError } from '../core/errors';
+import { executionInputSchema } from '../core/execution-input';
+import { type ValidationReport, validateCsv } from '../core/validation/validate-csv';
+import type { ObjectStore } from './adapters/object-store';
+import { instrument, MetricUnit, type Observability } from './observability';
+
+/** Dependencies of the Validate handler. */
+export interface ValidateDeps {
+  readonly config: EtlConfig;
+  readonly store: ObjectStore;
+  readonly obs: Observability;
+}
+
+/** Builds the Validate handler. */
+export function createValidateHandler(deps: ValidateDeps) {
+  const { logger, metrics } = deps.obs;
+  return instrument(deps.obs, 'validate', async (event: unknown): Promise<ValidationReport> => {
+    const input = executionInputSchema.parse(event);
+    logger.appendKeys({ executionName: input.executionName, inputKey: input.key });
+    const dataset = deps.config.datasets.find((d) => d.name === input.dataset);
+    let report: ValidationReport;
+    if (!dataset) {
+      const error = new UnknownDatasetError(
+        `no dataset matches "${input.key}"; configured: ${deps.config.datasets.map((d) => `${d.name} (${d.match})`).join(', ')}`,
+      );
+      report = { valid: false, error: describeError(error), header: [], rowsChecked: 0, malformedRows: 0, sampled: false, sizeBytes: input.sizeBytes, issues: [] };
+    } else {
+      const head = await deps.store.head(input.bucket, input.key);
+      if (!head) throw new ObjectNotFoundError(`s3://${input.bucket}/${input.key} is gone before validation`);
+      report = await validateCsv(await deps.store.read(input.bucket, input.key), dataset, head.sizeBytes);
+    }
+    metrics.addDimension('dataset', input.dataset ?? 'unmatched');
+    metrics.addMetric(report.valid ? 'FilesValid' : 'FilesRejected', MetricUnit.Count, 1);
+    metrics.addMetric('RowsValidated', MetricUnit.Count, report.rowsChecked);
+    if (report.valid) logger.info('file is valid', { rowsChecked: report.rowsChecked, sampled: report.sampled });
+    else logger.warn('file rejected', { error: report.error, issues: report.issues });
+    return report;
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * The `etl` command: run the pipeline locally on files, watch a folder, inspect executions.
+ * Exit codes: 0 every file ended SUCCESS or WARNING, 1 any file ended FAILURE, 2 usage error.
+ */
+import '../node-compat';
+
+import path from 'node:path';
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { ConfigError } from '../../core/errors';
+import type { ExecutionStatus } from '../execution-store';
+import { LocalPipeline, type LocalNotification } from '../runtime/local-pipeline';
+import { StageProgress } from './progress';
+import { formatRunResult, type RunResult, runResult } from './run-result';
+import { runFiles, UsageError } from './run-files';
+import { watchBucket } from './watch';
+
+/** Exit codes of the CLI. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const DEFAULT_ROOT = '.etl';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+/** Builds the program; `io` lets tests capture output. */
+export function buildProgram(io: { out: (line: string) => void; err: (line: string) => void } = defaultIo()): Command {
+  const program = new Command('etl')
+    .description('Run the ETL pipeline locally: the same state machine, handlers and transform as on AWS.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0  every file ended SUCCESS or WARNING (or the command succeeded)
+  1  at least one file ended FAILURE (or the execution asked for does not exist)
+  2  usage error: unknown option, missing file, invalid configuration
+
+The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
+  bucket/{extract,load,logs,scripts}   the folder standing in for the S3 bucket
+  bucket/logs/notifications.jsonl      every SNS notification
+  bucket/logs/lambda/*.log             Powertools log lines and EMF metrics
+  executions.sqlite                    the execution history`,
+    );
+
+  const rootOption = () => new Option('--root <dir>', 'local root folder').default(DEFAULT_ROOT);
+  const configOption = () => new Option('--config <file>', 'dataset configuration file (default: etl.config.json of the project)');
+  const open = (opts: { root: string; config?: string; maxConcurrentRuns?: number; memoryLimit?: string }, extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {}) =>
+    new LocalPipeline({
+      root: path.resolve(opts.root),
+      configPath: opts.config ? path.resolve(opts.config) : undefined,
+      maxConcurrentRuns: opts.maxConcurrentRuns,
+      memoryLimit: opts.memoryLimit,
+      ...extra,
+    });
+
+  program
+    .command('run')
+    .description('put each CSV under extract/, send its S3 event to the trigger, wait for the outcome; one line per file')
+    .argument('<files...>', 'CSV files to upload')
+    .addOption(rootOption())
+    .addOption(configOption())
+    .option('--dataset <name>', 'upload under a key that this dataset matches')
+    .option('--json', 'print one JSON object per file')
+    .option('--memory-limit <size>', 'DuckDB memory limit of the transform, e.g. 1GB', '2GB')
+    .action(async (files: string[], opts: { root: string; config?: string; dataset?: string; json?: boolean; memoryLimit: string }) => {
+      const progress = new StageProgress();
+      const pipeline = open(opts, { onStateEntered: (name, state) => progress.entered(name, state) });
+      try {
+        const results = await runFiles(pipeline, files, {
+          dataset: opts.dataset,
+          onResult: (result) => {
+            progress.done(result.executionName);
+            io.out(opts.json ? JSON.stringify(result) : formatRunResult(result));
+          },
+        });
+        process.exitCode = results.some((r) => r.status === 'FAILURE') ? EXIT.failed : EXIT.ok;
+      } finally {
+        progress.clear();
+        pipeline.close();
+      }
+    });
+
+  program
+    .command('watch')
+    .description('event-driven mode: process CSV files as they are dropped into <root>/bucket/extract/ (Ctrl-C stops)')
+    .addOption(rootOption())
+    .addOption(configOption())
+    .option('--json', 'print one JSON object per file')
+    .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
+    .action(async (opts: { root: string; config?: string; json?: boolean; maxConcurrentRuns: number }) => {
+      const pipeline = open(opts, { onNotification: (n: LocalNotification) => io.err(`notification → ${n.topic}: ${n.subject ?? ''}`) });
+      await watchBucket(pipeline, {
+        onReady: (dir) => io.out(`watching ${dir} (Ctrl-C to stop)`),
+        onResult: (result: RunResult) => io.out(opts.json ? JSON.stringify(result) : formatRunResult(result)),
+        onSkipped: (key, reason) => io.err(`skipped ${key}: ${reason}`),
+      });
+      pipeline.close();
+    });
+
+  const executions = program.command('executions').description('inspect the local execution history');
+  executions
+    .command('list')
+    .description('executions, newest first')
+    .addOption(rootOption())
+    .addOption(new Option('--status <status>', 'only executions with this status').choices(['RUNNING', 'SUCCEEDED', 'FAILED']))
+    .option('--limit <n>', 'at most this many', positiveInt, 50)
+    .option('--json', 'print one JSON object per execution')
+    .action((opts: { root: string; status?: ExecutionStatus; limit: number; json?: boolean }) => {
+      const pipeline = open(opts);
+      try {
+        for (const record of pipeline.store.list({ status: opts.status, limit: opts.limit })) {
+          if (opts.json) io.out(JSON.stringify(record));
+          else io.out([record.status.padEnd(9), record.startDate, record.name, record.inputKey, record.error ?? ''].join('  ').trimEnd());
+        }
+      } finally {
+        pipeline.close();
+      }
+    });
+  executions
+    .command('show')
+    .description('one execution: status, input, outcome and its state events')
+    .argument('<name>', 'execution name')
+    .addOption(rootOption())
+    .option('--json', 'print the execution and its events as JSON')
+    .action((name: string, opts: { root: string; json?: boolean }) => {
+      const pipeline = open(opts);
+      try {
+        const record = pipeline.store.get(name);
+        if (!record) {
+          io.err(`no execution named ${name} under ${path.resolve(opts.root)}`);
+          process.exitCode = EXIT.failed;
+          return;
+        }
+        const events = pipeline.store.events(name);
+        if (opts.json) {
+          io.out(JSON.stringify({ execution: record, events }, null, 2));
+          return;
+        }
+        io.out(`${record.name}\n  status: ${record.status}\n  started: ${record.startDate}\n  stopped: ${record.stopDate ?? '-'}`);
+        if (record.error) io.out(`  error: ${record.error}: ${record.cause ?? ''}`);
+        if (record.status !== 'RUNNING') io.out(`  outcome: ${formatRunResult(runResult(record, events))}`);
+        io.out('  events:');
+        for (const event of events) io.out(`    ${event.timestamp}  ${event.type.padEnd(16)} ${event.state ?? ''}`.trimEnd());
+      } finally {
+        pipeline.close();
+      }
+    });
+  return program;
+}
+
+function defaultIo() {
+  return { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+}
+
+/** Runs the CLI with the given arguments and returns the exit code. */
+export async function main(argv: readonly string[], io = defaultIo()): Promise<number> {
+  const program = buildProgram(io);
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (e: unknown) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      io.err(`etl: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`etl: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * The CLI's view of one finished execution: the `--json` line and the human line, built from
+ * the execution record and its event history (the same facts the notification carried).
+ */
+import type { OutcomeStatus, OutcomeSummary } from '../../core/outcome';
+import { TOPICS } from '../../core/outcome';
+import type { ExecutionEvent, ExecutionRecord } from '../execution-store';
+
+/** One line of `etl run --json`. */
+export interface RunResult {
+  readonly status: OutcomeStatus;
+  readonly topic: string;
+  readonly dataset: string | null;
+  readonly file: string | null;
+  readonly inputKey: string;
+  readonly executionName: string;
+  readonly rowsIn: number | null;
+  readonly rowsOut: number | null;
+  readonly duplicatesRemoved: number | null;
+  readonly malformedRows: number | null;
+  readonly outputPrefix: string | null;
+  readonly archivedKey?: string;
+  readonly rejectedKey?: string;
+  readonly warnings: readonly string[];
+  readonly error?: { readonly name: string; readonly message: string };
+  readonly durationMs: number;
+}
+
+/** Builds the result of an ended execution. */
+export function runResult(record: ExecutionRecord, events: readonly ExecutionEvent[], file: string | null = null): RunResult {
+  const summary = lastOutcomeSummary(events);
+  const durationMs = record.stopDate ? Date.parse(record.stopDate) - Date.parse(record.startDate) : 0;
+  const input = record.input as { key: string; dataset: string | null };
+  if (summary) {
+    return {
+      status: summary.status,
+      topic: summary.topic,
+      dataset: summary.dataset,
+      file,
+      inputKey: summary.inputKey,
+      executionName: record.name,
+      rowsIn: summary.rowsIn,
+      rowsOut: summary.rowsOut,
+      duplicatesRemoved: summary.duplicatesRemoved,
+      malformedRows: summary.malformedRows,
+      outputPrefix: summary.outputPrefix,
+      ...(summary.archivedKey ? { archivedKey: summary.archivedKey } : {}),
+      ...(summary.rejectedKey ? { rejectedKey: summary.rejectedKey } : {}),
+      warnings: summary.warnings,
+      ...(summary.error ? { error: summary.error } : {}),
+      durationMs,
+    };
+  }
+  // No outcome was built: the pipeline itself failed and alerted etl-critical-alerts.
+  const caught = criticalError(events);
+  return {
+    status: 'FAILURE',
+    topic: TOPICS.critical,
+    dataset: input.dataset,
+    file,
+    inputKey: input.key,
+    executionName: record.name,
+    rowsIn: null,
+    rowsOut: null,
+    duplicatesRemoved: null,
+    malformedRows: null,
+    outputPrefix: null,
+    warnings: [],
+    error: caught ?? { name: record.error ?? 'Error', message: record.cause ?? '' },
+    durationMs,
+  };
+}
+
+/** One human-readable line. */
+export function formatRunResult(result: RunResult): string {
+  const seconds = `${(result.durationMs / 1000).toFixed(1)}s`;
+  const where = result.file ?? result.inputKey;
+  const parts = [result.status.padEnd(7), where];
+  if (result.rowsIn !== null) {
+    parts.push(
+      `rows ${result.rowsIn} in → ${result.rowsOut ?? 0} out (duplicates ${result.duplicatesRemoved ?? 0}, malformed ${result.malformedRows ?? 0})`,
+    );
+  }
+  if (result.error) parts.push(`${result.error.name}: ${firstLine(result.error.message)}`);
+  for (const warning of result.warnings) parts.push(`warning: ${warning}`);
+  parts.push(`→ ${result.topic}`, seconds);
+  return parts.join('  ');
+}
+
+function lastOutcomeSummary(events: readonly ExecutionEvent[]): OutcomeSummary | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const detail = events[i].detail as { state?: { output?: { outcome?: { summary?: OutcomeSummary } } } } | null;
+    const summary = events[i].type === 'StateExited' ? detail?.state?.output?.outcome?.summary : undefined;
+    if (summary) return summary;
+  }
+  return undefined;
+}
+
+function criticalError(events: readonly ExecutionEvent[]): { name: string; message: string } | undefined {
+  const entered = events.find((e) => e.type === 'StateEntered' && e.state === 'NotifyCritical');
+  const error = (entered?.detail as { state?: { input?: { error?: { Error: string; Cause?: string } } } } | null)?.state?.input?.error;
+  return error ? { name: error.Error, message: error.Cause ?? '' } : undefined;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line;
+}

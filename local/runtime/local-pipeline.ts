@@ -1,0 +1,272 @@
+/**
+ * The embedded runtime: the real ASL executed by `aws-local-stepfunctions`, every Task state
+ * served in-process — the real handler modules for the Lambdas, DuckDB for the Glue job, a
+ * JSON-lines file for SNS — over a folder bucket, with the history kept in SQLite.
+ */
+import '../node-compat';
+
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { StateMachine } from 'aws-local-stepfunctions';
+
+import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
+import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
+import { createArchiveHandler } from '../../handlers/archive';
+import { createDescribeFailureHandler } from '../../handlers/describe-failure';
+import { createRejectHandler } from '../../handlers/reject';
+import { createSummarizeHandler } from '../../handlers/summarize';
+import { createTriggerHandler, type TriggerResult } from '../../handlers/trigger';
+import { createValidateHandler } from '../../handlers/validate';
+import { ExecutionStore, type ExecutionRecord } from '../execution-store';
+import { FolderBucket } from '../folder-bucket';
+import { DuckDbGlueJob, type JobArguments } from '../glue/duckdb-job';
+import { capturedObservability } from '../log-capture';
+import { LOCAL_SUBSTITUTIONS, loadLocalDefinition } from './definition';
+
+/** The default dataset configuration file. */
+export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, '..', '..', 'etl.config.json');
+
+type Definition = ConstructorParameters<typeof StateMachine>[0];
+type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type JsonInput = Parameters<StateMachine['run']>[0];
+
+/** A notification as the local SNS stand-in records it. */
+export interface LocalNotification {
+  readonly timestamp: string;
+  readonly topic: string;
+  readonly subject: string | null;
+  readonly message: string;
+  readonly attributes: Record<string, string>;
+  readonly executionName: string;
+}
+
+/** Glue's answer when the job already runs `MaxConcurrentRuns` times. */
+export class ConcurrentRunsExceededError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Glue.ConcurrentRunsExceededException';
+  }
+}
+
+/** Options of the local runtime. */
+export interface LocalPipelineOptions {
+  /** The local root: the bucket is `<root>/bucket`, the history `<root>/executions.sqlite`. */
+  readonly root: string;
+  /** The dataset configuration file. @default etl.config.json at the project root */
+  readonly configPath?: string;
+  /** The Glue job's max concurrent runs (beyond it, Glue.ConcurrentRunsExceededException). @default 2 */
+  readonly maxConcurrentRuns?: number;
+  /** DuckDB memory limit. @default '2GB' */
+  readonly memoryLimit?: string;
+  /**
+   * Pause between Transform retries on Glue.ConcurrentRunsExceededException, in ms: the ASL's
+   * 30 s backoff is for AWS, where jobs run for minutes. @default 500
+   */
+  readonly transformRetryMs?: number;
+  /** Called for each notification published. */
+  readonly onNotification?: (notification: LocalNotification) => void;
+  /** Called when an execution enters a state. */
+  readonly onStateEntered?: (executionName: string, state: string) => void;
+}
+
+/** The result of one local execution. */
+export type ExecutionResult = ExecutionRecord;
+
+/** One local deployment of the pipeline. */
+export class LocalPipeline {
+  readonly bucket: FolderBucket;
+  readonly store: ExecutionStore;
+  readonly config: EtlConfig;
+  private readonly glue: DuckDbGlueJob;
+  private readonly definition: Definition;
+  private readonly stateMachine: StateMachine;
+  private readonly running = new Map<string, Promise<ExecutionRecord>>();
+  private readonly notificationsFile: string;
+  private readonly handlers;
+  private readonly trigger;
+  private glueRuns = 0;
+
+  constructor(private readonly options: LocalPipelineOptions) {
+    mkdirSync(options.root, { recursive: true });
+    const configPath = options.configPath ?? DEFAULT_CONFIG_PATH;
+    this.config = parseConfigText(readFileSync(configPath, 'utf-8'), configPath);
+    this.bucket = new FolderBucket(options.root);
+    this.store = new ExecutionStore(path.join(options.root, 'executions.sqlite'));
+    this.glue = new DuckDbGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName, { memoryLimit: options.memoryLimit });
+    this.notificationsFile = path.join(this.bucket.dir, 'logs', 'notifications.jsonl');
+    // Validating the definition costs ~0.5 s: build the machine once, run it many times.
+    this.definition = loadLocalDefinition() as unknown as Definition;
+    this.stateMachine = new StateMachine(this.definition);
+    const logs = path.join(this.bucket.dir, 'logs', 'lambda');
+    const obs = (name: string) => capturedObservability(name, logs);
+    const deps = { config: this.config, store: this.bucket };
+    this.handlers = {
+      [LOCAL_SUBSTITUTIONS.ValidateFunctionArn]: createValidateHandler({ ...deps, obs: obs('etl-validate') }),
+      [LOCAL_SUBSTITUTIONS.RejectFunctionArn]: createRejectHandler({ ...deps, obs: obs('etl-reject') }),
+      [LOCAL_SUBSTITUTIONS.DescribeFailureFunctionArn]: createDescribeFailureHandler({ ...deps, obs: obs('etl-describe-failure') }),
+      [LOCAL_SUBSTITUTIONS.SummarizeFunctionArn]: createSummarizeHandler({ ...deps, obs: obs('etl-summarize') }),
+      [LOCAL_SUBSTITUTIONS.ArchiveFunctionArn]: createArchiveHandler({ ...deps, obs: obs('etl-archive') }),
+    } as Record<string, (event: unknown) => Promise<unknown>>;
+    const starter: ExecutionStarter = { start: (name, input) => Promise.resolve(this.start(name, input)) };
+    this.trigger = createTriggerHandler({ config: this.config, starter, obs: obs('etl-trigger') });
+  }
+
+  /** Copies a file into the bucket under `key` (as an upload would). */
+  put(file: string, key: string): void {
+    const target = this.bucket.pathOf(key);
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+
+  /** The S3 `ObjectCreated:Put` event S3 would send for the object now at `key`. */
+  objectCreatedEvent(key: string): object {
+    const info = statSync(this.bucket.pathOf(key));
+    return {
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: 'us-east-1',
+          eventTime: new Date().toISOString(),
+          eventName: 'ObjectCreated:Put',
+          s3: {
+            s3SchemaVersion: '1.0',
+            bucket: { name: this.bucket.name, arn: `arn:aws:s3:::${this.bucket.name}` },
+            object: {
+              key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+              size: info.size,
+              // S3's sequencer orders events of one key; the file's change time plays that part.
+              sequencer: Math.round(info.ctimeMs * 1000).toString(16).toUpperCase(),
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** Delivers an S3 event to the real trigger handler. */
+  deliver(event: unknown): Promise<TriggerResult> {
+    return this.trigger(event);
+  }
+
+  /** Starts an execution unless one of that name exists (Step Functions' name uniqueness). */
+  start(name: string, input: object): StartResult {
+    const fields = input as { dataset: string | null; key: string };
+    if (!this.store.tryCreate(name, { ...fields, ...input })) return 'duplicate';
+    this.running.set(name, this.execute(name, input));
+    return 'started';
+  }
+
+  /** Resolves when the execution has ended (at once for one already ended). */
+  async waitFor(name: string): Promise<ExecutionResult> {
+    const pending = this.running.get(name);
+    if (pending) return pending;
+    const record = this.store.get(name);
+    if (!record) throw new Error(`no execution named ${name}`);
+    return record;
+  }
+
+  /** Waits for every execution this process started. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  private async execute(name: string, input: object): Promise<ExecutionRecord> {
+    const execution = this.stateMachine.run(input as JsonInput, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(name),
+        retryIntervalOverrides: { Transform: this.options.transformRetryMs ?? 500 },
+      },
+      context: { Execution: { Id: `local:${name}`, Name: name, Input: input as JsonInput, StartTime: new Date().toISOString() } },
+    });
+    const recording = (async () => {
+      for await (const event of execution.eventLogs) {
+        const { type, timestamp, ...detail } = event as { type: string; timestamp: number; state?: { name: string } };
+        this.store.addEvent(name, { type, timestamp: new Date(timestamp).toISOString(), state: detail.state?.name ?? null, detail });
+        if (type === 'StateEntered' && detail.state) this.options.onStateEntered?.(name, detail.state.name);
+      }
+    })();
+    try {
+      const output = await execution.result;
+      await recording;
+      this.store.finish(name, { status: 'SUCCEEDED', output });
+    } catch (e: unknown) {
+      await recording.catch(() => undefined);
+      const error = e as { name?: string; message?: string; cause?: unknown };
+      const failed = (e as { error?: { name?: string; message?: string; cause?: unknown } }).error ?? error;
+      this.store.finish(name, {
+        status: 'FAILED',
+        error: failed.name ?? 'Error',
+        cause: typeof failed.cause === 'string' ? failed.cause : (failed.message ?? ''),
+      });
+    } finally {
+      this.running.delete(name);
+    }
+    return this.store.get(name) as ExecutionRecord;
+  }
+
+  /** The in-process handler of every Task state, by the state's resource. */
+  taskHandlers(executionName: string): LocalHandlers {
+    const states = this.definition.States as Record<string, { Type: string; Resource?: string }>;
+    const handlers: LocalHandlers = {};
+    for (const [stateName, state] of Object.entries(states)) {
+      if (state.Type !== 'Task') continue;
+      const handler = this.resourceHandler(state.Resource ?? '', executionName);
+      if (!handler) throw new Error(`Task state ${stateName} uses ${state.Resource}, which has no local handler`);
+      handlers[stateName] = handler as LocalHandlers[string];
+    }
+    return handlers;
+  }
+
+  private resourceHandler(resource: string, executionName: string): ((input: unknown) => Promise<unknown>) | undefined {
+    if (this.handlers[resource]) return this.handlers[resource];
+    if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
+      return (params) => this.runGlueJob(params as { JobName: string; Arguments: JobArguments });
+    }
+    if (resource === 'arn:aws:states:::sns:publish') {
+      return async (params) => this.publish(params as SnsPublishParams, executionName);
+    }
+    return undefined;
+  }
+
+  private async runGlueJob(params: { JobName: string; Arguments: JobArguments }): Promise<unknown> {
+    const limit = this.options.maxConcurrentRuns ?? 2;
+    if (this.glueRuns >= limit) {
+      throw new ConcurrentRunsExceededError(`Concurrent runs exceeded for ${params.JobName}: ${this.glueRuns} running, max ${limit}`);
+    }
+    this.glueRuns += 1;
+    try {
+      return await this.glue.run(params.Arguments);
+    } finally {
+      this.glueRuns -= 1;
+    }
+  }
+
+  private publish(params: SnsPublishParams, executionName: string): { MessageId: string } {
+    const topic = params.TopicArn.slice(params.TopicArn.lastIndexOf(':') + 1);
+    const notification: LocalNotification = {
+      timestamp: new Date().toISOString(),
+      topic,
+      subject: params.Subject ?? null,
+      message: params.Message,
+      attributes: Object.fromEntries(Object.entries(params.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue])),
+      executionName,
+    };
+    appendFileSync(this.notificationsFile, `${JSON.stringify(notification)}\n`);
+    this.options.onNotification?.(notification);
+    return { MessageId: `local-${Date.now().toString(36)}` };
+  }
+}
+
+interface SnsPublishParams {
+  readonly TopicArn: string;
+  readonly Subject?: string;
+  readonly Message: string;
+  readonly MessageAttributes?: Record<string, { DataType: string; StringValue: string }>;
+}
