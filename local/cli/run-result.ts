@@ -28,7 +28,9 @@ export interface RunResult {
 
 /** Builds the result of an ended execution. */
 export function runResult(record: ExecutionRecord, events: readonly ExecutionEvent[], file: string | null = null): RunResult {
-  const summary = lastOutcomeSummary(events);
+  // A run that reached NotifyCritical ended there, whatever outcome an earlier step had built.
+  const caught = criticalError(events);
+  const summary = caught ? undefined : lastOutcomeSummary(events);
   const durationMs = record.stopDate ? Date.parse(record.stopDate) - Date.parse(record.startDate) : 0;
   const input = record.input as { key: string; dataset: string | null };
   if (summary) {
@@ -51,8 +53,7 @@ export function runResult(record: ExecutionRecord, events: readonly ExecutionEve
       durationMs,
     };
   }
-  // No outcome was built: the pipeline itself failed and alerted etl-critical-alerts.
-  const caught = criticalError(events);
+  // The pipeline itself failed and alerted etl-critical-alerts.
   return {
     status: 'FAILURE',
     topic: TOPICS.critical,

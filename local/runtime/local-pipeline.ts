@@ -185,11 +185,14 @@ export class LocalPipeline {
       },
       context: { Execution: { Id: `local:${name}`, Name: name, Input: input as JsonInput, StartTime: new Date().toISOString() } },
     });
+    // The event log carries the failure as Step Functions reports it (Error and Cause).
+    let failure: { Error?: string; Cause?: unknown } | undefined;
     const recording = (async () => {
       for await (const event of execution.eventLogs) {
         const { type, timestamp, ...detail } = event as { type: string; timestamp: number; state?: { name: string } };
         this.store.addEvent(name, { type, timestamp: new Date(timestamp).toISOString(), state: detail.state?.name ?? null, detail });
         if (type === 'StateEntered' && detail.state) this.options.onStateEntered?.(name, detail.state.name);
+        if (type === 'ExecutionFailed') failure = detail as typeof failure;
       }
     })();
     try {
@@ -198,12 +201,11 @@ export class LocalPipeline {
       this.store.finish(name, { status: 'SUCCEEDED', output });
     } catch (e: unknown) {
       await recording.catch(() => undefined);
-      const error = e as { name?: string; message?: string; cause?: unknown };
-      const failed = (e as { error?: { name?: string; message?: string; cause?: unknown } }).error ?? error;
+      const fallback = e instanceof Error ? e : new Error(String(e));
       this.store.finish(name, {
         status: 'FAILED',
-        error: failed.name ?? 'Error',
-        cause: typeof failed.cause === 'string' ? failed.cause : (failed.message ?? ''),
+        error: failure?.Error ?? fallback.name,
+        cause: typeof failure?.Cause === 'string' ? failure.Cause : fallback.message,
       });
     } finally {
       this.running.delete(name);
