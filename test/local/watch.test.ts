@@ -1,0 +1,60 @@
+/**
+ * `etl watch`: files dropped into <root>/bucket/extract/ are processed as they arrive; files
+ * already there at start are processed too; archived and rejected folders are never re-triggered.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import type { RunResult } from '../../local/cli/run-result';
+import { watchBucket } from '../../local/cli/watch';
+import { LocalPipeline } from '../../local/runtime/local-pipeline';
+import { notifications, sample, tempRoot } from '../helpers/local-root';
+
+describe('etl watch', () => {
+  it('processes dropped files, including one present before the start, each exactly once', async () => {
+    // Prepare
+    const root = tempRoot();
+    const pipeline = new LocalPipeline({ root });
+    const extract = path.join(root, 'bucket', 'extract');
+    copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders-before-start.csv'));
+    const results: RunResult[] = [];
+    const controller = new AbortController();
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const allDone = new Promise<void>((resolve) => {
+      const watching = watchBucket(
+        pipeline,
+        {
+          onReady: () => ready(),
+          onResult: (r) => {
+            results.push(r);
+            if (results.length === 3) resolve();
+          },
+        },
+        controller.signal,
+      );
+      void watching;
+    });
+
+    // Act
+    await isReady;
+    mkdirSync(path.join(extract, 'shop-a'), { recursive: true });
+    copyFileSync(sample('orders-with-duplicates.csv'), path.join(extract, 'shop-a', 'orders-dupes.csv'));
+    copyFileSync(sample('orders-rejected.csv'), path.join(extract, 'orders-bad.csv'));
+    await allDone;
+    // Give the watcher time to see the archive/rejected copies (it must ignore them).
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    controller.abort();
+    await pipeline.idle();
+
+    // Assess
+    expect(results.map((r) => `${r.inputKey} ${r.status}`).sort()).toEqual([
+      'extract/orders-bad.csv FAILURE',
+      'extract/orders-before-start.csv SUCCESS',
+      'extract/shop-a/orders-dupes.csv WARNING',
+    ]);
+    expect(pipeline.store.list()).toHaveLength(3);
+    expect(notifications(root)).toHaveLength(3);
+    pipeline.close();
+  });
+});
