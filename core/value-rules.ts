@@ -15,8 +15,11 @@ export function valuePattern(type: ColumnType): string | undefined {
     case 'bigint':
       return '[+-]?[0-9]{1,19}';
     case 'decimal': {
-      const whole = Math.max(type.precision - type.scale, 1);
-      return type.scale === 0 ? `[+-]?[0-9]{1,${whole}}` : `[+-]?[0-9]{1,${whole}}(\\.[0-9]{1,${type.scale}})?`;
+      const whole = type.precision - type.scale;
+      if (type.scale === 0) return `[+-]?[0-9]{1,${whole}}`;
+      // decimal(p,p) holds no whole digit: only a leading zero is allowed.
+      const integerPart = whole === 0 ? '0' : `[0-9]{1,${whole}}`;
+      return `[+-]?${integerPart}(\\.[0-9]{1,${type.scale}})?`;
     }
     case 'double':
       return '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?';
@@ -73,7 +76,9 @@ export function isWellFormed(value: string, type: ColumnType): boolean {
 
 function isCalendarDate(text: string): boolean {
   const [y, m, d] = text.split('-').map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: the latter maps years 0–99 to 1900–1999.
+  date.setUTCFullYear(y, m - 1, d);
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 1;
 }
 

@@ -21,7 +21,8 @@ export function createValidateHandler(deps: ValidateDeps) {
   const { logger, metrics } = deps.obs;
   return instrument(deps.obs, 'validate', async (event: unknown): Promise<ValidationReport> => {
     const input = executionInputSchema.parse(event);
-    logger.appendKeys({ executionName: input.executionName, inputKey: input.key });
+    // Per-call keys, not appendKeys: locally several executions share one logger at once.
+    const about = { executionName: input.executionName, inputKey: input.key };
     const dataset = deps.config.datasets.find((d) => d.name === input.dataset);
     let report: ValidationReport;
     if (!dataset) {
@@ -37,8 +38,8 @@ export function createValidateHandler(deps: ValidateDeps) {
     metrics.addDimension('dataset', input.dataset ?? 'unmatched');
     metrics.addMetric(report.valid ? 'FilesValid' : 'FilesRejected', MetricUnit.Count, 1);
     metrics.addMetric('RowsValidated', MetricUnit.Count, report.rowsChecked);
-    if (report.valid) logger.info('file is valid', { rowsChecked: report.rowsChecked, sampled: report.sampled });
-    else logger.warn('file rejected', { error: report.error, issues: report.issues });
+    if (report.valid) logger.info('file is valid', { ...about, rowsChecked: report.rowsChecked, sampled: report.sampled });
+    else logger.warn('file rejected', { ...about, error: report.error, issues: report.issues });
     return report;
   });
 }

@@ -26,7 +26,8 @@ export interface Dialect {
   literal(text: string): string;
 }
 
-const quoteText = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+// Spark 3.5 (Glue 5.0) reads backslash escapes in literals; `''` would join two literals.
+const quoteText = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** DuckDB, the local stand-in for Glue. */
 export const duckdb: Dialect = {

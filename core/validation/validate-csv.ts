@@ -90,7 +90,7 @@ export async function validateCsv(
   } catch (e: unknown) {
     const error = e instanceof Error ? e : new Error(String(e));
     if (error instanceof EncodingError || error instanceof HeaderMismatchError) return report(error);
-    return report(new MalformedCsvError(`the CSV cannot be parsed after data row ${state.rowsChecked}: ${error.message}`));
+    return report(new MalformedCsvError(`the CSV cannot be parsed (${state.rowsChecked} data rows read before): ${error.message}`));
   } finally {
     source.unpipe();
     source.destroy();

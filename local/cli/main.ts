@@ -27,8 +27,14 @@ function positiveInt(value: string): number {
   return n;
 }
 
-/** Builds the program; `io` lets tests capture output. */
-export function buildProgram(io: { out: (line: string) => void; err: (line: string) => void } = defaultIo()): Command {
+/** Where the CLI writes its lines (tests capture them). */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** Builds the program. */
+export function buildProgram(io: CliIo = defaultIo()): Command {
   const program = new Command('etl')
     .description('Run the ETL pipeline locally: the same state machine, handlers and transform as on AWS.')
     .exitOverride()
@@ -154,12 +160,15 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   return program;
 }
 
-function defaultIo() {
-  return { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+function defaultIo(): CliIo {
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+  };
 }
 
 /** Runs the CLI with the given arguments and returns the exit code. */
-export async function main(argv: readonly string[], io = defaultIo()): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
   const program = buildProgram(io);
   process.exitCode = undefined;
   try {

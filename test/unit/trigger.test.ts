@@ -1,0 +1,316 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
+import { type ExecutionInput, executionInputSchema } from '../../core/execution-input';
+import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
+import { type Observability, createObservability } from '../../handlers/observability';
+import { TriggerStartError, createTriggerHandler } from '../../handlers/trigger';
+import { loadFixture } from '../fixtures/load-fixture';
+
+// Keep Powertools quiet: no log lines, no EMF metric blobs on stdout.
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+const CONFIG: EtlConfig = parseConfigText(readFileSync(join(__dirname, '..', '..', 'etl.config.json'), 'utf-8'));
+
+interface S3Notification {
+  Records: { eventName: string; s3: { object: { key: string; versionId?: string; sequencer?: string; size?: number } } }[];
+}
+
+/** Records started names; a name seen before is a duplicate, as Step Functions answers. */
+class FakeStarter implements ExecutionStarter {
+  readonly calls: { name: string; input: ExecutionInput }[] = [];
+  private readonly names = new Set<string>();
+
+  constructor(private readonly failFor: (input: ExecutionInput) => boolean = () => false) {}
+
+  async start(name: string, input: object): Promise<StartResult> {
+    const parsed = executionInputSchema.parse(input);
+    this.calls.push({ name, input: parsed });
+    if (this.failFor(parsed)) throw new Error('Rate exceeded');
+    if (this.names.has(name)) return 'duplicate';
+    this.names.add(name);
+    return 'started';
+  }
+}
+
+/** The Put notification fixture with one record per key (each a new object version). */
+function putEvent(...keys: string[]): S3Notification {
+  const event = loadFixture<S3Notification>('s3-object-created-put.json');
+  const template = event.Records[0];
+  event.Records = keys.map((key, index) => {
+    const record = JSON.parse(JSON.stringify(template)) as typeof template;
+    record.s3.object.key = key;
+    record.s3.object.versionId = `version-${index}`;
+    return record;
+  });
+  return event;
+}
+
+function setup(starter = new FakeStarter()): {
+  handler: ReturnType<typeof createTriggerHandler>;
+  starter: FakeStarter;
+  obs: Observability;
+} {
+  const obs = createObservability('test');
+  return { handler: createTriggerHandler({ config: CONFIG, starter, obs }), starter, obs };
+}
+
+describe('trigger handler with the S3 fixtures', () => {
+  it('starts one execution for the Put notification fixture, decoding + as a space', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = loadFixture('s3-object-created-put.json');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.started).toHaveLength(1);
+    expect(result.duplicates).toEqual([]);
+    expect(result.skipped).toEqual([]);
+    expect(result.started[0].key).toBe('extract/daily orders 2026-11-25.csv');
+    expect(starter.calls).toHaveLength(1);
+    const { name, input } = starter.calls[0];
+    expect(name).toBe(input.executionName);
+    expect(name).toBe(result.started[0].executionName);
+    expect(input).toMatchObject({
+      bucket: 'etl-pipeline-data-123456789012',
+      key: 'extract/daily orders 2026-11-25.csv',
+      sizeBytes: 4718,
+      version: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
+      eventTime: '2026-11-25T09:30:12.345Z',
+      dataset: 'orders',
+      ingestionDate: '2026-11-25',
+      archivedKey: 'extract/archived/2026-11-25/daily orders 2026-11-25.csv',
+      rejectedKey: 'extract/rejected/2026-11-25/daily orders 2026-11-25.csv',
+      outputPrefix: 'load/orders/',
+    });
+    expect(name).toMatch(/^orders-daily-orders-2026-11-25-[0-9a-f]{24}$/);
+  });
+
+  it('ignores the s3:TestEvent', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = loadFixture('s3-test-event.json');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toEqual({ started: [], duplicates: [], skipped: [] });
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('rejects an event that is neither a notification nor the test event', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+
+    // Act
+    const act = handler({ detail: { bucket: { name: 'b' } } });
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'ZodError' });
+    expect(starter.calls).toEqual([]);
+  });
+});
+
+describe('trigger handler over several records', () => {
+  it('processes every record of a multi-record event', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent('extract/orders-1.csv', 'extract/2026/11/daily-orders-02.csv', 'extract/orders-3.csv');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.started.map((s) => s.key)).toEqual([
+      'extract/orders-1.csv',
+      'extract/2026/11/daily-orders-02.csv',
+      'extract/orders-3.csv',
+    ]);
+    expect(new Set(starter.calls.map((c) => c.name)).size).toBe(3);
+  });
+
+  it('skips keys under extract/archived/ and extract/rejected/ and outside extract/', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent(
+      'extract/archived/2026-11-25/orders.csv',
+      'extract/rejected/2026-11-25/orders.csv',
+      'load/orders/part-0.parquet',
+      'extract/2026/',
+      'extract/orders.csv',
+    );
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.skipped).toEqual([
+      { key: 'extract/archived/2026-11-25/orders.csv', reason: 'already archived (extract/archived/)' },
+      { key: 'extract/rejected/2026-11-25/orders.csv', reason: 'already rejected (extract/rejected/)' },
+      { key: 'load/orders/part-0.parquet', reason: 'outside extract/' },
+      { key: 'extract/2026/', reason: 'folder marker' },
+    ]);
+    expect(result.started.map((s) => s.key)).toEqual(['extract/orders.csv']);
+    expect(starter.calls.map((c) => c.input.key)).toEqual(['extract/orders.csv']);
+  });
+
+  it('skips an event that is not ObjectCreated', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent('extract/orders.csv');
+    event.Records[0].eventName = 'ObjectRemoved:Delete';
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.skipped).toEqual([{ key: 'extract/orders.csv', reason: 'event ObjectRemoved:Delete' }]);
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('decodes URL-encoded keys: + as space, %2B as +, %C3%A9 as é', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent('extract/my+orders%2B1+caf%C3%A9.csv');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.started.map((s) => s.key)).toEqual(['extract/my orders+1 café.csv']);
+    expect(starter.calls[0].input.key).toBe('extract/my orders+1 café.csv');
+    expect(starter.calls[0].name).toMatch(/^[0-9A-Za-z_-]{1,80}$/);
+  });
+
+  it('starts exactly one execution when the same event is delivered 10 times', async () => {
+    // Prepare
+    const { handler, starter, obs } = setup();
+    const addMetric = jest.spyOn(obs.metrics, 'addMetric');
+
+    // Act
+    const results = [];
+    for (let delivery = 0; delivery < 10; delivery += 1) {
+      results.push(await handler(loadFixture('s3-object-created-put.json')));
+    }
+
+    // Assess
+    expect(results.flatMap((r) => r.started)).toHaveLength(1);
+    expect(results.flatMap((r) => r.duplicates)).toHaveLength(9);
+    expect(new Set(starter.calls.map((c) => c.name)).size).toBe(1);
+    expect(addMetric.mock.calls.filter(([name]) => name === 'ExecutionsStarted')).toHaveLength(1);
+    expect(addMetric.mock.calls.filter(([name]) => name === 'DuplicateEvents')).toHaveLength(9);
+  });
+
+  it('starts a new execution for a new version of the same key', async () => {
+    // Prepare
+    const { handler } = setup();
+    const first = loadFixture<S3Notification>('s3-object-created-put.json');
+    const second = loadFixture<S3Notification>('s3-object-created-put.json');
+    second.Records[0].s3.object.versionId = 'a-newer-version';
+
+    // Act
+    const one = await handler(first);
+    const two = await handler(second);
+
+    // Assess
+    expect(one.started).toHaveLength(1);
+    expect(two.started).toHaveLength(1);
+    expect(two.started[0].executionName).not.toBe(one.started[0].executionName);
+  });
+
+  it('falls back to the sequencer when the bucket is not versioned', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = loadFixture<S3Notification>('s3-object-created-put.json');
+    delete event.Records[0].s3.object.versionId;
+
+    // Act
+    await handler(event);
+
+    // Assess
+    expect(starter.calls[0].input.version).toBe('0065E1B5C2D3A4F5B6');
+  });
+
+  it('still starts an execution, with dataset null, for a key no dataset matches', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent('extract/customers.csv');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.started.map((s) => s.key)).toEqual(['extract/customers.csv']);
+    expect(starter.calls[0].input.dataset).toBeNull();
+    expect(starter.calls[0].input.outputPrefix).toBe('load/unmatched/');
+    expect(starter.calls[0].name.startsWith('unmatched-customers-')).toBe(true);
+  });
+
+  it('skips a key with a .. segment, naming InvalidKeyError, and goes on', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent('extract/../secrets/orders.csv', 'extract/orders.csv');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.skipped).toHaveLength(1);
+    expect(result.skipped[0].key).toBe('extract/../secrets/orders.csv');
+    expect(result.skipped[0].reason).toContain('InvalidKeyError');
+    expect(result.started.map((s) => s.key)).toEqual(['extract/orders.csv']);
+    expect(starter.calls).toHaveLength(1);
+  });
+
+  it('skips a key that is not valid URL encoding, naming InvalidKeyError', async () => {
+    // Prepare
+    const { handler, starter } = setup();
+    const event = putEvent('extract/caf%E9.csv');
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result.skipped).toEqual([
+      { key: 'extract/caf%E9.csv', reason: 'InvalidKeyError: object key is not valid URL encoding: extract/caf%E9.csv' },
+    ]);
+    expect(starter.calls).toEqual([]);
+  });
+
+  it('starts the other records, then throws TriggerStartError, when one start fails', async () => {
+    // Prepare
+    const starter = new FakeStarter((input) => input.key === 'extract/orders-2.csv');
+    const { handler } = setup(starter);
+    const event = putEvent('extract/orders-1.csv', 'extract/orders-2.csv', 'extract/orders-3.csv');
+
+    // Act
+    const act = handler(event);
+
+    // Assess
+    await expect(act).rejects.toBeInstanceOf(TriggerStartError);
+    await expect(act).rejects.toThrow('1 of 3 records not started: extract/orders-2.csv: Error: Rate exceeded');
+    expect(starter.calls.map((c) => c.input.key)).toEqual(['extract/orders-1.csv', 'extract/orders-2.csv', 'extract/orders-3.csv']);
+  });
+
+  it('lets a Lambda retry start the failed record while the others come back as duplicates', async () => {
+    // Prepare
+    let failing = true;
+    const starter = new FakeStarter((input) => failing && input.key === 'extract/orders-2.csv');
+    const { handler } = setup(starter);
+    const event = putEvent('extract/orders-1.csv', 'extract/orders-2.csv', 'extract/orders-3.csv');
+    await expect(handler(event)).rejects.toBeInstanceOf(TriggerStartError);
+    failing = false;
+
+    // Act
+    const retry = await handler(event);
+
+    // Assess
+    expect(retry.started.map((s) => s.key)).toEqual(['extract/orders-2.csv']);
+    expect(retry.duplicates.map((s) => s.key)).toEqual(['extract/orders-1.csv', 'extract/orders-3.csv']);
+  });
+});
