@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.etl/', 'coverage/', 'bin/*.js', 'glue/'] },
+  // Plain-JS tool configs and the bin shim are not part of the TypeScript code base.
+  { ignores: ['node_modules/', 'cdk.out/', '.etl/', 'coverage/', 'bin/*.js', 'glue/', '*.config.js', '*.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
