@@ -33,8 +33,8 @@ export interface CliIo {
   readonly err: (line: string) => void;
 }
 
-/** Builds the program. */
-export function buildProgram(io: CliIo = defaultIo()): Command {
+/** Builds the program; actions report their exit code through `result` (never process.exitCode). */
+export function buildProgram(io: CliIo = defaultIo(), result: { exitCode: number } = { exitCode: EXIT.ok }): Command {
   const program = new Command('etl')
     .description('Run the ETL pipeline locally: the same state machine, handlers and transform as on AWS.')
     .exitOverride()
@@ -85,7 +85,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
             io.out(opts.json ? JSON.stringify(result) : formatRunResult(result));
           },
         });
-        process.exitCode = results.some((r) => r.status === 'FAILURE') ? EXIT.failed : EXIT.ok;
+        result.exitCode = results.some((r) => r.status === 'FAILURE') ? EXIT.failed : EXIT.ok;
       } finally {
         progress.clear();
         pipeline.close();
@@ -140,7 +140,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
         const record = pipeline.store.get(name);
         if (!record) {
           io.err(`no execution named ${name} under ${path.resolve(opts.root)}`);
-          process.exitCode = EXIT.failed;
+          result.exitCode = EXIT.failed;
           return;
         }
         const events = pipeline.store.events(name);
@@ -169,11 +169,11 @@ function defaultIo(): CliIo {
 
 /** Runs the CLI with the given arguments and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
-  const program = buildProgram(io);
-  process.exitCode = undefined;
+  const result = { exitCode: EXIT.ok as number };
+  const program = buildProgram(io, result);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return Number(process.exitCode ?? EXIT.ok);
+    return result.exitCode;
   } catch (e: unknown) {
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
