@@ -16,12 +16,19 @@ export interface Observability {
   readonly metrics: Metrics;
 }
 
-/** Builds the Powertools utilities of a function; `serviceName` names it in logs and metrics. */
-export function createObservability(serviceName: string): Observability {
+/**
+ * Builds the Powertools utilities of a function; `serviceName` names it in logs and metrics.
+ * `diagnostics` receives Metrics' own warnings (default: stdout, as on Lambda).
+ */
+export function createObservability(serviceName: string, diagnostics?: Console): Observability {
   return {
     logger: new Logger({ serviceName }),
     tracer: new Tracer({ serviceName }),
-    metrics: new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }),
+    metrics: new Metrics({
+      serviceName,
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+      ...(diagnostics ? { logger: diagnostics } : {}),
+    }),
   };
 }
 

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 
 /** Execution statuses, as Step Functions names them. */
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
 /** One execution as stored. */
 export interface ExecutionRecord {
@@ -19,6 +19,8 @@ export interface ExecutionRecord {
   readonly cause: string | null;
   readonly startDate: string;
   readonly stopDate: string | null;
+  /** How many times the execution was redriven. */
+  readonly redriveCount: number;
 }
 
 /** One event of an execution's history (the local interpreter's event log). */
@@ -41,6 +43,8 @@ interface ExecutionRow {
   cause: string | null;
   start_date: string;
   stop_date: string | null;
+  redrive_count: number;
+  owner_pid: number | null;
 }
 
 /** SQLite-backed store of executions and events. */
@@ -55,7 +59,8 @@ export class ExecutionStore {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS executions (
         name TEXT PRIMARY KEY, status TEXT NOT NULL, dataset TEXT, input_key TEXT NOT NULL,
-        input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, start_date TEXT NOT NULL, stop_date TEXT);
+        input TEXT NOT NULL, output TEXT, error TEXT, cause TEXT, start_date TEXT NOT NULL, stop_date TEXT,
+        redrive_count INTEGER NOT NULL DEFAULT 0, owner_pid INTEGER);
       CREATE INDEX IF NOT EXISTS executions_by_start ON executions (start_date);
       CREATE TABLE IF NOT EXISTS events (
         execution TEXT NOT NULL REFERENCES executions (name), seq INTEGER NOT NULL, type TEXT NOT NULL,
@@ -66,10 +71,39 @@ export class ExecutionStore {
   tryCreate(name: string, input: { dataset: string | null; key: string }): boolean {
     const inserted = this.db
       .prepare(
-        `INSERT OR IGNORE INTO executions (name, status, dataset, input_key, input, start_date) VALUES (?, 'RUNNING', ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO executions (name, status, dataset, input_key, input, start_date, owner_pid) VALUES (?, 'RUNNING', ?, ?, ?, ?, ?)`,
       )
-      .run(name, input.dataset, input.key, JSON.stringify(input), new Date().toISOString());
+      .run(name, input.dataset, input.key, JSON.stringify(input), new Date().toISOString(), process.pid);
     return inserted.changes === 1;
+  }
+
+  /**
+   * Marks an ended, unsuccessful execution RUNNING again for a redrive and returns its new
+   * redrive count; `undefined` when it is not redrivable (running, succeeded or unknown).
+   */
+  beginRedrive(name: string): number | undefined {
+    const updated = this.db
+      .prepare(
+        `UPDATE executions SET status = 'RUNNING', redrive_count = redrive_count + 1, stop_date = NULL, owner_pid = ?
+         WHERE name = ? AND status IN ('FAILED', 'ABORTED') RETURNING redrive_count`,
+      )
+      .get(process.pid, name) as { redrive_count: number } | undefined;
+    return updated?.redrive_count;
+  }
+
+  /**
+   * Executions left RUNNING by a process that no longer exists (killed, crashed) become ABORTED
+   * with ExecutionInterruptedError, so they show as interrupted and can be redriven.
+   */
+  abortOrphans(isAlive: (pid: number) => boolean = processIsAlive): string[] {
+    const orphans = (this.db.prepare(`SELECT name, owner_pid FROM executions WHERE status = 'RUNNING'`).all() as { name: string; owner_pid: number | null }[])
+      .filter((row) => row.owner_pid === null || (row.owner_pid !== process.pid && !isAlive(row.owner_pid)))
+      .map((row) => row.name);
+    for (const name of orphans) {
+      this.addEvent(name, { type: 'ExecutionAborted', timestamp: new Date().toISOString(), state: null, detail: { reason: 'the process running it ended' } });
+      this.finish(name, { status: 'ABORTED', error: 'ExecutionInterruptedError', cause: 'the local process running this execution ended before it did; redrive it to resume' });
+    }
+    return orphans;
   }
 
   /** Appends an event to the execution's history. */
@@ -120,6 +154,16 @@ export class ExecutionStore {
   }
 }
 
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
 function toRecord(row: ExecutionRow): ExecutionRecord {
   return {
     name: row.name,
@@ -132,5 +176,6 @@ function toRecord(row: ExecutionRow): ExecutionRecord {
     cause: row.cause,
     startDate: row.start_date,
     stopDate: row.stop_date,
+    redriveCount: row.redrive_count,
   };
 }

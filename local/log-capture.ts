@@ -17,7 +17,7 @@ export function capturedObservability(serviceName: string, logsDir: string): Obs
   mkdirSync(logsDir, { recursive: true });
   const stream = createWriteStream(path.join(logsDir, `${serviceName}.log`), { flags: 'a' });
   const sink = new Console({ stdout: stream, stderr: stream });
-  const obs = createObservability(serviceName);
+  const obs = createObservability(serviceName, sink);
   Reflect.set(obs.logger, 'console', sink);
   Reflect.set(obs.metrics, 'console', sink);
   return obs;

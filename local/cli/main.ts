@@ -6,11 +6,15 @@ import '../node-compat';
 
 import path from 'node:path';
 
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { ConfigError } from '../../core/errors';
 import type { ExecutionStatus } from '../execution-store';
-import { LocalPipeline, type LocalNotification } from '../runtime/local-pipeline';
+import { loadLocalDefinition } from '../runtime/definition';
+import { parseFaults } from '../runtime/faults';
+import { ExecutionNotRedrivableError, LocalPipeline, type LocalNotification } from '../runtime/local-pipeline';
+import { executionArn, formatHistoryEvent, listAwsExecutions, redriveAwsExecution, showAwsExecution } from './aws-executions';
 import { StageProgress } from './progress';
 import { formatRunResult, type RunResult, runResult } from './run-result';
 import { runFiles, UsageError } from './run-files';
@@ -20,6 +24,21 @@ import { watchBucket } from './watch';
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const DEFAULT_ROOT = '.etl';
+
+/** Task state names of the ASL, for --fault. */
+function taskStates(): string[] {
+  const states = loadLocalDefinition().States as Record<string, { Type: string }>;
+  return Object.entries(states).filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The state machine ARN for --aws: the option, else ETL_STATE_MACHINE_ARN. */
+function stateMachineArn(opts: { stateMachine?: string }): string {
+  const arn = opts.stateMachine ?? process.env.ETL_STATE_MACHINE_ARN;
+  if (!arn) throw new UsageError('--aws needs --state-machine ARN (or ETL_STATE_MACHINE_ARN)');
+  return arn;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -56,14 +75,27 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
 
   const rootOption = () => new Option('--root <dir>', 'local root folder').default(DEFAULT_ROOT);
   const configOption = () => new Option('--config <file>', 'dataset configuration file (default: etl.config.json of the project)');
-  const open = (opts: { root: string; config?: string; maxConcurrentRuns?: number; memoryLimit?: string }, extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {}) =>
-    new LocalPipeline({
+  const faultOption = () =>
+    new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS').argParser(collect).default([]);
+  const awsOptions = (command: Command) =>
+    command
+      .option('--aws', 'use AWS Step Functions (credentials from the usual AWS SDK chain) instead of the local history')
+      .option('--state-machine <arn>', 'with --aws: the state machine ARN (default: ETL_STATE_MACHINE_ARN)')
+      .option('--region <region>', 'with --aws: the AWS region (default: from the environment)');
+  const open = (
+    opts: { root: string; config?: string; maxConcurrentRuns?: number; memoryLimit?: string; fault?: string[] },
+    extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {},
+  ) => {
+    const specs = [...(opts.fault ?? []), ...(process.env.ETL_FAULTS ? [process.env.ETL_FAULTS] : [])];
+    return new LocalPipeline({
       root: path.resolve(opts.root),
       configPath: opts.config ? path.resolve(opts.config) : undefined,
       maxConcurrentRuns: opts.maxConcurrentRuns,
       memoryLimit: opts.memoryLimit,
+      faults: specs.length > 0 ? parseFaults(specs, taskStates()) : undefined,
       ...extra,
     });
+  };
 
   program
     .command('run')
@@ -74,7 +106,9 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .option('--dataset <name>', 'upload under a key that this dataset matches')
     .option('--json', 'print one JSON object per file')
     .option('--memory-limit <size>', 'DuckDB memory limit of the transform, e.g. 1GB', '2GB')
-    .action(async (files: string[], opts: { root: string; config?: string; dataset?: string; json?: boolean; memoryLimit: string }) => {
+    .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
+    .addOption(faultOption())
+    .action(async (files: string[], opts: { root: string; config?: string; dataset?: string; json?: boolean; memoryLimit: string; fault: string[] }) => {
       const progress = new StageProgress();
       const pipeline = open(opts, { onStateEntered: (name, state) => progress.entered(name, state) });
       try {
@@ -99,7 +133,8 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .addOption(configOption())
     .option('--json', 'print one JSON object per file')
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
-    .action(async (opts: { root: string; config?: string; json?: boolean; maxConcurrentRuns: number }) => {
+    .addOption(faultOption())
+    .action(async (opts: { root: string; config?: string; json?: boolean; maxConcurrentRuns: number; fault: string[] }) => {
       const pipeline = open(opts, { onNotification: (n: LocalNotification) => io.err(`notification → ${n.topic}: ${n.subject ?? ''}`) });
       await watchBucket(pipeline, {
         onReady: (dir) => io.out(`watching ${dir} (Ctrl-C to stop)`),
@@ -110,14 +145,19 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     });
 
   const executions = program.command('executions').description('inspect the local execution history');
-  executions
-    .command('list')
-    .description('executions, newest first')
-    .addOption(rootOption())
-    .addOption(new Option('--status <status>', 'only executions with this status').choices(['RUNNING', 'SUCCEEDED', 'FAILED']))
-    .option('--limit <n>', 'at most this many', positiveInt, 50)
-    .option('--json', 'print one JSON object per execution')
-    .action((opts: { root: string; status?: ExecutionStatus; limit: number; json?: boolean }) => {
+  awsOptions(
+    executions
+      .command('list')
+      .description('executions, newest first')
+      .addOption(rootOption())
+      .addOption(new Option('--status <status>', 'only executions with this status').choices(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'PENDING_REDRIVE']))
+      .option('--limit <n>', 'at most this many', positiveInt, 50)
+      .option('--json', 'print one JSON object per execution'),
+  ).action(async (opts: { root: string; status?: ExecutionStatus; limit: number; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
+      if (opts.aws) {
+        for (const line of await listAwsExecutions(new SFNClient({ region: opts.region }), stateMachineArn(opts), opts)) io.out(line);
+        return;
+      }
       const pipeline = open(opts);
       try {
         for (const record of pipeline.store.list({ status: opts.status, limit: opts.limit })) {
@@ -128,13 +168,21 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
         pipeline.close();
       }
     });
-  executions
-    .command('show')
-    .description('one execution: status, input, outcome and its state events')
-    .argument('<name>', 'execution name')
-    .addOption(rootOption())
-    .option('--json', 'print the execution and its events as JSON')
-    .action((name: string, opts: { root: string; json?: boolean }) => {
+  awsOptions(
+    executions
+      .command('show')
+      .description('one execution: status, input, outcome and its state events')
+      .argument('<name>', 'execution name (or, with --aws, an execution ARN)')
+      .addOption(rootOption())
+      .option('--json', 'print the execution and its events as JSON'),
+  ).action(async (name: string, opts: { root: string; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
+      if (opts.aws) {
+        const sfn = new SFNClient({ region: opts.region });
+        const shown = await showAwsExecution(sfn, executionArn(opts.stateMachine ?? process.env.ETL_STATE_MACHINE_ARN ?? '', name));
+        if (opts.json) io.out(JSON.stringify(shown, null, 2));
+        else for (const line of [...shown.summary, '  events:', ...shown.events.map(formatHistoryEvent)]) io.out(line);
+        return;
+      }
       const pipeline = open(opts);
       try {
         const record = pipeline.store.get(name);
@@ -148,7 +196,8 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
           io.out(JSON.stringify({ execution: record, events }, null, 2));
           return;
         }
-        io.out(`${record.name}\n  status: ${record.status}\n  started: ${record.startDate}\n  stopped: ${record.stopDate ?? '-'}`);
+        const redriven = record.redriveCount > 0 ? ` (redriven ${record.redriveCount}×)` : '';
+        io.out(`${record.name}\n  status: ${record.status}${redriven}\n  started: ${record.startDate}\n  stopped: ${record.stopDate ?? '-'}`);
         if (record.error) io.out(`  error: ${record.error}: ${record.cause ?? ''}`);
         if (record.status !== 'RUNNING') io.out(`  outcome: ${formatRunResult(runResult(record, events))}`);
         io.out('  events:');
@@ -157,6 +206,41 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
         pipeline.close();
       }
     });
+  awsOptions(
+    executions
+      .command('redrive')
+      .description('resume a FAILED or ABORTED execution at the state that failed (same input; succeeded states are not rerun)')
+      .argument('<name>', 'execution name (or, with --aws, an execution ARN)')
+      .addOption(rootOption())
+      .addOption(configOption())
+      .addOption(faultOption())
+      .option('--json', 'print the outcome as one JSON object'),
+  ).action(async (name: string, opts: { root: string; config?: string; fault: string[]; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
+    if (opts.aws) {
+      const arn = executionArn(stateMachineArn(opts), name);
+      const date = await redriveAwsExecution(new SFNClient({ region: opts.region }), arn);
+      io.out(`redrive started: ${arn} at ${date?.toISOString() ?? 'now'}; watch it with: etl executions show --aws ${arn}`);
+      return;
+    }
+    const progress = new StageProgress();
+    const pipeline = open(opts, { onStateEntered: (execution, state) => progress.entered(execution, state) });
+    try {
+      const { resumedAt, redriveCount } = pipeline.redrive(name);
+      io.err(`redrive ${redriveCount} of ${name}: resuming at ${resumedAt}`);
+      const record = await pipeline.waitFor(name);
+      progress.done(name);
+      const outcome = runResult(record, pipeline.store.events(name));
+      io.out(opts.json ? JSON.stringify(outcome) : formatRunResult(outcome));
+      result.exitCode = record.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
+    } catch (e: unknown) {
+      if (!(e instanceof ExecutionNotRedrivableError)) throw e;
+      io.err(`etl: ${e.message}`);
+      result.exitCode = EXIT.failed;
+    } finally {
+      progress.clear();
+      pipeline.close();
+    }
+  });
   return program;
 }
 

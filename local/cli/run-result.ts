@@ -28,8 +28,9 @@ export interface RunResult {
 
 /** Builds the result of an ended execution. */
 export function runResult(record: ExecutionRecord, events: readonly ExecutionEvent[], file: string | null = null): RunResult {
-  // A run that reached NotifyCritical ended there, whatever outcome an earlier step had built.
-  const caught = criticalError(events);
+  // A run whose latest attempt reached NotifyCritical ended there, whatever outcome an earlier
+  // step had built; a redrive that then succeeded ends with its own outcome.
+  const caught = record.status === 'SUCCEEDED' ? undefined : criticalError(latestAttempt(events));
   const summary = caught ? undefined : lastOutcomeSummary(events);
   const durationMs = record.stopDate ? Date.parse(record.stopDate) - Date.parse(record.startDate) : 0;
   const input = record.input as { key: string; dataset: string | null };
@@ -88,13 +89,23 @@ export function formatRunResult(result: RunResult): string {
   return parts.join('  ');
 }
 
+/** The states that build an outcome, and where they put it. */
+const OUTCOME_FIELD: Record<string, 'outcome' | 'failure'> = { Summarize: 'outcome', Reject: 'outcome', DescribeTransformFailure: 'failure' };
+
 function lastOutcomeSummary(events: readonly ExecutionEvent[]): OutcomeSummary | undefined {
   for (let i = events.length - 1; i >= 0; i -= 1) {
-    const detail = events[i].detail as { state?: { output?: { outcome?: { summary?: OutcomeSummary } } } } | null;
-    const summary = events[i].type === 'StateExited' ? detail?.state?.output?.outcome?.summary : undefined;
+    const field = events[i].state ? OUTCOME_FIELD[events[i].state as string] : undefined;
+    if (events[i].type !== 'StateExited' || !field) continue;
+    const output = (events[i].detail as { state?: { output?: Record<string, { summary?: OutcomeSummary }> } } | null)?.state?.output;
+    const summary = output?.[field]?.summary;
     if (summary) return summary;
   }
   return undefined;
+}
+
+function latestAttempt(events: readonly ExecutionEvent[]): readonly ExecutionEvent[] {
+  const start = events.map((e) => e.type).lastIndexOf('ExecutionRedriven');
+  return start === -1 ? events : events.slice(start);
 }
 
 function criticalError(events: readonly ExecutionEvent[]): { name: string; message: string } | undefined {

@@ -23,6 +23,7 @@ export const LOCAL_SUBSTITUTIONS: Readonly<Record<string, string>> = {
   DescribeFailureFunctionArn: lambdaArn('etl-describe-failure'),
   SummarizeFunctionArn: lambdaArn('etl-summarize'),
   ArchiveFunctionArn: lambdaArn('etl-archive'),
+  RedriveGateFunctionArn: lambdaArn('etl-redrive-gate'),
   GlueJobName: 'etl-transformation-job',
   SuccessTopicArn: topicArn('etl-job-success'),
   WarningTopicArn: topicArn('etl-job-warning'),

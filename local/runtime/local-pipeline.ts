@@ -14,15 +14,17 @@ import { type EtlConfig, parseConfigText } from '../../core/config/dataset-confi
 import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { createArchiveHandler } from '../../handlers/archive';
 import { createDescribeFailureHandler } from '../../handlers/describe-failure';
+import { createRedriveGateHandler } from '../../handlers/redrive-gate';
 import { createRejectHandler } from '../../handlers/reject';
 import { createSummarizeHandler } from '../../handlers/summarize';
 import { createTriggerHandler, type TriggerResult } from '../../handlers/trigger';
 import { createValidateHandler } from '../../handlers/validate';
 import { ExecutionStore, type ExecutionRecord } from '../execution-store';
 import { FolderBucket } from '../folder-bucket';
-import { DuckDbGlueJob, type JobArguments } from '../glue/duckdb-job';
+import { DuckDbGlueJob, type JobArguments, JobRunFailedError } from '../glue/duckdb-job';
 import { capturedObservability } from '../log-capture';
 import { LOCAL_SUBSTITUTIONS, loadLocalDefinition } from './definition';
+import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
 
 /** The default dataset configuration file. */
 export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, '..', '..', 'etl.config.json');
@@ -65,6 +67,8 @@ export interface LocalPipelineOptions {
    * 30 s backoff is for AWS, where jobs run for minutes. @default 500
    */
   readonly transformRetryMs?: number;
+  /** Task states made to fail (see faults.ts). @default none */
+  readonly faults?: Faults;
   /** Called for each notification published. */
   readonly onNotification?: (notification: LocalNotification) => void;
   /** Called when an execution enters a state. */
@@ -82,6 +86,8 @@ export class LocalPipeline {
   private readonly glue: DuckDbGlueJob;
   private readonly definition: Definition;
   private readonly stateMachine: StateMachine;
+  /** Machines starting at another state, for redrives (built once per state). */
+  private readonly resumeMachines = new Map<string, StateMachine>();
   private readonly running = new Map<string, Promise<ExecutionRecord>>();
   private readonly notificationsFile: string;
   private readonly handlers;
@@ -108,9 +114,19 @@ export class LocalPipeline {
       [LOCAL_SUBSTITUTIONS.DescribeFailureFunctionArn]: createDescribeFailureHandler({ ...deps, obs: obs('etl-describe-failure') }),
       [LOCAL_SUBSTITUTIONS.SummarizeFunctionArn]: createSummarizeHandler({ ...deps, obs: obs('etl-summarize') }),
       [LOCAL_SUBSTITUTIONS.ArchiveFunctionArn]: createArchiveHandler({ ...deps, obs: obs('etl-archive') }),
+      [LOCAL_SUBSTITUTIONS.RedriveGateFunctionArn]: createRedriveGateHandler({ obs: obs('etl-redrive-gate') }),
     } as Record<string, (event: unknown) => Promise<unknown>>;
     const starter: ExecutionStarter = { start: (name, input) => Promise.resolve(this.start(name, input)) };
     this.trigger = createTriggerHandler({ config: this.config, starter, obs: obs('etl-trigger') });
+    // Executions a killed process left RUNNING show as interrupted (ABORTED) and can be redriven.
+    this.store.abortOrphans();
+  }
+
+  /** Names of the Task states of the definition. */
+  get taskStates(): string[] {
+    return Object.entries(this.definition.States as Record<string, { Type: string }>)
+      .filter(([, state]) => state.Type === 'Task')
+      .map(([name]) => name);
   }
 
   /** Copies a file into the bucket under `key` (as an upload would). */
@@ -177,19 +193,60 @@ export class LocalPipeline {
     this.store.close();
   }
 
-  private async execute(name: string, input: object): Promise<ExecutionRecord> {
-    const execution = this.stateMachine.run(input as JsonInput, {
-      overrides: {
-        taskResourceLocalHandlers: this.taskHandlers(name),
-        retryIntervalOverrides: { Transform: this.options.transformRetryMs ?? 500 },
+  /**
+   * Redrives a FAILED or ABORTED execution as Step Functions does: same definition, same
+   * execution input; it resumes at the state that failed, with that state's input, and states
+   * that succeeded are not run again. Returns the new redrive count.
+   */
+  redrive(name: string): { redriveCount: number; resumedAt: string } {
+    const record = this.store.get(name);
+    if (!record) throw new ExecutionNotRedrivableError(`no execution named ${name}`);
+    const events = this.store.events(name);
+    const failed = failedState(events);
+    if (!failed) throw new ExecutionNotRedrivableError(`${name} has no failed state to resume at`);
+    const redriveCount = this.store.beginRedrive(name);
+    if (redriveCount === undefined) {
+      throw new ExecutionNotRedrivableError(`${name} is ${record.status}: only FAILED or ABORTED executions can be redriven`);
+    }
+    this.store.addEvent(name, { type: 'ExecutionRedriven', timestamp: new Date().toISOString(), state: failed.state, detail: { redriveCount } });
+    let machine = this.resumeMachines.get(failed.state);
+    if (!machine) {
+      machine = new StateMachine({ ...this.definition, StartAt: failed.state });
+      this.resumeMachines.set(failed.state, machine);
+    }
+    this.running.set(name, this.execute(name, record.input as object, { machine, stateInput: failed.input, redriveCount }));
+    return { redriveCount, resumedAt: failed.state };
+  }
+
+  private async execute(
+    name: string,
+    input: object,
+    resume?: { machine: StateMachine; stateInput: unknown; redriveCount: number },
+  ): Promise<ExecutionRecord> {
+    const machine = resume?.machine ?? this.stateMachine;
+    const retryIntervalOverrides: Record<string, number> = {};
+    for (const [stateName, state] of Object.entries(this.definition.States as Record<string, { Retry?: unknown }>)) {
+      // The ASL's waits are sized for AWS (30 s for Glue concurrency); locally they only slow tests down.
+      if (state.Retry) retryIntervalOverrides[stateName] = stateName === 'Transform' ? (this.options.transformRetryMs ?? 500) : 20;
+    }
+    const execution = machine.run((resume ? resume.stateInput : input) as JsonInput, {
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(name), retryIntervalOverrides },
+      context: {
+        Execution: {
+          Id: `local:${name}`,
+          Name: name,
+          Input: input as JsonInput,
+          StartTime: new Date().toISOString(),
+          RedriveCount: resume?.redriveCount ?? 0,
+        },
       },
-      context: { Execution: { Id: `local:${name}`, Name: name, Input: input as JsonInput, StartTime: new Date().toISOString() } },
     });
     // The event log carries the failure as Step Functions reports it (Error and Cause).
     let failure: { Error?: string; Cause?: unknown } | undefined;
     const recording = (async () => {
       for await (const event of execution.eventLogs) {
         const { type, timestamp, ...detail } = event as { type: string; timestamp: number; state?: { name: string } };
+        if (resume && type === 'ExecutionStarted') continue; // a redrive continues; ExecutionRedriven marks it
         this.store.addEvent(name, { type, timestamp: new Date(timestamp).toISOString(), state: detail.state?.name ?? null, detail });
         if (type === 'StateEntered' && detail.state) this.options.onStateEntered?.(name, detail.state.name);
         if (type === 'ExecutionFailed') failure = detail as typeof failure;
@@ -221,7 +278,8 @@ export class LocalPipeline {
       if (state.Type !== 'Task') continue;
       const handler = this.resourceHandler(state.Resource ?? '', executionName);
       if (!handler) throw new Error(`Task state ${stateName} uses ${state.Resource}, which has no local handler`);
-      handlers[stateName] = handler as LocalHandlers[string];
+      const fault = this.options.faults?.[stateName];
+      handlers[stateName] = (fault ? this.faulty(stateName, state.Resource ?? '', fault) : handler) as LocalHandlers[string];
     }
     return handlers;
   }
@@ -235,6 +293,19 @@ export class LocalPipeline {
       return async (params) => this.publish(params as SnsPublishParams, executionName);
     }
     return undefined;
+  }
+
+  /** A handler that fails as the resource really fails: a Glue job run FAILED, a Lambda error, a timeout. */
+  private faulty(stateName: string, resource: string, kind: 'fail' | 'timeout'): (input: unknown) => Promise<never> {
+    return async () => {
+      if (kind === 'timeout') throw new InjectedTimeoutError(stateName);
+      if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
+        throw new JobRunFailedError(
+          JSON.stringify({ JobName: LOCAL_SUBSTITUTIONS.GlueJobName, JobRunState: 'FAILED', ErrorMessage: `FaultInjectedError: fault injected into ${stateName}` }),
+        );
+      }
+      throw new FaultInjectedError(stateName);
+    };
   }
 
   private async runGlueJob(params: { JobName: string; Arguments: JobArguments }): Promise<unknown> {
@@ -264,6 +335,34 @@ export class LocalPipeline {
     this.options.onNotification?.(notification);
     return { MessageId: `local-${Date.now().toString(36)}` };
   }
+}
+
+/** RedriveExecution refused: unknown execution, or one that is running or succeeded. */
+export class ExecutionNotRedrivableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionNotRedrivableError';
+  }
+}
+
+/**
+ * The state a redrive resumes at: the last state entered and not exited (it failed, or the
+ * process died inside it), with the input it was entered with.
+ */
+export function failedState(events: readonly { type: string; state: string | null; detail: unknown }[]): { state: string; input: unknown } | undefined {
+  const open = new Map<string, unknown>();
+  let last: string | undefined;
+  for (const event of events) {
+    if (!event.state) continue;
+    const detail = event.detail as { state?: { input?: unknown } } | null;
+    if (event.type === 'StateEntered') {
+      open.set(event.state, detail?.state?.input);
+      last = event.state;
+    } else if (event.type === 'StateExited') {
+      open.delete(event.state);
+    }
+  }
+  return last !== undefined && open.has(last) ? { state: last, input: open.get(last) } : undefined;
 }
 
 interface SnsPublishParams {

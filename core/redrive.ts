@@ -1,0 +1,28 @@
+/**
+ * Redrive: where a failed execution resumes. Each step writes its result under its own field of
+ * the state, so the fields present say which steps succeeded; the first missing one is where the
+ * execution resumes, and no step that succeeded runs again.
+ */
+
+/** States a redriven execution can resume at. */
+export type ResumeState = 'Validate' | 'Reject' | 'NotifyRejected' | 'Transform' | 'Summarize' | 'Archive' | 'RouteOutcome';
+
+/** The fields of the execution state that record a step's success. */
+interface StepResults {
+  readonly validation?: { readonly valid?: boolean } | null;
+  readonly transform?: unknown;
+  readonly outcome?: { readonly status?: string } | null;
+  readonly archive?: unknown;
+}
+
+/**
+ * The first step whose result is missing. Two paths write `outcome`: Summarize (SUCCESS or
+ * WARNING, then Archive) and Reject (FAILURE, the input already moved, then NotifyRejected).
+ */
+export function resumePoint(state: StepResults): ResumeState {
+  if (state.archive) return 'RouteOutcome';
+  if (state.outcome) return state.outcome.status === 'FAILURE' ? 'NotifyRejected' : 'Archive';
+  if (state.transform) return 'Summarize';
+  if (state.validation) return state.validation.valid === true ? 'Transform' : 'Reject';
+  return 'Validate';
+}

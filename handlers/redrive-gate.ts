@@ -1,0 +1,58 @@
+/**
+ * RedriveGate: the state a failed execution stops at, after its one failure notification.
+ * On the first pass it fails with the named error (so the console shows `QualityThresholdError`,
+ * not a generic failure); when the execution is redriven it is re-entered with a higher
+ * `$$.Execution.RedriveCount` and answers where to resume. A `Fail` state could not do this:
+ * a redrive resumes at the failed state, and a Fail state only fails again.
+ */
+import { z } from 'zod';
+
+import { EtlError } from '../core/errors';
+import { resumePoint, type ResumeState } from '../core/redrive';
+import { instrument, MetricUnit, type Observability } from './observability';
+
+const gateEventSchema = z.object({
+  state: z
+    .object({
+      failure: z.object({ summary: z.object({ error: z.object({ name: z.string(), message: z.string() }).nullable() }) }).optional(),
+      error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+      validation: z.object({ valid: z.boolean() }).passthrough().nullable().optional(),
+      transform: z.unknown().optional(),
+      outcome: z.object({ status: z.string() }).passthrough().nullable().optional(),
+      archive: z.unknown().optional(),
+    })
+    .passthrough(),
+  failedAt: z.object({ kind: z.enum(['TransformFailure', 'Critical']), redriveCount: z.number().int() }),
+  redriveCount: z.number().int(),
+});
+
+/** The error the gate fails the execution with, named after the original failure. */
+export class PipelineFailedError extends EtlError {
+  constructor(name: string, message: string) {
+    super(message);
+    // The name is the original error's (a stable `…Error` class name) so Step Functions shows it.
+    this.name = name;
+  }
+}
+
+/** Dependencies of the RedriveGate handler. */
+export interface RedriveGateDeps {
+  readonly obs: Observability;
+}
+
+/** Builds the RedriveGate handler. */
+export function createRedriveGateHandler(deps: RedriveGateDeps) {
+  return instrument(deps.obs, 'redrive-gate', async (event: unknown): Promise<{ at: ResumeState }> => {
+    const { state, failedAt, redriveCount } = gateEventSchema.parse(event);
+    if (redriveCount > failedAt.redriveCount) {
+      const at = resumePoint(state);
+      deps.obs.metrics.addMetric('ExecutionsRedriven', MetricUnit.Count, 1);
+      deps.obs.logger.info('redriven: resuming', { at, redriveCount });
+      return { at };
+    }
+    const named = state.failure?.summary.error;
+    if (failedAt.kind === 'TransformFailure' && named) throw new PipelineFailedError(named.name, named.message);
+    const caught = state.error;
+    throw new PipelineFailedError('PipelineCriticalError', caught ? `${caught.Error}: ${caught.Cause ?? ''}` : 'unexpected failure');
+  });
+}
