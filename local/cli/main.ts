@@ -266,6 +266,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       io.err(`etl: ${e.message}`);
       return EXIT.usage;
     }
+    if (e instanceof Error && '$metadata' in e) {
+      // An AWS service error (--aws): its name says what AWS refused.
+      io.err(`etl: ${e.name}: ${e.message}`);
+      return EXIT.failed;
+    }
     throw e;
   }
 }
