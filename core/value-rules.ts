@@ -26,11 +26,14 @@ export function valuePattern(type: ColumnType): string | undefined {
     case 'boolean':
       return BOOLEAN_TRUE.concat(BOOLEAN_FALSE).join('|');
     case 'date':
-      return '[0-9]{4}-[0-9]{2}-[0-9]{2}';
+      return DATE;
     case 'timestamp':
-      return '[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})?';
+      return `${DATE}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-8]):?[0-5][0-9])?`;
   }
 }
+
+/** Years 0001–9999 (no year 0000, which the engines would read as 1 BC), month and day digits. */
+const DATE = '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}';
 
 /** Spellings read as `true`. */
 export const BOOLEAN_TRUE = ['true', 'TRUE', 'True', '1'];

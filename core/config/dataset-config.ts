@@ -185,9 +185,12 @@ export function parseConfigText(text: string, source = 'config'): EtlConfig {
   return parseConfig(document, source);
 }
 
-/** The first dataset whose `match` glob covers the key, or `undefined`. */
+/**
+ * The first dataset whose `match` glob covers the key, or `undefined`. Matching ignores case, so
+ * `Orders.CSV` is taken like `orders.csv` (the bucket notifies both suffixes).
+ */
 export function findDatasetForKey(config: EtlConfig, key: string): DatasetConfig | undefined {
-  return config.datasets.find((dataset) => picomatch.isMatch(key, dataset.match, { dot: true }));
+  return config.datasets.find((dataset) => picomatch.isMatch(key, dataset.match, { dot: true, nocase: true }));
 }
 
 /** The dataset of that name; throws {@link ConfigError} listing the known names otherwise. */

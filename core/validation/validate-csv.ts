@@ -138,6 +138,10 @@ function utf8Decoder(): Transform {
         done(new EncodingError('the file is gzip-compressed; upload the uncompressed CSV'));
         return;
       }
+      if (first && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
+        done(new EncodingError('the file is UTF-16 text; re-export it as UTF-8'));
+        return;
+      }
       first = false;
       if (chunk.includes(0)) {
         done(new EncodingError('the file holds NUL bytes: it is binary, not CSV text'));

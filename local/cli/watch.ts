@@ -23,9 +23,11 @@ export interface WatchCallbacks {
 export async function watchBucket(pipeline: LocalPipeline, callbacks: WatchCallbacks, signal?: AbortSignal): Promise<void> {
   const dir = pipeline.bucket.pathOf('extract');
   const watcher = chokidar.watch(dir, {
-    ignored: (file: string) => {
+    ignored: (file: string, stats?: { isFile(): boolean }) => {
       const key = file === dir ? 'extract/' : pipeline.bucket.keyOf(file);
-      return key.startsWith(PREFIX.archived) || key.startsWith(PREFIX.rejected) || key.endsWith('.partial');
+      if (key.startsWith(PREFIX.archived) || key.startsWith(PREFIX.rejected) || key.endsWith('.partial')) return true;
+      // As the bucket notification: only objects ending in .csv (either case).
+      return stats?.isFile() === true && !/\.csv$/i.test(file);
     },
     // A file is announced once its size has been stable for a moment: S3 announces whole objects.
     awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 50 },

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -116,9 +116,12 @@ export class DuckDbGlueJob {
   private async transform(args: JobArguments, base: Omit<RunReport, 'status' | 'finishedAt' | 'durationMs' | keyof ReturnType<typeof emptyCounts> | 'outputFiles' | 'rejectsKey' | 'previousRun' | 'qualityFailures' | 'error'>): Promise<RunReport> {
     const dataset = getDataset(this.config, args['--dataset']);
     const plan = this.plan(dataset.name);
-    const inputFile = this.bucket.pathOf(args['--input_key']);
-    const header = await readCsvHeader(inputFile);
+    const header = await readCsvHeader(this.bucket.pathOf(args['--input_key']));
     const columns = matchHeader(header, dataset);
+    // DuckDB expands *, ? and [..] in read_csv paths: read the key through a plain-named hard link
+    // so `orders[1].csv` is read as itself, never as a pattern matching other uploads.
+    const inputFile = path.join(this.tempDir, `input-${base.jobRunId}.csv`);
+    await link(this.bucket.pathOf(args['--input_key']), inputFile);
 
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: this.options.memoryLimit ?? '2GB',
@@ -179,6 +182,7 @@ export class DuckDbGlueJob {
     } finally {
       db.closeSync();
       instance.closeSync();
+      await rm(inputFile, { force: true });
     }
   }
 

@@ -1,0 +1,221 @@
+/**
+ * The state machine as a graph, laid out by dagre from the ASL itself: one node per state (plus
+ * a Start marker), one edge per Next, Choice rule, Default, Catch, and a self-loop per Retry.
+ */
+import { Graph, layout } from '@dagrejs/dagre';
+
+import type { EdgeKind, GraphEdge, GraphLayout, GraphNode, Point } from './api-types';
+
+/** The id of the entry marker. */
+export const START_NODE = '__start__';
+
+interface AslRule {
+  readonly Variable?: string;
+  readonly Next?: string;
+  readonly And?: readonly AslRule[];
+  readonly Or?: readonly AslRule[];
+  readonly Not?: AslRule;
+  readonly [operator: string]: unknown;
+}
+
+interface AslState {
+  readonly Type: string;
+  readonly Comment?: string;
+  readonly Next?: string;
+  readonly Default?: string;
+  readonly Choices?: readonly AslRule[];
+  readonly Retry?: readonly { readonly ErrorEquals: readonly string[]; readonly MaxAttempts?: number; readonly IntervalSeconds?: number; readonly BackoffRate?: number }[];
+  readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string }[];
+}
+
+/** The parts of an ASL definition the layout reads. */
+export interface AslDefinition {
+  readonly StartAt: string;
+  readonly States: Readonly<Record<string, AslState>>;
+}
+
+/** A transition before layout. */
+export interface EdgeSpec {
+  readonly from: string;
+  readonly to: string;
+  readonly kind: EdgeKind;
+  readonly label: string | null;
+  readonly detail: string | null;
+}
+
+// Node sizes are estimated from the label length: the server has no fonts to measure with.
+const CHAR_WIDTH = 6.9;
+const NODE_HEIGHT = 30;
+const LABEL_CHAR_WIDTH = 5.8;
+const LABEL_HEIGHT = 16;
+
+/** Lays out the definition top to bottom. */
+export function layoutStateMachine(definition: AslDefinition): GraphLayout {
+  const g = new Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', nodesep: 22, edgesep: 10, ranksep: 30, marginx: 12, marginy: 12 });
+  g.setDefaultEdgeLabel(() => ({}));
+
+  g.setNode(START_NODE, { width: 48, height: 22 });
+  for (const [name, state] of Object.entries(definition.States)) {
+    const width = Math.max(84, Math.ceil(name.length * CHAR_WIDTH) + (state.Type === 'Choice' ? 36 : 24));
+    g.setNode(name, { width, height: NODE_HEIGHT });
+  }
+  const specs = edgeSpecs(definition);
+  const backward = backEdges(definition, specs);
+  specs.forEach((spec, index) => {
+    // A Retry stays on its state: it is drawn as a loop on the node, not routed by the layout.
+    if (spec.kind === 'retry') return;
+    // An upward edge's label goes by its target (below): in the middle it would float far from both ends.
+    const labelled = spec.label !== null && !backward.has(index);
+    const [v, w] = backward.has(index) ? [spec.to, spec.from] : [spec.from, spec.to];
+    g.setEdge(
+      v,
+      w,
+      {
+        // Catch edges lead to the failure handling; a low weight keeps them from bending the main flow.
+        weight: spec.kind === 'catch' || backward.has(index) ? 1 : 4,
+        minlen: 1,
+        width: labelled ? Math.ceil((spec.label ?? '').length * LABEL_CHAR_WIDTH) + 6 : 0,
+        height: labelled ? LABEL_HEIGHT : 0,
+        labelpos: 'c',
+      },
+      String(index),
+    );
+  });
+  layout(g);
+
+  const nodes: GraphNode[] = g.nodes().map((id) => {
+    const n = g.node(id);
+    const state = definition.States[id];
+    return {
+      id,
+      type: id === START_NODE ? 'Start' : state.Type,
+      x: round(n.x ?? 0),
+      y: round(n.y ?? 0),
+      width: n.width,
+      height: n.height,
+      comment: state?.Comment ?? null,
+    };
+  });
+  const edges: GraphEdge[] = specs.map((spec, index) => {
+    const id = `${spec.from}->${spec.to}#${index}`;
+    if (spec.kind === 'retry') {
+      const n = g.node(spec.from);
+      return { id, ...spec, points: [], labelAt: { x: round((n.x ?? 0) + n.width / 2 + 4), y: round((n.y ?? 0) - n.height / 2 - 2) } };
+    }
+    const backwards = backward.has(index);
+    const e = g.edge(backwards ? spec.to : spec.from, backwards ? spec.from : spec.to, String(index));
+    const points = (e.points ?? []).map((p: Point) => ({ x: round(p.x), y: round(p.y) }));
+    if (backwards) points.reverse();
+    const labelAt = spec.label === null ? null : backwards ? besideTarget(points) : { x: round(e.x ?? 0), y: round(e.y ?? 0) };
+    return { id, ...spec, points, labelAt };
+  });
+  const graph = g.graph();
+  return { width: round(graph.width ?? 0), height: round(graph.height ?? 0), nodes, edges };
+}
+
+/**
+ * The edges to lay out upwards. The main flow is what StartAt reaches without a Catch; an edge
+ * from the failure handling back into it (a redrive resuming) points up, and so does any edge
+ * closing a cycle found by a depth-first walk that follows the flow before the catchers. Left
+ * to itself, the layout would break cycles anywhere and hang the main flow under the failures.
+ */
+export function backEdges(definition: AslDefinition, specs: readonly EdgeSpec[]): Set<number> {
+  const out = new Map<string, { index: number; spec: EdgeSpec }[]>();
+  specs.forEach((spec, index) => {
+    if (spec.kind === 'retry') return;
+    out.set(spec.from, [...(out.get(spec.from) ?? []), { index, spec }]);
+  });
+  const main = new Set<string>();
+  const stack = [START_NODE];
+  while (stack.length > 0) {
+    const node = stack.pop() as string;
+    if (main.has(node)) continue;
+    main.add(node);
+    for (const { spec } of out.get(node) ?? []) if (spec.kind !== 'catch') stack.push(spec.to);
+  }
+  const backward = new Set<number>();
+  specs.forEach((spec, index) => {
+    if (spec.kind !== 'retry' && !main.has(spec.from) && main.has(spec.to)) backward.add(index);
+  });
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    const edges = [...(out.get(node) ?? [])].filter(({ index }) => !backward.has(index));
+    edges.sort((a, b) => Number(a.spec.kind === 'catch') - Number(b.spec.kind === 'catch'));
+    for (const { index, spec } of edges) {
+      const seen = state.get(spec.to);
+      if (seen === 'open') backward.add(index);
+      else if (seen === undefined) visit(spec.to);
+    }
+    state.set(node, 'done');
+  };
+  visit(START_NODE);
+  for (const name of Object.keys(definition.States)) if (!state.has(name)) visit(name);
+  return backward;
+}
+
+/** Every transition of the definition, in the order the ASL lists them. */
+export function edgeSpecs(definition: AslDefinition): EdgeSpec[] {
+  const specs: EdgeSpec[] = [{ from: START_NODE, to: definition.StartAt, kind: 'start', label: null, detail: null }];
+  for (const [name, state] of Object.entries(definition.States)) {
+    for (const rule of state.Choices ?? []) {
+      if (rule.Next) specs.push({ from: name, to: rule.Next, kind: 'choice', label: ruleLabel(rule), detail: ruleText(rule) });
+    }
+    if (state.Default) specs.push({ from: name, to: state.Default, kind: 'default', label: 'default', detail: 'no rule matched' });
+    if (state.Next) specs.push({ from: name, to: state.Next, kind: 'next', label: null, detail: null });
+    for (const retrier of state.Retry ?? []) {
+      const attempts = retrier.MaxAttempts ?? 3;
+      specs.push({
+        from: name,
+        to: name,
+        kind: 'retry',
+        label: `retry ×${attempts}`,
+        detail: `Retry on ${retrier.ErrorEquals.join(', ')}: up to ${attempts} times, ${retrier.IntervalSeconds ?? 1} s × ${retrier.BackoffRate ?? 2}`,
+      });
+    }
+    for (const catcher of state.Catch ?? []) {
+      specs.push({ from: name, to: catcher.Next, kind: 'catch', label: null, detail: `Catch ${catcher.ErrorEquals.join(', ')}` });
+    }
+  }
+  return specs;
+}
+
+const OPERATORS: Readonly<Record<string, string>> = {
+  BooleanEquals: '=',
+  StringEquals: '=',
+  NumericEquals: '=',
+  TimestampEquals: '=',
+  NumericLessThan: '<',
+  NumericGreaterThan: '>',
+  NumericLessThanEquals: '≤',
+  NumericGreaterThanEquals: '≥',
+  StringMatches: '~',
+};
+
+/** The rule in full, e.g. `$.outcome.status StringEquals "WARNING"`. */
+function ruleText(rule: AslRule): string {
+  if (rule.And) return `And(${rule.And.map(ruleText).join(', ')})`;
+  if (rule.Or) return `Or(${rule.Or.map(ruleText).join(', ')})`;
+  if (rule.Not) return `Not(${ruleText(rule.Not)})`;
+  const [operator, value] = Object.entries(rule).find(([k]) => k !== 'Variable' && k !== 'Next') ?? ['?', ''];
+  return `${rule.Variable ?? ''} ${operator} ${JSON.stringify(value)}`;
+}
+
+/** A short label: the variable's last field, the operator, the value (`status = "WARNING"`). */
+function ruleLabel(rule: AslRule): string {
+  if (rule.And || rule.Or || rule.Not) return rule.And ? 'and(…)' : rule.Or ? 'or(…)' : 'not(…)';
+  const [operator, value] = Object.entries(rule).find(([k]) => k !== 'Variable' && k !== 'Next') ?? ['?', ''];
+  const field = (rule.Variable ?? '').split('.').pop() ?? '';
+  return `${field} ${OPERATORS[operator] ?? operator} ${JSON.stringify(value)}`;
+}
+
+/** Just below the end of an upward edge. */
+function besideTarget(points: readonly Point[]): Point | null {
+  const end = points[points.length - 1];
+  return end ? { x: end.x, y: round(end.y + 12) } : null;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
