@@ -128,7 +128,8 @@ export function namedError(caught: CaughtError): { name: string; message: string
   } catch {
     // Cause is plain text.
   }
-  const prefixed = /^([A-Za-z][\w.]*Error): ([\s\S]*)$/.exec(message);
+  // Glue may put its own prefix ("Error Category: …; ") before the runner's "<Name>Error: …".
+  const prefixed = /(?:^|[\s;])([A-Z][\w.]*Error): ([\s\S]*)$/.exec(message);
   if (prefixed) return { name: prefixed[1], message: prefixed[2] };
   return { name: caught.Error, message: message || caught.Error };
 }

@@ -1,0 +1,445 @@
+"""Pure helpers of the Glue runner (no Spark, no AWS): naming, header matching, quality rules,
+output-file naming and the run report. Each mirrors its TypeScript counterpart in core/ (named in
+the docstrings) so that the Glue job and the local DuckDB job behave alike; test/infra checks the
+two side by side, and glue/tests checks these in isolation with unittest.
+"""
+
+import csv
+import hashlib
+import io
+import json
+import re
+from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+PLAN_FORMAT_VERSION = 1
+PARTITION_COLUMN = "dt"
+LOAD_PREFIX = "load/"
+REPORTS_PREFIX = "logs/glue-jobs/"
+CORRUPT_RECORD_COLUMN = "_corrupt_record"
+STRUCTURAL_REJECT_REASON = "Malformed CSV record"
+
+
+class EtlError(Exception):
+    """An error the runner raises on purpose; its class name is the stable error name.
+
+    The classes claim the ``builtins`` module so that a traceback (and with it the Glue job run's
+    error message) reads ``QualityThresholdError: ...`` rather than ``etl_helpers.Quality...``:
+    the state machine's failure path reads the name from that prefix (core/outcome.ts).
+    """
+
+    __module__ = "builtins"
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+
+class ConfigError(EtlError):
+    """A plan or a job argument the runner cannot use."""
+
+    __module__ = "builtins"
+
+
+class HeaderMismatchError(EtlError):
+    """The header does not match the dataset's columns (core/validation/header.ts)."""
+
+    __module__ = "builtins"
+
+
+class QualityThresholdError(EtlError):
+    """A quality threshold configured as ``fail`` was crossed (core/quality.ts)."""
+
+    __module__ = "builtins"
+
+
+class TransformError(EtlError):
+    """The engine failed while reading, transforming or writing."""
+
+    __module__ = "builtins"
+
+
+def describe_error(exc):
+    """``{name, message}`` of an error; anything not raised on purpose is a TransformError."""
+    if isinstance(exc, EtlError):
+        return {"name": exc.name, "message": str(exc)}
+    return {"name": "TransformError", "message": str(exc) or type(exc).__name__}
+
+
+# --- naming (core/naming.ts) ------------------------------------------------------------------
+
+
+def input_id(input_key):
+    """First 16 hex digits of the SHA-256 of the key: the output files of one input carry it."""
+    return hashlib.sha256(input_key.encode("utf-8")).hexdigest()[:16]
+
+
+def dataset_load_prefix(dataset):
+    return f"{LOAD_PREFIX}{dataset}/"
+
+
+def last_run_report_key(dataset):
+    return f"{REPORTS_PREFIX}{dataset}/_last-success.json"
+
+
+def rejects_key(dataset, execution_name):
+    return f"{REPORTS_PREFIX}{dataset}/{execution_name}.rejects.csv"
+
+
+def staged_input_key(dataset, run_input_id):
+    """A plain-named copy of the input for Spark to read (no glob or URI characters)."""
+    return f"{dataset_load_prefix(dataset)}_staging/{run_input_id}-input/input.csv"
+
+
+def plan_key(plans_prefix, dataset):
+    return f"{plans_prefix}{dataset}.json"
+
+
+def check_ingestion_date(text):
+    """The ``--ingestion_date`` argument, checked before it is spliced into SQL."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):
+        raise ConfigError(f"--ingestion_date must be YYYY-MM-DD, got {text!r}")
+    try:
+        date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--ingestion_date is not a date: {text}") from exc
+    return text
+
+
+# --- the compiled plan (core/transform/compile-plan.ts) ---------------------------------------
+
+_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "outputSql", "partitionColumn", "quality")
+
+
+def parse_plan(text, dataset):
+    """The Spark plan of ``dataset`` from its JSON text; a plan of another shape is a ConfigError."""
+    try:
+        plan = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"the plan of dataset {dataset} is not JSON: {exc}") from exc
+    problems = []
+    if not isinstance(plan, dict):
+        raise ConfigError(f"the plan of dataset {dataset} is not a JSON object")
+    if plan.get("formatVersion") != PLAN_FORMAT_VERSION:
+        problems.append(f"formatVersion {plan.get('formatVersion')!r} (expected {PLAN_FORMAT_VERSION})")
+    if plan.get("dialect") != "spark":
+        problems.append(f"dialect {plan.get('dialect')!r} (expected 'spark')")
+    if plan.get("dataset") != dataset:
+        problems.append(f"dataset {plan.get('dataset')!r} (expected {dataset!r})")
+    problems += [f"missing {key}" for key in _PLAN_KEYS if key not in plan]
+    if plan.get("partitionColumn", PARTITION_COLUMN) != PARTITION_COLUMN:
+        problems.append(f"partitionColumn {plan.get('partitionColumn')!r} (expected {PARTITION_COLUMN!r})")
+    if problems:
+        raise ConfigError(f"the plan of dataset {dataset} cannot be run: {'; '.join(problems)}")
+    return plan
+
+
+def quote_identifier(name):
+    """A Spark SQL identifier (core/transform/dialect.ts, spark.quote)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def raw_projection(columns, present):
+    """Select list of ``etl_raw``: every declared column in order, NULL when the file lacks it."""
+    return ", ".join(
+        quote_identifier(c["name"]) if c["name"] in present else f"CAST(NULL AS STRING) AS {quote_identifier(c['name'])}"
+        for c in columns
+    )
+
+
+def params_sql(ingestion_date):
+    """The one-row ``etl_params`` relation."""
+    return f"SELECT DATE'{check_ingestion_date(ingestion_date)}' AS ingestion_date"
+
+
+# --- the header (core/validation/header.ts) ---------------------------------------------------
+
+
+def parse_header_record(text):
+    """The first CSV record of ``text`` (quotes doubled inside quoted fields), or ``[]``."""
+    for record in csv.reader(io.StringIO(text, newline=""), delimiter=",", quotechar='"', doublequote=True, strict=False):
+        if record:
+            return record
+    return []
+
+
+def normalize_header(names):
+    """Strips a UTF-8 byte-order mark and surrounding spaces from the header names."""
+    return [(name.lstrip("\ufeff") if i == 0 else name).strip() for i, name in enumerate(names)]
+
+
+def match_header(header, dataset, columns):
+    """The header's names, checked against the plan's columns like core's ``matchHeader``."""
+    by_name = {c["name"]: c for c in columns}
+    problems = []
+    seen = set()
+    repeated = []
+    for name in header:
+        if name in seen:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        problems.append("repeated: " + ", ".join(dict.fromkeys(repeated)))
+    unknown = [name for name in header if name not in by_name]
+    if unknown:
+        problems.append("unknown: " + ", ".join(json.dumps(n, ensure_ascii=False) for n in unknown))
+    missing = [c["name"] for c in columns if c.get("required", True) and c["name"] not in seen]
+    if missing:
+        problems.append("missing: " + ", ".join(missing))
+    if problems:
+        expected = ",".join(c["name"] for c in columns)
+        raise HeaderMismatchError(f'header does not match dataset "{dataset}" ({"; ".join(problems)}); expected {expected}')
+    return list(header)
+
+
+# --- quality rules (core/quality.ts) ----------------------------------------------------------
+
+_CHECKS = ("malformedRowRatio", "duplicateRatio", "volumeChangeRatio")
+
+
+def _ratio(part, whole):
+    return 0 if whole == 0 else part / whole
+
+
+def _to_fixed(value, digits):
+    """JavaScript's ``Number.prototype.toFixed``: the exact binary value, ties rounded up."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _percent(value):
+    return f"{_to_fixed(value * 100, 3 if 0 < value < 0.01 else 1)}%"
+
+
+def _number(value):
+    """A count as JavaScript prints it (``12``, not ``12.0``)."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def quality_ratios(counts, previous_rows_out):
+    well_formed = counts["rowsIn"] - counts["malformedRows"]
+    return {
+        "malformedRowRatio": _ratio(counts["malformedRows"], counts["rowsIn"]),
+        "duplicateRatio": _ratio(counts["exactDuplicates"] + counts["keyDuplicates"], well_formed),
+        "volumeChangeRatio": None
+        if previous_rows_out is None or previous_rows_out == 0
+        else abs(counts["rowsOut"] - previous_rows_out) / previous_rows_out,
+    }
+
+
+def evaluate_quality(counts, previous_rows_out, quality):
+    """Every threshold the counts cross, ``fail`` before ``warn`` (as core's ``evaluateQuality``)."""
+    findings = []
+    ratios = quality_ratios(counts, previous_rows_out)
+    duplicates = counts["exactDuplicates"] + counts["keyDuplicates"]
+    describe = {
+        "malformedRowRatio": f"{_number(counts['malformedRows'])} of {_number(counts['rowsIn'])} rows malformed",
+        "duplicateRatio": f"{_number(duplicates)} duplicate rows removed of {_number(counts['rowsIn'] - counts['malformedRows'])}",
+        "volumeChangeRatio": f"{_number(counts['rowsOut'])} rows out against {_number(previous_rows_out or 0)} in the previous run",
+    }
+    for check in _CHECKS:
+        value = ratios[check]
+        if value is None:
+            continue
+        thresholds = quality.get(check) or {}
+        warn, fail = thresholds.get("warn"), thresholds.get("fail")
+        level = "fail" if fail is not None and value > fail else "warn" if warn is not None and value > warn else None
+        if level:
+            limit = fail if level == "fail" else warn
+            findings.append(
+                {"check": check, "level": level, "message": f"{check} {_percent(value)} > {level} {_percent(limit or 0)} ({describe[check]})"}
+            )
+    if counts["rowsOut"] == 0:
+        findings.append(
+            {
+                "check": "emptyAfterDedupe",
+                "level": quality.get("emptyAfterDedupe", "fail"),
+                "message": f"no row left after removing malformed rows and duplicates ({_number(counts['rowsIn'])} read)",
+            }
+        )
+    return sorted(findings, key=lambda f: 0 if f["level"] == "fail" else 1)
+
+
+def quality_failures(counts, previous_rows_out, quality):
+    """The messages of the ``fail`` findings: the transform stops before writing when any."""
+    return [f["message"] for f in evaluate_quality(counts, previous_rows_out, quality) if f["level"] == "fail"]
+
+
+def counts_from_metrics(metrics, structural_rows):
+    """Row counts of the run from the plan's metrics row and the rows Spark could not split."""
+    rows_in = int(metrics["rows_typed"]) + structural_rows
+    malformed = int(metrics["malformed_rows"]) + structural_rows
+    exact = int(metrics["clean_rows"]) - int(metrics["distinct_rows"])
+    by_key = int(metrics["distinct_rows"]) - int(metrics["output_rows"])
+    return {
+        "rowsIn": rows_in,
+        "malformedRows": malformed,
+        "exactDuplicates": exact,
+        "keyDuplicates": by_key,
+        "duplicatesRemoved": exact + by_key,
+        "rowsOut": int(metrics["output_rows"]),
+    }
+
+
+# --- the run report (core/run-report.ts) ------------------------------------------------------
+
+_REPORT_FIELDS = {
+    "formatVersion": int,
+    "status": str,
+    "engine": str,
+    "dataset": str,
+    "inputKey": str,
+    "executionName": str,
+    "jobRunId": str,
+    "ingestionDate": str,
+    "startedAt": str,
+    "finishedAt": str,
+    "durationMs": (int, float),
+    "rowsIn": (int, float),
+    "malformedRows": (int, float),
+    "exactDuplicates": (int, float),
+    "keyDuplicates": (int, float),
+    "duplicatesRemoved": (int, float),
+    "rowsOut": (int, float),
+    "outputPrefix": str,
+    "latestPrefix": str,
+    "outputFiles": list,
+    "qualityFailures": list,
+}
+
+
+def is_run_report(document):
+    """Whether a parsed document has the run report's shape (runReportSchema)."""
+    if not isinstance(document, dict) or document.get("formatVersion") != 1:
+        return False
+    for key, kind in _REPORT_FIELDS.items():
+        value = document.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return False
+    if document["status"] not in ("SUCCEEDED", "FAILED") or document["engine"] not in ("duckdb", "spark"):
+        return False
+    previous = document.get("previousRun", "missing")
+    if previous is not None and not (
+        isinstance(previous, dict) and isinstance(previous.get("executionName"), str) and isinstance(previous.get("rowsOut"), (int, float))
+    ):
+        return False
+    if "rejectsKey" not in document or not (document["rejectsKey"] is None or isinstance(document["rejectsKey"], str)):
+        return False
+    error = document.get("error", "missing")
+    return error is None or (isinstance(error, dict) and isinstance(error.get("name"), str) and isinstance(error.get("message"), str))
+
+
+def previous_run(last_report_text, execution_name):
+    """What the volume check compares with: the last successful run, unless that is this one."""
+    if last_report_text is None:
+        return None
+    try:
+        document = json.loads(last_report_text)
+    except ValueError:
+        return None
+    if not is_run_report(document):
+        return None
+    # A rerun of the same execution compares against the run before it, not against itself.
+    if document["executionName"] == execution_name:
+        return document["previousRun"]
+    return {"executionName": document["executionName"], "rowsOut": document["rowsOut"]}
+
+
+def iso_timestamp(instant):
+    """``2024-05-01T12:00:00.123Z``, as JavaScript's ``toISOString``."""
+    utc = instant.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def empty_counts():
+    return {"rowsIn": 0, "malformedRows": 0, "exactDuplicates": 0, "keyDuplicates": 0, "duplicatesRemoved": 0, "rowsOut": 0}
+
+
+def base_report(args, job_run_id, started_at):
+    """The fields known before the transform runs."""
+    load = dataset_load_prefix(args["dataset"])
+    return {
+        "formatVersion": 1,
+        "engine": "spark",
+        "dataset": args["dataset"],
+        "inputKey": args["input_key"],
+        "executionName": args["execution_name"],
+        "jobRunId": job_run_id,
+        "ingestionDate": args["ingestion_date"],
+        "startedAt": iso_timestamp(started_at),
+        "outputPrefix": load,
+        "latestPrefix": f"{load}latest/",
+    }
+
+
+def finish_report(report, started_at, finished_at=None):
+    """The report with ``finishedAt`` and ``durationMs``."""
+    finished_at = finished_at or datetime.now(timezone.utc)
+    duration_ms = int(round((finished_at - started_at).total_seconds() * 1000))
+    return {**report, "finishedAt": iso_timestamp(finished_at), "durationMs": duration_ms}
+
+
+def failed_report(base, partial, error, started_at, finished_at=None):
+    """The report of a failed run: whatever was counted, and the error."""
+    report = {
+        **empty_counts(),
+        **base,
+        "outputFiles": [],
+        "rejectsKey": None,
+        "previousRun": None,
+        "qualityFailures": [],
+        **partial,
+        "status": "FAILED",
+        "error": error,
+    }
+    return finish_report(report, started_at, finished_at)
+
+
+# --- output files (local/glue/duckdb-job.ts, writeOutput) -------------------------------------
+
+
+def _is_data_file(key):
+    name = key.rsplit("/", 1)[-1]
+    return name.endswith(".parquet") and not name.startswith(("_", "."))
+
+
+def partition_file_keys(staged_keys, staging_prefix, load_prefix, run_input_id):
+    """Final keys of the partitioned files Spark staged: ``load/<ds>/dt=…/part-<id>-<n>.parquet``.
+
+    Returns ``(staged key, final key)`` pairs, numbered per partition in a stable order.
+    """
+    by_partition = {}
+    for key in sorted(k for k in staged_keys if _is_data_file(k)):
+        relative = key[len(staging_prefix):] if key.startswith(staging_prefix) else None
+        if relative is None or "/" not in relative:
+            continue
+        partition = relative.split("/", 1)[0]
+        if not partition.startswith(f"{PARTITION_COLUMN}="):
+            continue
+        by_partition.setdefault(partition, []).append(key)
+    pairs = []
+    for partition in sorted(by_partition):
+        for n, key in enumerate(by_partition[partition]):
+            pairs.append((key, f"{load_prefix}{partition}/part-{run_input_id}-{n}.parquet"))
+    return pairs
+
+
+def latest_file_keys(staged_keys, staging_prefix, latest_prefix, run_input_id):
+    """``(staged key, final key)`` pairs of the ``latest/`` files: ``part-<id>-<n>.parquet``."""
+    files = sorted(k for k in staged_keys if k.startswith(staging_prefix) and _is_data_file(k))
+    return [(key, f"{latest_prefix}part-{run_input_id}-{n}.parquet") for n, key in enumerate(files)]
+
+
+def stale_input_files(existing_keys, kept_keys, load_prefix, run_input_id):
+    """Files this input wrote before, in any ``dt=`` partition, that the new run did not rewrite.
+
+    Replace, never append: after the new files are in place these are deleted.
+    """
+    kept = set(kept_keys)
+    stale = []
+    for key in existing_keys:
+        if not key.startswith(load_prefix) or key in kept:
+            continue
+        parts = key[len(load_prefix):].split("/")
+        if len(parts) == 2 and parts[0].startswith(f"{PARTITION_COLUMN}=") and parts[1].startswith(f"part-{run_input_id}-"):
+            stale.append(key)
+    return sorted(stale)

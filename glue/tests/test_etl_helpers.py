@@ -1,0 +1,251 @@
+"""Unit tests of the Glue runner's pure helpers (stdlib unittest; no Spark, no AWS).
+
+Run: python3 -m unittest discover -s glue/tests
+"""
+
+import json
+import os
+import sys
+import unittest
+from datetime import datetime, timedelta, timezone
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import etl_helpers as h  # noqa: E402
+
+ORDERS_COLUMNS = [
+    {"name": "order_id", "sqlType": "STRING", "required": True},
+    {"name": "quantity", "sqlType": "INT", "required": True},
+    {"name": "notes", "sqlType": "STRING", "required": False},
+]
+ORDERS_QUALITY = {
+    "malformedRowRatio": {"warn": 0.0001, "fail": 0.1},
+    "duplicateRatio": {"warn": 0.1, "fail": 0.9},
+    "volumeChangeRatio": {"warn": 0.5},
+    "emptyAfterDedupe": "fail",
+}
+
+
+def counts(rows_in, malformed=0, exact=0, by_key=0, rows_out=None):
+    out = rows_in - malformed - exact - by_key if rows_out is None else rows_out
+    return {"rowsIn": rows_in, "malformedRows": malformed, "exactDuplicates": exact, "keyDuplicates": by_key, "rowsOut": out}
+
+
+def plan_text(**overrides):
+    plan = {
+        "formatVersion": 1,
+        "dataset": "orders",
+        "dialect": "spark",
+        "columns": ORDERS_COLUMNS,
+        "steps": [{"name": "etl_typed", "sql": "SELECT 1", "materialize": True}],
+        "metricsSql": "SELECT 1",
+        "rejectsSql": "SELECT 1",
+        "outputSql": "SELECT 1",
+        "partitionColumn": "dt",
+        "quality": ORDERS_QUALITY,
+    }
+    plan.update(overrides)
+    return json.dumps(plan)
+
+
+class NamingTest(unittest.TestCase):
+    def test_input_id_is_the_first_16_hex_of_sha256_of_the_key(self):
+        # Values from core/naming.ts inputId().
+        self.assertEqual(h.input_id("extract/2024/orders-2024-05-01.csv"), "3a97e1921584727e")
+        self.assertEqual(h.input_id("extract/ünïcode orders.csv"), "e25801b631248a1d")
+
+    def test_keys_of_the_layout(self):
+        self.assertEqual(h.dataset_load_prefix("orders"), "load/orders/")
+        self.assertEqual(h.last_run_report_key("orders"), "logs/glue-jobs/orders/_last-success.json")
+        self.assertEqual(h.rejects_key("orders", "orders-x-1"), "logs/glue-jobs/orders/orders-x-1.rejects.csv")
+        self.assertEqual(h.plan_key("scripts/plans/", "orders"), "scripts/plans/orders.json")
+
+    def test_ingestion_date_must_be_a_real_iso_date(self):
+        self.assertEqual(h.params_sql("2024-05-01"), "SELECT DATE'2024-05-01' AS ingestion_date")
+        for bad in ["2024-5-1", "2024-02-30", "2024-05-01'; DROP", "", None]:
+            with self.subTest(bad=bad), self.assertRaises(h.ConfigError):
+                h.check_ingestion_date(bad)
+
+
+class PlanTest(unittest.TestCase):
+    def test_a_spark_plan_of_the_dataset_is_accepted(self):
+        plan = h.parse_plan(plan_text(), "orders")
+        self.assertEqual(plan["columns"], ORDERS_COLUMNS)
+
+    def test_a_plan_of_another_dialect_dataset_or_version_is_refused_with_every_reason(self):
+        with self.assertRaises(h.ConfigError) as caught:
+            h.parse_plan(plan_text(dialect="duckdb", dataset="events", formatVersion=2), "orders")
+        message = str(caught.exception)
+        for part in ["dialect 'duckdb'", "dataset 'events'", "formatVersion 2"]:
+            self.assertIn(part, message)
+
+    def test_a_plan_that_is_not_json_is_a_config_error(self):
+        with self.assertRaises(h.ConfigError):
+            h.parse_plan("{", "orders")
+
+    def test_raw_projection_keeps_declaration_order_and_nulls_absent_optional_columns(self):
+        sql = h.raw_projection(ORDERS_COLUMNS, {"quantity", "order_id"})
+        self.assertEqual(sql, "`order_id`, `quantity`, CAST(NULL AS STRING) AS `notes`")
+
+    def test_identifiers_double_backticks(self):
+        self.assertEqual(h.quote_identifier("a`b"), "`a``b`")
+
+
+class HeaderTest(unittest.TestCase):
+    def test_first_record_honours_quotes_and_quoted_newlines(self):
+        text = '"order_id","qu""an\ntity",notes\n1,2,3\n'
+        self.assertEqual(h.parse_header_record(text), ["order_id", 'qu"an\ntity', "notes"])
+
+    def test_empty_text_has_no_header(self):
+        self.assertEqual(h.parse_header_record(""), [])
+
+    def test_normalize_strips_bom_and_spaces(self):
+        self.assertEqual(h.normalize_header(["\ufefforder_id ", " quantity"]), ["order_id", "quantity"])
+
+    def test_header_in_another_order_without_optional_column_matches(self):
+        self.assertEqual(h.match_header(["quantity", "order_id"], "orders", ORDERS_COLUMNS), ["quantity", "order_id"])
+
+    def test_mismatch_lists_repeated_unknown_and_missing_like_core(self):
+        with self.assertRaises(h.HeaderMismatchError) as caught:
+            h.match_header(["order_id", "order_id", "extra"], "orders", ORDERS_COLUMNS)
+        self.assertEqual(
+            str(caught.exception),
+            'header does not match dataset "orders" (repeated: order_id; unknown: "extra"; missing: quantity); expected order_id,quantity,notes',
+        )
+
+
+class QualityTest(unittest.TestCase):
+    def test_fail_findings_come_first_with_core_wording(self):
+        findings = h.evaluate_quality(counts(1000, malformed=150, exact=10, by_key=5), 400, ORDERS_QUALITY)
+        # Expected values from core/quality.ts evaluateQuality() on the same input.
+        self.assertEqual(
+            findings,
+            [
+                {"check": "malformedRowRatio", "level": "fail", "message": "malformedRowRatio 15.0% > fail 10.0% (150 of 1000 rows malformed)"},
+                {"check": "volumeChangeRatio", "level": "warn", "message": "volumeChangeRatio 108.7% > warn 50.0% (835 rows out against 400 in the previous run)"},
+            ],
+        )
+        self.assertEqual(h.quality_failures(counts(1000, malformed=150), 400, ORDERS_QUALITY), [findings[0]["message"]])
+
+    def test_empty_after_dedupe_takes_the_configured_level(self):
+        quality = {**ORDERS_QUALITY, "duplicateRatio": {"warn": 0.2}, "emptyAfterDedupe": "warn"}
+        findings = h.evaluate_quality(counts(3, by_key=3), None, quality)
+        self.assertEqual([f["check"] for f in findings], ["duplicateRatio", "emptyAfterDedupe"])
+        self.assertEqual(findings[1]["message"], "no row left after removing malformed rows and duplicates (3 read)")
+        self.assertEqual(h.quality_failures(counts(3, by_key=3), None, quality), [])
+
+    def test_no_volume_check_without_a_previous_run(self):
+        self.assertIsNone(h.quality_ratios(counts(10), None)["volumeChangeRatio"])
+        self.assertIsNone(h.quality_ratios(counts(10), 0)["volumeChangeRatio"])
+
+    def test_percent_rounds_like_javascript_to_fixed(self):
+        # (0.125).toFixed(2) === '0.13' in JavaScript; Python's format() would give '0.12'.
+        self.assertEqual(h._to_fixed(0.125, 2), "0.13")
+        self.assertEqual(h._to_fixed(1.005, 2), "1.00")
+        self.assertEqual(h._percent(0.00015), "0.015%")
+        self.assertEqual(h._percent(0.5), "50.0%")
+
+    def test_counts_add_the_rows_spark_could_not_split(self):
+        metrics = {"rows_typed": 10, "malformed_rows": 1, "clean_rows": 9, "distinct_rows": 8, "output_rows": 6}
+        self.assertEqual(
+            h.counts_from_metrics(metrics, 2),
+            {"rowsIn": 12, "malformedRows": 3, "exactDuplicates": 1, "keyDuplicates": 2, "duplicatesRemoved": 3, "rowsOut": 6},
+        )
+
+
+class RunReportTest(unittest.TestCase):
+    START = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    ARGS = {"dataset": "orders", "input_key": "extract/orders.csv", "execution_name": "orders-1", "ingestion_date": "2024-05-01"}
+
+    def report(self, **overrides):
+        base = h.base_report(self.ARGS, "jr_1", self.START)
+        report = h.finish_report(
+            {**base, **h.empty_counts(), "status": "SUCCEEDED", "outputFiles": [], "rejectsKey": None, "previousRun": None, "qualityFailures": [], "error": None},
+            self.START,
+            self.START + timedelta(seconds=2),
+        )
+        report.update(overrides)
+        return report
+
+    def test_timestamps_are_javascript_iso_strings(self):
+        self.assertEqual(h.iso_timestamp(self.START), "2024-05-01T12:00:00.123Z")
+
+    def test_a_finished_report_has_the_schema_fields(self):
+        report = self.report()
+        self.assertTrue(h.is_run_report(report))
+        self.assertEqual((report["engine"], report["durationMs"], report["latestPrefix"]), ("spark", 2000, "load/orders/latest/"))
+
+    def test_a_failed_report_keeps_what_was_counted(self):
+        report = h.failed_report(
+            h.base_report(self.ARGS, "jr_1", self.START),
+            {"rowsIn": 5, "rejectsKey": "logs/x.csv"},
+            h.describe_error(h.QualityThresholdError("too many")),
+            self.START,
+        )
+        self.assertTrue(h.is_run_report(report))
+        self.assertEqual((report["status"], report["rowsIn"], report["rejectsKey"]), ("FAILED", 5, "logs/x.csv"))
+        self.assertEqual(report["error"], {"name": "QualityThresholdError", "message": "too many"})
+
+    def test_previous_run_is_the_last_success_unless_it_is_this_execution(self):
+        last = self.report(executionName="orders-0", rowsOut=40, previousRun=None)
+        self.assertEqual(h.previous_run(json.dumps(last), "orders-1"), {"executionName": "orders-0", "rowsOut": 40})
+        rerun = self.report(executionName="orders-1", previousRun={"executionName": "orders-0", "rowsOut": 40})
+        self.assertEqual(h.previous_run(json.dumps(rerun), "orders-1"), {"executionName": "orders-0", "rowsOut": 40})
+
+    def test_a_missing_or_invalid_last_report_means_no_previous_run(self):
+        self.assertIsNone(h.previous_run(None, "x"))
+        self.assertIsNone(h.previous_run("not json", "x"))
+        self.assertIsNone(h.previous_run(json.dumps({"formatVersion": 1}), "x"))
+
+    def test_unexpected_errors_are_transform_errors(self):
+        self.assertEqual(h.describe_error(ValueError("boom")), {"name": "TransformError", "message": "boom"})
+
+    def test_error_classes_print_without_a_module_prefix(self):
+        import traceback
+
+        line = traceback.format_exception_only(h.QualityThresholdError, h.QualityThresholdError("x"))[-1]
+        self.assertEqual(line, "QualityThresholdError: x\n")
+
+
+class OutputFilesTest(unittest.TestCase):
+    ID = "3a97e1921584727e"
+
+    def test_staged_partition_files_get_input_named_keys_numbered_per_partition(self):
+        staging = "load/orders/_staging/id/"
+        staged = [
+            f"{staging}_SUCCESS",
+            f"{staging}dt=2024-05-02/part-00001-abc.c000.snappy.parquet",
+            f"{staging}dt=2024-05-01/part-00000-abc.c000.snappy.parquet",
+            f"{staging}dt=2024-05-01/part-00001-abc.c000.snappy.parquet",
+        ]
+        self.assertEqual(
+            [dest for _, dest in h.partition_file_keys(staged, staging, "load/orders/", self.ID)],
+            [
+                f"load/orders/dt=2024-05-01/part-{self.ID}-0.parquet",
+                f"load/orders/dt=2024-05-01/part-{self.ID}-1.parquet",
+                f"load/orders/dt=2024-05-02/part-{self.ID}-0.parquet",
+            ],
+        )
+
+    def test_latest_files_are_named_after_the_input(self):
+        staging = "load/orders/_staging/id-latest/"
+        pairs = h.latest_file_keys([f"{staging}part-1.snappy.parquet", f"{staging}_SUCCESS"], staging, "load/orders/latest/", self.ID)
+        self.assertEqual(pairs, [(f"{staging}part-1.snappy.parquet", f"load/orders/latest/part-{self.ID}-0.parquet")])
+
+    def test_only_this_inputs_files_not_rewritten_are_stale(self):
+        existing = [
+            f"load/orders/dt=2024-05-01/part-{self.ID}-0.parquet",
+            f"load/orders/dt=2024-05-01/part-{self.ID}-1.parquet",
+            f"load/orders/dt=2024-04-30/part-{self.ID}-0.parquet",
+            "load/orders/dt=2024-05-01/part-ffffffffffffffff-0.parquet",
+            f"load/orders/latest/part-{self.ID}-0.parquet",
+        ]
+        kept = [f"load/orders/dt=2024-05-01/part-{self.ID}-0.parquet"]
+        self.assertEqual(
+            h.stale_input_files(existing, kept, "load/orders/", self.ID),
+            [f"load/orders/dt=2024-04-30/part-{self.ID}-0.parquet", f"load/orders/dt=2024-05-01/part-{self.ID}-1.parquet"],
+        )
+
+
+if __name__ == "__main__":
+    unittest.main()

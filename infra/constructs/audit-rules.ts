@@ -1,0 +1,137 @@
+/**
+ * EventBridge rules outside the state machine: every Glue job state change of this job is kept in
+ * a log group (an audit trail that does not depend on the pipeline's own code), and executions
+ * that end badly without having notified anyone raise a critical alert.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+import * as errors from '../../core/errors';
+
+/** Log group of the audit trail (the seed's name). */
+export const AUDIT_LOG_GROUP_NAME = '/aws/eventbridge/etl-pipeline-rules';
+
+/** Retry policy of every rule target: transient delivery failures are retried for a day. */
+const RETRY = { retryAttempts: 20, maxEventAge: Duration.hours(24) };
+
+/**
+ * Error names with which an execution fails after its notification went out: a data failure ends
+ * with the notified error's name (any `…Error` class of core/errors.ts, or the Task error the
+ * Transform step caught), an internal one with `PipelineCriticalError` after `NotifyCritical`
+ * published; `PipelineFailedError` is the RedriveGate handler's class, in case the Lambda runtime
+ * reports the class rather than the name. Any other FAILED execution notified no one.
+ */
+export function notifiedFailureErrors(): string[] {
+  const etlErrors = (Object.values(errors) as unknown[])
+    .filter((value): value is typeof errors.EtlError => typeof value === 'function' && value.prototype instanceof errors.EtlError)
+    .map((ErrorClass) => new ErrorClass('').name);
+  return [...new Set([...etlErrors, 'States.TaskFailed', 'States.Timeout', 'Glue.ConcurrentRunsExceededException', 'PipelineCriticalError', 'PipelineFailedError'])].sort();
+}
+
+/** Properties of {@link AuditRules}. */
+export interface AuditRulesProps {
+  readonly glueJobName: string;
+  readonly stateMachine: IStateMachine;
+  readonly criticalTopic: ITopic;
+  readonly encryptionKey: IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** The Glue audit rule, the execution-failure rule, their log group and dead-letter queue. */
+export class AuditRules extends Construct {
+  readonly logGroup: logs.LogGroup;
+  /** Events no target could take after the retry policy. */
+  readonly deadLetterQueue: sqs.Queue;
+  readonly glueStateChangeRule: events.Rule;
+  readonly executionFailureRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AuditRulesProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: AUDIT_LOG_GROUP_NAME,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.glueStateChangeRule = new events.Rule(this, 'GlueStateChange', {
+      ruleName: 'etl-glue-job-state-change',
+      description: 'Every state change of the ETL Glue job, kept in the audit log group.',
+      eventPattern: { source: ['aws.glue'], detailType: ['Glue Job State Change'], detail: { jobName: [props.glueJobName] } },
+    });
+    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: AUDIT_LOG_GROUP_NAME });
+    // A native log group resource policy instead of the CloudWatchLogGroup target's custom resource.
+    const policy = new logs.ResourcePolicy(this, 'EventsWritePolicy', {
+      resourcePolicyName: 'etl-pipeline-eventbridge-to-logs',
+      policyStatements: [
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${logGroupArn}:*`],
+        }),
+      ],
+    });
+    this.glueStateChangeRule.addTarget({
+      bind: () => ({
+        arn: logGroupArn,
+        deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        retryPolicy: { maximumRetryAttempts: RETRY.retryAttempts, maximumEventAgeInSeconds: RETRY.maxEventAge.toSeconds() },
+        targetResource: this.logGroup,
+      }),
+    });
+    this.glueStateChangeRule.node.addDependency(policy);
+
+    this.executionFailureRule = new events.Rule(this, 'ExecutionFailure', {
+      ruleName: 'etl-execution-failure',
+      description: 'Executions that timed out, were aborted, or failed without a notification → etl-critical-alerts.',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [props.stateMachine.stateMachineArn],
+          $or: [{ status: ['TIMED_OUT', 'ABORTED'] }, { status: ['FAILED'], error: [{ 'anything-but': notifiedFailureErrors() }] }],
+        },
+      },
+    });
+    this.executionFailureRule.addTarget(
+      new targets.SnsTopic(props.criticalTopic, {
+        deadLetterQueue: this.deadLetterQueue,
+        ...RETRY,
+        message: events.RuleTargetInput.fromText(
+          [
+            `ETL pipeline critical: execution ${events.EventField.fromPath('$.detail.name')} ended ${events.EventField.fromPath('$.detail.status')}`,
+            `error: ${events.EventField.fromPath('$.detail.error')}`,
+            `cause: ${events.EventField.fromPath('$.detail.cause')}`,
+            `execution: ${events.EventField.fromPath('$.detail.executionArn')}`,
+          ].join('\n'),
+        ),
+      }),
+    );
+    // The SNS target adds its own queue policy statement for its rule; the log target is ours.
+    this.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditRuleDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.glueStateChangeRule.ruleArn } },
+      }),
+    );
+  }
+}

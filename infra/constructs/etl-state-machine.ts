@@ -1,0 +1,109 @@
+/**
+ * The Standard state machine defined by `statemachine/etl.asl.json`. The definition is inlined,
+ * so CDK infers no permission from it: every statement of the role is written here, one per kind
+ * of Task in the ASL, and `test/infra/state-machine-permissions.test.ts` pins them to the ASL.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+import { assertSubstitutionsMatch, readAsl } from '../asl-definition';
+import type { TopicRole } from '../settings';
+import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
+
+/** The state machine's name. */
+export const STATE_MACHINE_NAME = 'etl-pipeline';
+
+/** Properties of {@link EtlStateMachine}. */
+export interface EtlStateMachineProps {
+  /** The pipeline's functions; those with an ASL placeholder are the state machine's Tasks. */
+  readonly functions: Readonly<Record<FunctionKey, IFunction>>;
+  readonly topics: Readonly<Record<TopicRole, ITopic>>;
+  /** The Glue job's name (a reference, so the machine is created after the job). */
+  readonly glueJobName: string;
+  /** The Glue job's ARN. */
+  readonly glueJobArn: string;
+  /** The key the topics are encrypted with (publishing needs it). */
+  readonly encryptionKey: IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** The pipeline's state machine, its execution log group and its role's statements. */
+export class EtlStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+  /** The values of the ASL's placeholders (the template's `DefinitionSubstitutions`). */
+  readonly substitutions: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: EtlStateMachineProps) {
+    super(scope, id);
+    const { functions, topics } = props;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${STATE_MACHINE_NAME}`,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const taskFunctions = (Object.keys(FUNCTION_SPECS) as FunctionKey[])
+      .filter((key) => FUNCTION_SPECS[key].aslPlaceholder !== undefined)
+      .map((key) => ({ placeholder: FUNCTION_SPECS[key].aslPlaceholder as string, fn: functions[key] }));
+    this.substitutions = {
+      ...Object.fromEntries(taskFunctions.map(({ placeholder, fn }) => [placeholder, fn.functionArn])),
+      GlueJobName: props.glueJobName,
+      SuccessTopicArn: topics.success.topicArn,
+      WarningTopicArn: topics.warning.topicArn,
+      FailureTopicArn: topics.failure.topicArn,
+      CriticalTopicArn: topics.critical.topicArn,
+    };
+
+    const asl = readAsl();
+    assertSubstitutionsMatch(asl, this.substitutions);
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: STATE_MACHINE_NAME,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(asl),
+      definitionSubstitutions: this.substitutions,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+
+    // Lambda Tasks name the function ARN as their Resource: invoke exactly those functions.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeStepFunctions',
+        actions: ['lambda:InvokeFunction'],
+        resources: taskFunctions.map(({ fn }) => fn.functionArn),
+      }),
+    );
+    // arn:aws:states:::glue:startJobRun.sync starts the run, polls it, and stops it on timeout/abort.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RunGlueJob',
+        actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+        resources: [props.glueJobArn],
+      }),
+    );
+    // arn:aws:states:::sns:publish to the four topics, which are KMS-encrypted.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishNotifications',
+        actions: ['sns:Publish'],
+        resources: [topics.success, topics.warning, topics.failure, topics.critical].map((t) => t.topicArn),
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptNotifications',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+      }),
+    );
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The Glue 5.0 Spark job: the generic runner `glue/etl_runner.py` with its helpers, and each
+ * dataset's transform plan compiled to the Spark SQL dialect, deployed under `scripts/`.
+ */
+import path from 'node:path';
+
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+
+import type { DatasetConfig } from '../../core/config/dataset-config';
+import { PREFIX } from '../../core/naming';
+import { compileTransformPlan } from '../../core/transform/compile-plan';
+
+/** The job's name (the local runtime uses the same). */
+export const GLUE_JOB_NAME = 'etl-transformation-job';
+/** Glue 5.0 writes to `<prefix>/output` (stdout, stderr) and `<prefix>/error` (Spark, Glue logger). */
+export const GLUE_LOG_GROUP_PREFIX = `/aws/glue/jobs/${GLUE_JOB_NAME}`;
+/** Key of the runner script. */
+export const GLUE_SCRIPT_KEY = `${PREFIX.scripts}etl_runner.py`;
+/** Key of the runner's helper module (`--extra-py-files`). */
+export const GLUE_HELPERS_KEY = `${PREFIX.scripts}etl_helpers.py`;
+/** Prefix of the compiled plans: `scripts/plans/<dataset>.json`. */
+export const GLUE_PLANS_PREFIX = `${PREFIX.scripts}plans/`;
+
+/** Properties of {@link TransformJob}. */
+export interface TransformJobProps {
+  readonly bucket: IBucket;
+  readonly encryptionKey: IKey;
+  /** The datasets whose plans are compiled and deployed. */
+  readonly datasets: readonly DatasetConfig[];
+  /** G.1X workers. */
+  readonly workers: number;
+  readonly maxConcurrentRuns: number;
+  readonly timeoutMinutes: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** The Glue job, its role, security configuration, log groups and deployed scripts. */
+export class TransformJob extends Construct {
+  readonly job: glue.CfnJob;
+  readonly role: iam.Role;
+  readonly securityConfiguration: glue.SecurityConfiguration;
+  /** `<prefix>/output` and `<prefix>/error`. */
+  readonly logGroups: readonly logs.LogGroup[];
+  readonly scripts: s3deploy.BucketDeployment;
+  /** The job's ARN, for IAM statements. */
+  readonly jobArn: string;
+
+  constructor(scope: Construct, id: string, props: TransformJobProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.jobArn = stack.formatArn({ service: 'glue', resource: 'job', resourceName: GLUE_JOB_NAME });
+
+    this.logGroups = ['output', 'error'].map(
+      (stream) =>
+        new logs.LogGroup(this, `${stream === 'output' ? 'Output' : 'Error'}Logs`, {
+          logGroupName: `${GLUE_LOG_GROUP_PREFIX}/${stream}`,
+          retention: props.logRetention,
+          encryptionKey: props.encryptionKey,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+    );
+
+    this.securityConfiguration = new glue.SecurityConfiguration(this, 'Security', {
+      securityConfigurationName: 'etl-pipeline-security',
+      s3Encryption: glue.S3Encryption.kms(props.encryptionKey),
+      cloudWatchEncryption: glue.CloudWatchEncryption.kms(props.encryptionKey),
+      jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(props.encryptionKey),
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
+      description: `Role of the Glue job ${GLUE_JOB_NAME}`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
+    });
+    const objects = (prefix: string): string => props.bucket.arnForObjects(`${prefix}*`);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadInputsAndScripts',
+        actions: ['s3:GetObject'],
+        resources: [objects(PREFIX.extract), objects(PREFIX.scripts)],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOutputsAndReports',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        resources: [objects(PREFIX.load), objects(PREFIX.glueReports)],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [props.bucket.bucketArn] }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseKey',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [props.encryptionKey.keyArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteJobLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+        // `<prefix>*`, not `<prefix>/*`: with CloudWatch encryption in the security configuration,
+        // Glue may suffix the group names (it does so for its default groups).
+        resources: [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${GLUE_LOG_GROUP_PREFIX}*` })],
+      }),
+    );
+
+    this.scripts = new s3deploy.BucketDeployment(this, 'Scripts', {
+      destinationBucket: props.bucket,
+      destinationKeyPrefix: PREFIX.scripts,
+      sources: [
+        s3deploy.Source.asset(path.resolve(__dirname, '..', '..', 'glue'), { exclude: ['tests', 'tests/**', '__pycache__', '**/__pycache__', '*.pyc', '**/*.pyc', '.gitignore'] }),
+        ...props.datasets.map((dataset) =>
+          s3deploy.Source.jsonData(`plans/${dataset.name}.json`, compileTransformPlan(dataset, 'spark')),
+        ),
+      ],
+      // scripts/ is owned by the deployment: files no longer shipped are removed.
+      prune: true,
+      retainOnDelete: false,
+    });
+
+    this.job = new glue.CfnJob(this, 'Job', {
+      name: GLUE_JOB_NAME,
+      description: 'Runs a dataset compiled transform plan (Spark SQL) on one CSV input: Snappy Parquet under load/, run report under logs/glue-jobs/.',
+      role: this.role.roleArn,
+      glueVersion: '5.0',
+      workerType: 'G.1X',
+      numberOfWorkers: props.workers,
+      timeout: props.timeoutMinutes,
+      // The state machine owns retries (and a rerun of an input replaces its output).
+      maxRetries: 0,
+      executionProperty: { maxConcurrentRuns: props.maxConcurrentRuns },
+      securityConfiguration: this.securityConfiguration.securityConfigurationName,
+      command: {
+        name: 'glueetl',
+        pythonVersion: '3',
+        scriptLocation: props.bucket.s3UrlForObject(GLUE_SCRIPT_KEY),
+      },
+      defaultArguments: {
+        '--job-language': 'python',
+        '--extra-py-files': props.bucket.s3UrlForObject(GLUE_HELPERS_KEY),
+        '--plans_prefix': GLUE_PLANS_PREFIX,
+        // Bookmarks are on (the seed asks for them), but the runner reads its one input by key
+        // with spark.read, never through a bookmarked source: a rerun or redrive still reads it.
+        '--job-bookmark-option': 'job-bookmark-enable',
+        '--custom-logGroup-prefix': GLUE_LOG_GROUP_PREFIX,
+        '--enable-metrics': 'true',
+        '--enable-observability-metrics': 'true',
+      },
+    });
+    this.job.node.addDependency(this.logGroups[0], this.logGroups[1]);
+  }
+}

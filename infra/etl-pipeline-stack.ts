@@ -1,0 +1,180 @@
+/**
+ * The whole pipeline in one environment-agnostic stack: bucket → trigger → state machine
+ * (Lambda steps, Glue job, SNS) → audit rules, alarms, budget and dashboard.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+
+import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type { Construct } from 'constructs';
+
+import { type EtlConfig, parseConfigText } from '../core/config/dataset-config';
+import { PREFIX } from '../core/naming';
+import { AuditRules } from './constructs/audit-rules';
+import { DataBucket } from './constructs/data-bucket';
+import { EtlStateMachine } from './constructs/etl-state-machine';
+import { NotificationTopics } from './constructs/notification-topics';
+import { PipelineFunctions } from './constructs/pipeline-functions';
+import { PipelineMonitoring } from './constructs/pipeline-monitoring';
+import { TransformJob } from './constructs/transform-job';
+import type { PipelineSettings } from './settings';
+
+/** The project root (the dataset config and the sources are resolved from it). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+/** Suffixes of the uploads that notify the trigger. */
+export const CSV_SUFFIXES = ['.csv', '.CSV'] as const;
+
+/** The file the Lambda bundles import (`handlers/lambda/bundled-config.ts`). */
+const BUNDLED_CONFIG_FILE = 'etl.config.json';
+
+/** Properties of {@link EtlPipelineStack}. */
+export interface EtlPipelineStackProps extends StackProps {
+  readonly settings: PipelineSettings;
+}
+
+/** The ETL pipeline. */
+export class EtlPipelineStack extends Stack {
+  readonly key: kms.Key;
+  readonly data: DataBucket;
+  readonly topics: NotificationTopics;
+  readonly functions: PipelineFunctions;
+  readonly transform: TransformJob;
+  readonly machine: EtlStateMachine;
+  readonly audit: AuditRules;
+  readonly monitoring: PipelineMonitoring;
+  /** The validated dataset configuration the stack was built from. */
+  readonly config: EtlConfig;
+
+  constructor(scope: Construct, id: string, props: EtlPipelineStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    this.config = loadConfig(settings.configFile);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'ETL pipeline: bucket, topics, queues, log groups, Glue logs and bookmarks',
+      enableKeyRotation: true,
+    });
+    this.allowServicesToUseKey();
+
+    this.data = new DataBucket(this, 'Data', {
+      encryptionKey: this.key,
+      inputsInfrequentAccessDays: settings.inputsInfrequentAccessDays,
+      inputsGlacierDays: settings.inputsGlacierDays,
+      inputsExpirationDays: settings.inputsExpirationDays,
+      logsExpirationDays: settings.logsExpirationDays,
+    });
+    const bucket = this.data.bucket;
+
+    this.topics = new NotificationTopics(this, 'Topics', { encryptionKey: this.key, emails: settings.emails });
+    this.topics.allowServiceToAlert('cloudwatch.amazonaws.com', this.account);
+    this.topics.allowServiceToAlert('budgets.amazonaws.com', this.account);
+
+    this.functions = new PipelineFunctions(this, 'Functions', { bucket, encryptionKey: this.key, logRetention: settings.logRetentionDays });
+    const fn = this.functions.byKey;
+
+    this.transform = new TransformJob(this, 'Transform', {
+      bucket,
+      encryptionKey: this.key,
+      datasets: this.config.datasets,
+      workers: settings.glueWorkers,
+      maxConcurrentRuns: settings.glueMaxConcurrentRuns,
+      timeoutMinutes: settings.glueTimeoutMinutes,
+      logRetention: settings.logRetentionDays,
+    });
+
+    this.machine = new EtlStateMachine(this, 'Pipeline', {
+      functions: fn,
+      topics: this.topics.byRole,
+      glueJobName: this.transform.job.ref,
+      glueJobArn: this.transform.jobArn,
+      encryptionKey: this.key,
+      logRetention: settings.logRetentionDays,
+    });
+    // Executions must not start before the scripts they run are in place.
+    this.machine.stateMachine.node.addDependency(this.transform.scripts);
+
+    fn.trigger.addEnvironment('STATE_MACHINE_ARN', this.machine.stateMachine.stateMachineArn);
+    this.machine.stateMachine.grantStartExecution(fn.trigger);
+    // S3 key filters are case-sensitive; the trigger matches datasets ignoring case
+    // (core findDatasetForKey), so both common spellings notify it. `.Csv` and the like do not.
+    for (const suffix of CSV_SUFFIXES) {
+      bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn.trigger), { prefix: PREFIX.extract, suffix });
+    }
+
+    this.audit = new AuditRules(this, 'Audit', {
+      glueJobName: this.transform.job.ref,
+      stateMachine: this.machine.stateMachine,
+      criticalTopic: this.topics.byRole.critical,
+      encryptionKey: this.key,
+      logRetention: settings.logRetentionDays,
+    });
+
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      criticalTopic: this.topics.byRole.critical,
+      stateMachine: this.machine.stateMachine,
+      functions: fn,
+      glueAuditLogGroup: this.audit.logGroup,
+      glueJobName: this.transform.job.ref,
+      deadLetterQueues: { TriggerEvents: this.functions.triggerDeadLetterQueue, RuleTargets: this.audit.deadLetterQueue },
+      datasets: this.config.datasets.map((d) => d.name),
+      lambdaDurationAlarmPercent: settings.lambdaDurationAlarmPercent,
+      failedExecutionsAlarmPerHour: settings.failedExecutionsAlarmPerHour,
+      rowsAnomalyStdDevs: settings.rowsAnomalyStdDevs,
+      monthlyBudgetUsd: settings.monthlyBudgetUsd,
+    });
+
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Upload CSV files under s3://<bucket>/extract/' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.machine.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'GlueJobName', { value: this.transform.job.ref });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    for (const [role, topic] of Object.entries(this.topics.byRole)) {
+      new CfnOutput(this, `${role.charAt(0).toUpperCase()}${role.slice(1)}TopicArn`, { value: topic.topicArn });
+    }
+  }
+
+  /**
+   * CloudWatch Logs encrypts the log groups with the key; CloudWatch alarms, EventBridge and AWS
+   * Budgets publish to the encrypted topics (and EventBridge to the encrypted dead-letter queue).
+   */
+  private allowServicesToUseKey(): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowServicesToPublishEncrypted',
+        principals: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', 'budgets.amazonaws.com'].map((s) => new iam.ServicePrincipal(s)),
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+  }
+}
+
+/**
+ * Reads the dataset configuration. The Lambda bundles import `etl.config.json` itself, so another
+ * file is accepted only when it declares the same datasets (otherwise the Validate step and the
+ * Glue plans would disagree).
+ */
+function loadConfig(configFile: string): EtlConfig {
+  const read = (file: string): EtlConfig => parseConfigText(readFileSync(path.resolve(PROJECT_ROOT, file), 'utf-8'), file);
+  const config = read(configFile);
+  if (path.resolve(PROJECT_ROOT, configFile) !== path.resolve(PROJECT_ROOT, BUNDLED_CONFIG_FILE) && !isDeepStrictEqual(config, read(BUNDLED_CONFIG_FILE))) {
+    throw new Error(
+      `etl:configFile ${configFile} differs from ${BUNDLED_CONFIG_FILE}, which the Lambda functions bundle (handlers/lambda/bundled-config.ts): deploy with ${BUNDLED_CONFIG_FILE} or make the two agree`,
+    );
+  }
+  return config;
+}

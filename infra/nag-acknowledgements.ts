@@ -1,0 +1,117 @@
+/**
+ * Every cdk-nag (AWS Solutions) finding the stack keeps, acknowledged on the construct it
+ * concerns, each with the reason it is acceptable. A new finding is not covered here and fails
+ * the synth (`test/infra/nag.test.ts` also fails on it).
+ */
+import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+
+import { GLUE_LOG_GROUP_PREFIX } from './constructs/transform-job';
+import { FUNCTION_SPECS, type FunctionKey } from './constructs/pipeline-functions';
+import type { EtlPipelineStack } from './etl-pipeline-stack';
+
+/** One acknowledgement: where, which finding, and why. */
+export interface NagAcknowledgement {
+  readonly scope: IConstruct;
+  readonly id: string;
+  readonly reason: string;
+}
+
+const XRAY_REASON =
+  'Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" is the only valid value).';
+
+/** The acknowledgements of the stack, for {@link acknowledgeNagFindings} and the tests. */
+export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement[] {
+  const acks: NagAcknowledgement[] = [];
+  const add = (scope: IConstruct, id: string, reason: string): void => {
+    acks.push({ scope, id, reason });
+  };
+  const bucketArn = `<${stack.getLogicalId(stack.data.bucket.node.defaultChild as CfnBucket)}.Arn>`;
+  const objects = (prefix: string): string => `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}*]`;
+
+  // Lambda functions: object-level access below the prefixes they work on, and X-Ray.
+  for (const [key, spec] of Object.entries(FUNCTION_SPECS) as [FunctionKey, (typeof FUNCTION_SPECS)[FunctionKey]][]) {
+    const role = stack.functions.byKey[key].role as IConstruct;
+    add(role, 'AwsSolutions-IAM5[Resource::*]', `${spec.functionName}: ${XRAY_REASON}`);
+    const prefixes = new Set([...(spec.s3.read ?? []), ...(spec.s3.write ?? []), ...(spec.s3.delete ?? [])]);
+    for (const prefix of prefixes) {
+      const verbs = [spec.s3.read?.includes(prefix) && 'read', spec.s3.write?.includes(prefix) && 'write', spec.s3.delete?.includes(prefix) && 'delete']
+        .filter(Boolean)
+        .join('/');
+      add(
+        role,
+        objects(prefix),
+        `${spec.functionName} must ${verbs} objects whose keys are only known at run time (they come from the upload), all below ${prefix}; the wildcard is limited to that prefix of the pipeline bucket.`,
+      );
+    }
+  }
+
+  // State machine: vended-logs delivery and X-Ray, added by the StateMachine construct.
+  add(
+    stack.machine.stateMachine.role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'etl-pipeline state machine: logging level ALL to CloudWatch Logs uses the log-delivery actions (logs:CreateLogDelivery, logs:PutResourcePolicy, …) and tracing uses X-Ray actions; none of them supports resource-level permissions.',
+  );
+
+  // Glue job role.
+  const glueRole = stack.transform.role;
+  add(
+    glueRole,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]',
+    'etl-transformation-job: AWSGlueServiceRole is the service policy Glue documents for job roles (Glue API calls of the runtime such as bookmarks, glue metrics, the default /aws-glue/* log groups). It grants no access to the pipeline bucket, which is granted separately on exact prefixes.',
+  );
+  const glueObjects: Record<string, string> = {
+    'extract/': 'reads the one input CSV named by its --input_key argument, anywhere below extract/',
+    'scripts/': 'reads its helper module and the compiled plan of the run’s dataset, below scripts/',
+    'load/': 'writes and replaces Parquet files of any dataset and partition below load/ (staging, dt=…/, latest/)',
+    'logs/glue-jobs/': 'writes the run report, the last-success report and the rejects file below logs/glue-jobs/',
+  };
+  for (const [prefix, what] of Object.entries(glueObjects)) {
+    add(glueRole, objects(prefix), `etl-transformation-job ${what}; keys are decided per run, so the grant is the prefix.`);
+  }
+  add(
+    glueRole,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${GLUE_LOG_GROUP_PREFIX}*]`,
+    `etl-transformation-job writes to ${GLUE_LOG_GROUP_PREFIX}/output and /error (--custom-logGroup-prefix); Glue names a log stream per job run (and may suffix the group names when the security configuration encrypts logs), so the grant is the prefix.`,
+  );
+
+  // CDK's BucketDeployment handler (the scripts/ deployment and the layout READMEs).
+  const deployment = singleton(stack, 'Custom::CDKBucketDeployment');
+  const qualifier = (stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+  const deploymentReason = (what: string): string =>
+    `CDK BucketDeployment handler (aws-cdk-lib, not our code) copies the Glue scripts and plans and the layout README files from the CDK assets bucket into the pipeline bucket: ${what}.`;
+  add(deployment, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', deploymentReason('the construct attaches the basic execution policy for its own logs'));
+  for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+    add(deployment, `AwsSolutions-IAM5[Action::${action}]`, deploymentReason(`${action} comes from the construct's fixed bucket and key grants (sync with prune needs list, copy and delete)`));
+  }
+  add(deployment, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*]`, deploymentReason('it reads the staged asset zips from the bootstrap assets bucket'));
+  add(deployment, `AwsSolutions-IAM5[Resource::${bucketArn}/*]`, deploymentReason('its grant covers the destination bucket; with prune it only touches the keys under its destination prefix'));
+  add(deployment, 'AwsSolutions-L1', deploymentReason('its Python runtime is chosen by aws-cdk-lib and moves forward with aws-cdk-lib upgrades'));
+
+  // CDK's bucket-notifications handler (S3 → trigger notification).
+  add(
+    singleton(stack, 'BucketNotificationsHandler'),
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'CDK BucketNotificationsHandler (aws-cdk-lib) writes the bucket’s extract/*.csv → trigger notification at deploy time; the construct attaches the basic execution policy for its own logs.',
+  );
+
+  add(
+    stack.audit.deadLetterQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself the dead-letter queue of the EventBridge rule targets (audit log group, critical topic); a queue behind it would only move the problem. Its depth has an alarm to etl-critical-alerts.',
+  );
+  return acks;
+}
+
+/** Records every acknowledgement on its construct. */
+export function acknowledgeNagFindings(stack: EtlPipelineStack): void {
+  for (const ack of nagAcknowledgements(stack)) Validations.of(ack.scope).acknowledge({ id: ack.id, reason: ack.reason });
+}
+
+/** A singleton construct aws-cdk-lib adds to the stack, by the start of its id. */
+function singleton(stack: Stack, idPrefix: string): IConstruct {
+  const found = stack.node.children.filter((c) => c.node.id.startsWith(idPrefix));
+  if (found.length !== 1) throw new Error(`expected one ${idPrefix}* construct in ${Stack.of(stack).stackName}, found ${found.length}`);
+  return found[0];
+}

@@ -1,0 +1,153 @@
+/**
+ * Deployment settings, read once from CDK context (`cdk.json` or `cdk deploy -c key=value`) and
+ * validated together: every problem is reported in one message at synth, before anything deploys.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+/** The four notification topics, by their role. */
+export type TopicRole = 'success' | 'warning' | 'failure' | 'critical';
+
+/** Validated settings of one deployment. */
+export interface PipelineSettings {
+  /** Dataset configuration file, relative to the project root. @default 'etl.config.json' */
+  readonly configFile: string;
+  /** E-mail subscribers per topic. @default no subscriber */
+  readonly emails: Readonly<Record<TopicRole, readonly string[]>>;
+  /** Glue G.1X workers (2–10). @default 2 */
+  readonly glueWorkers: number;
+  /** Glue runs at the same time; more start requests wait in the state machine's retry. @default 3 */
+  readonly glueMaxConcurrentRuns: number;
+  /** Glue job timeout in minutes (1–115, below the Transform task's 120-minute timeout). @default 60 */
+  readonly glueTimeoutMinutes: number;
+  /** Retention of every log group of the pipeline, in days. @default 30 */
+  readonly logRetentionDays: RetentionDays;
+  /** Monthly cost budget in USD; 80 % actual and 100 % forecast alert the critical topic. @default 50 */
+  readonly monthlyBudgetUsd: number;
+  /** A Lambda's maximum duration above this percentage of its timeout raises an alarm. @default 80 */
+  readonly lambdaDurationAlarmPercent: number;
+  /** Failed executions (rejected inputs included) per hour that raise an alarm. @default 3 */
+  readonly failedExecutionsAlarmPerHour: number;
+  /** Width of the rows-ingested anomaly band, in standard deviations. @default 2 */
+  readonly rowsAnomalyStdDevs: number;
+  /** Days before archived and rejected inputs move to Standard-IA. @default 30 */
+  readonly inputsInfrequentAccessDays: number;
+  /** Days before archived and rejected inputs move to Glacier Flexible Retrieval (≥ Standard-IA days + 30). @default 90 */
+  readonly inputsGlacierDays: number;
+  /** Days before archived and rejected inputs are deleted. @default 365 */
+  readonly inputsExpirationDays: number;
+  /** Days before objects under `logs/` (run reports, rejects files) are deleted. @default 90 */
+  readonly logsExpirationDays: number;
+}
+
+/** The context keys and their defaults: the documented configuration surface. */
+export const CONTEXT_DEFAULTS = {
+  'etl:configFile': 'etl.config.json',
+  'etl:successEmails': '',
+  'etl:warningEmails': '',
+  'etl:failureEmails': '',
+  'etl:criticalEmails': '',
+  'etl:glueWorkers': 2,
+  'etl:glueMaxConcurrentRuns': 3,
+  'etl:glueTimeoutMinutes': 60,
+  'etl:logRetentionDays': 30,
+  'etl:monthlyBudgetUsd': 50,
+  'etl:lambdaDurationAlarmPercent': 80,
+  'etl:failedExecutionsAlarmPerHour': 3,
+  'etl:rowsAnomalyStdDevs': 2,
+  'etl:inputsInfrequentAccessDays': 30,
+  'etl:inputsGlacierDays': 90,
+  'etl:inputsExpirationDays': 365,
+  'etl:logsExpirationDays': 90,
+} as const;
+
+/** A context key of the pipeline. */
+export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
+
+/** Settings that cannot be used, all of them at once. */
+export class SettingsError extends Error {
+  constructor(problems: readonly string[]) {
+    super(`invalid CDK context (set in cdk.json or with -c key=value):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+const EMAIL = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
+const RETENTION_VALUES = new Set<number>(
+  Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE),
+);
+
+/**
+ * Reads and validates the settings from a construct's context. Values may be JSON-typed (from
+ * `cdk.json`) or strings (from `-c`), so numbers and lists are accepted in both spellings.
+ * @throws SettingsError listing every invalid key.
+ */
+export function readSettings(node: Node): PipelineSettings {
+  const problems: string[] = [];
+  const raw = (key: ContextKey): unknown => node.tryGetContext(key) ?? CONTEXT_DEFAULTS[key];
+
+  const integer = (key: ContextKey, min: number, max: number): number => {
+    const value = Number(raw(key));
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${key}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw(key))}`);
+      return Number(CONTEXT_DEFAULTS[key]);
+    }
+    return value;
+  };
+  const positive = (key: ContextKey): number => {
+    const value = Number(raw(key));
+    if (!Number.isFinite(value) || value <= 0) {
+      problems.push(`${key}: expected a number above 0, got ${JSON.stringify(raw(key))}`);
+      return Number(CONTEXT_DEFAULTS[key]);
+    }
+    return value;
+  };
+  const emails = (key: ContextKey): string[] => {
+    const value = raw(key);
+    const list = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    const trimmed = list.map((e) => e.trim()).filter((e) => e.length > 0);
+    const bad = trimmed.filter((e) => !EMAIL.test(e));
+    if (bad.length > 0) problems.push(`${key}: not e-mail addresses: ${bad.join(', ')}`);
+    return trimmed.filter((e) => EMAIL.test(e));
+  };
+
+  const configFile = String(raw('etl:configFile'));
+  if (configFile.trim() === '') problems.push('etl:configFile: must name the dataset configuration file');
+
+  const retention = Number(raw('etl:logRetentionDays'));
+  if (!RETENTION_VALUES.has(retention)) {
+    problems.push(`etl:logRetentionDays: expected one of ${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}, got ${JSON.stringify(raw('etl:logRetentionDays'))}`);
+  }
+
+  const settings: PipelineSettings = {
+    configFile,
+    emails: {
+      success: emails('etl:successEmails'),
+      warning: emails('etl:warningEmails'),
+      failure: emails('etl:failureEmails'),
+      critical: emails('etl:criticalEmails'),
+    },
+    glueWorkers: integer('etl:glueWorkers', 2, 10),
+    glueMaxConcurrentRuns: integer('etl:glueMaxConcurrentRuns', 1, 50),
+    glueTimeoutMinutes: integer('etl:glueTimeoutMinutes', 1, 115),
+    logRetentionDays: (RETENTION_VALUES.has(retention) ? retention : CONTEXT_DEFAULTS['etl:logRetentionDays']) as RetentionDays,
+    monthlyBudgetUsd: positive('etl:monthlyBudgetUsd'),
+    lambdaDurationAlarmPercent: integer('etl:lambdaDurationAlarmPercent', 1, 100),
+    failedExecutionsAlarmPerHour: integer('etl:failedExecutionsAlarmPerHour', 1, 10_000),
+    rowsAnomalyStdDevs: positive('etl:rowsAnomalyStdDevs'),
+    inputsInfrequentAccessDays: integer('etl:inputsInfrequentAccessDays', 30, 3650),
+    inputsGlacierDays: integer('etl:inputsGlacierDays', 1, 3650),
+    inputsExpirationDays: integer('etl:inputsExpirationDays', 1, 36500),
+    logsExpirationDays: integer('etl:logsExpirationDays', 1, 36500),
+  };
+  // S3 lifecycle rules need each step strictly later than the one before it.
+  // S3 keeps objects in Standard-IA at least 30 days before a further transition.
+  if (settings.inputsGlacierDays < settings.inputsInfrequentAccessDays + 30) {
+    problems.push(`etl:inputsGlacierDays (${settings.inputsGlacierDays}) must be at least etl:inputsInfrequentAccessDays + 30 (${settings.inputsInfrequentAccessDays + 30})`);
+  }
+  if (settings.inputsExpirationDays <= settings.inputsGlacierDays) {
+    problems.push(`etl:inputsExpirationDays (${settings.inputsExpirationDays}) must exceed etl:inputsGlacierDays (${settings.inputsGlacierDays})`);
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return settings;
+}

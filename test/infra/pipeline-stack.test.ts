@@ -1,0 +1,409 @@
+/**
+ * Targeted template assertions: one `describe` per item of the deployment (issue 3), each
+ * checking the properties that item promises.
+ */
+import 'aws-cdk-lib/testhelpers/jest-autoclean';
+
+import { Token } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+
+import { PREFIX } from '../../core/naming';
+import { FUNCTION_SPECS } from '../../infra/constructs/pipeline-functions';
+import { GLUE_JOB_NAME, GLUE_LOG_GROUP_PREFIX } from '../../infra/constructs/transform-job';
+import type { EtlPipelineStack } from '../../infra/etl-pipeline-stack';
+import { resourcesOf, synthPipeline } from './synth-pipeline';
+
+let template: Template;
+let stack: EtlPipelineStack;
+
+beforeAll(() => {
+  ({ template, stack } = synthPipeline({ context: { 'etl:criticalEmails': 'ops@example.com,oncall@example.com', 'etl:failureEmails': ['data@example.com'] } }));
+});
+
+describe('storage', () => {
+  it('keeps the data in a versioned, SSE-KMS, public-access-blocked bucket that logs its accesses', () => {
+    // Prepare
+    const accessLogs = Object.keys(resourcesOf(template, 'AWS::S3::Bucket')).find((id) => id.startsWith('DataAccessLogs'));
+
+    // Act / Assess
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }],
+      },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: 'etl-bucket/' },
+    });
+  });
+
+  it('refuses requests without TLS (and TLS below 1.2) on both buckets', () => {
+    // Prepare
+    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'));
+
+    // Act
+    const denies = policies.map((p) => JSON.stringify((p.Properties?.PolicyDocument as { Statement: unknown[] }).Statement));
+
+    // Assess
+    expect(policies).toHaveLength(2);
+    for (const statements of denies) {
+      expect(statements).toContain('"aws:SecureTransport":"false"');
+      expect(statements).toContain('"s3:TlsVersion":1.2');
+    }
+  });
+
+  it('moves archived and rejected inputs to cheaper classes, then expires them; expires run reports', () => {
+    // Prepare
+    const inputRule = (prefix: string) => ({
+      Prefix: prefix,
+      Status: 'Enabled',
+      Transitions: [
+        { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+        { StorageClass: 'GLACIER', TransitionInDays: 90 },
+      ],
+      ExpirationInDays: 365,
+    });
+
+    // Act / Assess
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike(inputRule(PREFIX.archived)),
+          Match.objectLike(inputRule(PREFIX.rejected)),
+          Match.objectLike({ Prefix: PREFIX.glueReports, ExpirationInDays: 90 }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+        ]),
+      },
+    });
+  });
+
+  it('notifies the trigger of new .csv (and .CSV) objects under extract/ only', () => {
+    // Prepare
+    const trigger = { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionsTrigger'), 'Arn'] };
+    const notification = (suffix: string) => ({
+      Events: ['s3:ObjectCreated:*'],
+      Filter: { Key: { FilterRules: Match.arrayEquals([{ Name: 'suffix', Value: suffix }, { Name: 'prefix', Value: 'extract/' }]) } },
+      LambdaFunctionArn: trigger,
+    });
+
+    // Act / Assess
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { LambdaFunctionConfigurations: [notification('.csv'), notification('.CSV')] },
+    });
+  });
+
+  it('lays out extract/, load/, logs/ and scripts/ with a README each, without ever pruning data', () => {
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, DestinationBucketKeyPrefix: Match.absent() });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: true, DestinationBucketKeyPrefix: PREFIX.scripts });
+  });
+});
+
+describe('Lambda functions', () => {
+  it.each(Object.entries(FUNCTION_SPECS))('%s: Node.js 24 on arm64, 1024 MB, X-Ray, Powertools, JSON logs in its own group', (_key, spec) => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: spec.functionName,
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 1024,
+      Timeout: spec.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: spec.service, POWERTOOLS_METRICS_NAMESPACE: 'EtlPipeline' }) },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/${spec.functionName}`, RetentionInDays: 30, KmsKeyId: Match.anyValue() });
+  });
+
+  it('names the trigger etl-trigger-function, logging to /aws/lambda/etl-trigger-function, with the state machine ARN', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'etl-trigger-function',
+      Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: { Ref: Match.stringLikeRegexp('^PipelineStateMachine') } }) },
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/etl-trigger-function' });
+  });
+
+  it('gives every function its own role, with no managed policy', () => {
+    // Prepare
+    const roles = Object.values(resourcesOf(template, 'AWS::IAM::Role')).filter((r) =>
+      JSON.stringify(r.Properties?.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    );
+    const ours = roles.filter((r) => String(r.Properties?.Description ?? '').startsWith('Execution role of etl-'));
+
+    // Act / Assess
+    expect(ours).toHaveLength(Object.keys(FUNCTION_SPECS).length);
+    for (const role of ours) expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('retries S3 events twice, then keeps them in an encrypted dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+});
+
+describe('state machine', () => {
+  it('is a Standard workflow named etl-pipeline, with X-Ray tracing and ALL logging to a vended-logs group', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'etl-pipeline',
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineLogs'), 'Arn'] } } }],
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/etl-pipeline' });
+  });
+
+  it('inlines the ASL file (not an S3 asset) so that the template carries the definition', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: Match.stringLikeRegexp('"StartAt": "Validate"'),
+      DefinitionS3Location: Match.absent(),
+    });
+  });
+});
+
+describe('Glue job', () => {
+  it('runs the deployed runner on Glue 5.0, G.1X, 2 workers, bookmarks on, logs under its own prefix', () => {
+    template.hasResourceProperties('AWS::Glue::Job', {
+      Name: GLUE_JOB_NAME,
+      GlueVersion: '5.0',
+      WorkerType: 'G.1X',
+      NumberOfWorkers: 2,
+      Timeout: 60,
+      MaxRetries: 0,
+      ExecutionProperty: { MaxConcurrentRuns: 3 },
+      SecurityConfiguration: { Ref: Match.stringLikeRegexp('^TransformSecurity') },
+      Command: { Name: 'glueetl', PythonVersion: '3', ScriptLocation: { 'Fn::Join': ['', ['s3://', { Ref: Match.anyValue() }, '/scripts/etl_runner.py']] } },
+      DefaultArguments: Match.objectLike({
+        '--job-bookmark-option': 'job-bookmark-enable',
+        '--custom-logGroup-prefix': GLUE_LOG_GROUP_PREFIX,
+        '--plans_prefix': 'scripts/plans/',
+        '--extra-py-files': { 'Fn::Join': ['', ['s3://', { Ref: Match.anyValue() }, '/scripts/etl_helpers.py']] },
+      }),
+    });
+  });
+
+  it('uses no Glue 4.0-only logging argument', () => {
+    // Prepare
+    const [job] = Object.values(resourcesOf(template, 'AWS::Glue::Job'));
+
+    // Act
+    const args = Object.keys(job.Properties?.DefaultArguments as object);
+
+    // Assess
+    expect(args).not.toContain('--enable-continuous-cloudwatch-log');
+    expect(args).not.toContain('--continuous-log-logGroup');
+  });
+
+  it('encrypts its logs, bookmarks and S3 writes with the pipeline key', () => {
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+      Name: 'etl-pipeline-security',
+      EncryptionConfiguration: {
+        CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: Match.anyValue() },
+        JobBookmarksEncryption: { JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: Match.anyValue() },
+        S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: Match.anyValue() }],
+      },
+    });
+  });
+
+  it.each(['output', 'error'])('has the %s log group of its prefix, with retention', (stream) => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `${GLUE_LOG_GROUP_PREFIX}/${stream}`, RetentionInDays: 30 });
+  });
+
+  it('takes its worker count from context, within 2–10', () => {
+    // Prepare / Act
+    const { template: scaled } = synthPipeline({ context: { 'etl:glueWorkers': '10', 'etl:glueTimeoutMinutes': 30 } });
+
+    // Assess
+    scaled.hasResourceProperties('AWS::Glue::Job', { NumberOfWorkers: 10, Timeout: 30 });
+    expect(() => synthPipeline({ context: { 'etl:glueWorkers': 11 } })).toThrow(/etl:glueWorkers: expected a whole number from 2 to 10/);
+  });
+});
+
+describe('notifications', () => {
+  it.each(['etl-job-success', 'etl-job-failure', 'etl-job-warning', 'etl-critical-alerts'])('%s is KMS-encrypted and TLS-only', (topicName) => {
+    // Prepare
+    const [id] = Object.entries(resourcesOf(template, 'AWS::SNS::Topic')).find(([, t]) => t.Properties?.TopicName === topicName) ?? [];
+
+    // Act / Assess
+    expect(id).toBeDefined();
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: topicName, KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: id }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes the e-mail addresses given in context', () => {
+    // Prepare
+    const subscriptions = Object.values(resourcesOf(template, 'AWS::SNS::Subscription')).map((s) => s.Properties?.Endpoint);
+
+    // Act / Assess
+    expect(subscriptions.sort()).toEqual(['data@example.com', 'oncall@example.com', 'ops@example.com']);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'data@example.com', TopicArn: { Ref: Match.stringLikeRegexp('^TopicsFailure') } });
+  });
+});
+
+describe('audit path', () => {
+  it('logs every Glue job state change of this job to /aws/eventbridge/etl-pipeline-rules, with a DLQ and a retry policy', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.glue'], 'detail-type': ['Glue Job State Change'], detail: { jobName: [{ Ref: Match.stringLikeRegexp('^TransformJob') }] } },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':log-group:/aws/eventbridge/etl-pipeline-rules$')])] },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/eventbridge/etl-pipeline-rules' });
+    const [resourcePolicy] = Object.values(resourcesOf(template, 'AWS::Logs::ResourcePolicy'));
+    const document = JSON.stringify(resourcePolicy.Properties?.PolicyDocument);
+    expect(document).toContain('events.amazonaws.com');
+    expect(document).toContain('logs:CreateLogStream');
+    expect(document).toContain(':log-group:/aws/eventbridge/etl-pipeline-rules:*');
+  });
+
+  it('sends executions that timed out, were aborted or failed unannounced to etl-critical-alerts', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [{ Ref: Match.stringLikeRegexp('^PipelineStateMachine') }],
+          $or: [{ status: ['TIMED_OUT', 'ABORTED'] }, { status: ['FAILED'], error: [{ 'anything-but': Match.arrayWith(['HeaderMismatchError', 'PipelineCriticalError', 'States.TaskFailed']) }] }],
+        },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^TopicsCritical') }, DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+    });
+  });
+});
+
+describe('monitoring', () => {
+  const critical = { AlarmActions: [{ Ref: Match.stringLikeRegexp('^TopicsCritical') }] };
+
+  it('alarms on Glue job failures that are not a data verdict', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: Match.stringLikeRegexp('detail.message != %QualityThresholdError\\|HeaderMismatchError%'),
+      MetricTransformations: [Match.objectLike({ MetricName: 'GlueJobRunsFailedUnexpectedly', MetricNamespace: 'EtlPipeline' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, MetricName: 'GlueJobRunsFailedUnexpectedly', Threshold: 1 });
+  });
+
+  it.each([
+    ['ExecutionsFailed', 3, 3600],
+    ['ExecutionsTimedOut', 1, 300],
+    ['ExecutionThrottled', 1, 300],
+    ['ExecutionsAborted', 1, 300],
+  ])('alarms on the state machine metric %s (threshold %d per %d s)', (metricName, threshold, period) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, Namespace: 'AWS/States', MetricName: metricName, Threshold: threshold, Period: period });
+  });
+
+  it.each(Object.values(FUNCTION_SPECS).map((s) => [s.functionName, s.timeoutSeconds, s.errorsByDesign] as const))(
+    'alarms on errors, throttles and near-timeout duration of %s',
+    (functionName, timeoutSeconds, errorsByDesign) => {
+      const dims = { Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.anyValue() } }] };
+      if (errorsByDesign) {
+        expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `${functionName}-errors` } })).toEqual({});
+      } else {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, ...dims, AlarmName: `${functionName}-errors`, MetricName: 'Errors', Threshold: 1 });
+      }
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, AlarmName: `${functionName}-throttles`, MetricName: 'Throttles' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...critical,
+        AlarmName: `${functionName}-duration`,
+        MetricName: 'Duration',
+        Statistic: 'Maximum',
+        Threshold: timeoutSeconds * 1000 * 0.8,
+      });
+    },
+  );
+
+  it('alarms on unexpected rows ingested with an anomaly band per dataset', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...critical,
+      ComparisonOperator: 'LessThanLowerOrGreaterThanUpperThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'ANOMALY_DETECTION_BAND(m0, 2)' }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: 'EtlPipeline',
+              MetricName: 'RowsIngested',
+              Dimensions: Match.arrayWith([{ Name: 'dataset', Value: 'orders' }, { Name: 'service', Value: 'etl-summarize' }]),
+            },
+          }),
+        }),
+      ]),
+    });
+  });
+
+  it('alarms when events wait in a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, AlarmName: 'etl-trigger-events-dead-letters', MetricName: 'ApproximateNumberOfMessagesVisible' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, AlarmName: 'etl-rule-targets-dead-letters' });
+  });
+
+  it('sends every alarm to etl-critical-alerts', () => {
+    for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^TopicsCritical/) }]);
+    }
+  });
+
+  it('keeps a monthly cost budget that alerts etl-critical-alerts, which lets Budgets and CloudWatch publish', () => {
+    template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 50, Unit: 'USD' } },
+      NotificationsWithSubscribers: Match.arrayWith([
+        Match.objectLike({ Subscribers: [{ SubscriptionType: 'SNS', Address: { Ref: Match.stringLikeRegexp('^TopicsCritical') } }] }),
+      ]),
+    });
+    for (const service of ['budgets.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: Match.stringLikeRegexp('^TopicsCritical') }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: service }, Action: 'sns:Publish', Effect: 'Allow' })]) },
+      });
+    }
+  });
+
+  it('has one dashboard with executions, Glue runs, Lambda, rows, duplicates and rejects', () => {
+    // Prepare
+    const dashboards = Object.values(resourcesOf(template, 'AWS::CloudWatch::Dashboard'));
+
+    // Act
+    const body = JSON.stringify(dashboards[0].Properties?.DashboardBody);
+
+    // Assess
+    expect(dashboards).toHaveLength(1);
+    for (const title of ['Executions', 'Glue job runs', 'Lambda duration (max)', 'Lambda errors and throttles', 'Rows in / out', 'Duplicates removed', 'Rejects: files and malformed rows']) {
+      expect(body).toContain(`\\"title\\":\\"${title}\\"`);
+    }
+  });
+});
+
+describe('encryption key', () => {
+  it('rotates and lets CloudWatch Logs, alarms, EventBridge and Budgets use it', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'AllowCloudWatchLogs', Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } }),
+          Match.objectLike({
+            Sid: 'AllowServicesToPublishEncrypted',
+            Principal: { Service: ['budgets.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('environment', () => {
+  it('is environment-agnostic (account and region resolve at deploy time)', () => {
+    expect(Token.isUnresolved(stack.account)).toBe(true);
+    expect(Token.isUnresolved(stack.region)).toBe(true);
+  });
+});
