@@ -153,8 +153,9 @@ export class LocalPipeline {
             object: {
               key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
               size: info.size,
-              // S3's sequencer orders events of one key; the file's change time plays that part.
-              sequencer: Math.round(info.ctimeMs * 1000).toString(16).toUpperCase(),
+              // S3's sequencer orders events of one key; the file's modification time plays that
+              // part (not ctime, which links and permission changes also move).
+              sequencer: Math.round(info.mtimeMs * 1000).toString(16).toUpperCase(),
             },
           },
         },
