@@ -10,6 +10,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { ConfigError } from '../../core/errors';
+import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startConsoleServer } from '../console/server';
 import type { ExecutionStatus } from '../execution-store';
 import { loadLocalDefinition } from '../runtime/definition';
 import { parseFaults } from '../runtime/faults';
@@ -43,6 +44,12 @@ function stateMachineArn(opts: { stateMachine?: string }): string {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one)');
   return n;
 }
 
@@ -142,6 +149,29 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
         onSkipped: (key, reason) => io.err(`skipped ${key}: ${reason}`),
       });
       pipeline.close();
+    });
+
+  program
+    .command('console')
+    .description('serve the execution console on 127.0.0.1: the graph, each execution\'s path, events and files; redrive and upload (Ctrl-C stops)')
+    .addOption(rootOption())
+    .addOption(configOption())
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', portNumber, DEFAULT_CONSOLE_PORT)
+    .action(async (opts: { root: string; config?: string; port: number }) => {
+      const root = path.resolve(opts.root);
+      let server: ConsoleServer;
+      try {
+        server = await startConsoleServer({ root, port: opts.port, configPath: opts.config ? path.resolve(opts.config) : undefined });
+      } catch (e: unknown) {
+        if ((e as { code?: string }).code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} is in use on 127.0.0.1; choose another with --port N (0 picks a free one)`);
+        throw e;
+      }
+      io.out(`console: ${server.url} (root ${root}; Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
     });
 
   const executions = program.command('executions').description('inspect the local execution history');

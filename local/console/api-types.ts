@@ -105,8 +105,10 @@ export interface StateRun {
   readonly name: string;
   /** The status of the latest visit. */
   readonly status: StateRunStatus;
-  /** It failed on an earlier attempt (before a redrive). */
+  /** It failed, uncaught, on an earlier attempt (before a redrive). */
   readonly failedBefore: boolean;
+  /** It failed and a Catch took over, on an earlier attempt. */
+  readonly caughtBefore: boolean;
   /** A redrive resumed here. */
   readonly redrivenHere: boolean;
   readonly visits: readonly StateVisit[];

@@ -105,6 +105,7 @@ export function executionPath(events: readonly ExecutionEvent[], status: Executi
       name,
       status: latest.status,
       failedBefore: list.slice(0, -1).some((v) => v.status === 'failed'),
+      caughtBefore: list.slice(0, -1).some((v) => v.status === 'caught'),
       redrivenHere: redrivenAt.has(name),
       visits: list.map((v): StateVisit => ({ ...v })),
     };
@@ -123,19 +124,19 @@ export function timelineOf(events: readonly ExecutionEvent[]): TimelineEvent[] {
       timestamp: event.timestamp,
       state: event.state,
       error: event.type === 'StateFailed' || event.type === 'ExecutionFailed' ? errorOf(detail) : null,
-      note: noteOf(event.type, detail),
+      note: noteOf(event.type, detail, event.state),
     };
   });
 }
 
-function noteOf(type: string, detail: EventDetail): string | null {
+function noteOf(type: string, detail: EventDetail, state: string | null): string | null {
   switch (type) {
     case 'StateRetried':
       return `retry ${detail.retry?.attempt ?? '?'}`;
     case 'StateCaught':
       return detail.catch?.catcher?.Next ? `caught → ${detail.catch.catcher.Next}` : 'caught';
     case 'ExecutionRedriven':
-      return `redrive ${detail.redriveCount ?? '?'}`;
+      return `${state ? `resumes at ${state} ` : ''}(redrive ${detail.redriveCount ?? '?'})`;
     case 'ExecutionAborted':
       return detail.reason ?? null;
     default:

@@ -52,7 +52,8 @@ const LABEL_HEIGHT = 16;
 /** Lays out the definition top to bottom. */
 export function layoutStateMachine(definition: AslDefinition): GraphLayout {
   const g = new Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 22, edgesep: 10, ranksep: 30, marginx: 12, marginy: 12 });
+  // UR alignment keeps the main flow (StartAt's Next chain) on one straight vertical line.
+  g.setGraph({ rankdir: 'TB', align: 'UR', nodesep: 14, edgesep: 6, ranksep: 40 });
   g.setDefaultEdgeLabel(() => ({}));
 
   g.setNode(START_NODE, { width: 48, height: 22 });
@@ -107,11 +108,45 @@ export function layoutStateMachine(definition: AslDefinition): GraphLayout {
     const e = g.edge(backwards ? spec.to : spec.from, backwards ? spec.from : spec.to, String(index));
     const points = (e.points ?? []).map((p: Point) => ({ x: round(p.x), y: round(p.y) }));
     if (backwards) points.reverse();
-    const labelAt = spec.label === null ? null : backwards ? besideTarget(points) : { x: round(e.x ?? 0), y: round(e.y ?? 0) };
+    const labelAt = spec.label === null ? null : backwards ? besideTarget(points, spec.label) : { x: round(e.x ?? 0), y: round(e.y ?? 0) };
     return { id, ...spec, points, labelAt };
   });
-  const graph = g.graph();
-  return { width: round(graph.width ?? 0), height: round(graph.height ?? 0), nodes, edges };
+  return fitted(nodes, edges);
+}
+
+const MARGIN = 12;
+
+/** Moves everything to start at the margin: edges may be routed outside the nodes' bounding box. */
+function fitted(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): GraphLayout {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const n of nodes) {
+    xs.push(n.x - n.width / 2, n.x + n.width / 2);
+    ys.push(n.y - n.height / 2, n.y + n.height / 2);
+  }
+  for (const e of edges) {
+    for (const p of e.points) {
+      xs.push(p.x);
+      ys.push(p.y);
+    }
+    // A Retry's label is not drawn (the loop on the node stands for it); other labels are centred.
+    if (e.labelAt && e.label && e.kind !== 'retry') {
+      const half = (e.label.length * LABEL_CHAR_WIDTH) / 2;
+      xs.push(e.labelAt.x - half, e.labelAt.x + half);
+      ys.push(e.labelAt.y - LABEL_HEIGHT / 2, e.labelAt.y + LABEL_HEIGHT / 2);
+    }
+  }
+  // The loop drawn for a Retry sticks out on the right of its node.
+  for (const n of nodes) xs.push(n.x + n.width / 2 + 16);
+  const dx = MARGIN - Math.min(...xs);
+  const dy = MARGIN - Math.min(...ys);
+  const move = (p: Point): Point => ({ x: round(p.x + dx), y: round(p.y + dy) });
+  return {
+    width: round(Math.max(...xs) - Math.min(...xs) + 2 * MARGIN),
+    height: round(Math.max(...ys) - Math.min(...ys) + 2 * MARGIN),
+    nodes: nodes.map((n) => ({ ...n, ...move(n) })),
+    edges: edges.map((e) => ({ ...e, points: e.points.map(move), labelAt: e.labelAt ? move(e.labelAt) : null })),
+  };
 }
 
 /**
@@ -210,10 +245,10 @@ function ruleLabel(rule: AslRule): string {
   return `${field} ${OPERATORS[operator] ?? operator} ${JSON.stringify(value)}`;
 }
 
-/** Just below the end of an upward edge. */
-function besideTarget(points: readonly Point[]): Point | null {
+/** Just below and left of the end of an upward edge. */
+function besideTarget(points: readonly Point[], label: string): Point | null {
   const end = points[points.length - 1];
-  return end ? { x: end.x, y: round(end.y + 12) } : null;
+  return end ? { x: round(end.x - (label.length * LABEL_CHAR_WIDTH) / 2 - 2), y: round(end.y + 10) } : null;
 }
 
 function round(n: number): number {
