@@ -25,6 +25,7 @@ import { DuckDbGlueJob, type JobArguments, JobRunFailedError } from '../glue/duc
 import { capturedObservability } from '../log-capture';
 import { LOCAL_SUBSTITUTIONS, loadLocalDefinition } from './definition';
 import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
+import { encodeEventKey, objectCreatedEvent } from './s3-event';
 
 /** The default dataset configuration file. */
 export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, '..', '..', 'etl.config.json');
@@ -139,28 +140,14 @@ export class LocalPipeline {
   /** The S3 `ObjectCreated:Put` event S3 would send for the object now at `key`. */
   objectCreatedEvent(key: string): object {
     const info = statSync(this.bucket.pathOf(key));
-    return {
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: 'us-east-1',
-          eventTime: new Date().toISOString(),
-          eventName: 'ObjectCreated:Put',
-          s3: {
-            s3SchemaVersion: '1.0',
-            bucket: { name: this.bucket.name, arn: `arn:aws:s3:::${this.bucket.name}` },
-            object: {
-              key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
-              size: info.size,
-              // S3's sequencer orders events of one key; the file's modification time plays that
-              // part (not ctime, which links and permission changes also move).
-              sequencer: Math.round(info.mtimeMs * 1000).toString(16).toUpperCase(),
-            },
-          },
-        },
-      ],
-    };
+    return objectCreatedEvent({
+      bucket: this.bucket.name,
+      encodedKey: encodeEventKey(key),
+      size: info.size,
+      // S3's sequencer orders events of one key; the file's modification time plays that part
+      // (not ctime, which links and permission changes also move).
+      sequencer: Math.round(info.mtimeMs * 1000).toString(16).toUpperCase(),
+    });
   }
 
   /** Delivers an S3 event to the real trigger handler. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { inputId, lastRunReportKey, utcDate } from '../../core/naming';
 import { runResult } from '../../local/cli/run-result';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
+import { objectCreatedEvent } from '../../local/runtime/s3-event';
 import { CASES, CORPUS_FILES, type CorpusCase, type InputEndsIn } from '../corpus/cases';
 import { notifications, tempRoot } from '../helpers/local-root';
 
@@ -61,22 +62,8 @@ describe('bad-input corpus through the local pipeline', () => {
   const bucketPath = (key: string): string => path.join(pipeline.bucket.dir, key);
 
   /** The S3 event record for a key that is not (cannot be) in the bucket, the key sent verbatim. */
-  const rawEvent = (encodedKey: string): object => ({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        s3: {
-          s3SchemaVersion: '1.0',
-          bucket: { name: pipeline.bucket.name, arn: `arn:aws:s3:::${pipeline.bucket.name}` },
-          object: { key: encodedKey, size: 1024, sequencer: '0065A1B2C3D4E5F601' },
-        },
-      },
-    ],
-  });
+  const rawEvent = (encodedKey: string): object =>
+    objectCreatedEvent({ bucket: pipeline.bucket.name, encodedKey, size: 1024, sequencer: '0065A1B2C3D4E5F601' });
 
   /** Where the input of `c` is now: in place, archived or rejected (under any of `dates`). */
   function inputLocations(c: CorpusCase, dates: readonly string[]): InputEndsIn[] {
