@@ -1,9 +1,9 @@
 /**
  * The state machine's input, built by the trigger from one S3 event record. Everything later
  * steps need is decided here, once, so that retries and redrives see the same names and dates.
+ * No zod here: the trigger imports this module and must stay small (the schema is in
+ * execution-input-schema.ts).
  */
-import { z } from 'zod';
-
 import {
   archivedKey,
   datasetLoadPrefix,
@@ -14,25 +14,22 @@ import {
   utcDate,
 } from './naming';
 
-/** Schema of the execution input (handlers parse their event with it). */
-export const executionInputSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  sizeBytes: z.number().int().nonnegative(),
-  version: z.string(),
-  eventTime: z.string(),
+/** The state machine's input (validated by handlers with `executionInputSchema`). */
+export interface ExecutionInput {
+  readonly bucket: string;
+  readonly key: string;
+  readonly sizeBytes: number;
+  readonly version: string;
+  readonly eventTime: string;
   /** `null` when no dataset matches: the Validate step then rejects the file by name. */
-  dataset: z.string().nullable(),
-  executionName: z.string().min(1).max(80),
-  ingestionDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  archivedKey: z.string(),
-  rejectedKey: z.string(),
-  reportKey: z.string(),
-  outputPrefix: z.string(),
-});
-
-/** The state machine's input. */
-export type ExecutionInput = z.infer<typeof executionInputSchema>;
+  readonly dataset: string | null;
+  readonly executionName: string;
+  readonly ingestionDate: string;
+  readonly archivedKey: string;
+  readonly rejectedKey: string;
+  readonly reportKey: string;
+  readonly outputPrefix: string;
+}
 
 /** What the trigger knows about the object and its event. */
 export interface ObjectEvent extends ObjectVersionRef {

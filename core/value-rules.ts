@@ -42,55 +42,87 @@ export const BOOLEAN_FALSE = ['false', 'FALSE', 'False', '0'];
 
 const INT32 = { min: -2147483648, max: 2147483647 };
 const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
-const compiled = new Map<string, RegExp>();
+
+/** A precompiled well-formedness check of one column type (see {@link wellFormedCheck}). */
+export type ValueCheck = (value: string) => boolean;
+
+const checks = new Map<string, ValueCheck>();
+
+/**
+ * The check of a non-empty CSV value against the type, compiled once per type: the Validate step
+ * runs it on every value, so it builds no pattern and allocates nothing per call.
+ */
+export function wellFormedCheck(type: ColumnType): ValueCheck {
+  const pattern = valuePattern(type);
+  if (pattern === undefined) return acceptAny;
+  // Keyed by kind too: decimal(10,0) and integer share a pattern, not a range check.
+  const key = `${type.kind}:${pattern}`;
+  let check = checks.get(key);
+  if (check) return check;
+  const regex = new RegExp(`^(?:${pattern})$`);
+  switch (type.kind) {
+    case 'integer':
+      check = (value) => {
+        if (!regex.test(value)) return false;
+        const n = Number(value);
+        return n >= INT32.min && n <= INT32.max;
+      };
+      break;
+    case 'bigint':
+      check = (value) => {
+        if (!regex.test(value)) return false;
+        // Up to 18 digits always fit; only 19-digit values need the exact comparison.
+        if (value.length < 19) return true;
+        const n = BigInt(value);
+        return n >= INT64.min && n <= INT64.max;
+      };
+      break;
+    case 'double':
+      check = (value) => regex.test(value) && Number.isFinite(Number(value));
+      break;
+    case 'date':
+      check = (value) => regex.test(value) && isCalendarDate(value);
+      break;
+    case 'timestamp':
+      // The pattern bounds the UTC offset (±00:00 to ±18:59) already.
+      check = (value) => regex.test(value) && isCalendarDate(value) && isClockTime(value);
+      break;
+    default:
+      check = (value) => regex.test(value);
+  }
+  checks.set(key, check);
+  return check;
+}
+
+const acceptAny: ValueCheck = () => true;
 
 /**
  * Whether a non-empty CSV value is a well-formed value of the type, with the same answer the
  * transform's `TRY_CAST` gives: pattern first, then range and calendar checks.
  */
 export function isWellFormed(value: string, type: ColumnType): boolean {
-  const pattern = valuePattern(type);
-  if (pattern === undefined) return true;
-  let regex = compiled.get(pattern);
-  if (!regex) {
-    regex = new RegExp(`^(?:${pattern})$`);
-    compiled.set(pattern, regex);
-  }
-  if (!regex.test(value)) return false;
-  switch (type.kind) {
-    case 'integer': {
-      const n = Number(value);
-      return n >= INT32.min && n <= INT32.max;
-    }
-    case 'bigint': {
-      const n = BigInt(value);
-      return n >= INT64.min && n <= INT64.max;
-    }
-    case 'double':
-      return Number.isFinite(Number(value));
-    case 'date':
-      return isCalendarDate(value.slice(0, 10));
-    case 'timestamp':
-      return isCalendarDate(value.slice(0, 10)) && isClockTime(value.slice(11, 19)) && isOffset(value.slice(19));
-    default:
-      return true;
-  }
+  return wellFormedCheck(type)(value);
 }
 
+/** The decimal value of `length` ASCII digits of `text` from `start` (the pattern checked them). */
+function digits(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i += 1) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
+/** `YYYY-MM-DD` at the start of the text is a day of the (proleptic Gregorian) calendar, year ≥ 1. */
 function isCalendarDate(text: string): boolean {
-  const [y, m, d] = text.split('-').map(Number);
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC: the latter maps years 0–99 to 1900–1999.
-  date.setUTCFullYear(y, m - 1, d);
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 1;
+  const y = digits(text, 0, 4);
+  const m = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+  return d <= days;
 }
 
+/** `hh:mm:ss` at positions 11–18 of a timestamp is a time of day. */
 function isClockTime(text: string): boolean {
-  const [h, m, s] = text.split(':').map(Number);
-  return h < 24 && m < 60 && s < 60;
-}
-
-function isOffset(rest: string): boolean {
-  const offset = /([+-])([0-9]{2}):?([0-9]{2})$/.exec(rest);
-  return !offset || (Number(offset[2]) <= 18 && Number(offset[3]) < 60);
+  return digits(text, 11, 2) < 24 && digits(text, 14, 2) < 60 && digits(text, 17, 2) < 60;
 }

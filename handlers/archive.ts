@@ -1,5 +1,5 @@
 /** Archive: moves a processed input to `extract/archived/YYYY-MM-DD/…`. */
-import { executionInputSchema } from '../core/execution-input';
+import { executionInputSchema } from '../core/execution-input-schema';
 import type { ObjectStore } from './adapters/object-store';
 import { type MoveResult, moveObject } from './move-object';
 import { instrument, MetricUnit, type Observability } from './observability';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { executionInputSchema } from '../core/execution-input';
+import { executionInputSchema } from '../core/execution-input-schema';
 import { type Outcome, failedOutcome } from '../core/outcome';
 import type { ObjectStore } from './adapters/object-store';
 import { moveObject } from './move-object';

@@ -4,7 +4,7 @@
  */
 import { type EtlConfig, getDataset } from '../core/config/dataset-config';
 import { RunReportError } from '../core/errors';
-import { executionInputSchema } from '../core/execution-input';
+import { executionInputSchema } from '../core/execution-input-schema';
 import { type Outcome, loadedOutcome } from '../core/outcome';
 import { evaluateQuality } from '../core/quality';
 import type { ObjectStore } from './adapters/object-store';

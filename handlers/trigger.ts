@@ -2,7 +2,7 @@
  * Trigger: S3 ObjectCreated event → one state machine execution per new object version.
  * Duplicate deliveries map to the same execution name, so the second start is refused and counted.
  */
-import { type EtlConfig, findDatasetForKey } from '../core/config/dataset-config';
+import { type DatasetRoute, routeKey } from '../core/config/dataset-routing';
 import { EtlError, describeError } from '../core/errors';
 import { buildExecutionInput } from '../core/execution-input';
 import { assertSafeKey, decodeS3EventKey, skipReason } from '../core/naming';
@@ -17,6 +17,14 @@ export interface TriggerResult {
   readonly skipped: readonly { readonly key: string; readonly reason: string }[];
 }
 
+/** The event is neither an S3 event notification nor the S3 test event. */
+export class InvalidEventError extends EtlError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
 /** Raised after all records were tried when at least one could not be started (Lambda retries). */
 export class TriggerStartError extends EtlError {
   constructor(message: string) {
@@ -27,7 +35,8 @@ export class TriggerStartError extends EtlError {
 
 /** Dependencies of the trigger. */
 export interface TriggerDeps {
-  readonly config: EtlConfig;
+  /** The datasets (the trigger only routes keys: name and match glob are all it reads). */
+  readonly config: { readonly datasets: readonly DatasetRoute[] };
   readonly starter: ExecutionStarter;
   readonly obs: Observability;
 }
@@ -36,7 +45,12 @@ export interface TriggerDeps {
 export function createTriggerHandler(deps: TriggerDeps) {
   const { logger, metrics } = deps.obs;
   return instrument(deps.obs, 'trigger', async (event: unknown): Promise<TriggerResult> => {
-    const parsed = s3EventSchema.parse(event);
+    const checked = s3EventSchema.safeParse(event);
+    if (!checked.success) {
+      const issues = checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new InvalidEventError(`not an S3 event notification: ${issues.join('; ')}`);
+    }
+    const parsed = checked.data;
     const result = { started: [], duplicates: [], skipped: [] } as {
       started: { key: string; executionName: string }[];
       duplicates: { key: string; executionName: string }[];
@@ -58,7 +72,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
           result.skipped.push({ key, reason });
           continue;
         }
-        const dataset = findDatasetForKey(deps.config, key);
+        const dataset = routeKey(deps.config.datasets, key);
         if (!dataset) logger.warn('no dataset matches the key; the Validate step will reject it', { key });
         const input = buildExecutionInput(
           {

@@ -4,7 +4,7 @@
  */
 import { type EtlConfig } from '../core/config/dataset-config';
 import { ObjectNotFoundError, UnknownDatasetError, describeError } from '../core/errors';
-import { executionInputSchema } from '../core/execution-input';
+import { executionInputSchema } from '../core/execution-input-schema';
 import { type ValidationReport, validateCsv } from '../core/validation/validate-csv';
 import type { ObjectStore } from './adapters/object-store';
 import { instrument, MetricUnit, type Observability } from './observability';

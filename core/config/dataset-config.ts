@@ -2,11 +2,11 @@
  * The dataset configuration: one file (`etl.config.json` at the repository root) declares every
  * dataset once. The validator, both transform dialects and the infrastructure derive from it.
  */
-import picomatch from 'picomatch';
 import { z } from 'zod';
 
 import { ConfigError } from '../errors';
 import { type ColumnType, parseColumnType } from './column-type';
+import { routeKey } from './dataset-routing';
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
@@ -185,12 +185,9 @@ export function parseConfigText(text: string, source = 'config'): EtlConfig {
   return parseConfig(document, source);
 }
 
-/**
- * The first dataset whose `match` glob covers the key, or `undefined`. Matching ignores case, so
- * `Orders.CSV` is taken like `orders.csv` (the bucket notifies both suffixes).
- */
+/** The first dataset whose `match` glob covers the key, or `undefined` (see {@link routeKey}). */
 export function findDatasetForKey(config: EtlConfig, key: string): DatasetConfig | undefined {
-  return config.datasets.find((dataset) => picomatch.isMatch(key, dataset.match, { dot: true, nocase: true }));
+  return routeKey(config.datasets, key);
 }
 
 /** The dataset of that name; throws {@link ConfigError} listing the known names otherwise. */

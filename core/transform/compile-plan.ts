@@ -68,14 +68,19 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     reasonCases.length > 0 ? `CASE ${reasonCases.join(' ')} END` : `CAST(NULL AS ${d.sqlType({ kind: 'string' })})`;
 
   const names = columns.map((c) => q(c.name)).join(', ');
+  // etl_typed is grouped: one row per distinct typed row (and reject reason) with the number of
+  // input rows it stands for. The first aggregate thus removes exact duplicates while the input
+  // is read, and every later step reads distinct rows; the counts stay exact through _etl_rows.
+  const groupBy = Array.from({ length: columns.length + 1 }, (_, i) => i + 1).join(', ');
   const steps: PlanStep[] = [
     {
       name: 'etl_typed',
-      sql: `SELECT ${typedExprs.join(', ')}, ${reasonExpr} AS _etl_reject_reason FROM ${RUNNER_INPUTS.raw}`,
+      sql: `SELECT ${typedExprs.join(', ')}, ${reasonExpr} AS _etl_reject_reason, count(*) AS _etl_rows FROM ${RUNNER_INPUTS.raw} GROUP BY ${groupBy}`,
       materialize: true,
     },
-    { name: 'etl_clean', sql: `SELECT ${names} FROM etl_typed WHERE _etl_reject_reason IS NULL`, materialize: false },
-    { name: 'etl_distinct', sql: `SELECT DISTINCT ${names} FROM etl_clean`, materialize: true },
+    { name: 'etl_clean', sql: `SELECT ${names}, _etl_rows FROM etl_typed WHERE _etl_reject_reason IS NULL`, materialize: false },
+    // Already distinct (grouped above).
+    { name: 'etl_distinct', sql: `SELECT ${names} FROM etl_clean`, materialize: true },
     ...keyDedupeSteps(d, dataset),
   ];
   const last = steps[steps.length - 1].name;
@@ -93,10 +98,10 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     steps,
     metricsSql: [
       'SELECT',
-      `  (SELECT count(*) FROM etl_typed) AS rows_typed,`,
-      `  (SELECT count(*) FROM etl_typed WHERE _etl_reject_reason IS NOT NULL) AS malformed_rows,`,
-      `  (SELECT count(*) FROM etl_clean) AS clean_rows,`,
-      `  (SELECT count(*) FROM etl_distinct) AS distinct_rows,`,
+      `  (SELECT coalesce(sum(_etl_rows), 0) FROM etl_typed) AS rows_typed,`,
+      `  (SELECT coalesce(sum(_etl_rows), 0) FROM etl_typed WHERE _etl_reject_reason IS NOT NULL) AS malformed_rows,`,
+      `  (SELECT coalesce(sum(_etl_rows), 0) FROM etl_clean) AS clean_rows,`,
+      `  (SELECT count(*) FROM etl_clean) AS distinct_rows,`,
       `  (SELECT count(*) FROM ${last}) AS output_rows`,
     ].join('\n'),
     // Recomputed from the raw text so that the rejects file shows the values as they arrived.

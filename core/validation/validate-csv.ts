@@ -18,7 +18,7 @@ import {
   NoDataRowsError,
   describeError,
 } from '../errors';
-import { isWellFormed } from '../value-rules';
+import { type ValueCheck, wellFormedCheck } from '../value-rules';
 import { normalizeHeader, matchHeader } from './header';
 
 /** What the Validate step found. `valid: false` always comes with a named `error`. */
@@ -71,11 +71,11 @@ export async function validateCsv(
   source.pipe(decoder).pipe(parser);
 
   try {
-    let columnsByPosition: (DatasetConfig['columns'][number] | undefined)[] | undefined;
+    let columnsByPosition: PositionedColumn[] | undefined;
     for await (const record of parser as AsyncIterable<string[]>) {
       if (!columnsByPosition) {
         state.header = normalizeHeader(record);
-        columnsByPosition = matchHeader(state.header, dataset);
+        columnsByPosition = matchHeader(state.header, dataset).map((column) => ({ column, check: wellFormedCheck(column.type) }));
         continue;
       }
       state.rowsChecked += 1;
@@ -110,15 +110,20 @@ export async function validateCsv(
   return report(null);
 }
 
-function rowProblem(record: readonly string[], columns: readonly (DatasetConfig['columns'][number] | undefined)[]): string | undefined {
+/** A header position's column and its value check, compiled once per file. */
+interface PositionedColumn {
+  readonly column: DatasetConfig['columns'][number];
+  readonly check: ValueCheck;
+}
+
+function rowProblem(record: readonly string[], columns: readonly PositionedColumn[]): string | undefined {
   if (record.length !== columns.length) return `expected ${columns.length} fields, found ${record.length}`;
   for (let i = 0; i < record.length; i += 1) {
-    const column = columns[i];
-    if (!column) continue;
+    const { column, check } = columns[i];
     const value = record[i];
     if (value === '') {
       if (!column.nullable) return `${column.name} is empty`;
-    } else if (!isWellFormed(value, column.type)) {
+    } else if (!check(value)) {
       return `${column.name} "${value.length > 40 ? `${value.slice(0, 40)}…` : value}" is not a valid ${column.type.kind}`;
     }
   }

@@ -4,7 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SfnExecutionStarter } from '../adapters/execution-starter';
 import { createObservability } from '../observability';
 import { createTriggerHandler } from '../trigger';
-import { bundledConfig } from './bundled-config';
+import { bundledRoutes } from './bundled-routes';
 import { requiredEnv } from './clients';
 
 const obs = createObservability('etl-trigger');
@@ -12,7 +12,7 @@ const sfn = obs.tracer.captureAWSv3Client(new SFNClient({}));
 
 /** The Lambda handler. */
 export const handler = createTriggerHandler({
-  config: bundledConfig,
+  config: bundledRoutes,
   starter: new SfnExecutionStarter(sfn, requiredEnv('STATE_MACHINE_ARN')),
   obs,
 });

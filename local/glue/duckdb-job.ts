@@ -6,8 +6,8 @@
  * same input replaces its rows instead of adding them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -17,7 +17,7 @@ import { EtlError, QualityThresholdError, TransformError, describeError } from '
 import { datasetLoadPrefix, inputId, lastRunReportKey } from '../../core/naming';
 import { evaluateQuality } from '../../core/quality';
 import { type RunReport, runReportSchema } from '../../core/run-report';
-import { RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
+import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
 import type { FolderBucket } from '../folder-bucket';
 import { readCsvHeader } from './read-header';
@@ -118,17 +118,20 @@ export class DuckDbGlueJob {
     const plan = this.plan(dataset.name);
     const header = await readCsvHeader(this.bucket.pathOf(args['--input_key']));
     const columns = matchHeader(header, dataset);
-    // DuckDB expands *, ? and [..] in read_csv paths: read the key through a plain-named hard link
-    // so `orders[1].csv` is read as itself, never as a pattern matching other uploads.
+    // DuckDB expands *, ? and [..] in read_csv paths: read the key through a plain-named symbolic
+    // link so `orders[1].csv` is read as itself, never as a pattern matching other uploads.
     const inputFile = path.join(this.tempDir, `input-${base.jobRunId}.csv`);
-    await link(this.bucket.pathOf(args['--input_key']), inputFile);
+    await symlink(this.bucket.pathOf(args['--input_key']), inputFile);
 
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: this.options.memoryLimit ?? '2GB',
       temp_directory: this.tempDir,
+      // Row order carries no meaning here; without it DuckDB streams and spills with less memory.
+      preserve_insertion_order: 'false',
       ...(this.options.threads ? { threads: String(this.options.threads) } : {}),
     });
     const db = await instance.connect();
+    const output = new StagedOutput(this.bucket, dataset.name, args['--input_key'], plan.partitionColumn, path.join(this.tempDir, `output-${base.jobRunId}`));
     try {
       const run = async (sql: string): Promise<void> => {
         await db.run(sql);
@@ -137,7 +140,7 @@ export class DuckDbGlueJob {
       const csvColumns = columns.map((c) => `'${c.name}': 'VARCHAR'`).join(', ');
       await run(
         `CREATE TEMP VIEW etl_raw_file AS SELECT * FROM read_csv(${sqlText(inputFile)}, header = true, auto_detect = false, ` +
-          `columns = {${csvColumns}}, delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 16777216)`,
+          `columns = {${csvColumns}}, delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 16777216, buffer_size = 33554432)`,
       );
       const present = new Set(columns.map((c) => c.name));
       await run(
@@ -146,13 +149,41 @@ export class DuckDbGlueJob {
           .join(', ')} FROM etl_raw_file`,
       );
       await run(`CREATE TEMP VIEW ${RUNNER_INPUTS.params} AS SELECT DATE '${args['--ingestion_date']}' AS ingestion_date`);
-      for (const step of plan.steps) {
-        await run(`CREATE TEMP ${step.materialize ? 'TABLE' : 'VIEW'} ${step.name} AS ${step.sql}`);
+
+      // One pass over the data: the steps the metrics read (the last excepted) are created first;
+      // the rest of the plan runs inside the statement that writes the output. No step is
+      // computed twice: the metrics count the last step's rows in what was written, and latest/
+      // is a copy of the written files.
+      // Tables go to a compressed in-memory database: a few times smaller than a temp table, so a
+      // large input spills far less under the memory limit.
+      await run(`ATTACH ':memory:' AS etl_work (COMPRESS)`);
+      await run('USE etl_work');
+      const { before, inOutput } = splitPlan(plan);
+      for (const step of before) {
+        await run(`CREATE ${step.materialize ? 'TABLE' : 'VIEW'} ${step.name} AS ${step.sql}`);
       }
       // The first scan (materialising etl_typed) filled reject_errors with the lines DuckDB could
       // not split into the header's fields.
       const structural = Number((await one(`SELECT count(DISTINCT line) AS n FROM reject_errors`)).n);
+
+      const ctes = inOutput.map((step) => `${step.name} AS ${cteMaterialization(step, inOutput)}(${step.sql})`);
+      const outputQuery = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${plan.outputSql}`;
+      const written = await output.stage(async (staging, pattern) => {
+        const result = await one(
+          `COPY (${outputQuery}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${plan.partitionColumn}), ` +
+            `FILENAME_PATTERN ${sqlText(pattern)}, OVERWRITE_OR_IGNORE)`,
+        );
+        return Number(result.Count);
+      });
+      const last = plan.steps[plan.steps.length - 1].name;
+      const files = output.stagedFiles();
+      await run(
+        files.length > 0
+          ? `CREATE VIEW ${last} AS SELECT * FROM read_parquet([${files.map(sqlText).join(', ')}])`
+          : `CREATE VIEW ${last} AS SELECT * FROM (${outputQuery}) LIMIT 0`,
+      );
       const m = await one(plan.metricsSql);
+      if (Number(m.output_rows) !== written) throw new TransformError(`wrote ${written} rows, but the written files hold ${String(m.output_rows)}`);
       const counts = {
         rowsIn: Number(m.rows_typed) + structural,
         malformedRows: Number(m.malformed_rows) + structural,
@@ -174,49 +205,18 @@ export class DuckDbGlueJob {
         );
       }
       if (failures.length > 0) {
+        // Nothing is loaded: the staged output is discarded below.
         const error = new QualityThresholdError(failures.map((f) => f.message).join('; '));
         throw Object.assign(error, { report: { ...reportSoFar, rejectsKey } });
       }
-      const outputFiles = await this.writeOutput(run, plan, dataset.name, args['--input_key']);
+      const outputFiles = await output.publish();
       return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, rejectsKey, error: null }, new Date(base.startedAt));
     } finally {
       db.closeSync();
       instance.closeSync();
+      await output.discard();
       await rm(inputFile, { force: true });
     }
-  }
-
-  /** Writes the partitioned output (replacing this input's earlier files) and refreshes latest/. */
-  private async writeOutput(run: (sql: string) => Promise<void>, plan: TransformPlan, dataset: string, inputKey: string): Promise<string[]> {
-    const id = inputId(inputKey);
-    const loadDir = this.bucket.pathOf(datasetLoadPrefix(dataset).slice(0, -1));
-    const staging = path.join(loadDir, '_staging', id);
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
-    await run(
-      `COPY (${plan.outputSql}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${plan.partitionColumn}), FILENAME_PATTERN 'part-${id}-{i}', OVERWRITE_OR_IGNORE)`,
-    );
-    // Replace, never append: drop every file this input wrote before, in any partition.
-    for (const entry of await readdir(loadDir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || !entry.name.startsWith(`${plan.partitionColumn}=`)) continue;
-      for (const file of await readdir(path.join(loadDir, entry.name))) {
-        if (file.startsWith(`part-${id}-`)) await rm(path.join(loadDir, entry.name, file));
-      }
-    }
-    const written: string[] = [];
-    for (const partition of await readdir(staging)) {
-      await mkdir(path.join(loadDir, partition), { recursive: true });
-      for (const file of await readdir(path.join(staging, partition))) {
-        await rename(path.join(staging, partition, file), path.join(loadDir, partition, file));
-        written.push(this.bucket.keyOf(path.join(loadDir, partition, file)));
-      }
-    }
-    await rm(staging, { recursive: true, force: true });
-    const latest = path.join(loadDir, 'latest');
-    await rm(latest, { recursive: true, force: true });
-    await mkdir(latest, { recursive: true });
-    await run(`COPY (SELECT * EXCLUDE (${plan.partitionColumn}) FROM (${plan.outputSql})) TO ${sqlText(path.join(latest, `part-${id}-0.parquet`))} (FORMAT parquet, COMPRESSION snappy)`);
-    return written.sort();
   }
 
   private async previousRun(dataset: string, executionName: string): Promise<RunReport['previousRun']> {
@@ -231,6 +231,106 @@ export class DuckDbGlueJob {
 
   private async writeReport(key: string, report: RunReport): Promise<void> {
     await this.bucket.write(this.bucket.name, key, `${JSON.stringify(report, null, 2)}\n`);
+  }
+}
+
+/**
+ * Splits the plan for one pass: `before` are the steps up to the last one the metrics read (the
+ * last step excepted: its rows are counted in the written output), created as temp tables or
+ * views; `inOutput` are the steps computed inside the statement that writes the output.
+ */
+export function splitPlan(plan: TransformPlan): { before: PlanStep[]; inOutput: PlanStep[] } {
+  const lastIndex = plan.steps.length - 1;
+  let cut = 0;
+  plan.steps.forEach((step, index) => {
+    if (index < lastIndex && new RegExp(`\\b${step.name}\\b`).test(plan.metricsSql)) cut = index + 1;
+  });
+  return { before: plan.steps.slice(0, cut), inOutput: plan.steps.slice(cut) };
+}
+
+/**
+ * How a step computed inside the output statement is materialised: a step that only reads what
+ * was created before (tables, views over them) is read again where used, not copied (scanning a
+ * compressed table costs less than copying it); another step the plan materialises is computed
+ * once (MATERIALIZED); the others are left to DuckDB.
+ */
+function cteMaterialization(step: PlanStep, inOutput: readonly PlanStep[]): string {
+  const readsStepsOfStatement = inOutput.some((other) => other !== step && new RegExp(`\\b${other.name}\\b`).test(step.sql));
+  if (!readsStepsOfStatement) return 'NOT MATERIALIZED ';
+  return step.materialize ? 'MATERIALIZED ' : '';
+}
+
+/**
+ * The output of one input, written to a staging folder of the job run first and published (moved
+ * into `load/<dataset>/`'s partitions, replacing this input's earlier files; latest/ refreshed)
+ * only once the quality checks passed. Whatever is left unpublished is removed.
+ */
+class StagedOutput {
+  private readonly id: string;
+  private readonly loadDir: string;
+
+  constructor(
+    private readonly bucket: FolderBucket,
+    dataset: string,
+    inputKey: string,
+    private readonly partitionColumn: string,
+    /** A folder of this job run on the bucket's file system (files are moved, not copied). */
+    private readonly staging: string,
+  ) {
+    this.id = inputId(inputKey);
+    this.loadDir = bucket.pathOf(datasetLoadPrefix(dataset).slice(0, -1));
+  }
+
+  /** Runs `write(stagingDir, filenamePattern)` on an empty staging folder; returns its result. */
+  async stage<T>(write: (staging: string, pattern: string) => Promise<T>): Promise<T> {
+    await rm(this.staging, { recursive: true, force: true });
+    await mkdir(this.staging, { recursive: true });
+    return write(this.staging, `part-${this.id}-{i}`);
+  }
+
+  /** Paths of the staged files (`<staging>/<partition>=<value>/<file>`), sorted. */
+  stagedFiles(): string[] {
+    if (!existsSync(this.staging)) return [];
+    return readdirSync(this.staging)
+      .filter((partition) => partition.startsWith(`${this.partitionColumn}=`))
+      .flatMap((partition) => readdirSync(path.join(this.staging, partition)).map((file) => path.join(this.staging, partition, file)))
+      .sort();
+  }
+
+  /** Moves the staged files into place and refreshes latest/ with copies of them; returns their keys. */
+  async publish(): Promise<string[]> {
+    const staged = this.stagedFiles();
+    await mkdir(this.loadDir, { recursive: true });
+    // Replace, never append: drop every file this input wrote before, in any partition.
+    for (const entry of await readdir(this.loadDir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !entry.name.startsWith(`${this.partitionColumn}=`)) continue;
+      for (const file of await readdir(path.join(this.loadDir, entry.name))) {
+        if (file.startsWith(`part-${this.id}-`)) await rm(path.join(this.loadDir, entry.name, file));
+      }
+    }
+    const written: string[] = [];
+    for (const file of staged) {
+      const target = path.join(this.loadDir, path.relative(this.staging, file));
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(file, target);
+      written.push(target);
+    }
+    await this.discard();
+    // latest/ holds this input's rows, without the partition column: exactly what the partition
+    // files hold, so it gets copies of them (clones where the file system can) instead of a
+    // second write.
+    const latest = path.join(this.loadDir, 'latest');
+    await rm(latest, { recursive: true, force: true });
+    await mkdir(latest, { recursive: true });
+    for (const [index, file] of written.entries()) {
+      await copyFile(file, path.join(latest, `part-${this.id}-${index}.parquet`), constants.COPYFILE_FICLONE);
+    }
+    return written.map((file) => this.bucket.keyOf(file)).sort();
+  }
+
+  /** Removes the staging folder. */
+  async discard(): Promise<void> {
+    await rm(this.staging, { recursive: true, force: true });
   }
 }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
-import { type ExecutionInput, executionInputSchema } from '../../core/execution-input';
+import type { ExecutionInput } from '../../core/execution-input';
+import { executionInputSchema } from '../../core/execution-input-schema';
 import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { type Observability, createObservability } from '../../handlers/observability';
 import { TriggerStartError, createTriggerHandler } from '../../handlers/trigger';
@@ -111,7 +112,7 @@ describe('trigger handler with the S3 fixtures', () => {
     const act = handler({ detail: { bucket: { name: 'b' } } });
 
     // Assess
-    await expect(act).rejects.toMatchObject({ name: 'ZodError' });
+    await expect(act).rejects.toMatchObject({ name: 'InvalidEventError' });
     expect(starter.calls).toEqual([]);
   });
 });

@@ -1,0 +1,302 @@
+/**
+ * `npm run bench`: generates the `orders` files (cached under bench/.data/), measures the transform
+ * against hand-written DuckDB baselines, validation against bare CSV parsers, `etl run` end to
+ * end, the state machine's own overhead and the Lambda bundles, checks every count, prints the
+ * table and writes docs/performance.md.
+ *
+ *   npm run bench                 full run (100k, 1M and 5M rows; several minutes)
+ *   npm run bench -- --quick      CI-sized: 100k rows, one run each, counts checked (< 60 s);
+ *                                 writes bench/.data/performance-quick.md, not the docs
+ *   npm run bench -- --render bench/.data/results.json   rewrite the report of a saved run
+ *
+ * Exit code 1 when a correctness check fails. No timing is asserted anywhere.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { check, type Check, expectCounts, expectedTransformCounts } from './checks';
+import { cliStartMs, type EndToEndRun, runEndToEnd } from './e2e';
+import { DATA_DIR, type ExpectedCounts, ensureDataset, generateOrders, type SizeName } from './generate';
+import { type BundleVariant, type LambdaBundle, lambdaEntries, measureBundle } from './lambda';
+import { ROOT, WORK_DIR } from './paths';
+import { renderReport } from './report';
+import { type StateMachineOverhead, measureStateMachineOverhead } from './state-machine';
+import { type TransformComparison, compareTransform } from './transform';
+import { type ParseRun, bareCsvParse, bareFastCsv, ordersDataset, validateFile } from './validation';
+
+/** Everything one benchmark run measured. */
+export interface BenchResults {
+  readonly quick: boolean;
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly machine: Machine;
+  readonly datasets: readonly (ExpectedCounts & { readonly size: SizeName })[];
+  readonly transform: readonly (TransformComparison & { readonly size: SizeName })[];
+  readonly validation: {
+    readonly fullScan: readonly { readonly size: SizeName; readonly bytes: number; readonly validate: ParseRun[]; readonly fastCsv: ParseRun[]; readonly csvParse: ParseRun[] }[];
+    readonly bounded: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: ParseRun[]; readonly sampled: boolean }[];
+    readonly fullScanMaxBytes: number;
+    readonly sampleRows: number;
+  };
+  readonly stateMachine: StateMachineOverhead;
+  readonly e2e: { readonly cliStartMs: readonly number[]; readonly files: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: EndToEndRun[] }[] };
+  readonly bundles: readonly LambdaBundle[];
+  readonly checks: readonly Check[];
+}
+
+/** The machine the numbers come from. */
+export interface Machine {
+  readonly nproc: number;
+  readonly memoryGiB: number;
+  readonly cpu: string;
+  readonly node: string;
+  readonly duckdb: string;
+  readonly os: string;
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+}
+
+/** What a run measures and how often. */
+interface Plan {
+  readonly sizes: readonly SizeName[];
+  readonly transform: readonly { readonly size: SizeName; readonly memoryLimit: string; readonly repeats: number }[];
+  readonly fullScan: readonly { readonly size: SizeName; readonly repeats: number }[];
+  readonly bounded: readonly SizeName[];
+  readonly boundedRepeats: number;
+  readonly e2e: readonly { readonly size: SizeName; readonly repeats: number }[];
+  readonly cliStartRepeats: number;
+  readonly stateMachineExecutions: number;
+  readonly bundleVariants: readonly BundleVariant[];
+  readonly bundleImports: number;
+}
+
+const FULL: Plan = {
+  sizes: ['1mb', '100k', '1m', '5m'],
+  transform: [
+    { size: '100k', memoryLimit: '2GB', repeats: 5 },
+    { size: '1m', memoryLimit: '2GB', repeats: 5 },
+    { size: '5m', memoryLimit: '1GB', repeats: 3 },
+  ],
+  fullScan: [
+    { size: '1mb', repeats: 5 },
+    { size: '100k', repeats: 5 },
+    { size: '1m', repeats: 3 },
+  ],
+  bounded: ['1mb', '100k', '1m', '5m'],
+  boundedRepeats: 3,
+  e2e: [
+    { size: '1mb', repeats: 3 },
+    { size: '1m', repeats: 3 },
+  ],
+  cliStartRepeats: 3,
+  stateMachineExecutions: 200,
+  bundleVariants: ['sdk-external', 'sdk-bundled'],
+  bundleImports: 7,
+};
+
+const QUICK: Plan = {
+  sizes: ['100k'],
+  transform: [{ size: '100k', memoryLimit: '2GB', repeats: 1 }],
+  fullScan: [{ size: '100k', repeats: 1 }],
+  bounded: ['100k'],
+  boundedRepeats: 1,
+  e2e: [{ size: '100k', repeats: 1 }],
+  cliStartRepeats: 1,
+  stateMachineExecutions: 20,
+  bundleVariants: ['sdk-external'],
+  bundleImports: 1,
+};
+
+/** Runs the benchmark; `log` sees progress lines. */
+export async function runBench(options: { quick: boolean; log?: (line: string) => void }): Promise<BenchResults> {
+  const log = options.log ?? (() => undefined);
+  const plan = options.quick ? QUICK : FULL;
+  const started = Date.now();
+  const loadBefore = os.loadavg();
+  const checks: Check[] = [];
+  mkdirSync(WORK_DIR, { recursive: true });
+
+  // Data.
+  const datasets = plan.sizes.map((size) => {
+    log(`data: orders-${size}.csv`);
+    return { ...ensureDataset(size), size };
+  });
+  const data = (size: SizeName): ExpectedCounts => datasets.find((d) => d.size === size) as ExpectedCounts;
+  checks.push(generatorIsDeterministic());
+
+  // Transform.
+  const transform = plan.transform.map(({ size, memoryLimit, repeats }) => {
+    log(`transform: ${size} rows, memory_limit ${memoryLimit}, ${repeats} round(s)`);
+    const comparison = compareTransform(data(size).file, memoryLimit, repeats, (run) =>
+      log(`  ${run.kind.padEnd(20)} ${(run.ms / 1000).toFixed(2)} s  cpu ${(run.cpuMs / 1000).toFixed(2)} s  rss ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB${run.error ? `  FAILED: ${run.error.split('\n')[0]}` : ''}`),
+    );
+    for (const run of comparison.job.runs) {
+      checks.push(run.error ? check(`transform job ${size}`, false, run.error) : expectCounts(`transform job ${size}: counts`, { ...run }, expectedTransformCounts(data(size))));
+    }
+    for (const baseline of comparison.baselines) {
+      for (const run of baseline.runs.filter((r) => !r.error)) {
+        checks.push(expectCounts(`baseline ${baseline.kind} ${size}: rows written`, { ...run }, { rowsOut: data(size).distinctKeys }));
+      }
+    }
+    checks.push(check(`transform ${size}: a baseline completed`, comparison.best !== undefined, comparison.best?.kind ?? 'none'));
+    return { ...comparison, size };
+  });
+
+  // Validation.
+  const fullDataset = ordersDataset(true);
+  const fullScan = [];
+  for (const { size, repeats } of plan.fullScan) {
+    log(`validation (full scan) vs bare parsers: ${size}`);
+    const file = data(size).file;
+    const runs = { validate: [] as ParseRun[], fastCsv: [] as ParseRun[], csvParse: [] as ParseRun[] };
+    for (let i = 0; i < repeats; i += 1) {
+      const v = await validateFile(file, fullDataset);
+      checks.push(expectCounts(`validation ${size}: full scan`, { valid: v.report.valid, rowsChecked: v.report.rowsChecked, malformedRows: v.report.malformedRows }, { valid: true, rowsChecked: data(size).rows, malformedRows: 0 }));
+      runs.validate.push(v);
+      runs.fastCsv.push(await bareFastCsv(file));
+      runs.csvParse.push(await bareCsvParse(file));
+    }
+    checks.push(expectCounts(`fast-csv ${size}: records`, { records: runs.fastCsv[0].records }, { records: data(size).rows + 1 }));
+    checks.push(expectCounts(`csv-parse ${size}: records`, { records: runs.csvParse[0].records }, { records: data(size).rows + 1 }));
+    fullScan.push({ size, bytes: data(size).bytes, ...runs });
+  }
+  const defaultDataset = ordersDataset(false);
+  const bounded = [];
+  for (const size of plan.bounded) {
+    log(`validation (as configured): ${size}`);
+    const runs: ParseRun[] = [];
+    let sampled = false;
+    for (let i = 0; i < plan.boundedRepeats; i += 1) {
+      const v = await validateFile(data(size).file, defaultDataset);
+      sampled = v.report.sampled;
+      const expectSampled = data(size).bytes > defaultDataset.validation.fullScanMaxBytes;
+      checks.push(
+        expectCounts(`validation ${size}: as configured`, { valid: v.report.valid, sampled: v.report.sampled, rowsChecked: v.report.rowsChecked }, {
+          valid: true,
+          sampled: expectSampled,
+          rowsChecked: expectSampled ? defaultDataset.validation.sampleRows : data(size).rows,
+        }),
+      );
+      runs.push(v);
+    }
+    bounded.push({ size, bytes: data(size).bytes, runs, sampled });
+  }
+
+  // State machine.
+  log(`state machine: ${plan.stateMachineExecutions} no-op executions`);
+  const stateMachine = await measureStateMachineOverhead(plan.stateMachineExecutions);
+  checks.push(
+    expectCounts('state machine: no-op executions', { status: stateMachine.status, path: stateMachine.path.join('>') }, {
+      status: 'SUCCEEDED',
+      path: 'Validate>IsValid>Transform>Summarize>Archive>RouteOutcome>NotifySuccess>Succeeded',
+    }),
+  );
+
+  // End to end.
+  const cliStarts: number[] = [];
+  for (let i = 0; i < plan.cliStartRepeats; i += 1) cliStarts.push(cliStartMs());
+  const e2eFiles = [];
+  for (const { size, repeats } of plan.e2e) {
+    const counts = data(size);
+    const runs: EndToEndRun[] = [];
+    for (let i = 0; i < repeats; i += 1) {
+      log(`etl run: ${size} (${i + 1}/${repeats})`);
+      const run = runEndToEnd(counts.file, path.join(WORK_DIR, `e2e-${size}-${process.pid}`));
+      checks.push(
+        expectCounts(`etl run ${size}: result`, { ...run }, {
+          rowsIn: counts.rows,
+          rowsOut: counts.distinctKeys,
+          duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates,
+          malformedRows: 0,
+        }),
+      );
+      runs.push(run);
+    }
+    e2eFiles.push({ size, bytes: counts.bytes, runs });
+  }
+
+  // Lambda bundles.
+  const bundles: LambdaBundle[] = [];
+  const bundleDir = path.join(os.tmpdir(), `etl-bench-bundles-${process.pid}`);
+  for (const variant of plan.bundleVariants) {
+    for (const entry of lambdaEntries()) {
+      log(`bundle: ${entry} (${variant})`);
+      const bundle = await measureBundle(entry, variant, bundleDir, plan.bundleImports);
+      checks.push(check(`bundle ${entry} (${variant}): exports handler`, bundle.exportsHandler, `${bundle.bytes} bytes`));
+      bundles.push(bundle);
+    }
+  }
+  rmSync(bundleDir, { recursive: true, force: true });
+
+  return {
+    quick: options.quick,
+    startedAt: new Date(started).toISOString(),
+    durationS: (Date.now() - started) / 1000,
+    machine: machine(loadBefore),
+    datasets,
+    transform,
+    validation: { fullScan, bounded, fullScanMaxBytes: defaultDataset.validation.fullScanMaxBytes, sampleRows: defaultDataset.validation.sampleRows },
+    stateMachine,
+    e2e: { cliStartMs: cliStarts, files: e2eFiles },
+    bundles,
+    checks,
+  };
+}
+
+/** The same seed and size give the same bytes and counts. */
+function generatorIsDeterministic(): Check {
+  const dir = path.join(WORK_DIR, `determinism-${process.pid}`);
+  try {
+    const a = generateOrders(path.join(dir, 'a.csv'), 20_000);
+    const b = generateOrders(path.join(dir, 'b.csv'), 20_000);
+    const hash = (f: string): string => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const same = hash(a.file) === hash(b.file) && JSON.stringify({ ...a, file: '' }) === JSON.stringify({ ...b, file: '' });
+    return check('generator: deterministic', same, `20000 rows, ${a.bytes} bytes, ${a.quotedNewlines} quoted newlines`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function machine(loadBefore: number[]): Machine {
+  const duckdbPackage = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@duckdb', 'node-api', 'package.json'), 'utf-8')) as { version: string };
+  return {
+    nproc: os.availableParallelism(),
+    memoryGiB: os.totalmem() / 2 ** 30,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    duckdb: duckdbPackage.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadBefore,
+    loadAfter: os.loadavg(),
+  };
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  // --render <results.json>: rewrite the report of a saved run (no measurement).
+  const renderFrom = process.argv.indexOf('--render');
+  const results =
+    renderFrom >= 0
+      ? (JSON.parse(readFileSync(process.argv[renderFrom + 1], 'utf-8')) as BenchResults)
+      : await runBench({ quick, log: (line) => process.stderr.write(`${line}\n`) });
+  const report = renderReport(results);
+  process.stdout.write(`${report.table}\n`);
+  mkdirSync(DATA_DIR, { recursive: true });
+  if (renderFrom < 0) writeFileSync(path.join(DATA_DIR, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const target = results.quick ? path.join(DATA_DIR, 'performance-quick.md') : path.join(ROOT, 'docs', 'performance.md');
+  mkdirSync(path.dirname(target), { recursive: true });
+  writeFileSync(target, report.document);
+  const failed = results.checks.filter((c) => !c.ok);
+  process.stderr.write(`\n${results.checks.length - failed.length}/${results.checks.length} checks passed; wrote ${path.relative(ROOT, target)} (${results.durationS.toFixed(0)} s)\n`);
+  for (const f of failed) process.stderr.write(`FAILED ${f.name}: ${f.detail}\n`);
+  process.exitCode = failed.length > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,13 @@
+/**
+ * The dataset routes (name + match glob) bundled into the trigger. The full schema check of
+ * etl.config.json runs at synth (infra) and in every other function; the trigger checks only
+ * what it reads, with zod/mini, to keep its cold start small.
+ */
+import * as z from 'zod/mini';
+
+import document from '../../etl.config.json';
+
+const routesSchema = z.object({ datasets: z.array(z.object({ name: z.string(), match: z.string() })) });
+
+/** The deployed datasets, as the trigger routes keys to them. */
+export const bundledRoutes = routesSchema.parse(document);
