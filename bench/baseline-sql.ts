@@ -17,7 +17,7 @@ const p = (kind: 'integer' | 'date' | 'timestamp' | 'decimal'): string =>
  * - `argmax`: `arg_max(row hash, (order_ts, -row hash))` per key, then a semi-join on key and hash;
  * - `row-struct`: `arg_max` of the whole row as a struct per key;
  * - `window`: `QUALIFY row_number() OVER (PARTITION BY key ORDER BY order_ts DESC, hash)`;
- * - `two-stage`: the compiled plan's own algorithm (max per key + semi-join, then min hash + semi-join).
+ * - `two-stage`: max per key + semi-join, then min hash + semi-join (the compiled plan's earlier algorithm).
  */
 export type BaselineVariant = 'argmax' | 'row-struct' | 'window' | 'two-stage';
 

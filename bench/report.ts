@@ -151,7 +151,7 @@ export function renderReport(r: BenchResults): { table: string; document: string
   const goals: Goal[] = [];
   for (const t of r.transform) {
     const ratio = t.best ? t.job.medianMs / t.best.medianMs : Number.NaN;
-    const sameAlgorithm = t.baselines.find((b) => b.kind === 'two-stage');
+    const sameAlgorithm = t.best?.kind === 'window' ? undefined : t.baselines.find((b) => b.kind === 'window');
     goals.push({
       goal: `transform, ${rowsLabel(t.size)} rows (${t.memoryLimit})`,
       target: '≤ 1.15× the fastest single-statement baseline',
@@ -252,16 +252,13 @@ export function renderReport(r: BenchResults): { table: string; document: string
     );
   }
   if (big?.best && big.job.medianMs / big.best.medianMs > 1.15) {
-    const same = big.baselines.find((b) => b.kind === 'two-stage');
-    const argmax = big.baselines.find((b) => b.kind === 'argmax');
     why.push(
-      `**Transform on 5M rows under 1 GB (${x(big.job.medianMs / big.best.medianMs)} of ${big.best.kind}).** The gap is the dedupe algorithm, not the engine layer: ` +
-        (same?.completed ? `against the single statement that dedupes the plan's way (two-stage: max per key and a semi-join, then min hash and a semi-join) the job is ${x(big.job.medianMs / same.medianMs)}` : 'the same-algorithm statement did not complete') +
-        (argmax?.completed ? `, against \`argmax\` ${x(big.job.medianMs / argmax.medianMs)}` : '') +
-        `. When the data spills, the two hash joins of the aggregate + semi-join plan cost more than a window's sort. The plan uses that algorithm ` +
-        `(in both dialects) because a \`ROW_NUMBER()\` window had failed under 1 GB, and its unit tests pin it (\`never uses a ROW_NUMBER window\`, ` +
-        `the semi-join SQL). With 32 MiB CSV buffers the window completes here, so moving the plan's key dedupe to the window (or to \`arg_max\`) ` +
-        `is the next step; it changes those tests, which this change did not.`,
+      `**Transform on 5M rows under 1 GB (${x(big.job.medianMs / big.best.medianMs)} of ${big.best.kind}).** The plan dedupes with the same ` +
+        `\`ROW_NUMBER()\` window as the \`window\` baseline; what the job adds is what a pipeline needs and a single statement skips: the ` +
+        `grouped pass that yields the run report's counts (rows in, malformed rows, exact and key duplicates) for the quality gate, staging ` +
+        `the output before the gate publishes it, and refreshing latest/. Under a 1 GB memory limit these passes spill, so they weigh more at ` +
+        `5M rows than at 1M` +
+        (mid?.best ? ` (${x(mid.job.medianMs / mid.best.medianMs)} there).` : '.'),
     );
   }
   const triggerBundle = bundle('trigger', 'sdk-external');
@@ -347,8 +344,8 @@ the same patterns, drop malformed rows, remove exact duplicates, keep the latest
 \`order_id\` with the same hash tiebreak, write Snappy Parquet partitioned by date — and nothing a
 pipeline needs besides (no counts, no report, no \`latest/\`). They differ in how they keep one row per
 key: \`window\` (\`QUALIFY row_number() OVER (…)\`), \`argmax\` (\`arg_max(hash, (order_ts, -hash))\` per key
-and a semi-join), \`two-stage\` (the plan's own algorithm: max per key and a semi-join, then min hash
-and a semi-join) and \`row-struct\` (\`arg_max\` of the whole row). The job is compared with the fastest
+and a semi-join), \`two-stage\` (max per key and a semi-join, then min hash and a semi-join: the plan's
+earlier algorithm) and \`row-struct\` (\`arg_max\` of the whole row). The plan itself uses the window. The job is compared with the fastest
 one that completed. Each run is a fresh process; peak RSS is that process's.
 
 ${transformTable}
