@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 import { ROOT } from './paths';
 
@@ -60,18 +60,16 @@ const LAMBDA_ENV = {
 export async function measureBundle(entry: string, variant: BundleVariant, outDir: string, imports: number): Promise<LambdaBundle> {
   mkdirSync(outDir, { recursive: true });
   const outfile = path.join(outDir, `${entry}.${variant}.js`);
-  const result = await build({
+  const options: BuildOptions = {
     entryPoints: [path.join(ROOT, 'handlers', 'lambda', `${entry}.ts`)],
-    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     minify: true,
     external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
-    metafile: true,
-    logLevel: 'error',
-  });
+  };
+  const result = await build({ ...options, outfile, metafile: true as const, logLevel: 'error' });
   const byPackage = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, info] of Object.entries(output.inputs)) {
@@ -84,18 +82,7 @@ export async function measureBundle(entry: string, variant: BundleVariant, outDi
   const stub = path.join(outDir, 'empty-module.js');
   writeFileSync(stub, 'module.exports = {};\n');
   const withoutZod = path.join(outDir, `${entry}.${variant}.without-zod.js`);
-  await build({
-    entryPoints: [path.join(ROOT, 'handlers', 'lambda', `${entry}.ts`)],
-    outfile: withoutZod,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
-    alias: { zod: stub, 'zod/mini': stub },
-    logLevel: 'silent',
-  });
+  await build({ ...options, outfile: withoutZod, alias: { zod: stub, 'zod/mini': stub }, logLevel: 'silent' });
   const largest = [...byPackage.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)

@@ -8,12 +8,8 @@ import '../local/node-compat';
 
 import { StateMachine } from 'aws-local-stepfunctions';
 
-import { loadLocalDefinition } from '../local/runtime/definition';
+import { type Definition, type JsonInput, type LocalHandlers, loadLocalDefinition } from '../local/runtime/definition';
 
-type Definition = ConstructorParameters<typeof StateMachine>[0];
-type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
-type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
-type JsonInput = Parameters<StateMachine['run']>[0];
 
 /** The result of the no-op runs. */
 export interface StateMachineOverhead {

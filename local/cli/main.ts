@@ -41,6 +41,11 @@ function stateMachineArn(opts: { stateMachine?: string }): string {
   return arn;
 }
 
+/** With --aws: an execution ARN given as is, or a name under the state machine. */
+function awsExecutionArn(opts: { stateMachine?: string }, nameOrArn: string): string {
+  return nameOrArn.startsWith('arn:') ? nameOrArn : executionArn(stateMachineArn(opts), nameOrArn);
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
@@ -208,7 +213,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   ).action(async (name: string, opts: { root: string; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
       if (opts.aws) {
         const sfn = new SFNClient({ region: opts.region });
-        const shown = await showAwsExecution(sfn, executionArn(opts.stateMachine ?? process.env.ETL_STATE_MACHINE_ARN ?? '', name));
+        const shown = await showAwsExecution(sfn, awsExecutionArn(opts, name));
         if (opts.json) io.out(JSON.stringify(shown, null, 2));
         else for (const line of [...shown.summary, '  events:', ...shown.events.map(formatHistoryEvent)]) io.out(line);
         return;
@@ -247,7 +252,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
       .option('--json', 'print the outcome as one JSON object'),
   ).action(async (name: string, opts: { root: string; config?: string; fault: string[]; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
     if (opts.aws) {
-      const arn = executionArn(stateMachineArn(opts), name);
+      const arn = awsExecutionArn(opts, name);
       const date = await redriveAwsExecution(new SFNClient({ region: opts.region }), arn);
       io.out(`redrive started: ${arn} at ${date?.toISOString() ?? 'now'}; watch it with: etl executions show --aws ${arn}`);
       return;

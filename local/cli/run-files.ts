@@ -25,12 +25,11 @@ export class UsageError extends Error {
 export function uploadKey(pipeline: LocalPipeline, file: string, dataset?: string): string {
   const base = path.basename(file);
   if (dataset === undefined) return `extract/${base}`;
-  getDataset(pipeline.config, dataset);
+  const { match } = getDataset(pipeline.config, dataset);
   const candidates = [`extract/${base}`, `extract/${dataset}/${base}`, `extract/${dataset}/${dataset}-${base}`];
   const key = candidates.find((k) => findDatasetForKey(pipeline.config, k)?.name === dataset);
   if (!key) {
-    const glob = getDataset(pipeline.config, dataset).match;
-    throw new UsageError(`${base}: no key under extract/ built from this file name matches dataset ${dataset} (${glob}); rename the file`);
+    throw new UsageError(`${base}: no key under extract/ built from this file name matches dataset ${dataset} (${match}); rename the file`);
   }
   return key;
 }

@@ -113,7 +113,7 @@ export class DuckDbGlueJob {
     return plan;
   }
 
-  private async transform(args: JobArguments, base: Omit<RunReport, 'status' | 'finishedAt' | 'durationMs' | keyof ReturnType<typeof emptyCounts> | 'outputFiles' | 'rejectsKey' | 'previousRun' | 'qualityFailures' | 'error'>): Promise<RunReport> {
+  private async transform(args: JobArguments, base: RunIdentity): Promise<RunReport> {
     const dataset = getDataset(this.config, args['--dataset']);
     const plan = this.plan(dataset.name);
     const header = await readCsvHeader(this.bucket.pathOf(args['--input_key']));
@@ -333,6 +333,12 @@ class StagedOutput {
     await rm(this.staging, { recursive: true, force: true });
   }
 }
+
+/** The fields of a run report known before the transform starts. */
+type RunIdentity = Pick<
+  RunReport,
+  'formatVersion' | 'engine' | 'dataset' | 'inputKey' | 'executionName' | 'jobRunId' | 'ingestionDate' | 'startedAt' | 'outputPrefix' | 'latestPrefix'
+>;
 
 function emptyCounts() {
   return { rowsIn: 0, malformedRows: 0, exactDuplicates: 0, keyDuplicates: 0, duplicatesRemoved: 0, rowsOut: 0 };

@@ -6,7 +6,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import type { StateMachine } from 'aws-local-stepfunctions';
+
 import { ConfigError } from '../../core/errors';
+
+/** Types of the local interpreter's API that it does not export by name. */
+export type Definition = ConstructorParameters<typeof StateMachine>[0];
+type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+/** Task handlers by state name, as `taskResourceLocalHandlers` takes them. */
+export type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+/** An execution input, as `StateMachine.run` takes it. */
+export type JsonInput = Parameters<StateMachine['run']>[0];
 
 /** The ASL file, relative to the project root. */
 export const ASL_PATH = path.resolve(__dirname, '..', '..', 'statemachine', 'etl.asl.json');

@@ -23,17 +23,12 @@ import { ExecutionStore, type ExecutionRecord } from '../execution-store';
 import { FolderBucket } from '../folder-bucket';
 import { DuckDbGlueJob, type JobArguments, JobRunFailedError } from '../glue/duckdb-job';
 import { capturedObservability } from '../log-capture';
-import { LOCAL_SUBSTITUTIONS, loadLocalDefinition } from './definition';
+import { type Definition, type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
 import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
 import { encodeEventKey, objectCreatedEvent } from './s3-event';
 
 /** The default dataset configuration file. */
 export const DEFAULT_CONFIG_PATH = path.resolve(__dirname, '..', '..', 'etl.config.json');
-
-type Definition = ConstructorParameters<typeof StateMachine>[0];
-type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
-type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
-type JsonInput = Parameters<StateMachine['run']>[0];
 
 /** A notification as the local SNS stand-in records it. */
 export interface LocalNotification {
@@ -89,6 +84,8 @@ export class LocalPipeline {
   private readonly stateMachine: StateMachine;
   /** Machines starting at another state, for redrives (built once per state). */
   private readonly resumeMachines = new Map<string, StateMachine>();
+  /** Retry waits by state: the ASL's are sized for AWS (30 s for Glue concurrency). */
+  private readonly retryIntervalOverrides: Record<string, number> = {};
   private readonly running = new Map<string, Promise<ExecutionRecord>>();
   private readonly notificationsFile: string;
   private readonly handlers;
@@ -106,6 +103,9 @@ export class LocalPipeline {
     // Validating the definition costs ~0.5 s: build the machine once, run it many times.
     this.definition = loadLocalDefinition() as unknown as Definition;
     this.stateMachine = new StateMachine(this.definition);
+    for (const [stateName, state] of Object.entries(this.definition.States as Record<string, { Retry?: unknown }>)) {
+      if (state.Retry) this.retryIntervalOverrides[stateName] = stateName === 'Transform' ? (options.transformRetryMs ?? 500) : 20;
+    }
     const logs = path.join(this.bucket.dir, 'logs', 'lambda');
     const obs = (name: string) => capturedObservability(name, logs);
     const deps = { config: this.config, store: this.bucket };
@@ -212,13 +212,8 @@ export class LocalPipeline {
     resume?: { machine: StateMachine; stateInput: unknown; redriveCount: number },
   ): Promise<ExecutionRecord> {
     const machine = resume?.machine ?? this.stateMachine;
-    const retryIntervalOverrides: Record<string, number> = {};
-    for (const [stateName, state] of Object.entries(this.definition.States as Record<string, { Retry?: unknown }>)) {
-      // The ASL's waits are sized for AWS (30 s for Glue concurrency); locally they only slow tests down.
-      if (state.Retry) retryIntervalOverrides[stateName] = stateName === 'Transform' ? (this.options.transformRetryMs ?? 500) : 20;
-    }
     const execution = machine.run((resume ? resume.stateInput : input) as JsonInput, {
-      overrides: { taskResourceLocalHandlers: this.taskHandlers(name), retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(name), retryIntervalOverrides: this.retryIntervalOverrides },
       context: {
         Execution: {
           Id: `local:${name}`,
