@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Plain-JS tool configs and the bin shim are not part of the TypeScript code base.
-  { ignores: ['node_modules/', 'cdk.out/', '.etl/', 'coverage/', 'bin/*.js', 'glue/', '*.config.js', '*.config.mjs', 'bench/.data/'] },
+  { ignores: ['node_modules/', '.venv/', 'cdk.out/', '.etl/', 'coverage/', 'bin/*.js', 'glue/', '*.config.js', '*.config.mjs', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -61,6 +61,7 @@ async function runJob(file: string, workDir: string, memoryLimit: string, thread
     await job.run({
       '--bucket': bucket.name,
       '--input_key': key,
+      '--input_version_id': 'null',
       '--dataset': 'orders',
       '--execution_name': 'bench',
       '--ingestion_date': INGESTION_DATE,

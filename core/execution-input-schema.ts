@@ -9,6 +9,7 @@ export const executionInputSchema = z.object({
   key: z.string().min(1),
   sizeBytes: z.number().int().nonnegative(),
   version: z.string(),
+  versionId: z.string().min(1),
   eventTime: z.string(),
   dataset: z.string().nullable(),
   executionName: z.string().min(1).max(80),

@@ -14,12 +14,20 @@ import {
   utcDate,
 } from './naming';
 
+/** S3's version id of an object written while the bucket was not versioned. */
+export const NULL_VERSION_ID = 'null';
+
 /** The state machine's input (validated by handlers with `executionInputSchema`). */
 export interface ExecutionInput {
   readonly bucket: string;
   readonly key: string;
   readonly sizeBytes: number;
   readonly version: string;
+  /**
+   * The S3 `versionId` every step reads and copies the input by; `"null"` (S3's own name of the
+   * version an unversioned bucket holds) when the event names none.
+   */
+  readonly versionId: string;
   readonly eventTime: string;
   /** `null` when no dataset matches: the Validate step then rejects the file by name. */
   readonly dataset: string | null;
@@ -33,6 +41,8 @@ export interface ExecutionInput {
 
 /** What the trigger knows about the object and its event. */
 export interface ObjectEvent extends ObjectVersionRef {
+  /** The record's `versionId`, when the bucket is versioned. */
+  readonly versionId?: string;
   readonly sizeBytes: number;
   readonly eventTime: string;
 }
@@ -47,6 +57,7 @@ export function buildExecutionInput(event: ObjectEvent, dataset: string | undefi
     key: event.key,
     sizeBytes: event.sizeBytes,
     version: event.version,
+    versionId: event.versionId ?? NULL_VERSION_ID,
     eventTime: event.eventTime,
     dataset: datasetName,
     executionName: name,

@@ -16,6 +16,9 @@ export const PREFIX = {
   scripts: 'scripts/',
 } as const;
 
+/** Where the datasets' compiled Spark plans are, which the Glue job reads (`--plans_prefix`). */
+export const PLANS_PREFIX = `${PREFIX.scripts}plans/`;
+
 /** Step Functions allows 80 characters; we keep to `0-9A-Za-z-_` so CloudWatch accepts them too. */
 export const MAX_EXECUTION_NAME_LENGTH = 80;
 

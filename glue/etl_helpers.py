@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 PLAN_FORMAT_VERSION = 1
@@ -86,9 +86,11 @@ def rejects_key(dataset, execution_name):
     return f"{REPORTS_PREFIX}{dataset}/{execution_name}.rejects.csv"
 
 
-def staged_input_key(dataset, run_input_id):
-    """A plain-named copy of the input for Spark to read (no glob or URI characters)."""
-    return f"{dataset_load_prefix(dataset)}_staging/{run_input_id}-input/input.csv"
+def staging_prefix(dataset, job_run_id):
+    """The folder of one job run's staged files (its input copy, output, rejects)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", job_run_id or ""):
+        raise ConfigError(f"--JOB_RUN_ID must be a plain job run id, got {job_run_id!r}")
+    return f"{dataset_load_prefix(dataset)}_staging/{job_run_id}/"
 
 
 def plan_key(plans_prefix, dataset):
@@ -141,10 +143,7 @@ def quote_identifier(name):
 
 def raw_projection(columns, present):
     """Select list of ``etl_raw``: every declared column in order, NULL when the file lacks it."""
-    return ", ".join(
-        quote_identifier(c["name"]) if c["name"] in present else f"CAST(NULL AS STRING) AS {quote_identifier(c['name'])}"
-        for c in columns
-    )
+    return ", ".join(quote_identifier(c["name"]) if c["name"] in present else f"CAST(NULL AS STRING) AS {quote_identifier(c['name'])}" for c in columns)
 
 
 def params_sql(ingestion_date):
@@ -220,9 +219,7 @@ def quality_ratios(counts, previous_rows_out):
     return {
         "malformedRowRatio": _ratio(counts["malformedRows"], counts["rowsIn"]),
         "duplicateRatio": _ratio(counts["exactDuplicates"] + counts["keyDuplicates"], well_formed),
-        "volumeChangeRatio": None
-        if previous_rows_out is None or previous_rows_out == 0
-        else abs(counts["rowsOut"] - previous_rows_out) / previous_rows_out,
+        "volumeChangeRatio": None if previous_rows_out is None or previous_rows_out == 0 else abs(counts["rowsOut"] - previous_rows_out) / previous_rows_out,
     }
 
 
@@ -245,9 +242,7 @@ def evaluate_quality(counts, previous_rows_out, quality):
         level = "fail" if fail is not None and value > fail else "warn" if warn is not None and value > warn else None
         if level:
             limit = fail if level == "fail" else warn
-            findings.append(
-                {"check": check, "level": level, "message": f"{check} {_percent(value)} > {level} {_percent(limit or 0)} ({describe[check]})"}
-            )
+            findings.append({"check": check, "level": level, "message": f"{check} {_percent(value)} > {level} {_percent(limit or 0)} ({describe[check]})"})
     if counts["rowsOut"] == 0:
         findings.append(
             {
@@ -318,9 +313,7 @@ def is_run_report(document):
     if document["status"] not in ("SUCCEEDED", "FAILED") or document["engine"] not in ("duckdb", "spark"):
         return False
     previous = document.get("previousRun", "missing")
-    if previous is not None and not (
-        isinstance(previous, dict) and isinstance(previous.get("executionName"), str) and isinstance(previous.get("rowsOut"), (int, float))
-    ):
+    if previous is not None and not (isinstance(previous, dict) and isinstance(previous.get("executionName"), str) and isinstance(previous.get("rowsOut"), (int, float))):
         return False
     if "rejectsKey" not in document or not (document["rejectsKey"] is None or isinstance(document["rejectsKey"], str)):
         return False
@@ -346,7 +339,7 @@ def previous_run(last_report_text, execution_name):
 
 def iso_timestamp(instant):
     """``2024-05-01T12:00:00.123Z``, as JavaScript's ``toISOString``."""
-    utc = instant.astimezone(timezone.utc)
+    utc = instant.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -373,7 +366,7 @@ def base_report(args, job_run_id, started_at):
 
 def finish_report(report, started_at, finished_at=None):
     """The report with ``finishedAt`` and ``durationMs``."""
-    finished_at = finished_at or datetime.now(timezone.utc)
+    finished_at = finished_at or datetime.now(UTC)
     duration_ms = int(round((finished_at - started_at).total_seconds() * 1000))
     return {**report, "finishedAt": iso_timestamp(finished_at), "durationMs": duration_ms}
 
@@ -409,7 +402,7 @@ def partition_file_keys(staged_keys, staging_prefix, load_prefix, run_input_id):
     """
     by_partition = {}
     for key in sorted(k for k in staged_keys if _is_data_file(k)):
-        relative = key[len(staging_prefix):] if key.startswith(staging_prefix) else None
+        relative = key[len(staging_prefix) :] if key.startswith(staging_prefix) else None
         if relative is None or "/" not in relative:
             continue
         partition = relative.split("/", 1)[0]
@@ -439,7 +432,7 @@ def stale_input_files(existing_keys, kept_keys, load_prefix, run_input_id):
     for key in existing_keys:
         if not key.startswith(load_prefix) or key in kept:
             continue
-        parts = key[len(load_prefix):].split("/")
+        parts = key[len(load_prefix) :].split("/")
         if len(parts) == 2 and parts[0].startswith(f"{PARTITION_COLUMN}=") and parts[1].startswith(f"part-{run_input_id}-"):
             stale.append(key)
     return sorted(stale)

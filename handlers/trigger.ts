@@ -79,6 +79,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
             bucket: record.s3.bucket.name,
             key,
             version: recordVersion(record),
+            versionId: record.s3.object.versionId,
             sizeBytes: record.s3.object.size ?? 0,
             eventTime: record.eventTime,
           },

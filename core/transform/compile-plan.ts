@@ -116,17 +116,20 @@ function keyDedupeSteps(d: Dialect, dataset: DatasetConfig): PlanStep[] {
   const keys = dataset.dedupe.keys.map((k) => d.quote(k));
   if (keys.length === 0) return [];
   const all = dataset.columns.map((c) => d.quote(c.name));
-  // One ROW_NUMBER() window per key: the latest by keepLatestBy first, ties broken by a hash of
-  // the whole row (deterministic in each engine). DuckDB's window spills and completes 5M rows
-  // under a 1 GB memory limit when the CSV reader's buffers are sized (see duckdb-job.ts); it is
-  // the fastest of the plans measured by `npm run bench` (aggregate + semi-join, arg_max).
-  const latest = dataset.dedupe.keepLatestBy === undefined ? '' : `${d.quote(dataset.dedupe.keepLatestBy)} DESC, `;
+  // One ROW_NUMBER() window per key: the latest by keepLatestBy first, ties broken by the whole
+  // row in column order. Both engines compare values alike (text byte by byte), so both keep the
+  // same row; NULLS LAST is spelled out (Spark's default for ASC is NULLS FIRST, DuckDB's LAST).
+  // DuckDB's window spills and completes 5M rows under a 1 GB memory limit when the CSV reader's
+  // buffers are sized (see duckdb-job.ts); it is the fastest of the plans measured by `npm run
+  // bench` (aggregate + semi-join, arg_max).
+  const latest = dataset.dedupe.keepLatestBy === undefined ? [] : [`${d.quote(dataset.dedupe.keepLatestBy)} DESC NULLS LAST`];
+  const order = [...latest, ...prefixed('r', all).map((c) => `${c} ASC NULLS LAST`)].join(', ');
   return [
     {
       name: 'etl_deduped',
       sql:
         `SELECT ${prefixed('r', all).join(', ')} FROM (SELECT r.*, row_number() OVER (PARTITION BY ${keys.join(', ')} ` +
-        `ORDER BY ${latest}${d.hash(prefixed('r', all))}) AS _etl_rank FROM etl_distinct r) r WHERE r._etl_rank = 1`,
+        `ORDER BY ${order}) AS _etl_rank FROM etl_distinct r) r WHERE r._etl_rank = 1`,
       materialize: false,
     },
   ];
@@ -143,7 +146,9 @@ function typedExpression(d: Dialect, raw: string, type: DatasetConfig['columns']
     return `CASE WHEN ${raw} IN (${list(BOOLEAN_TRUE)}) THEN TRUE WHEN ${raw} IN (${list(BOOLEAN_FALSE)}) THEN FALSE END`;
   }
   const pattern = valuePattern(type) as string;
-  return `TRY_CAST(CASE WHEN ${d.fullMatch(raw, pattern)} THEN ${raw} END AS ${d.sqlType(type)})`;
+  const text = type.kind === 'timestamp' ? d.instantText(raw) : raw;
+  const cast = `TRY_CAST(CASE WHEN ${d.fullMatch(raw, pattern)} THEN ${text} END AS ${d.sqlType(type)})`;
+  return type.kind === 'double' ? d.finite(cast) : cast;
 }
 
 function typeLabel(type: DatasetConfig['columns'][number]['type']): string {

@@ -14,8 +14,13 @@ export interface Dialect {
   sqlType(type: ColumnType): string;
   /** Boolean expression: `expr` matches `pattern` in full. */
   fullMatch(expr: string, pattern: string): string;
-  /** A 64-bit hash over several expressions (a deterministic tiebreaker). */
-  hash(exprs: readonly string[]): string;
+  /**
+   * The text of a well-formed timestamp, read as UTC when it has no offset: DuckDB's cast would
+   * use the machine's time zone (its `TimeZone` setting needs the icu extension).
+   */
+  instantText(expr: string): string;
+  /** A DOUBLE expression, NULL where it is infinite (Spark casts `1e400` to Infinity). */
+  finite(expr: string): string;
   /** `YYYY-MM-DD` text of a DATE expression. */
   formatDate(expr: string): string;
   /** JSON object text of named expressions (for the rejects file). */
@@ -54,7 +59,9 @@ export const duckdb: Dialect = {
     }
   },
   fullMatch: (expr, pattern) => `regexp_full_match(${expr}, '${pattern.replace(/'/g, "''")}')`,
-  hash: (exprs) => `hash(${exprs.join(', ')})`,
+  instantText: (expr) => `CASE WHEN regexp_matches(${expr}, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN ${expr} ELSE ${expr} || 'Z' END`,
+  // DuckDB's cast already refuses values beyond the double range.
+  finite: (expr) => expr,
   formatDate: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
   jsonObject: (names) => `CAST(json_object(${names.map((n) => `'${n}', "${n}"`).join(', ')}) AS VARCHAR)`,
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
@@ -79,10 +86,14 @@ export const spark: Dialect = {
         return type.kind.toUpperCase();
     }
   },
-  fullMatch: (expr, pattern) => `(${expr} RLIKE ${quoteText(`^(?:${pattern})$`)})`,
-  hash: (exprs) => `xxhash64(${exprs.join(', ')})`,
+  // Java's `$` also matches before a final line break ("42\n"); `\z` is the end of the text only.
+  fullMatch: (expr, pattern) => `(${expr} RLIKE ${quoteText(`^(?:${pattern})\\z`)})`,
+  // The job sets spark.sql.session.timeZone to UTC: text without an offset is read as UTC.
+  instantText: (expr) => expr,
+  finite: (expr) => `CASE WHEN abs(${expr}) = double('Infinity') THEN NULL ELSE ${expr} END`,
   formatDate: (expr) => `date_format(${expr}, 'yyyy-MM-dd')`,
-  jsonObject: (names) => `to_json(named_struct(${names.map((n) => `'${n}', \`${n}\``).join(', ')}))`,
+  // ignoreNullFields=false: the rejects file shows an empty value as null, as DuckDB's json_object does.
+  jsonObject: (names) => `to_json(named_struct(${names.map((n) => `'${n}', \`${n}\``).join(', ')}), map('ignoreNullFields', 'false'))`,
   quote: (identifier) => `\`${identifier.replace(/`/g, '``')}\``,
   literal: quoteText,
 };

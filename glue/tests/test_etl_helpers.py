@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -154,7 +154,7 @@ class QualityTest(unittest.TestCase):
 
 
 class RunReportTest(unittest.TestCase):
-    START = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    START = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
     ARGS = {"dataset": "orders", "input_key": "extract/orders.csv", "execution_name": "orders-1", "ingestion_date": "2024-05-01"}
 
     def report(self, **overrides):

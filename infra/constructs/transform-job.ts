@@ -14,7 +14,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 
 import type { DatasetConfig } from '../../core/config/dataset-config';
-import { PREFIX } from '../../core/naming';
+import { PLANS_PREFIX, PREFIX } from '../../core/naming';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
 
 /** The job's name (the local runtime uses the same). */
@@ -23,10 +23,10 @@ export const GLUE_JOB_NAME = 'etl-transformation-job';
 export const GLUE_LOG_GROUP_PREFIX = `/aws/glue/jobs/${GLUE_JOB_NAME}`;
 /** Key of the runner script. */
 export const GLUE_SCRIPT_KEY = `${PREFIX.scripts}etl_runner.py`;
-/** Key of the runner's helper module (`--extra-py-files`). */
-export const GLUE_HELPERS_KEY = `${PREFIX.scripts}etl_helpers.py`;
+/** Keys of the runner's modules (`--extra-py-files`): its pure helpers, its S3 calls, the Glue seam. */
+export const GLUE_MODULE_KEYS = ['etl_helpers.py', 's3_bucket.py', 'job_context.py'].map((file) => `${PREFIX.scripts}${file}`);
 /** Prefix of the compiled plans: `scripts/plans/<dataset>.json`. */
-export const GLUE_PLANS_PREFIX = `${PREFIX.scripts}plans/`;
+export const GLUE_PLANS_PREFIX = PLANS_PREFIX;
 
 /** Properties of {@link TransformJob}. */
 export interface TransformJobProps {
@@ -118,7 +118,10 @@ export class TransformJob extends Construct {
       destinationBucket: props.bucket,
       destinationKeyPrefix: PREFIX.scripts,
       sources: [
-        s3deploy.Source.asset(path.resolve(__dirname, '..', '..', 'glue'), { exclude: ['tests', 'tests/**', '__pycache__', '**/__pycache__', '*.pyc', '**/*.pyc', '.gitignore'] }),
+        s3deploy.Source.asset(path.resolve(__dirname, '..', '..', 'glue'), {
+          // The tests and the local Spark engine's worker are not part of the job.
+          exclude: ['tests', 'tests/**', 'local_worker.py', '__pycache__', '**/__pycache__', '*.pyc', '**/*.pyc', '.gitignore', '.ruff_cache', '.pytest_cache'],
+        }),
         ...props.datasets.map((dataset) =>
           s3deploy.Source.jsonData(`plans/${dataset.name}.json`, compileTransformPlan(dataset, 'spark')),
         ),
@@ -147,7 +150,7 @@ export class TransformJob extends Construct {
       },
       defaultArguments: {
         '--job-language': 'python',
-        '--extra-py-files': props.bucket.s3UrlForObject(GLUE_HELPERS_KEY),
+        '--extra-py-files': GLUE_MODULE_KEYS.map((key) => props.bucket.s3UrlForObject(key)).join(','),
         '--plans_prefix': GLUE_PLANS_PREFIX,
         // Bookmarks are on (the seed asks for them), but the runner reads its one input by key
         // with spark.read, never through a bookmarked source: a rerun or redrive still reads it.

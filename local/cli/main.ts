@@ -12,6 +12,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError } from '../../core/errors';
 import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startConsoleServer } from '../console/server';
 import type { ExecutionStatus } from '../execution-store';
+import { ENGINES, type EngineName } from '../glue/glue-job';
+import { PythonEnvironmentMissingError } from '../glue/python-env';
 import { loadLocalDefinition } from '../runtime/definition';
 import { parseFaults } from '../runtime/faults';
 import { ExecutionNotRedrivableError, LocalPipeline, type LocalNotification } from '../runtime/local-pipeline';
@@ -76,7 +78,8 @@ export function buildProgram(io: CliIo = defaultIo(), result: { exitCode: number
 Exit codes:
   0  every file ended SUCCESS or WARNING (or the command succeeded)
   1  at least one file ended FAILURE (or the execution asked for does not exist)
-  2  usage error: unknown option, missing file, invalid configuration
+  2  usage error: unknown option, missing file, invalid configuration, --engine spark
+     without the Python environment (created by: npm run python-env)
 
 The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   bucket/{extract,load,logs,scripts}   the folder standing in for the S3 bucket
@@ -89,13 +92,17 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   const configOption = () => new Option('--config <file>', 'dataset configuration file (default: etl.config.json of the project)');
   const faultOption = () =>
     new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS').argParser(collect).default([]);
+  const engineOption = () =>
+    new Option('--engine <name>', 'what runs the Transform state: duckdb (in-process) or spark (glue/etl_runner.py on local PySpark)')
+      .choices(ENGINES)
+      .default('duckdb');
   const awsOptions = (command: Command) =>
     command
       .option('--aws', 'use AWS Step Functions (credentials from the usual AWS SDK chain) instead of the local history')
       .option('--state-machine <arn>', 'with --aws: the state machine ARN (default: ETL_STATE_MACHINE_ARN)')
       .option('--region <region>', 'with --aws: the AWS region (default: from the environment)');
   const open = (
-    opts: { root: string; config?: string; maxConcurrentRuns?: number; memoryLimit?: string; fault?: string[] },
+    opts: { root: string; config?: string; engine?: EngineName; maxConcurrentRuns?: number; memoryLimit?: string; fault?: string[] },
     extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {},
   ) => {
     const specs = [...(opts.fault ?? []), ...(process.env.ETL_FAULTS ? [process.env.ETL_FAULTS] : [])];
@@ -103,6 +110,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
       root: path.resolve(opts.root),
       configPath: opts.config ? path.resolve(opts.config) : undefined,
       maxConcurrentRuns: opts.maxConcurrentRuns,
+      engine: opts.engine,
       memoryLimit: opts.memoryLimit,
       faults: specs.length > 0 ? parseFaults(specs, taskStates()) : undefined,
       ...extra,
@@ -117,10 +125,11 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .addOption(configOption())
     .option('--dataset <name>', 'upload under a key that this dataset matches')
     .option('--json', 'print one JSON object per file')
+    .addOption(engineOption())
     .option('--memory-limit <size>', 'DuckDB memory limit of the transform, e.g. 1GB', '2GB')
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
     .addOption(faultOption())
-    .action(async (files: string[], opts: { root: string; config?: string; dataset?: string; json?: boolean; memoryLimit: string; fault: string[] }) => {
+    .action(async (files: string[], opts: { root: string; config?: string; dataset?: string; json?: boolean; engine: EngineName; memoryLimit: string; fault: string[] }) => {
       const progress = new StageProgress();
       const pipeline = open(opts, { onStateEntered: (name, state) => progress.entered(name, state) });
       try {
@@ -144,9 +153,10 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .addOption(rootOption())
     .addOption(configOption())
     .option('--json', 'print one JSON object per file')
+    .addOption(engineOption())
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
     .addOption(faultOption())
-    .action(async (opts: { root: string; config?: string; json?: boolean; maxConcurrentRuns: number; fault: string[] }) => {
+    .action(async (opts: { root: string; config?: string; json?: boolean; engine: EngineName; maxConcurrentRuns: number; fault: string[] }) => {
       const pipeline = open(opts, { onNotification: (n: LocalNotification) => io.err(`notification → ${n.topic}: ${n.subject ?? ''}`) });
       await watchBucket(pipeline, {
         onReady: (dir) => io.out(`watching ${dir} (Ctrl-C to stop)`),
@@ -161,12 +171,13 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .description('serve the execution console on 127.0.0.1: the graph, each execution\'s path, events and files; redrive and upload (Ctrl-C stops)')
     .addOption(rootOption())
     .addOption(configOption())
+    .addOption(engineOption())
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', portNumber, DEFAULT_CONSOLE_PORT)
-    .action(async (opts: { root: string; config?: string; port: number }) => {
+    .action(async (opts: { root: string; config?: string; engine: EngineName; port: number }) => {
       const root = path.resolve(opts.root);
       let server: ConsoleServer;
       try {
-        server = await startConsoleServer({ root, port: opts.port, configPath: opts.config ? path.resolve(opts.config) : undefined });
+        server = await startConsoleServer({ root, port: opts.port, engine: opts.engine, configPath: opts.config ? path.resolve(opts.config) : undefined });
       } catch (e: unknown) {
         if ((e as { code?: string }).code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} is in use on 127.0.0.1; choose another with --port N (0 picks a free one)`);
         throw e;
@@ -248,9 +259,10 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
       .argument('<name>', 'execution name (or, with --aws, an execution ARN)')
       .addOption(rootOption())
       .addOption(configOption())
+      .addOption(engineOption())
       .addOption(faultOption())
       .option('--json', 'print the outcome as one JSON object'),
-  ).action(async (name: string, opts: { root: string; config?: string; fault: string[]; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
+  ).action(async (name: string, opts: { root: string; config?: string; engine: EngineName; fault: string[]; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
     if (opts.aws) {
       const arn = awsExecutionArn(opts, name);
       const date = await redriveAwsExecution(new SFNClient({ region: opts.region }), arn);
@@ -297,7 +309,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof PythonEnvironmentMissingError) {
       io.err(`etl: ${e.message}`);
       return EXIT.usage;
     }

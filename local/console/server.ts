@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import { InvalidKeyError } from '../../core/errors';
 import type { ExecutionStatus } from '../execution-store';
+import type { EngineName } from '../glue/glue-job';
 import { loadLocalDefinition } from '../runtime/definition';
 import { ExecutionNotRedrivableError, LocalPipeline } from '../runtime/local-pipeline';
 import type { ApiError, ConsoleConfig, GraphLayout, RedriveAnswer } from './api-types';
@@ -39,6 +40,8 @@ export interface ConsoleServerOptions {
   readonly port?: number;
   /** The dataset configuration file. @default etl.config.json of the project */
   readonly configPath?: string;
+  /** What runs the Transform state of redrives and uploads. @default 'duckdb' */
+  readonly engine?: EngineName;
   /** The largest CSV the page may upload. @default 64 MiB */
   readonly maxUploadBytes?: number;
   /** How often the history is checked for changes while a page listens, in ms. @default 300 */
@@ -68,7 +71,7 @@ const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const assets = await webAssets();
   const root = path.resolve(options.root);
-  const pipeline = new LocalPipeline({ root, configPath: options.configPath });
+  const pipeline = new LocalPipeline({ root, configPath: options.configPath, engine: options.engine });
   const context: Context = {
     pipeline,
     assets,

@@ -5,7 +5,6 @@
  * run report under `logs/glue-jobs/`. Output files are named after the input, so a rerun of the
  * same input replaces its rows instead of adding them.
  */
-import { randomUUID } from 'node:crypto';
 import { constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,17 +19,8 @@ import { type RunReport, runReportSchema } from '../../core/run-report';
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
 import type { FolderBucket } from '../folder-bucket';
+import { type GlueJob, type JobArguments, type JobRun, jobRunFailed, newJobRunId } from './glue-job';
 import { readCsvHeader } from './read-header';
-
-/** The job arguments, as the state machine passes them to `glue:startJobRun`. */
-export interface JobArguments {
-  readonly '--bucket': string;
-  readonly '--input_key': string;
-  readonly '--dataset': string;
-  readonly '--execution_name': string;
-  readonly '--ingestion_date': string;
-  readonly '--report_key': string;
-}
 
 /** Engine settings of the local job. */
 export interface DuckDbJobOptions {
@@ -40,24 +30,9 @@ export interface DuckDbJobOptions {
   readonly threads?: number;
 }
 
-/** A finished job run, shaped like the `JobRun` Glue's `.sync` integration returns. */
-export interface JobRun {
-  readonly Id: string;
-  readonly JobName: string;
-  readonly JobRunState: 'SUCCEEDED';
-  readonly ExecutionTime: number;
-}
-
-/** A failed job run: the `.sync` integration fails the task with `States.TaskFailed`. */
-export class JobRunFailedError extends Error {
-  constructor(cause: string) {
-    super(cause);
-    this.name = 'States.TaskFailed';
-  }
-}
-
 /** Runs transform jobs for one local bucket. */
-export class DuckDbGlueJob {
+export class DuckDbGlueJob implements GlueJob {
+  readonly engine = 'duckdb' as const;
   private readonly plans = new Map<string, TransformPlan>();
   private readonly tempDir: string;
 
@@ -73,7 +48,7 @@ export class DuckDbGlueJob {
 
   /** Runs one job to its end; throws {@link JobRunFailedError} (with the job run as JSON) on failure. */
   async run(args: JobArguments): Promise<JobRun> {
-    const jobRunId = `jr_local_${randomUUID().replace(/-/g, '')}`;
+    const jobRunId = newJobRunId();
     const startedAt = new Date();
     const base = {
       formatVersion: 1 as const,
@@ -95,14 +70,15 @@ export class DuckDbGlueJob {
       const partial = (e as { report?: Partial<RunReport> }).report ?? {};
       report = finish({ ...emptyCounts(), ...base, outputFiles: [], rejectsKey: null, previousRun: null, qualityFailures: [], ...partial, status: 'FAILED', error }, startedAt);
       await this.writeReport(args['--report_key'], report);
-      throw new JobRunFailedError(
-        JSON.stringify({ Id: jobRunId, JobName: this.jobName, JobRunState: 'FAILED', ErrorMessage: `${error.name}: ${error.message}` }),
-      );
+      throw jobRunFailed(jobRunId, this.jobName, `${error.name}: ${error.message}`);
     }
     await this.writeReport(args['--report_key'], report);
     await this.writeReport(lastRunReportKey(args['--dataset']), report);
     return { Id: jobRunId, JobName: this.jobName, JobRunState: 'SUCCEEDED', ExecutionTime: Math.round(report.durationMs / 1000) };
   }
+
+  /** Nothing to release: each run opens and closes its own DuckDB instance. */
+  close(): void {}
 
   private plan(name: string): TransformPlan {
     let plan = this.plans.get(name);

@@ -21,7 +21,9 @@ import { createTriggerHandler, type TriggerResult } from '../../handlers/trigger
 import { createValidateHandler } from '../../handlers/validate';
 import { ExecutionStore, type ExecutionRecord } from '../execution-store';
 import { FolderBucket } from '../folder-bucket';
-import { DuckDbGlueJob, type JobArguments, JobRunFailedError } from '../glue/duckdb-job';
+import { DuckDbGlueJob } from '../glue/duckdb-job';
+import { type EngineName, type GlueJob, type JobArguments, jobRunFailed } from '../glue/glue-job';
+import { SparkGlueJob } from '../glue/spark-job';
 import { capturedObservability } from '../log-capture';
 import { type Definition, type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
 import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
@@ -56,6 +58,8 @@ export interface LocalPipelineOptions {
   readonly configPath?: string;
   /** The Glue job's max concurrent runs (beyond it, Glue.ConcurrentRunsExceededException). @default 2 */
   readonly maxConcurrentRuns?: number;
+  /** What runs the Transform state: DuckDB in-process, or glue/etl_runner.py on local Spark. @default 'duckdb' */
+  readonly engine?: EngineName;
   /** DuckDB memory limit. @default '2GB' */
   readonly memoryLimit?: string;
   /**
@@ -79,7 +83,7 @@ export class LocalPipeline {
   readonly bucket: FolderBucket;
   readonly store: ExecutionStore;
   readonly config: EtlConfig;
-  private readonly glue: DuckDbGlueJob;
+  private readonly glue: GlueJob;
   private readonly definition: Definition;
   private readonly stateMachine: StateMachine;
   /** Machines starting at another state, for redrives (built once per state). */
@@ -98,7 +102,10 @@ export class LocalPipeline {
     this.config = parseConfigText(readFileSync(configPath, 'utf-8'), configPath);
     this.bucket = new FolderBucket(options.root);
     this.store = new ExecutionStore(path.join(options.root, 'executions.sqlite'));
-    this.glue = new DuckDbGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName, { memoryLimit: options.memoryLimit });
+    this.glue =
+      options.engine === 'spark'
+        ? new SparkGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName)
+        : new DuckDbGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName, { memoryLimit: options.memoryLimit });
     this.notificationsFile = path.join(this.bucket.dir, 'logs', 'notifications.jsonl');
     // Validating the definition costs ~0.5 s: build the machine once, run it many times.
     this.definition = loadLocalDefinition() as unknown as Definition;
@@ -177,7 +184,13 @@ export class LocalPipeline {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
+  /** The engine running the Transform state. */
+  get engine(): EngineName {
+    return this.glue.engine;
+  }
+
   close(): void {
+    this.glue.close();
     this.store.close();
   }
 
@@ -283,9 +296,7 @@ export class LocalPipeline {
     return async () => {
       if (kind === 'timeout') throw new InjectedTimeoutError(stateName);
       if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
-        throw new JobRunFailedError(
-          JSON.stringify({ JobName: LOCAL_SUBSTITUTIONS.GlueJobName, JobRunState: 'FAILED', ErrorMessage: `FaultInjectedError: fault injected into ${stateName}` }),
-        );
+        throw jobRunFailed('jr_local_fault', LOCAL_SUBSTITUTIONS.GlueJobName, `FaultInjectedError: fault injected into ${stateName}`);
       }
       throw new FaultInjectedError(stateName);
     };

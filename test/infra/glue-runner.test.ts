@@ -1,14 +1,17 @@
 /**
- * The Glue runner, as far as it can be checked without PySpark: the scripts compile, the helpers'
- * unittest suite passes, the helpers agree with their TypeScript counterparts in core/, and the
- * deployment ships the runner and the Spark plans compiled from the configuration.
+ * The Glue runner in the project's Python environment (PySpark 3.5, Glue 5.0's awsglue
+ * interfaces): its pytest suite runs the job on real local Spark from Glue's argv; ruff lints it;
+ * the helpers agree with their TypeScript counterparts in core/; the deployment ships the runner,
+ * its modules and the Spark plans, and the job's arguments resolve through `getResolvedOptions`.
  */
 import 'aws-cdk-lib/testhelpers/jest-autoclean';
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+import { Template } from 'aws-cdk-lib/assertions';
 
 import { HeaderMismatchError } from '../../core/errors';
 import { inputId } from '../../core/naming';
@@ -16,6 +19,7 @@ import { evaluateQuality } from '../../core/quality';
 import type { RowCounts } from '../../core/run-report';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
+import { pythonInterpreter } from '../../local/glue/python-env';
 import { ROOT, synthPipeline } from './synth-pipeline';
 
 const GLUE = path.join(ROOT, 'glue');
@@ -30,8 +34,13 @@ afterAll(() => {
   rmSync(pycache, { recursive: true, force: true });
 });
 
-function python(args: readonly string[], input?: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync('python3', args, { cwd: ROOT, input, encoding: 'utf-8', env: { ...process.env, PYTHONPYCACHEPREFIX: pycache, PYTHONDONTWRITEBYTECODE: '1' } });
+function python(args: readonly string[], input?: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(pythonInterpreter(), args, {
+    cwd: ROOT,
+    input,
+    encoding: 'utf-8',
+    env: { ...process.env, PYTHONPYCACHEPREFIX: pycache, PYTHONDONTWRITEBYTECODE: '1', ...env },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -53,16 +62,30 @@ function helper(name: string, ...args: unknown[]): unknown {
 }
 
 describe('the scripts', () => {
-  it.each(['etl_runner.py', 'etl_helpers.py'])('python3 -m py_compile glue/%s exits 0', (file) => {
-    const result = python(['-m', 'py_compile', `glue/${file}`]);
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
+  it('pytest glue/tests passes on PySpark 3.5: the entry point from Glue\'s argv, the runner on real Spark', () => {
+    // Prepare: the plans as the deployment ships them
+    const plans = mkdtempSync(path.join(tmpdir(), 'etl-plans-'));
+    for (const dataset of synthPipeline({ bundle: false }).stack.config.datasets) {
+      writeFileSync(path.join(plans, `${dataset.name}.json`), JSON.stringify(compileTransformPlan(dataset, 'spark')));
+    }
 
-  it('python3 -m unittest discover -s glue/tests exits 0', () => {
-    const result = python(['-m', 'unittest', 'discover', '-s', 'glue/tests']);
-    expect(result.stderr).toMatch(/\nOK\s*$/);
+    // Act
+    const result = python(['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'glue/tests'], undefined, { ETL_SPARK_PLANS_DIR: plans });
+    rmSync(plans, { recursive: true, force: true });
+
+    // Assess: every test ran (none skipped) and passed
+    expect(result.stdout).toMatch(/\n(\d+) passed(, \d+ subtests passed)? in /);
+    expect(result.stdout).not.toMatch(/skipped|failed|error/i);
     expect(result.status).toBe(0);
+  }, 300_000);
+
+  it('ruff check and ruff format --check pass on glue/', () => {
+    const ruff = path.join(path.dirname(pythonInterpreter()), 'ruff');
+    for (const args of [['check', 'glue'], ['format', '--check', 'glue']]) {
+      const result = spawnSync(ruff, args, { cwd: ROOT, encoding: 'utf-8' });
+      expect(`${result.stdout}${result.stderr}`).not.toMatch(/error|would reformat/i);
+      expect(result.status).toBe(0);
+    }
   });
 });
 
@@ -139,7 +162,35 @@ describe('the deployment of scripts/', () => {
 
     // Assess
     expect(others).toEqual([]);
-    expect(readdirSync(glueAsset).sort()).toEqual(['etl_helpers.py', 'etl_runner.py']);
+    expect(readdirSync(glueAsset).sort()).toEqual(['etl_helpers.py', 'etl_runner.py', 'job_context.py', 's3_bucket.py']);
+  });
+
+  it('the job\'s default arguments and the state machine\'s resolve through getResolvedOptions into the runner\'s', () => {
+    // Prepare: the argv Glue builds from the deployed job and the Transform state's Arguments
+    const { stack } = synthPipeline({ bundle: false });
+    const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const job = Object.values(template.Resources).find((r) => r.Type === 'AWS::Glue::Job');
+    const jobDefaults = (job?.Properties.DefaultArguments ?? {}) as Record<string, unknown>;
+    const asl = JSON.parse(readFileSync(path.join(ROOT, 'statemachine', 'etl.asl.json'), 'utf-8')) as {
+      States: { Transform: { Parameters: { Arguments: Record<string, string> } } };
+    };
+    const runArguments = Object.keys(asl.States.Transform.Parameters.Arguments).map((name) => [name.replace(/\.\$$/, ''), 'value-from-the-execution']);
+    const defaults = Object.entries(jobDefaults).map(([name, value]) => [name, typeof value === 'string' ? value : 's3://resolved-at-deploy']);
+    const argv = ['script.py', '--JOB_ID', 'j_1', '--JOB_RUN_ID', 'jr_1', '--JOB_NAME', 'etl-transformation-job', ...defaults.flat(), ...runArguments.flat()];
+    const script = [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(GLUE)})`,
+      'from awsglue.utils import getResolvedOptions',
+      'import etl_runner',
+      'print(json.dumps(sorted(getResolvedOptions(json.load(sys.stdin), etl_runner.ARGUMENTS))))',
+    ].join('\n');
+
+    // Act
+    const result = python(['-c', script], JSON.stringify(argv));
+
+    // Assess: nothing the runner needs is missing (argparse would exit), JOB_RUN_ID comes from Glue
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual(expect.arrayContaining(['JOB_RUN_ID', 'JOB_NAME', 'input_version_id', 'plans_prefix', 'report_key']));
   });
 
   it.each(['orders'])('ships plans/%s.json: the Spark compile of the configured dataset', (name) => {

@@ -59,7 +59,7 @@ describe('compileTransformPlan for DuckDB', () => {
     expect(quality).toBe(ORDERS.quality);
   });
 
-  it('uses regexp_full_match and hash(, with double-quoted identifiers', () => {
+  it('uses regexp_full_match, with double-quoted identifiers', () => {
     // Prepare
     const sql = allSql(plan);
 
@@ -68,7 +68,6 @@ describe('compileTransformPlan for DuckDB', () => {
 
     // Assess
     expect(sql).toContain('regexp_full_match(');
-    expect(sql).toContain('hash(');
     expect(sql).toContain('strftime(p.ingestion_date');
     expect(typed).toContain(`FROM ${RUNNER_INPUTS.raw}`);
     expect(typed).toContain('TRY_CAST(CASE WHEN regexp_full_match("quantity", \'[+-]?[0-9]{1,10}\') THEN "quantity" END AS INTEGER)');
@@ -102,12 +101,12 @@ describe('compileTransformPlan for DuckDB', () => {
     expect(reasons.filter((r) => r.startsWith('order_id: not'))).toEqual([]);
   });
 
-  it('keeps the latest order_ts per order_id, then breaks ties by the row hash', () => {
+  it('keeps the latest order_ts per order_id, then breaks ties by the whole row, NULLS LAST spelled out', () => {
     // Prepare
     const deduped = plan.steps[3].sql;
 
     // Act + Assess
-    expect(deduped).toContain('row_number() OVER (PARTITION BY "order_id" ORDER BY "order_ts" DESC, hash(r."order_id", ');
+    expect(deduped).toContain('row_number() OVER (PARTITION BY "order_id" ORDER BY "order_ts" DESC NULLS LAST, r."order_id" ASC NULLS LAST, ');
     expect(deduped).toContain('FROM etl_distinct r) r WHERE r._etl_rank = 1');
   });
 
@@ -141,7 +140,7 @@ describe('compileTransformPlan for Spark', () => {
     expect(plan.dialect).toBe('spark');
   });
 
-  it('uses RLIKE, xxhash64(, backtick quoting and date_format(', () => {
+  it('uses RLIKE anchored with \\z, backtick quoting and date_format(', () => {
     // Prepare
     const sql = allSql(plan);
 
@@ -150,10 +149,9 @@ describe('compileTransformPlan for Spark', () => {
 
     // Assess
     expect(sql).toContain('RLIKE');
-    expect(sql).toContain('xxhash64(');
     expect(sql).toContain('`order_id`');
     expect(sql).toContain('date_format(');
-    expect(typed).toContain("(`quantity` RLIKE '^(?:[+-]?[0-9]{1,10})$')");
+    expect(typed).toContain("(`quantity` RLIKE '^(?:[+-]?[0-9]{1,10})\\\\z')");
     expect(sql).not.toMatch(/regexp_full_match|strftime|"order_id"/);
   });
 
@@ -162,7 +160,7 @@ describe('compileTransformPlan for Spark', () => {
     const typed = plan.steps[0].sql;
 
     // Act
-    const decimalMatch = typed.includes("(`unit_price` RLIKE '^(?:[+-]?[0-9]{1,10}(\\\\.[0-9]{1,2})?)$')");
+    const decimalMatch = typed.includes("(`unit_price` RLIKE '^(?:[+-]?[0-9]{1,10}(\\\\.[0-9]{1,2})?)\\\\z')");
 
     // Assess
     expect(decimalMatch).toBe(true);
@@ -179,12 +177,12 @@ describe('compileTransformPlan for Spark', () => {
     expect(distinct).toEqual(['STRING', 'INT', 'DECIMAL(12,2)', 'TIMESTAMP', 'DATE']);
   });
 
-  it('dedupes with the same window as the DuckDB dialect, hashed with xxhash64', () => {
+  it('dedupes with the same window as the DuckDB dialect', () => {
     // Prepare
     const sql = allSql(plan);
 
     // Assess
-    expect(sql).toContain('row_number() OVER (PARTITION BY `order_id` ORDER BY `order_ts` DESC, xxhash64(r.`order_id`, ');
+    expect(sql).toContain('row_number() OVER (PARTITION BY `order_id` ORDER BY `order_ts` DESC NULLS LAST, r.`order_id` ASC NULLS LAST, ');
   });
 });
 
@@ -201,7 +199,7 @@ describe('compileTransformPlan variants', () => {
     expect(plan.outputSql).toContain('FROM etl_distinct r');
   });
 
-  it('keeps one row per key by hash alone when keepLatestBy is not set', () => {
+  it('keeps one row per key by the whole row alone when keepLatestBy is not set', () => {
     // Prepare
     const events = dataset({ dedupe: { keys: ['event_id'] } });
 
@@ -210,7 +208,9 @@ describe('compileTransformPlan variants', () => {
 
     // Assess
     expect(plan.steps.map((s) => s.name)).toEqual(['etl_typed', 'etl_clean', 'etl_distinct', 'etl_deduped']);
-    expect(plan.steps[3].sql).toContain('row_number() OVER (PARTITION BY `event_id` ORDER BY xxhash64(r.`event_id`, r.`happened_on`, r.`seen_at`, r.`flag`)) AS _etl_rank');
+    expect(plan.steps[3].sql).toContain(
+      'row_number() OVER (PARTITION BY `event_id` ORDER BY r.`event_id` ASC NULLS LAST, r.`happened_on` ASC NULLS LAST, r.`seen_at` ASC NULLS LAST, r.`flag` ASC NULLS LAST) AS _etl_rank',
+    );
   });
 
   it('partitions by a date column when configured', () => {

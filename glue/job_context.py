@@ -1,0 +1,113 @@
+"""The one seam between the runner and AWS Glue's own jars.
+
+``GlueJobContext`` is what runs on AWS Glue: ``GlueContext``, ``Job.init``/``Job.commit`` (which
+need Glue's JVM classes) and the S3 bucket through boto3. ``LocalJobContext`` is what the local
+Spark engine (``local_worker.py``) uses instead: a local SparkSession and the local bucket folder.
+Everything else — arguments, plan, CSV read, typing, dedupe, rejects, quality, publish, report —
+is ``etl_runner.py``, the same code on both.
+
+Why a folder and not an S3 API locally: the local pipeline's bucket is a folder that every other
+step (the handlers, the console, DuckDB) reads and writes; a loopback S3 server would hold a
+second copy of it, and Spark's ``s3a://`` needs hadoop-aws plus a ~280 MB AWS SDK bundle. The S3
+code (``s3_bucket.S3Bucket``) is tested against moto's S3 server instead.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+
+class GlueJobContext:
+    """AWS Glue: the job's Spark session from a GlueContext, bookmarks via ``Job``, S3 by boto3."""
+
+    def __init__(self, args):
+        # Glue's own jars: importable only on a Glue worker (awsglue.context loads JVM classes).
+        import boto3
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+        from pyspark.context import SparkContext
+        from s3_bucket import S3Bucket
+
+        glue_context = GlueContext(SparkContext.getOrCreate())
+        self.spark = glue_context.spark_session
+        self._job = Job(glue_context)
+        self._job.init(args["JOB_NAME"], args)
+        self.bucket = S3Bucket(boto3.client("s3"), args["bucket"])
+
+    def commit(self):
+        self._job.commit()
+
+
+class LocalJobContext:
+    """Local Spark: a session of the worker's SparkSession, the bucket folder ``bucket_dir``."""
+
+    def __init__(self, spark, bucket_dir, bucket_name):
+        # A session of its own per job run: temp views and settings do not leak between runs.
+        self.spark = spark.newSession()
+        self.bucket = FolderBucket(bucket_dir, bucket_name)
+
+    def commit(self):
+        """Bookmarks are Glue's; locally there is nothing to commit."""
+
+
+class FolderBucket:
+    """``S3Bucket``'s operations on the local bucket folder (keys are relative paths in it)."""
+
+    def __init__(self, directory, name):
+        self.dir = Path(directory).resolve()
+        self.name = name
+
+    def _path(self, key):
+        path = (self.dir / key).resolve()
+        if self.dir not in path.parents:
+            raise ValueError(f"object key {key!r} escapes the bucket")
+        return path
+
+    def read_text(self, key, first_bytes=None, version_id=None):
+        # The folder keeps one version of each key (version_id is S3's).
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        with open(path, "rb") as source:
+            body = source.read(first_bytes) if first_bytes else source.read()
+        return body.decode("utf-8", errors="replace")
+
+    def write_json(self, key, document):
+        import json
+
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, path)  # whole or not at all, as an S3 PUT
+
+    def keys(self, prefix):
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        base = self._path(folder) if folder else self.dir
+        if not base.exists():
+            return []
+        found = []
+        for root, _dirs, files in os.walk(base):
+            for name in files:
+                key = Path(root, name).relative_to(self.dir).as_posix()
+                if key.startswith(prefix):
+                    found.append(key)
+        return sorted(found)
+
+    def copy(self, source, destination, version_id=None):
+        target = self._path(destination)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._path(source), target)
+
+    def delete(self, keys):
+        for key in keys:
+            path = self._path(key)
+            path.unlink(missing_ok=True)
+            # S3 has no folders: drop the ones left empty, up to the bucket.
+            parent = path.parent
+            while parent != self.dir and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def url(self, key):
+        return self._path(key).as_uri()

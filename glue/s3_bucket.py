@@ -1,0 +1,67 @@
+"""The runner's S3 operations on one bucket (boto3): what the job does on AWS Glue.
+
+The local Spark engine swaps this for ``job_context.FolderBucket``; both offer the same methods.
+"""
+
+import json
+
+import etl_helpers as h
+from botocore.exceptions import ClientError
+
+# S3 DeleteObjects takes at most 1,000 keys per request.
+_DELETE_BATCH = 1000
+
+
+class S3Bucket:
+    """The few S3 operations the runner needs, on one bucket."""
+
+    def __init__(self, client, name):
+        self.s3 = client
+        self.name = name
+
+    def read_text(self, key, first_bytes=None, version_id=None):
+        """The object's text (or its first bytes), ``None`` when there is no such key."""
+        extra = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else {}
+        if version_id:
+            extra["VersionId"] = version_id
+        try:
+            body = self.s3.get_object(Bucket=self.name, Key=key, **extra)["Body"].read()
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "404", "NoSuchVersion"):
+                return None
+            if code == "InvalidRange":  # a ranged read of an empty object
+                return ""
+            raise
+        return body.decode("utf-8", errors="replace")
+
+    def write_json(self, key, document):
+        body = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+        self.s3.put_object(Bucket=self.name, Key=key, Body=body, ContentType="application/json")
+
+    def keys(self, prefix):
+        paginator = self.s3.get_paginator("list_objects_v2")
+        return [o["Key"] for page in paginator.paginate(Bucket=self.name, Prefix=prefix) for o in page.get("Contents", [])]
+
+    def copy(self, source, destination, version_id=None):
+        """Copies an object (the given version of it); managed, so multipart above 8 MB (> 5 GB too)."""
+        copy_source = {"Bucket": self.name, "Key": source}
+        if version_id:
+            copy_source["VersionId"] = version_id
+        self.s3.copy(copy_source, self.name, destination)
+
+    def delete(self, keys):
+        """Deletes the keys; a key S3 could not delete fails the run (nothing is left silently)."""
+        keys = list(keys)
+        for start in range(0, len(keys), _DELETE_BATCH):
+            batch = [{"Key": k} for k in keys[start : start + _DELETE_BATCH]]
+            answer = self.s3.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
+            errors = answer.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise h.TransformError(
+                    f"could not delete {len(errors)} object(s) from s3://{self.name}/, first {first.get('Key')}: {first.get('Code')} {first.get('Message')}"
+                )
+
+    def url(self, key):
+        return f"s3://{self.name}/{key}"

@@ -1,0 +1,50 @@
+"""Fixtures of the Glue runner's tests: one local SparkSession (PySpark 3.5, as Glue 5.0), the
+compiled Spark plans of etl.config.json, and a local bucket folder per test."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GLUE = Path(__file__).resolve().parents[1]
+ROOT = GLUE.parent
+sys.path.insert(0, str(GLUE))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("glue-runner-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def plans_dir(tmp_path_factory):
+    """The Spark plans compiled by core/ (ETL_SPARK_PLANS_DIR when the caller compiled them)."""
+    given = os.environ.get("ETL_SPARK_PLANS_DIR")
+    if given:
+        return Path(given)
+    target = tmp_path_factory.mktemp("plans")
+    subprocess.run([str(ROOT / "node_modules" / ".bin" / "tsx"), str(ROOT / "test" / "helpers" / "write-spark-plans.ts"), str(target)], check=True)
+    return target
+
+
+@pytest.fixture()
+def bucket_dir(tmp_path, plans_dir):
+    """A local bucket folder with the plans deployed under scripts/plans/."""
+    bucket = tmp_path / "bucket"
+    shutil.copytree(plans_dir, bucket / "scripts" / "plans")
+    return bucket

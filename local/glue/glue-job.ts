@@ -1,0 +1,56 @@
+/**
+ * What the local runtime's Glue stand-ins share: the job arguments the state machine passes, the
+ * job run the `.sync` integration returns, and how a failed run surfaces.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** The job arguments, as the state machine passes them to `glue:startJobRun`. */
+export interface JobArguments {
+  readonly '--bucket': string;
+  readonly '--input_key': string;
+  readonly '--input_version_id': string;
+  readonly '--dataset': string;
+  readonly '--execution_name': string;
+  readonly '--ingestion_date': string;
+  readonly '--report_key': string;
+}
+
+/** A finished job run, shaped like the `JobRun` Glue's `.sync` integration returns. */
+export interface JobRun {
+  readonly Id: string;
+  readonly JobName: string;
+  readonly JobRunState: 'SUCCEEDED';
+  readonly ExecutionTime: number;
+}
+
+/** A failed job run: the `.sync` integration fails the task with `States.TaskFailed`. */
+export class JobRunFailedError extends Error {
+  constructor(cause: string) {
+    super(cause);
+    this.name = 'States.TaskFailed';
+  }
+}
+
+/** The engines that can stand in for the Glue job. */
+export const ENGINES = ['duckdb', 'spark'] as const;
+/** `duckdb` (the default, in-process) or `spark` (glue/etl_runner.py on local PySpark). */
+export type EngineName = (typeof ENGINES)[number];
+
+/** A local stand-in for the Glue job. */
+export interface GlueJob {
+  readonly engine: EngineName;
+  /** Runs one job to its end; throws {@link JobRunFailedError} (the job run as JSON) on failure. */
+  run(args: JobArguments): Promise<JobRun>;
+  /** Releases what the engine holds (a worker process). */
+  close(): void;
+}
+
+/** A new job run id, as Glue spells them (`jr_` and hex). */
+export function newJobRunId(): string {
+  return `jr_local_${randomUUID().replace(/-/g, '')}`;
+}
+
+/** The error a failed job run raises, with the run as Glue's `.sync` integration reports it. */
+export function jobRunFailed(jobRunId: string, jobName: string, errorMessage: string): JobRunFailedError {
+  return new JobRunFailedError(JSON.stringify({ Id: jobRunId, JobName: jobName, JobRunState: 'FAILED', ErrorMessage: errorMessage }));
+}

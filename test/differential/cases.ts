@@ -1,0 +1,98 @@
+/**
+ * Inputs written for the differential suite: each one a place where DuckDB and Spark were read
+ * (from their sources) to disagree. They go straight to the transform — Validate would reject
+ * most of them — as a file beyond Validate's sample would reach it.
+ */
+import { ORDERS_HEADER, ordersLine } from '../corpus/cases';
+
+/** One input of the differential suite. */
+export interface DifferentialCase {
+  readonly name: string;
+  /** The dataset (of {@link DIFFERENTIAL_CONFIG}). @default 'orders' */
+  readonly dataset?: 'orders' | 'readings';
+  /** The file's bytes. */
+  readonly content: string | Buffer;
+}
+
+const header = ORDERS_HEADER.join(',');
+const csv = (lines: readonly string[]): string => `${[header, ...lines].join('\n')}\n`;
+/** A well-formed line with one field replaced (by column name), written verbatim. */
+const withField = (n: number, column: (typeof ORDERS_HEADER)[number], raw: string): string => {
+  const fields = ordersLine(n).split(',');
+  fields[ORDERS_HEADER.indexOf(column)] = raw;
+  return fields.join(',');
+};
+const good = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => ordersLine(from + i));
+
+/** The datasets the suite runs: the project's `orders`, and `readings` for the other column types. */
+export const READINGS_DATASET = {
+  name: 'readings',
+  match: 'extract/**/*readings*.csv',
+  columns: [
+    { name: 'reading_id', type: 'string' },
+    { name: 'sensor', type: 'bigint' },
+    { name: 'value', type: 'double' },
+    { name: 'ok', type: 'boolean' },
+    { name: 'taken_at', type: 'timestamp' },
+    { name: 'day', type: 'date' },
+  ],
+  dedupe: { keys: ['reading_id'], keepLatestBy: 'taken_at' },
+  partitioning: { by: 'column', column: 'day' },
+  quality: { malformedRowRatio: { fail: 0.9 }, duplicateRatio: {}, volumeChangeRatio: {} },
+} as const;
+
+export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
+  { name: 'dates and timestamps before 1582-10-15', content: csv([...good(1, 3), withField(4, 'order_date', '1200-03-01'), withField(5, 'order_ts', '0999-12-31T23:59:59Z')]) },
+  { name: 'a number with a line break before its closing quote ("42\\n")', content: csv([...good(1, 3), withField(4, 'quantity', '"4\n"')]) },
+  {
+    name: 'equal keepLatestBy: the same key and order_ts, different rows',
+    content: csv([
+      withField(1, 'notes', 'first'),
+      withField(1, 'notes', 'second'),
+      withField(1, 'notes', ''),
+      withField(2, 'status', 'PAID'),
+      withField(2, 'status', 'CANCELLED'),
+      withField(3, 'unit_price', '10.00'),
+      withField(3, 'unit_price', '9.00'),
+    ]),
+  },
+  {
+    name: 'timestamps without an offset, with offsets, without a colon in the offset',
+    content: csv([
+      withField(1, 'order_ts', '2026-11-24 10:15:00'),
+      withField(2, 'order_ts', '2026-11-24T10:15:00.123456'),
+      withField(3, 'order_ts', '2026-11-24T10:15:00+05:30'),
+      withField(4, 'order_ts', '2026-11-24T10:15:00-0800'),
+      withField(5, 'order_ts', '2026-11-24T23:59:59.5Z'),
+    ]),
+  },
+  { name: 'hour 24:00:00', content: csv([...good(1, 3), withField(4, 'order_ts', '2026-11-24T24:00:00Z')]) },
+  {
+    name: 'UTC offsets at and beyond ±18:00',
+    content: csv([...good(1, 2), withField(3, 'order_ts', '2026-11-24T10:00:00+18:00'), withField(4, 'order_ts', '2026-11-24T10:00:00-18:30'), withField(5, 'order_ts', '2026-11-24T10:00:00+19:00')]),
+  },
+  { name: 'invalid UTF-8 in one row', content: Buffer.concat([Buffer.from(csv(good(1, 3))), Buffer.from(`${withField(4, 'notes', 'caf')}`), Buffer.from([0xe9, 0x0a])]) },
+  { name: 'a backslash-escaped quote inside quotes ("a\\"b")', content: csv([...good(1, 3), withField(4, 'notes', '"a\\"b"')]) },
+  { name: 'text after a closing quote ("abc"x)', content: csv([...good(1, 3), withField(4, 'notes', '"abc"x')]) },
+  { name: 'a space before an opening quote', content: csv([...good(1, 3), withField(4, 'notes', ' "spaced"')]) },
+  { name: 'CRLF inside a quoted field', content: csv([...good(1, 3), withField(4, 'notes', '"line one\r\nline two"')]) },
+  { name: 'rejected rows with empty fields and spaces', content: csv([...good(1, 3), withField(4, 'quantity', 'x'), withField(5, 'notes', '  padded  ').replace(',1,', ', 2 ,')]) },
+  { name: 'a value beyond the range of decimal(12,2) (1e400)', content: csv([...good(1, 3), withField(4, 'unit_price', '1e400')]) },
+  {
+    name: 'readings: doubles beyond the double range, booleans, bigints, dates as partition',
+    dataset: 'readings',
+    content: [
+      'reading_id,sensor,value,ok,taken_at,day',
+      'r1,9007199254740993,1.5,true,2026-11-24T10:00:00Z,2026-11-24',
+      'r2,-9223372036854775808,1e400,false,2026-11-24T10:00:00Z,2026-11-24',
+      'r3,1,-1e308,1,2026-11-24T10:00:00Z,2026-11-25',
+      'r4,2,.5e-3,0,2026-11-24T10:00:00Z,2026-11-25',
+      'r5,3,1e-400,True,2026-11-24T10:00:00Z,2026-11-25',
+      'r6,4,+7.,FALSE,2026-11-24T10:00:00Z,2026-11-26',
+      'r1,9007199254740993,2.5,true,2026-11-24T11:00:00Z,2026-11-24',
+      'r7,9223372036854775808,1,yes,2026-11-24T10:00:00Z,2026-11-24',
+      '',
+    ].join('\n'),
+  },
+  { name: 'a NUL byte and control characters inside text', content: csv([...good(1, 3), withField(4, 'notes', 'a\u0000b'), withField(5, 'customer_email', 'x\u0001@example.com')]) },
+];

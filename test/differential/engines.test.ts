@@ -1,0 +1,196 @@
+/**
+ * The differential suite: the same files through both engines — DuckDB (the local default) and
+ * glue/etl_runner.py on real PySpark 3.5 (what AWS Glue runs) — compared on what a user gets:
+ * the outcome, the counts, the rows in load/ (as sets, values exactly: decimals as text,
+ * timestamps as microseconds, text byte for byte), the Parquet logical types and the number of
+ * rejected rows. Inputs: every file of the bad-input corpus (also those Validate rejects: they
+ * reach the transform when beyond Validate's sample), the generated large files, and the cases
+ * of `cases.ts`. Where the engines cannot agree, `divergences.ts` says why and pins each engine.
+ *
+ * Runs under TZ=America/New_York, as every jest suite does (jest.config.js): local results must
+ * not depend on the laptop's time zone.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import { parse } from 'csv-parse/sync';
+
+import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
+import { inputId, lastRunReportKey, runReportKey } from '../../core/naming';
+import { type RunReport, runReportSchema } from '../../core/run-report';
+import { FolderBucket } from '../../local/folder-bucket';
+import { DuckDbGlueJob } from '../../local/glue/duckdb-job';
+import { type EngineName, type GlueJob, JobRunFailedError } from '../../local/glue/glue-job';
+import { SparkGlueJob } from '../../local/glue/spark-job';
+import { CASES, CORPUS_FILES } from '../corpus/cases';
+import { PROJECT_ROOT } from '../helpers/local-root';
+import { DIFFERENTIAL_CASES, READINGS_DATASET } from './cases';
+import { DIVERGENCES, type EngineObservation } from './divergences';
+
+/** One input for both engines. */
+interface Input {
+  readonly name: string;
+  readonly dataset: string;
+  readonly key: string;
+  readonly write: (file: string) => void;
+}
+
+/** What one engine made of one input. */
+export interface Observation extends EngineObservation {
+  readonly parquetTypes: readonly string[];
+  readonly rows: readonly string[];
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'etl-differential-'));
+const generated = mkdtempSync(path.join(os.tmpdir(), 'etl-differential-generated-'));
+
+function config(): EtlConfig {
+  const project = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'etl.config.json'), 'utf-8')) as { datasets: unknown[] };
+  return parseConfigText(JSON.stringify({ datasets: [...project.datasets, READINGS_DATASET] }), 'differential config');
+}
+
+function inputs(): Input[] {
+  const corpus = CASES.filter((c) => c.rawEventKey === undefined && c.key.startsWith('extract/') && !c.key.startsWith('extract/archived/') && !c.key.startsWith('extract/rejected/'))
+    .filter((c) => c.key.toLowerCase().endsWith('.csv'))
+    .map<Input>((c) => ({
+      name: `corpus: ${c.name}`,
+      dataset: 'orders',
+      key: c.key.replace(/^extract\//, 'extract/differential/'),
+      write: (file) => writeFileSync(file, c.file !== undefined ? readFileSync(path.join(CORPUS_FILES, c.file)) : readFileSync((c.generate as (dir: string) => string)(generated))),
+    }));
+  const written = DIFFERENTIAL_CASES.map<Input>((c, n) => ({
+    name: c.name,
+    dataset: c.dataset ?? 'orders',
+    key: `extract/differential/case-${n}-${c.dataset ?? 'orders'}.csv`,
+    write: (file) => writeFileSync(file, c.content),
+  }));
+  return [...corpus, ...written];
+}
+
+/** Runs both engines, each on a bucket of its own. */
+class Engines {
+  readonly config = config();
+  readonly buckets: Record<EngineName, FolderBucket> = {
+    duckdb: new FolderBucket(path.join(work, 'duckdb')),
+    spark: new FolderBucket(path.join(work, 'spark')),
+  };
+  readonly jobs: Record<EngineName, GlueJob> = {
+    duckdb: new DuckDbGlueJob(this.buckets.duckdb, this.config, 'etl-transformation-job'),
+    spark: new SparkGlueJob(this.buckets.spark, this.config, 'etl-transformation-job', { threads: 2 }),
+  };
+  private readonly db = DuckDBInstance.create(':memory:').then((instance) => instance.connect());
+
+  async observe(engine: EngineName, input: Input, content: string): Promise<Observation> {
+    const bucket = this.buckets[engine];
+    const executionName = `differential-${inputId(input.key)}`;
+    // Each input is judged on its own: no volume comparison with the previous one.
+    rmSync(bucket.pathOf(lastRunReportKey(input.dataset)), { force: true });
+    const target = bucket.pathOf(input.key);
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(content, target);
+    let errorName: string | null = null;
+    try {
+      await this.jobs[engine].run({
+        '--bucket': bucket.name,
+        '--input_key': input.key,
+        '--input_version_id': 'null',
+        '--dataset': input.dataset,
+        '--execution_name': executionName,
+        '--ingestion_date': '2026-11-24',
+        '--report_key': runReportKey(input.dataset, executionName),
+      });
+    } catch (e: unknown) {
+      if (!(e instanceof JobRunFailedError)) throw e;
+      errorName = /^(\w+):/.exec((JSON.parse(e.message) as { ErrorMessage: string }).ErrorMessage)?.[1] ?? 'unnamed';
+    }
+    const report = runReportSchema.parse(JSON.parse(readFileSync(bucket.pathOf(runReportKey(input.dataset, executionName)), 'utf-8'))) as RunReport;
+    const rejects = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true, relax_quotes: true }) as unknown[]).length : 0;
+    const files = report.outputFiles.map((key) => bucket.pathOf(key));
+    return {
+      status: report.status,
+      errorName,
+      counts: [report.rowsIn, report.rowsOut, report.exactDuplicates, report.keyDuplicates, report.malformedRows],
+      rejects,
+      ...(await this.readOutput(files, input.dataset)),
+    };
+  }
+
+  /** The written rows as canonical text, and the Parquet schema of the files. */
+  private async readOutput(files: readonly string[], dataset: string): Promise<{ rows: string[]; parquetTypes: string[] }> {
+    if (files.length === 0) return { rows: [], parquetTypes: [] };
+    const db = await this.db;
+    const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
+    const columns = this.config.datasets.find((d) => d.name === dataset)?.columns ?? [];
+    const canonical = columns.map((c) => {
+      const name = `"${c.name}"`;
+      // Instants as microseconds since the epoch; everything else as its exact text.
+      return c.type.kind === 'timestamp' ? `CAST(epoch_us(${name}) AS VARCHAR)` : `CAST(${name} AS VARCHAR)`;
+    });
+    const rows = (await db.runAndReadAll(`SELECT to_json(list_value(${canonical.join(', ')}, CAST(dt AS VARCHAR))) AS row FROM read_parquet(${list}, hive_partitioning = true) ORDER BY 1`))
+      .getRowObjectsJS()
+      .map((r) => String(r.row));
+    // Physical type and the type a reader resolves from the annotations (the engines annotate
+    // alike types differently: Spark adds logical types, DuckDB converted types).
+    const physical = new Map(
+      (await db.runAndReadAll(`SELECT DISTINCT name, type FROM parquet_schema(${list}) WHERE num_children IS NULL OR num_children = 0`))
+        .getRowObjectsJS()
+        .map((r) => [String(r.name), String(r.type)]),
+    );
+    const schema = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${list}, hive_partitioning = false)`))
+      .getRowObjectsJS()
+      .map((r) => `${String(r.column_name)}: ${physical.get(String(r.column_name)) ?? '?'} read as ${String(r.column_type)}`)
+      .sort();
+    return { rows, parquetTypes: schema };
+  }
+
+  close(): void {
+    for (const job of Object.values(this.jobs)) job.close();
+  }
+}
+
+describe('DuckDB and Spark give the same results for the same files', () => {
+  let engines: Engines;
+  beforeAll(() => {
+    engines = new Engines();
+  });
+  afterAll(() => {
+    engines.close();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(generated, { recursive: true, force: true });
+  });
+
+  it.each(inputs().map((input) => [input.name, input] as const))('%s', async (name, input) => {
+    // Prepare
+    const file = path.join(generated, `input-${inputId(input.key)}.csv`);
+    input.write(file);
+
+    // Act
+    const duckdb = await engines.observe('duckdb', input, file);
+    const spark = await engines.observe('spark', input, file);
+
+    // Assess
+    const divergence = DIVERGENCES[name];
+    if (divergence) {
+      expect({ duckdb: pinned(duckdb), spark: pinned(spark) }).toEqual({ duckdb: divergence.duckdb, spark: divergence.spark });
+      return;
+    }
+    expect(spark).toEqual(duckdb);
+  }, 180_000);
+
+  it('every divergence listed names a case of the suite', () => {
+    const names = new Set(inputs().map((input) => input.name));
+    expect(Object.keys(DIVERGENCES).filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it('ran under a time zone other than UTC', () => {
+    expect(new Date('2026-11-24T10:15:00').toISOString()).toBe('2026-11-24T15:15:00.000Z');
+  });
+});
+
+/** What a divergence pins of an engine's observation. */
+function pinned(observation: Observation): EngineObservation {
+  const { status, errorName, counts, rejects } = observation;
+  return { status, errorName, counts, rejects };
+}
