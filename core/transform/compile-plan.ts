@@ -63,7 +63,10 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     }
     return parts;
   });
-  const reasonCases = problems.flat();
+  // Bytes that are not UTF-8: DuckDB's reader sets the line aside, Spark's decodes them to U+FFFD
+  // (the replacement character); a row holding U+FFFD is malformed in both, never loaded mangled.
+  const allText = `concat_ws('', ${columns.map((c) => q(c.name)).join(', ')})`;
+  const reasonCases = [`WHEN instr(${allText}, ${d.literal(REPLACEMENT_CHARACTER)}) > 0 THEN ${d.literal('row: not valid UTF-8 (U+FFFD)')}`, ...problems.flat()];
   const reasonExpr =
     reasonCases.length > 0 ? `CASE ${reasonCases.join(' ')} END` : `CAST(NULL AS ${d.sqlType({ kind: 'string' })})`;
 
@@ -112,6 +115,9 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
   };
 }
 
+/** What a decoder puts in place of bytes that are not UTF-8. */
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
 function keyDedupeSteps(d: Dialect, dataset: DatasetConfig): PlanStep[] {
   const keys = dataset.dedupe.keys.map((k) => d.quote(k));
   if (keys.length === 0) return [];
@@ -148,7 +154,8 @@ function typedExpression(d: Dialect, raw: string, type: DatasetConfig['columns']
   const pattern = valuePattern(type) as string;
   const text = type.kind === 'timestamp' ? d.instantText(raw) : raw;
   const cast = `TRY_CAST(CASE WHEN ${d.fullMatch(raw, pattern)} THEN ${text} END AS ${d.sqlType(type)})`;
-  return type.kind === 'double' ? d.finite(cast) : cast;
+  // Both engines cast `1e400` to Infinity; Validate (value-rules.ts) calls it not a double.
+  return type.kind === 'double' ? `CASE WHEN abs(${cast}) = CAST('Infinity' AS DOUBLE) THEN NULL ELSE ${cast} END` : cast;
 }
 
 function typeLabel(type: DatasetConfig['columns'][number]['type']): string {

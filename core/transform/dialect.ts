@@ -19,8 +19,6 @@ export interface Dialect {
    * use the machine's time zone (its `TimeZone` setting needs the icu extension).
    */
   instantText(expr: string): string;
-  /** A DOUBLE expression, NULL where it is infinite (Spark casts `1e400` to Infinity). */
-  finite(expr: string): string;
   /** `YYYY-MM-DD` text of a DATE expression. */
   formatDate(expr: string): string;
   /** JSON object text of named expressions (for the rejects file). */
@@ -60,8 +58,7 @@ export const duckdb: Dialect = {
   },
   fullMatch: (expr, pattern) => `regexp_full_match(${expr}, '${pattern.replace(/'/g, "''")}')`,
   instantText: (expr) => `CASE WHEN regexp_matches(${expr}, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN ${expr} ELSE ${expr} || 'Z' END`,
-  // DuckDB's cast already refuses values beyond the double range.
-  finite: (expr) => expr,
+
   formatDate: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
   jsonObject: (names) => `CAST(json_object(${names.map((n) => `'${n}', "${n}"`).join(', ')}) AS VARCHAR)`,
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
@@ -90,7 +87,7 @@ export const spark: Dialect = {
   fullMatch: (expr, pattern) => `(${expr} RLIKE ${quoteText(`^(?:${pattern})\\z`)})`,
   // The job sets spark.sql.session.timeZone to UTC: text without an offset is read as UTC.
   instantText: (expr) => expr,
-  finite: (expr) => `CASE WHEN abs(${expr}) = double('Infinity') THEN NULL ELSE ${expr} END`,
+
   formatDate: (expr) => `date_format(${expr}, 'yyyy-MM-dd')`,
   // ignoreNullFields=false: the rejects file shows an empty value as null, as DuckDB's json_object does.
   jsonObject: (names) => `to_json(named_struct(${names.map((n) => `'${n}', \`${n}\``).join(', ')}), map('ignoreNullFields', 'false'))`,

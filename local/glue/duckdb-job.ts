@@ -176,7 +176,9 @@ export class DuckDbGlueJob implements GlueJob {
         const file = this.bucket.pathOf(rejectsKey);
         await mkdir(path.dirname(file), { recursive: true });
         await run(
-          `COPY (SELECT CAST(line AS BIGINT) AS line, error_message AS reject_reason, csv_line AS record FROM reject_errors WHERE scan_id = (SELECT min(scan_id) FROM reject_errors) ` +
+          // One row per rejected line: DuckDB may list several errors of one line.
+          `COPY (SELECT CAST(line AS BIGINT) AS line, min(error_message) AS reject_reason, min(csv_line) AS record FROM reject_errors ` +
+            `WHERE scan_id = (SELECT min(scan_id) FROM reject_errors) GROUP BY line ` +
             `UNION ALL SELECT NULL, reject_reason, record FROM (${plan.rejectsSql})) TO ${sqlText(file)} (HEADER, DELIMITER ',')`,
         );
       }
