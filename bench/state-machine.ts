@@ -41,6 +41,7 @@ const INPUT = {
   key: 'extract/orders-noop.csv',
   sizeBytes: 1,
   version: '1',
+  versionId: 'null',
   eventTime: '2026-11-25T00:00:00.000Z',
   dataset: 'orders',
   executionName: 'noop',

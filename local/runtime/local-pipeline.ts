@@ -101,11 +101,12 @@ export class LocalPipeline {
     const configPath = options.configPath ?? DEFAULT_CONFIG_PATH;
     this.config = parseConfigText(readFileSync(configPath, 'utf-8'), configPath);
     this.bucket = new FolderBucket(options.root);
-    this.store = new ExecutionStore(path.join(options.root, 'executions.sqlite'));
+    // The engine first: a missing Python environment (--engine spark) fails before anything opens.
     this.glue =
       options.engine === 'spark'
         ? new SparkGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName)
         : new DuckDbGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName, { memoryLimit: options.memoryLimit });
+    this.store = new ExecutionStore(path.join(options.root, 'executions.sqlite'));
     this.notificationsFile = path.join(this.bucket.dir, 'logs', 'notifications.jsonl');
     // Validating the definition costs ~0.5 s: build the machine once, run it many times.
     this.definition = loadLocalDefinition() as unknown as Definition;

@@ -179,7 +179,12 @@ describe('Glue job', () => {
         '--job-bookmark-option': 'job-bookmark-enable',
         '--custom-logGroup-prefix': GLUE_LOG_GROUP_PREFIX,
         '--plans_prefix': 'scripts/plans/',
-        '--extra-py-files': { 'Fn::Join': ['', ['s3://', { Ref: Match.anyValue() }, '/scripts/etl_helpers.py']] },
+        '--extra-py-files': {
+          'Fn::Join': [
+            '',
+            ['s3://', { Ref: Match.anyValue() }, '/scripts/etl_helpers.py,s3://', { Ref: Match.anyValue() }, '/scripts/s3_bucket.py,s3://', { Ref: Match.anyValue() }, '/scripts/job_context.py'],
+          ],
+        },
       }),
     });
   });

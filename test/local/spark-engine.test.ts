@@ -1,0 +1,68 @@
+/**
+ * `--engine spark`: the Transform state runs glue/etl_runner.py on local PySpark 3.5. The same
+ * file through both engines prints the same outcome line and writes the same rows; without the
+ * Python environment the CLI says which command creates it (exit 2, one line).
+ */
+import path from 'node:path';
+
+import { main } from '../../local/cli/main';
+import { readParquet, sample, tempRoot } from '../helpers/local-root';
+
+async function etl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out, err };
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** The outcome line without the duration, which differs between engines. */
+const outcome = (line: string): string => line.replace(/\s+[\d.]+s$/, '');
+
+describe('etl run --engine spark', () => {
+  it('prints the outcome line of the default engine, and the Parquet reads back with the same rows', async () => {
+    // Prepare
+    const roots = { duckdb: tempRoot(), spark: tempRoot() };
+    const file = sample('orders-with-duplicates.csv');
+
+    // Act
+    const duckdb = await etl(['run', file, '--root', roots.duckdb]);
+    const spark = await etl(['run', file, '--root', roots.spark, '--engine', 'spark']);
+
+    // Assess
+    expect(spark.code).toBe(duckdb.code);
+    expect(spark.out.map(outcome)).toEqual(duckdb.out.map(outcome));
+    expect(spark.out[0]).toMatch(/^WARNING .*rows 38 in → 30 out \(duplicates 8, malformed 0\)/);
+    const rows = async (root: string) =>
+      (await readParquet(path.join(root, 'bucket', 'load', 'orders'), 'dt=*/*.parquet'))
+        .map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)))
+        .sort();
+    const sparkRows = await rows(roots.spark);
+    expect(sparkRows).toHaveLength(30);
+    expect(sparkRows).toEqual(await rows(roots.duckdb));
+  }, 180_000);
+
+  it('without the Python environment: exit 2, one line naming the command that creates it', async () => {
+    // Act
+    const { code, out, err } = await etl(['run', sample('orders-clean.csv'), '--root', tempRoot(), '--engine', 'spark'], { ETL_PYTHON: '/nonexistent/python' });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toEqual([expect.stringMatching(/^etl: the Spark engine needs the project's Python environment .*run `npm run python-env`/)]);
+  });
+
+  it('refuses an unknown engine as a usage error', async () => {
+    // Act
+    const { code, err } = await etl(['run', sample('orders-clean.csv'), '--root', tempRoot(), '--engine', 'glue']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/--engine.*glue.*duckdb, spark/);
+  });
+});
