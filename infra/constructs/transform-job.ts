@@ -83,7 +83,8 @@ export class TransformJob extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadInputsAndScripts',
-        actions: ['s3:GetObject'],
+        // GetObjectVersion: the runner reads and copies the input by the version the event named.
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
         resources: [objects(PREFIX.extract), objects(PREFIX.scripts)],
       }),
     );

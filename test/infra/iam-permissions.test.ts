@@ -212,11 +212,12 @@ describe('bucket access on exact prefixes', () => {
     expect(only(grants, ['states'])[0]).toMatch(/^states:StartExecution on \{"Ref":"PipelineStateMachine[0-9A-F]+"\}$/);
   });
 
-  it('lets the Glue job read inputs and scripts, and write load/ and logs/glue-jobs/ only', () => {
+  it('lets the Glue job read inputs (by version) and scripts, and write load/ and logs/glue-jobs/ only', () => {
     // Prepare
     const grants = grantsOf(roleOf('AWS::Glue::Job', () => true, 'Role'));
     const want = [
       ...['extract/', 'scripts/', 'load/', 'logs/glue-jobs/'].map((p) => grant('s3:GetObject', objects(p))),
+      ...['extract/', 'scripts/'].map((p) => grant('s3:GetObjectVersion', objects(p))),
       ...['load/', 'logs/glue-jobs/'].flatMap((p) => ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'].map((a) => grant(a, objects(p)))),
       grant('s3:ListBucket', bucket),
       grant('s3:GetBucketLocation', bucket),
