@@ -1,5 +1,6 @@
 /**
- * The bad-input corpus (`test/corpus/cases.ts`) through the local pipeline: each case is uploaded
+ * The bad-input corpus (`test/corpus/cases.ts`) through the local pipeline, once with each engine
+ * standing in for Glue (DuckDB, and glue/etl_runner.py on PySpark): each case is uploaded
  * under its own key and announced by the S3 event the trigger receives; the test asserts the
  * outcome, the error name, the notifications and where the input is afterwards. Globally: no
  * crash, no input missing, nothing written outside the bucket.
@@ -10,6 +11,7 @@ import path from 'node:path';
 
 import { inputId, lastRunReportKey, utcDate } from '../../core/naming';
 import { runResult } from '../../local/cli/run-result';
+import { ENGINES } from '../../local/glue/glue-job';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { objectCreatedEvent } from '../../local/runtime/s3-event';
 import { CASES, CORPUS_FILES, type CorpusCase, type InputEndsIn } from '../corpus/cases';
@@ -38,7 +40,8 @@ const TOPIC_OF = { SUCCESS: 'etl-job-success', WARNING: 'etl-job-warning', FAILU
 /** What the local runtime may create in its root; anything else was written outside the bucket. */
 const ROOT_ENTRIES = new Set(['bucket', 'executions.sqlite', 'executions.sqlite-wal', 'executions.sqlite-shm', 'tmp']);
 
-describe('bad-input corpus through the local pipeline', () => {
+// Both engines: the outcome of every case is the same whichever engine runs the Transform state.
+describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s', (engine) => {
   let root: string;
   let generated: string;
   let pipeline: LocalPipeline;
@@ -51,7 +54,7 @@ describe('bad-input corpus through the local pipeline', () => {
     root = tempRoot();
     generated = mkdtempSync(path.join(os.tmpdir(), 'etl-corpus-'));
     // One deployment for the whole corpus (building one costs ~0.5 s); each case has its own key.
-    pipeline = new LocalPipeline({ root });
+    pipeline = new LocalPipeline({ root, engine });
   });
   afterAll(() => {
     pipeline.close();
