@@ -115,6 +115,17 @@ export class ObjectNotFoundError extends EtlError {
   }
 }
 
+/**
+ * A local object that is not a regular file inside the bucket: a link whose target leaves the
+ * bucket, a FIFO, a device, a folder. It is never read, copied or served.
+ */
+export class NotARegularFileError extends EtlError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotARegularFileError';
+  }
+}
+
 /** Describes any thrown value as `{ name, message }`, the shape notifications and reports carry. */
 export function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };

@@ -13,6 +13,8 @@ export const executionInputSchema = z.object({
   eventTime: z.string(),
   dataset: z.string().nullable(),
   executionName: z.string().min(1).max(80),
+  uploadId: z.string().regex(/^[0-9a-f]{16}$/),
+  loadId: z.string().regex(/^[0-9a-f]{16}$/),
   ingestionDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   archivedKey: z.string(),
   rejectedKey: z.string(),

@@ -8,11 +8,14 @@ import {
   archivedKey,
   datasetLoadPrefix,
   executionName,
+  inputId,
   type ObjectVersionRef,
   rejectedKey,
   runReportKey,
+  uploadId,
   utcDate,
 } from './naming';
+import type { DatasetRoute } from './config/dataset-routing';
 
 /** S3's version id of an object written while the bucket was not versioned. */
 export const NULL_VERSION_ID = 'null';
@@ -32,6 +35,14 @@ export interface ExecutionInput {
   /** `null` when no dataset matches: the Validate step then rejects the file by name. */
   readonly dataset: string | null;
   readonly executionName: string;
+  /** The id of this upload (key and content): it names the archived or rejected copy. */
+  readonly uploadId: string;
+  /**
+   * What the transform names its output files after: the upload (`reuploads: "append"`, each
+   * upload loads beside the others) or the key (`"replace"`, a re-upload replaces the key's rows).
+   * A rerun or a redrive of the execution replaces its own rows only.
+   */
+  readonly loadId: string;
   readonly ingestionDate: string;
   readonly archivedKey: string;
   readonly rejectedKey: string;
@@ -48,10 +59,11 @@ export interface ObjectEvent extends ObjectVersionRef {
 }
 
 /** Builds the execution input for an object event and its dataset (if any). */
-export function buildExecutionInput(event: ObjectEvent, dataset: string | undefined): ExecutionInput {
+export function buildExecutionInput(event: ObjectEvent, dataset: DatasetRoute | undefined): ExecutionInput {
   const ingestionDate = utcDate(new Date(event.eventTime));
-  const datasetName = dataset ?? null;
-  const name = executionName(dataset ?? 'unmatched', event);
+  const datasetName = dataset?.name ?? null;
+  const name = executionName(datasetName ?? 'unmatched', event);
+  const upload = uploadId(event.key, event.version);
   return {
     bucket: event.bucket,
     key: event.key,
@@ -61,10 +73,12 @@ export function buildExecutionInput(event: ObjectEvent, dataset: string | undefi
     eventTime: event.eventTime,
     dataset: datasetName,
     executionName: name,
+    uploadId: upload,
+    loadId: dataset?.reuploads === 'replace' ? inputId(event.key) : upload,
     ingestionDate,
-    archivedKey: archivedKey(event.key, ingestionDate),
-    rejectedKey: rejectedKey(event.key, ingestionDate),
-    reportKey: runReportKey(dataset ?? 'unmatched', name),
-    outputPrefix: datasetLoadPrefix(dataset ?? 'unmatched'),
+    archivedKey: archivedKey(event.key, ingestionDate, upload),
+    rejectedKey: rejectedKey(event.key, ingestionDate, upload),
+    reportKey: runReportKey(datasetName ?? 'unmatched', name),
+    outputPrefix: datasetLoadPrefix(datasetName ?? 'unmatched'),
   };
 }

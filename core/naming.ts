@@ -66,14 +66,35 @@ export function utcDate(instant: Date): string {
   return instant.toISOString().slice(0, 10);
 }
 
-/** Where an input goes after a successful run: `extract/archived/<date>/<path below extract/>`. */
-export function archivedKey(inputKey: string, date: string): string {
-  return `${PREFIX.archived}${date}/${inputKey.slice(PREFIX.extract.length)}`;
+/**
+ * Where an input goes after a successful run: `extract/archived/<date>/<path below extract/>`,
+ * the upload's id before the extension (`orders.1a2b3c4d.csv`): a daily export under one name
+ * archives every day's file, never one over another.
+ */
+export function archivedKey(inputKey: string, date: string, upload: string): string {
+  return `${PREFIX.archived}${date}/${withUploadId(inputKey.slice(PREFIX.extract.length), upload)}`;
 }
 
-/** Where a rejected input goes: `extract/rejected/<date>/<path below extract/>`. */
-export function rejectedKey(inputKey: string, date: string): string {
-  return `${PREFIX.rejected}${date}/${inputKey.slice(PREFIX.extract.length)}`;
+/** Where a rejected input goes: `extract/rejected/<date>/<path below extract/>`, named as {@link archivedKey}. */
+export function rejectedKey(inputKey: string, date: string, upload: string): string {
+  return `${PREFIX.rejected}${date}/${withUploadId(inputKey.slice(PREFIX.extract.length), upload)}`;
+}
+
+/** `a/b.csv` → `a/b.<first 8 hex of the upload id>.csv` (the extension kept as it was). */
+function withUploadId(path: string, upload: string): string {
+  const slash = path.lastIndexOf('/');
+  const dot = path.lastIndexOf('.');
+  const tag = upload.slice(0, 8);
+  return dot > slash + 1 ? `${path.slice(0, dot)}.${tag}${path.slice(dot)}` : `${path}.${tag}`;
+}
+
+/**
+ * The id of one distinct upload: the key and its content (S3's `eTag`, locally a content hash).
+ * The same bytes under the same key are the same upload (a duplicate event); other bytes under
+ * the same key are another upload, which loads beside the earlier ones.
+ */
+export function uploadId(inputKey: string, content: string): string {
+  return createHash('sha256').update(`${inputKey}\n${content}`).digest('hex').slice(0, 16);
 }
 
 /** The dataset's output folder: `load/<dataset>/`. */
@@ -92,24 +113,25 @@ export function lastRunReportKey(dataset: string): string {
 }
 
 /**
- * A stable id of one input object, used to name its output files so that a rerun replaces
- * them. Derived from the key only: re-uploading the same key replaces that key's rows.
+ * A stable id of one key, whatever its content: the load id of a dataset whose re-uploads
+ * replace the earlier load (`reuploads: "replace"`).
  */
 export function inputId(inputKey: string): string {
   return createHash('sha256').update(inputKey).digest('hex').slice(0, 16);
 }
 
-/** What identifies one object version in an S3 event record. */
+/** What identifies one distinct upload in an S3 event record. */
 export interface ObjectVersionRef {
   readonly bucket: string;
   readonly key: string;
-  /** `versionId` when the bucket is versioned, else the event's `sequencer`, else the ETag. */
+  /** The object's content: its `eTag` (else `versionId`, else the event's `sequencer`). */
   readonly version: string;
 }
 
 /**
- * A deterministic execution name, unique per object version: the same event delivered twice
- * yields the same name, so Step Functions itself refuses the second start.
+ * A deterministic execution name, unique per distinct upload (key and content): the same event
+ * delivered twice, or the same bytes uploaded again, yield the same name, so Step Functions
+ * itself refuses the second start.
  * Shape: `<dataset>-<readable part of the file name>-<24 hex of a hash>`, at most 80 characters
  * of `0-9A-Za-z-_`.
  */

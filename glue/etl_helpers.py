@@ -97,6 +97,13 @@ def plan_key(plans_prefix, dataset):
     return f"{plans_prefix}{dataset}.json"
 
 
+def check_load_id(text):
+    """The ``--load_id`` argument (16 hex digits, core/naming.ts), checked before it names files."""
+    if not re.fullmatch(r"[0-9a-f]{16}", text or ""):
+        raise ConfigError(f"--load_id must be 16 hex digits, got {text!r}")
+    return text
+
+
 def check_ingestion_date(text):
     """The ``--ingestion_date`` argument, checked before it is spliced into SQL."""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text or ""):

@@ -33,6 +33,7 @@ ARGUMENTS = [
     "bucket",
     "input_key",
     "input_version_id",
+    "load_id",
     "dataset",
     "execution_name",
     "ingestion_date",
@@ -66,7 +67,8 @@ class TransformRun:
         self.bucket = bucket
         self.args = args
         self.dataset = args["dataset"]
-        self.run_input_id = h.input_id(args["input_key"])
+        # Output files are named after the load: a rerun replaces its own rows, nothing else.
+        self.load_id = h.check_load_id(args["load_id"])
         self.load_prefix = h.dataset_load_prefix(self.dataset)
         # Everything this run stages is under a folder of its own job run: runs that overlap (a
         # redrive beside a late duplicate, two versions of one key) never touch each other's files.
@@ -178,15 +180,15 @@ class TransformRun:
 
         # Copy over the final names first (an overwrite is atomic per object), then delete what
         # this input wrote before and did not rewrite: readers never see the input's rows twice.
-        pairs = h.partition_file_keys(self.bucket.keys(staging), staging, self.load_prefix, self.run_input_id)
+        pairs = h.partition_file_keys(self.bucket.keys(staging), staging, self.load_prefix, self.load_id)
         for source, destination in pairs:
             self.bucket.copy(source, destination)
         written = [destination for _, destination in pairs]
         existing = self.bucket.keys(f"{self.load_prefix}{h.PARTITION_COLUMN}=")
-        self.bucket.delete(h.stale_input_files(existing, written, self.load_prefix, self.run_input_id))
+        self.bucket.delete(h.stale_input_files(existing, written, self.load_prefix, self.load_id))
 
         latest_prefix = f"{self.load_prefix}latest/"
-        latest_pairs = h.latest_file_keys(self.bucket.keys(latest_staging), latest_staging, latest_prefix, self.run_input_id)
+        latest_pairs = h.latest_file_keys(self.bucket.keys(latest_staging), latest_staging, latest_prefix, self.load_id)
         self.bucket.delete(self.bucket.keys(latest_prefix))
         for source, destination in latest_pairs:
             self.bucket.copy(source, destination)

@@ -13,8 +13,11 @@ code (``s3_bucket.S3Bucket``) is tested against moto's S3 server instead.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
+
+import etl_helpers as h
 
 
 class GlueJobContext:
@@ -56,6 +59,16 @@ class FolderBucket:
     def __init__(self, directory, name):
         self.dir = Path(directory).resolve()
         self.name = name
+        # The local runtime keeps each version an execution reads (local/folder-bucket.ts).
+        self.versions = self.dir.parent / "versions"
+
+    def _version(self, key, version_id):
+        """The kept copy of one version of ``key``, else the key's file."""
+        if version_id:
+            kept = self.versions / h.input_id(key) / re.sub(r"[^0-9A-Za-z._-]", "_", version_id) / "bytes"
+            if kept.is_file():
+                return kept
+        return self._path(key)
 
     def _path(self, key):
         path = (self.dir / key).resolve()
@@ -64,8 +77,7 @@ class FolderBucket:
         return path
 
     def read_text(self, key, first_bytes=None, version_id=None):
-        # The folder keeps one version of each key (version_id is S3's).
-        path = self._path(key)
+        path = self._version(key, version_id)
         if not path.is_file():
             return None
         with open(path, "rb") as source:
@@ -97,7 +109,7 @@ class FolderBucket:
     def copy(self, source, destination, version_id=None):
         target = self._path(destination)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(self._path(source), target)
+        shutil.copyfile(self._version(source, version_id), target)
 
     def delete(self, keys):
         for key in keys:

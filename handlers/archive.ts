@@ -14,7 +14,7 @@ export interface ArchiveDeps {
 export function createArchiveHandler(deps: ArchiveDeps) {
   return instrument(deps.obs, 'archive', async (event: unknown): Promise<MoveResult> => {
     const input = executionInputSchema.parse(event);
-    const moved = await moveObject(deps.store, input.bucket, input.key, input.archivedKey);
+    const moved = await moveObject(deps.store, input.bucket, input.key, input.versionId, input.archivedKey);
     deps.obs.metrics.addMetric('FilesArchived', MetricUnit.Count, 1);
     deps.obs.logger.info('input archived', { ...moved, executionName: input.executionName });
     return moved;

@@ -13,11 +13,15 @@ export interface MoveResult {
   readonly alreadyMoved: boolean;
 }
 
-/** Moves `sourceKey` to `destinationKey`; throws {@link ObjectNotFoundError} when neither exists. */
-export async function moveObject(store: ObjectStore, bucket: string, sourceKey: string, destinationKey: string): Promise<MoveResult> {
-  if (await store.head(bucket, sourceKey)) {
-    await store.copy(bucket, sourceKey, destinationKey);
-    await store.delete(bucket, sourceKey);
+/**
+ * Moves one version of `sourceKey` to `destinationKey`: copied first, and only that version
+ * deleted after (a newer upload under the key stays in place). Throws
+ * {@link ObjectNotFoundError} when neither exists.
+ */
+export async function moveObject(store: ObjectStore, bucket: string, sourceKey: string, versionId: string, destinationKey: string): Promise<MoveResult> {
+  if (await store.head(bucket, sourceKey, versionId)) {
+    await store.copy(bucket, sourceKey, destinationKey, versionId);
+    await store.delete(bucket, sourceKey, versionId);
     return { bucket, sourceKey, destinationKey, alreadyMoved: false };
   }
   if (await store.head(bucket, destinationKey)) return { bucket, sourceKey, destinationKey, alreadyMoved: true };

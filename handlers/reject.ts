@@ -24,7 +24,7 @@ export interface RejectDeps {
 export function createRejectHandler(deps: RejectDeps) {
   return instrument(deps.obs, 'reject', async (event: unknown): Promise<Outcome> => {
     const input = rejectEventSchema.parse(event);
-    await moveObject(deps.store, input.bucket, input.key, input.rejectedKey);
+    await moveObject(deps.store, input.bucket, input.key, input.versionId, input.rejectedKey);
     const outcome = failedOutcome(
       input,
       'Validate',

@@ -7,7 +7,7 @@ import { EtlError, describeError } from '../core/errors';
 import { buildExecutionInput } from '../core/execution-input';
 import { assertSafeKey, decodeS3EventKey, skipReason } from '../core/naming';
 import type { ExecutionStarter } from './adapters/execution-starter';
-import { recordVersion, s3EventSchema } from './events/s3-event';
+import { recordContent, s3EventSchema } from './events/s3-event';
 import { instrument, MetricUnit, type Observability } from './observability';
 
 /** What happened to each record of the event. */
@@ -78,12 +78,12 @@ export function createTriggerHandler(deps: TriggerDeps) {
           {
             bucket: record.s3.bucket.name,
             key,
-            version: recordVersion(record),
+            version: recordContent(record),
             versionId: record.s3.object.versionId,
             sizeBytes: record.s3.object.size ?? 0,
             eventTime: record.eventTime,
           },
-          dataset?.name,
+          dataset,
         );
         const outcome = await deps.starter.start(input.executionName, input);
         if (outcome === 'duplicate') {

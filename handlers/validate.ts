@@ -31,9 +31,9 @@ export function createValidateHandler(deps: ValidateDeps) {
       );
       report = { valid: false, error: describeError(error), header: [], rowsChecked: 0, malformedRows: 0, sampled: false, sizeBytes: input.sizeBytes, issues: [] };
     } else {
-      const head = await deps.store.head(input.bucket, input.key);
+      const head = await deps.store.head(input.bucket, input.key, input.versionId);
       if (!head) throw new ObjectNotFoundError(`s3://${input.bucket}/${input.key} is gone before validation`);
-      report = await validateCsv(await deps.store.read(input.bucket, input.key), dataset, head.sizeBytes);
+      report = await validateCsv(await deps.store.read(input.bucket, input.key, input.versionId), dataset, head.sizeBytes);
     }
     metrics.addDimension('dataset', input.dataset ?? 'unmatched');
     metrics.addMetric(report.valid ? 'FilesValid' : 'FilesRejected', MetricUnit.Count, 1);

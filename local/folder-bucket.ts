@@ -3,13 +3,15 @@
  * (`extract/`, `load/`, `logs/`, `scripts/`). Keys map to relative paths and can never resolve
  * outside the folder.
  */
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants, createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { copyFile, lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
-import { InvalidKeyError, ObjectNotFoundError } from '../core/errors';
-import { assertSafeKey } from '../core/naming';
+import { InvalidKeyError, NotARegularFileError, ObjectNotFoundError } from '../core/errors';
+import { assertSafeKey, inputId } from '../core/naming';
 import type { ObjectStore } from '../handlers/adapters/object-store';
 
 /** The bucket name the local runtime uses in events and execution inputs. */
@@ -23,8 +25,13 @@ export class FolderBucket implements ObjectStore {
   /** Absolute path of the bucket folder. */
   readonly dir: string;
 
+  /** Copies of the object versions executions still read (`<root>/versions/`). */
+  private readonly versionsDir: string;
+  private realBucketDir?: string;
+
   constructor(root: string, readonly name: string = LOCAL_BUCKET) {
     this.dir = path.resolve(root, 'bucket');
+    this.versionsDir = path.resolve(root, 'versions');
     for (const folder of LAYOUT) mkdirSync(path.join(this.dir, folder), { recursive: true });
   }
 
@@ -45,21 +52,16 @@ export class FolderBucket implements ObjectStore {
     return relative.split(path.sep).join('/');
   }
 
-  async head(bucket: string, key: string): Promise<{ sizeBytes: number } | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<{ sizeBytes: number } | undefined> {
     this.checkBucket(bucket);
-    try {
-      const info = await stat(this.pathOf(key));
-      return info.isFile() ? { sizeBytes: info.size } : undefined;
-    } catch (e: unknown) {
-      if (isMissing(e)) return undefined;
-      throw e;
-    }
+    const file = await this.objectFile(key, versionId);
+    return file ? { sizeBytes: (await stat(file)).size } : undefined;
   }
 
-  async read(bucket: string, key: string): Promise<Readable> {
+  async read(bucket: string, key: string, versionId?: string): Promise<Readable> {
     this.checkBucket(bucket);
-    const file = this.pathOf(key);
-    if (!existsSync(file)) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+    const file = await this.objectFile(key, versionId);
+    if (!file) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
     return createReadStream(file);
   }
 
@@ -83,27 +85,129 @@ export class FolderBucket implements ObjectStore {
     await rename(temporary, file);
   }
 
-  async copy(bucket: string, sourceKey: string, destinationKey: string): Promise<void> {
+  async copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void> {
     this.checkBucket(bucket);
-    const source = this.pathOf(sourceKey);
+    const source = await this.objectFile(sourceKey, sourceVersionId);
+    if (!source) throw new ObjectNotFoundError(`s3://${bucket}/${sourceKey} does not exist`);
     const destination = this.pathOf(destinationKey);
     await mkdir(path.dirname(destination), { recursive: true });
-    try {
-      await copyFile(source, destination);
-    } catch (e: unknown) {
-      if (isMissing(e)) throw new ObjectNotFoundError(`s3://${bucket}/${sourceKey} does not exist`);
-      throw e;
-    }
+    await copyFile(source, destination, constants.COPYFILE_FICLONE);
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
+  async delete(bucket: string, key: string, versionId?: string): Promise<void> {
     this.checkBucket(bucket);
-    await rm(this.pathOf(key), { force: true });
+    const file = this.pathOf(key);
+    const kept = versionId === undefined ? undefined : this.versionFiles(key, versionId);
+    // With a version: the key's file goes only while it still holds that version's bytes (a newer
+    // upload under the key stays), then the kept copy of the version.
+    if (!kept || !existsSync(kept.meta) || sameFile(await lstat(file).catch(() => undefined), JSON.parse(await readFile(kept.meta, 'utf-8')) as FileIdentity)) {
+      await rm(file, { force: true });
+    }
+    if (kept) await rm(kept.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Records the object now at `key` as a new version, as S3 does when a PUT completes: returns
+   * its version id and ETag (the MD5 of its bytes, as S3's for a single-part upload) and keeps
+   * a copy of the bytes, which every step of the execution reads, until the version is deleted
+   * (archived or rejected). Throws {@link NotARegularFileError} for a link leading outside the
+   * bucket or a file that is not a regular one.
+   */
+  async putVersion(key: string): Promise<{ versionId: string; eTag: string; sizeBytes: number }> {
+    const file = await this.objectFile(key);
+    if (!file) throw new ObjectNotFoundError(`s3://${this.name}/${key} does not exist`);
+    const identity = fileIdentity(await lstat(this.pathOf(key)));
+    const staging = path.join(this.versionsDir, `.incoming-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    await mkdir(this.versionsDir, { recursive: true });
+    const md5 = createHash('md5');
+    let sizeBytes = 0;
+    await pipeline(
+      createReadStream(file),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          md5.update(chunk);
+          sizeBytes += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(staging),
+    );
+    const eTag = md5.digest('hex');
+    const kept = this.versionFiles(key, eTag);
+    await mkdir(kept.dir, { recursive: true });
+    await rename(staging, kept.bytes);
+    await writeFile(kept.meta, JSON.stringify(identity));
+    return { versionId: eTag, eTag, sizeBytes };
+  }
+
+  /**
+   * The file holding an object (engines read it in place): the kept copy of `versionId` when there is one, else the key's
+   * file (`undefined` when missing). Refuses links leading outside the bucket and anything that
+   * is not a regular file.
+   */
+  async objectFile(key: string, versionId?: string): Promise<string | undefined> {
+    if (versionId !== undefined) {
+      const kept = this.versionFiles(key, versionId);
+      if (existsSync(kept.bytes)) return kept.bytes;
+    }
+    const file = this.pathOf(key);
+    let info;
+    try {
+      info = await lstat(file);
+    } catch (e: unknown) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+    if (info.isSymbolicLink()) {
+      const target = await realpath(file).catch(() => undefined);
+      if (!target || !target.startsWith(await this.realDir() + path.sep)) {
+        throw new NotARegularFileError(`s3://${this.name}/${key} is a link leading outside the bucket; it is not read`);
+      }
+      info = await stat(target);
+    }
+    if (!info.isFile()) {
+      if (info.isDirectory()) return undefined;
+      throw new NotARegularFileError(`s3://${this.name}/${key} is not a regular file (${kindOf(info)}); it is not read`);
+    }
+    return file;
+  }
+
+  /** Where the kept copy of one version of a key lives (outside the bucket folder). */
+  private versionFiles(key: string, versionId: string): { dir: string; bytes: string; meta: string } {
+    const dir = path.join(this.versionsDir, inputId(key), versionId.replace(/[^0-9A-Za-z._-]/g, '_'));
+    return { dir, bytes: path.join(dir, 'bytes'), meta: path.join(dir, 'file.json') };
+  }
+
+  private async realDir(): Promise<string> {
+    this.realBucketDir ??= await realpath(this.dir);
+    return this.realBucketDir;
   }
 
   private checkBucket(bucket: string): void {
     if (bucket !== this.name) throw new InvalidKeyError(`unknown bucket "${bucket}"; the local bucket is "${this.name}"`);
   }
+}
+
+/** What tells whether the key's file is still the one a version was taken from. */
+interface FileIdentity {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+function fileIdentity(info: { ino: number; size: number; mtimeMs: number }): FileIdentity {
+  return { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+function sameFile(info: FileIdentity | undefined, kept: FileIdentity): boolean {
+  return info !== undefined && info.ino === kept.ino && info.size === kept.size && info.mtimeMs === kept.mtimeMs;
+}
+
+function kindOf(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  return 'not a file';
 }
 
 function isMissing(e: unknown): boolean {

@@ -95,6 +95,11 @@ const datasetSchema = z
       emptyAfterDedupe: 'fail',
     }),
     validation: validationSchema.default({ fullScanMaxBytes: 16 * 1024 * 1024, sampleRows: 10_000 }),
+    /**
+     * Other bytes uploaded under a key already loaded: `append` loads them as one more load
+     * (daily exports under one name); `replace` replaces that key's earlier load (corrections).
+     */
+    reuploads: z.enum(['append', 'replace']).default('append'),
   })
   .strict()
   .superRefine((dataset, ctx) => {

@@ -9,6 +9,8 @@ export interface DatasetRoute {
   readonly name: string;
   /** Glob over object keys, e.g. `extract/**\/*orders*.csv`. */
   readonly match: string;
+  /** How other bytes under a loaded key load (see the dataset schema). @default 'append' */
+  readonly reuploads?: 'append' | 'replace';
 }
 
 /**

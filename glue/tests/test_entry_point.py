@@ -21,6 +21,7 @@ def glue_argv(job_run_id="jr_0123456789abcdef", **overrides):
         "--bucket": "data-bucket",
         "--input_key": "extract/2026/orders clean+1.csv",
         "--input_version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+        "--load_id": "0123456789abcdef",
         "--dataset": "orders",
         "--execution_name": "orders-orders-clean-1-0123456789abcdef01234567",
         "--ingestion_date": "2026-11-24",

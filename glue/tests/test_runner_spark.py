@@ -11,13 +11,14 @@ from job_context import LocalJobContext
 SAMPLES = etl_runner.__file__.rsplit("/glue/", 1)[0] + "/samples"
 
 
-def args_for(key, execution, job_run_id, ingestion_date="2026-11-24"):
+def args_for(key, execution, job_run_id, ingestion_date="2026-11-24", load_id="00000000000000aa"):
     return {
         "JOB_NAME": "etl-transformation-job",
         "JOB_RUN_ID": job_run_id,
         "bucket": "data-bucket",
         "input_key": key,
         "input_version_id": "null",
+        "load_id": load_id,
         "dataset": "orders",
         "execution_name": execution,
         "ingestion_date": ingestion_date,

@@ -4,18 +4,25 @@
  */
 import type { Readable } from 'node:stream';
 
-/** Object storage as the pipeline uses it. Keys are plain S3 keys (not URL-encoded). */
+/**
+ * Object storage as the pipeline uses it. Keys are plain S3 keys (not URL-encoded). A `versionId`
+ * names one version of the object (S3's; `"null"` for an unversioned one); without it, the
+ * current version.
+ */
 export interface ObjectStore {
-  /** Size of the object, or `undefined` when it does not exist. */
-  head(bucket: string, key: string): Promise<{ readonly sizeBytes: number } | undefined>;
+  /** Size of the object, or `undefined` when it (that version) does not exist. */
+  head(bucket: string, key: string, versionId?: string): Promise<{ readonly sizeBytes: number } | undefined>;
   /** A byte stream of the object; throws `ObjectNotFoundError` when it does not exist. */
-  read(bucket: string, key: string): Promise<Readable>;
+  read(bucket: string, key: string, versionId?: string): Promise<Readable>;
   /** The object as UTF-8 text, or `undefined` when it does not exist. */
   readText(bucket: string, key: string): Promise<string | undefined>;
   /** Creates or replaces an object. */
   write(bucket: string, key: string, body: string | Uint8Array, contentType?: string): Promise<void>;
-  /** Server-side copy within the bucket. */
-  copy(bucket: string, sourceKey: string, destinationKey: string): Promise<void>;
-  /** Deletes an object (no error when it is already gone). */
-  delete(bucket: string, key: string): Promise<void>;
+  /** Server-side copy within the bucket (of that version of the source). */
+  copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void>;
+  /**
+   * Deletes an object (no error when it is already gone). With a `versionId`, only that version:
+   * a newer upload under the key stays.
+   */
+  delete(bucket: string, key: string, versionId?: string): Promise<void>;
 }

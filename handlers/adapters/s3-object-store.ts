@@ -20,9 +20,9 @@ const NOT_FOUND = new Set(['NoSuchKey', 'NotFound']);
 export class S3ObjectStore implements ObjectStore {
   constructor(private readonly s3: S3Client) {}
 
-  async head(bucket: string, key: string): Promise<{ sizeBytes: number } | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<{ sizeBytes: number } | undefined> {
     try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
       return { sizeBytes: out.ContentLength ?? 0 };
     } catch (e: unknown) {
       if (isNotFound(e)) return undefined;
@@ -30,9 +30,9 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async read(bucket: string, key: string): Promise<Readable> {
+  async read(bucket: string, key: string, versionId?: string): Promise<Readable> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
       return out.Body as Readable;
     } catch (e: unknown) {
       if (isNotFound(e)) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
@@ -54,20 +54,21 @@ export class S3ObjectStore implements ObjectStore {
     await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
-  async copy(bucket: string, sourceKey: string, destinationKey: string): Promise<void> {
+  async copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void> {
     await this.s3.send(
-      new CopyObjectCommand({ Bucket: bucket, Key: destinationKey, CopySource: copySource(bucket, sourceKey) }),
+      new CopyObjectCommand({ Bucket: bucket, Key: destinationKey, CopySource: copySource(bucket, sourceKey, sourceVersionId) }),
     );
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  async delete(bucket: string, key: string, versionId?: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
   }
 }
 
-/** `CopySource` is `bucket/key` URL-encoded, slashes kept. */
-export function copySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+/** `CopySource` is `bucket/key` URL-encoded, slashes kept (`?versionId=` for one version). */
+export function copySource(bucket: string, key: string, versionId?: string): string {
+  const source = `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  return versionId === undefined ? source : `${source}?versionId=${encodeURIComponent(versionId)}`;
 }
 
 function isNotFound(e: unknown): boolean {

@@ -32,8 +32,11 @@ export type S3EventRecord = z.infer<typeof s3RecordSchema>;
 /** An S3 event notification as parsed. */
 export type S3Event = z.infer<typeof s3EventSchema>;
 
-/** The object version a record refers to: `versionId`, else `sequencer`, else the ETag. */
-export function recordVersion(record: S3EventRecord): string {
+/**
+ * The content a record announces: the `eTag` (the same bytes uploaded again have the same one),
+ * else the `versionId`, else the `sequencer`.
+ */
+export function recordContent(record: S3EventRecord): string {
   const o = record.s3.object;
-  return o.versionId ?? o.sequencer ?? o.eTag ?? 'unversioned';
+  return o.eTag ?? o.versionId ?? o.sequencer ?? 'unversioned';
 }

@@ -7,7 +7,9 @@ import * as z from 'zod/mini';
 
 import document from '../../etl.config.json';
 
-const routesSchema = z.object({ datasets: z.array(z.object({ name: z.string(), match: z.string() })) });
+const routesSchema = z.object({
+  datasets: z.array(z.object({ name: z.string(), match: z.string(), reuploads: z.optional(z.enum(['append', 'replace'])) })),
+});
 
 /** The deployed datasets, as the trigger routes keys to them. */
 export const bundledRoutes = routesSchema.parse(document);

@@ -48,7 +48,7 @@ export async function runFiles(
   for (const [index, file] of files.entries()) {
     const key = keys[index];
     pipeline.put(file, key);
-    const triggered = await pipeline.deliver(pipeline.objectCreatedEvent(key));
+    const triggered = await pipeline.deliver(await pipeline.objectCreatedEvent(key));
     const names = [...triggered.started, ...triggered.duplicates].map((s) => s.executionName);
     if (names.length === 0) {
       throw new UsageError(`${file}: the trigger skipped ${key} (${triggered.skipped.map((s) => s.reason).join('; ')})`);

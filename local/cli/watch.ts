@@ -35,7 +35,7 @@ export async function watchBucket(pipeline: LocalPipeline, callbacks: WatchCallb
   const onFile = async (file: string): Promise<void> => {
     const key = pipeline.bucket.keyOf(file);
     try {
-      const triggered = await pipeline.deliver(pipeline.objectCreatedEvent(key));
+      const triggered = await pipeline.deliver(await pipeline.objectCreatedEvent(key));
       for (const skipped of triggered.skipped) callbacks.onSkipped?.(skipped.key, skipped.reason);
       for (const { executionName } of triggered.started) {
         const record = await pipeline.waitFor(executionName);

@@ -36,7 +36,7 @@ export async function receiveUpload(
     const key = keyFor(pipeline, file, options.dataset);
     await save(request, file, options.maxBytes);
     pipeline.put(file, key);
-    const triggered = await pipeline.deliver(pipeline.objectCreatedEvent(key));
+    const triggered = await pipeline.deliver(await pipeline.objectCreatedEvent(key));
     const executions = [...triggered.started, ...triggered.duplicates].map((s) => s.executionName);
     if (executions.length === 0) {
       throw new InvalidUploadError(`the trigger skipped ${key}: ${triggered.skipped.map((s) => s.reason).join('; ') || 'no reason given'}`);

@@ -13,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 import { type EtlConfig, getDataset } from '../../core/config/dataset-config';
 import { EtlError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
-import { datasetLoadPrefix, inputId, lastRunReportKey } from '../../core/naming';
+import { datasetLoadPrefix, lastRunReportKey } from '../../core/naming';
 import { evaluateQuality } from '../../core/quality';
 import { type RunReport, runReportSchema } from '../../core/run-report';
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
@@ -92,12 +92,15 @@ export class DuckDbGlueJob implements GlueJob {
   private async transform(args: JobArguments, base: RunIdentity): Promise<RunReport> {
     const dataset = getDataset(this.config, args['--dataset']);
     const plan = this.plan(dataset.name);
-    const header = await readCsvHeader(this.bucket.pathOf(args['--input_key']));
+    // The version the execution was started for, whatever the key holds now.
+    const source = await this.bucket.objectFile(args['--input_key'], args['--input_version_id']);
+    if (!source) throw new TransformError(`s3://${args['--bucket']}/${args['--input_key']} (version ${args['--input_version_id']}) does not exist`);
+    const header = await readCsvHeader(source);
     const columns = matchHeader(header, dataset);
     // DuckDB expands *, ? and [..] in read_csv paths: read the key through a plain-named symbolic
     // link so `orders[1].csv` is read as itself, never as a pattern matching other uploads.
     const inputFile = path.join(this.tempDir, `input-${base.jobRunId}.csv`);
-    await symlink(this.bucket.pathOf(args['--input_key']), inputFile);
+    await symlink(source, inputFile);
 
     const instance = await DuckDBInstance.create(':memory:', {
       memory_limit: this.options.memoryLimit ?? '2GB',
@@ -107,7 +110,7 @@ export class DuckDbGlueJob implements GlueJob {
       ...(this.options.threads ? { threads: String(this.options.threads) } : {}),
     });
     const db = await instance.connect();
-    const output = new StagedOutput(this.bucket, dataset.name, args['--input_key'], plan.partitionColumn, path.join(this.tempDir, `output-${base.jobRunId}`));
+    const output = new StagedOutput(this.bucket, dataset.name, args['--load_id'], plan.partitionColumn, path.join(this.tempDir, `output-${base.jobRunId}`));
     try {
       const run = async (sql: string): Promise<void> => {
         await db.run(sql);
@@ -244,18 +247,17 @@ function cteMaterialization(step: PlanStep, inOutput: readonly PlanStep[]): stri
  * only once the quality checks passed. Whatever is left unpublished is removed.
  */
 class StagedOutput {
-  private readonly id: string;
   private readonly loadDir: string;
 
   constructor(
     private readonly bucket: FolderBucket,
     dataset: string,
-    inputKey: string,
+    /** The load the files belong to: they are named `part-<load id>-<n>.parquet`. */
+    private readonly id: string,
     private readonly partitionColumn: string,
     /** A folder of this job run on the bucket's file system (files are moved, not copied). */
     private readonly staging: string,
   ) {
-    this.id = inputId(inputKey);
     this.loadDir = bucket.pathOf(datasetLoadPrefix(dataset).slice(0, -1));
   }
 
@@ -279,7 +281,7 @@ class StagedOutput {
   async publish(): Promise<string[]> {
     const staged = this.stagedFiles();
     await mkdir(this.loadDir, { recursive: true });
-    // Replace, never append: drop every file this input wrote before, in any partition.
+    // Replace, never append: drop every file this load wrote before, in any partition.
     for (const entry of await readdir(this.loadDir, { withFileTypes: true })) {
       if (!entry.isDirectory() || !entry.name.startsWith(`${this.partitionColumn}=`)) continue;
       for (const file of await readdir(path.join(this.loadDir, entry.name))) {

@@ -9,6 +9,8 @@ export interface JobArguments {
   readonly '--bucket': string;
   readonly '--input_key': string;
   readonly '--input_version_id': string;
+  /** What the output files are named after (`part-<load id>-<n>.parquet`). */
+  readonly '--load_id': string;
   readonly '--dataset': string;
   readonly '--execution_name': string;
   readonly '--ingestion_date': string;

@@ -145,13 +145,19 @@ export class LocalPipeline {
     copyFileSync(file, target);
   }
 
-  /** The S3 `ObjectCreated:Put` event S3 would send for the object now at `key`. */
-  objectCreatedEvent(key: string): object {
+  /**
+   * The S3 `ObjectCreated:Put` event S3 would send for the object now at `key`: the bucket
+   * records it as a new version (its bytes kept for the execution) with its ETag.
+   */
+  async objectCreatedEvent(key: string): Promise<object> {
+    const version = await this.bucket.putVersion(key);
     const info = statSync(this.bucket.pathOf(key));
     return objectCreatedEvent({
       bucket: this.bucket.name,
       encodedKey: encodeEventKey(key),
-      size: info.size,
+      size: version.sizeBytes,
+      versionId: version.versionId,
+      eTag: version.eTag,
       // S3's sequencer orders events of one key; the file's modification time plays that part
       // (not ctime, which links and permission changes also move).
       sequencer: Math.round(info.mtimeMs * 1000).toString(16).toUpperCase(),

@@ -7,6 +7,10 @@ export interface ObjectCreatedFields {
   readonly encodedKey: string;
   readonly size: number;
   readonly sequencer: string;
+  /** The version S3 gave the object (versioned buckets). */
+  readonly versionId?: string;
+  /** The object's ETag (the MD5 of its bytes for a single-part upload). */
+  readonly eTag?: string;
   readonly eventTime?: Date;
 }
 
@@ -23,7 +27,13 @@ export function objectCreatedEvent(fields: ObjectCreatedFields): object {
         s3: {
           s3SchemaVersion: '1.0',
           bucket: { name: fields.bucket, arn: `arn:aws:s3:::${fields.bucket}` },
-          object: { key: fields.encodedKey, size: fields.size, sequencer: fields.sequencer },
+          object: {
+            key: fields.encodedKey,
+            size: fields.size,
+            ...(fields.eTag === undefined ? {} : { eTag: fields.eTag }),
+            ...(fields.versionId === undefined ? {} : { versionId: fields.versionId }),
+            sequencer: fields.sequencer,
+          },
         },
       },
     ],

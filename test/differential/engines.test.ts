@@ -96,6 +96,7 @@ class Engines {
         '--bucket': bucket.name,
         '--input_key': input.key,
         '--input_version_id': 'null',
+        '--load_id': inputId(input.key),
         '--dataset': input.dataset,
         '--execution_name': executionName,
         '--ingestion_date': '2026-11-24',

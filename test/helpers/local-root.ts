@@ -1,5 +1,5 @@
 /** Helpers for tests that run the local pipeline on real files. */
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -48,4 +48,16 @@ export async function readParquet(dir: string, pattern = '**/*.parquet'): Promis
     db.closeSync();
     instance.closeSync();
   }
+}
+
+/** `extract/archived/<date>/a/b.<upload id>.csv` → `extract/archived/<date>/a/b.csv` (the name without the upload's id). */
+export function withoutUploadId(key: string): string {
+  return key.replace(/\.[0-9a-f]{8}(\.[^./]+)?$/, '$1');
+}
+
+/** Whether the bucket folder holds an archived or rejected copy named `plainKey` plus an upload id. */
+export function hasUploadCopy(bucketDir: string, plainKey: string): boolean {
+  const dir = path.join(bucketDir, path.dirname(plainKey));
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir).some((name) => withoutUploadId(`${path.dirname(plainKey)}/${name}`) === plainKey && name !== path.basename(plainKey));
 }

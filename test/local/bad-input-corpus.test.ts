@@ -9,13 +9,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { inputId, lastRunReportKey, utcDate } from '../../core/naming';
+import { lastRunReportKey, utcDate } from '../../core/naming';
 import { runResult } from '../../local/cli/run-result';
 import { ENGINES } from '../../local/glue/glue-job';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { objectCreatedEvent } from '../../local/runtime/s3-event';
 import { CASES, CORPUS_FILES, type CorpusCase, type InputEndsIn } from '../corpus/cases';
-import { notifications, tempRoot } from '../helpers/local-root';
+import { hasUploadCopy, notifications, tempRoot } from '../helpers/local-root';
 
 /** What one case came to, as observed from the outside. */
 interface Observed {
@@ -38,7 +38,7 @@ interface Observed {
 
 const TOPIC_OF = { SUCCESS: 'etl-job-success', WARNING: 'etl-job-warning', FAILURE: 'etl-job-failure' } as const;
 /** What the local runtime may create in its root; anything else was written outside the bucket. */
-const ROOT_ENTRIES = new Set(['bucket', 'executions.sqlite', 'executions.sqlite-wal', 'executions.sqlite-shm', 'tmp']);
+const ROOT_ENTRIES = new Set(['bucket', 'executions.sqlite', 'executions.sqlite-wal', 'executions.sqlite-shm', 'tmp', 'versions']);
 
 // Both engines: the outcome of every case is the same whichever engine runs the Transform state.
 describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s', (engine) => {
@@ -78,20 +78,19 @@ describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s',
     if (existsSync(bucketPath(c.key))) found.push('in-place');
     if (c.key.startsWith('extract/')) {
       const below = c.key.slice('extract/'.length);
-      if (dates.some((d) => existsSync(bucketPath(`extract/archived/${d}/${below}`)))) found.push('archived');
-      if (dates.some((d) => existsSync(bucketPath(`extract/rejected/${d}/${below}`)))) found.push('rejected');
+      if (dates.some((d) => hasUploadCopy(pipeline.bucket.dir, `extract/archived/${d}/${below}`))) found.push('archived');
+      if (dates.some((d) => hasUploadCopy(pipeline.bucket.dir, `extract/rejected/${d}/${below}`))) found.push('rejected');
     }
     return found;
   }
 
-  /** Whether load/orders/ holds a partition file written for this input. */
-  function loadedFor(key: string): boolean {
+  /** Whether load/orders/ holds a partition file written for one of these loads. */
+  function loadedFor(loadIds: readonly string[]): boolean {
     const loadDir = bucketPath('load/orders');
     if (!existsSync(loadDir)) return false;
-    const prefix = `part-${inputId(key)}-`;
     return readdirSync(loadDir)
       .filter((entry) => entry.startsWith('dt='))
-      .some((partition) => readdirSync(path.join(loadDir, partition)).some((file) => file.startsWith(prefix)));
+      .some((partition) => readdirSync(path.join(loadDir, partition)).some((file) => loadIds.some((id) => file.startsWith(`part-${id}-`))));
   }
 
   async function runCase(c: CorpusCase): Promise<Observed> {
@@ -108,7 +107,7 @@ describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s',
       const file = c.file !== undefined ? path.join(CORPUS_FILES, c.file) : (c.generate as (dir: string) => string)(generated);
       for (const other of c.alsoPresent ?? []) pipeline.put(path.join(CORPUS_FILES, other.file), other.key);
       pipeline.put(file, c.key);
-      event = pipeline.objectCreatedEvent(c.key);
+      event = await pipeline.objectCreatedEvent(c.key);
     }
 
     const triggered = await pipeline.deliver(event);
@@ -138,7 +137,7 @@ describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s',
       inputFoundAt: inputLocations(c, dates),
       malformedRows: first?.malformedRows ?? null,
       rowsOut: first?.rowsOut ?? null,
-      loaded: c.rawEventKey === undefined && loadedFor(c.key),
+      loaded: c.rawEventKey === undefined && loadedFor(names.map((name) => (pipeline.store.get(name)?.input as { loadId: string }).loadId)),
       sampled,
     };
   }

@@ -11,7 +11,7 @@ import { parseString } from 'fast-csv';
 
 import { utcDate } from '../../core/naming';
 import { main } from '../../local/cli/main';
-import { PROJECT_ROOT, readParquet, sample, tempRoot, writeCsv } from '../helpers/local-root';
+import { PROJECT_ROOT, readParquet, sample, tempRoot, withoutUploadId, writeCsv } from '../helpers/local-root';
 
 async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -52,7 +52,7 @@ describe('etl CLI', () => {
     const result = JSON.parse(out[0]);
     expect(result).toMatchObject({ dataset: 'orders', inputKey: 'extract/orders-dupes.csv', rowsIn: 7, rowsOut: 3, duplicatesRemoved: 4, malformedRows: 0, outputPrefix: 'load/orders/' });
     expect(['SUCCESS', 'WARNING']).toContain(result.status);
-    expect(result.archivedKey).toBe(`extract/archived/${utcDate(new Date())}/orders-dupes.csv`);
+    expect(withoutUploadId(result.archivedKey)).toBe(`extract/archived/${utcDate(new Date())}/orders-dupes.csv`);
     for (const field of ['topic', 'executionName', 'durationMs']) expect(result).toHaveProperty(field);
 
     const input = await csvRecords(`${header}\n${rows.join('\n')}\n`);

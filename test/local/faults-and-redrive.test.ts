@@ -10,7 +10,7 @@ import { utcDate } from '../../core/naming';
 import { runFiles } from '../../local/cli/run-files';
 import type { Faults } from '../../local/runtime/faults';
 import { ExecutionNotRedrivableError, LocalPipeline } from '../../local/runtime/local-pipeline';
-import { notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
+import { hasUploadCopy, notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
 
 interface Case {
   readonly faults: Faults;
@@ -61,7 +61,10 @@ describe('fault injection and redrive', () => {
 
     // Assess
     expect(notifications(root).map((n) => n.topic)).toEqual(c.failedTopics);
-    expect(existsSync(path.join(root, 'bucket', where[c.inputAfterFailure]))).toBe(true);
+    const bucketDir = path.join(root, 'bucket');
+    const present = (place: keyof typeof where): boolean =>
+      place === 'in place' ? existsSync(path.join(bucketDir, where[place])) : hasUploadCopy(bucketDir, where[place]);
+    expect(present(c.inputAfterFailure)).toBe(true);
     const fixed = new LocalPipeline({ root });
     expect(fixed.store.get(failed.executionName)).toMatchObject({ status: 'FAILED', error: c.error });
     const eventsBefore = fixed.store.events(failed.executionName).length;
@@ -79,7 +82,7 @@ describe('fault injection and redrive', () => {
     for (const state of c.notRerun) expect(after.filter((e) => e.type === 'StateEntered' && e.state === state)).toEqual([]);
     if (c.redriveTopic !== 'etl-job-failure') {
       expect(record.status).toBe('SUCCEEDED');
-      expect(existsSync(path.join(root, 'bucket', where.archived))).toBe(true);
+      expect(present('archived')).toBe(true);
       const rows = await readParquet(path.join(root, 'bucket', 'load', 'orders'), 'dt=*/*.parquet');
       expect(new Set(rows.map((r) => r.order_id)).size).toBe(rows.length);
     }

@@ -2,13 +2,14 @@
  * The whole ASL through the local runtime on real files: each route of the state machine, where
  * the input ends up, what was written to load/, and the one notification each run sends.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { utcDate } from '../../core/naming';
+import { archivedKey, uploadId, utcDate } from '../../core/naming';
 import { runFiles } from '../../local/cli/run-files';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
-import { PROJECT_ROOT, notifications, readParquet, sample, tempRoot, writeCsv } from '../helpers/local-root';
+import { PROJECT_ROOT, hasUploadCopy, notifications, readParquet, sample, tempRoot, withoutUploadId, writeCsv } from '../helpers/local-root';
 
 describe('local pipeline routes', () => {
   let root: string;
@@ -30,7 +31,7 @@ describe('local pipeline routes', () => {
     // Assess
     expect(result).toMatchObject({ status: 'SUCCESS', topic: 'etl-job-success', rowsIn: 40, rowsOut: 40, duplicatesRemoved: 0, malformedRows: 0 });
     expect(existsSync(bucketPath('extract/orders-clean.csv'))).toBe(false);
-    expect(existsSync(bucketPath(`extract/archived/${today()}/orders-clean.csv`))).toBe(true);
+    expect(hasUploadCopy(pipeline.bucket.dir, `extract/archived/${today()}/orders-clean.csv`)).toBe(true);
     expect(await readParquet(bucketPath(`load/orders/dt=${today()}`))).toHaveLength(40);
     expect(await readParquet(bucketPath('load/orders/latest'))).toHaveLength(40);
     expect(notifications(root).map((n) => n.topic)).toEqual(['etl-job-success']);
@@ -44,7 +45,7 @@ describe('local pipeline routes', () => {
     // Assess
     expect(result).toMatchObject({ status: 'WARNING', topic: 'etl-job-warning', rowsIn: 38, rowsOut: 30, duplicatesRemoved: 8 });
     expect(result.warnings[0]).toContain('duplicateRatio');
-    expect(existsSync(bucketPath(`extract/archived/${today()}/orders-with-duplicates.csv`))).toBe(true);
+    expect(hasUploadCopy(pipeline.bucket.dir, `extract/archived/${today()}/orders-with-duplicates.csv`)).toBe(true);
     expect(notifications(root).map((n) => n.topic)).toEqual(['etl-job-warning']);
   });
 
@@ -54,7 +55,7 @@ describe('local pipeline routes', () => {
 
     // Assess
     expect(result).toMatchObject({ status: 'FAILURE', topic: 'etl-job-failure', error: { name: 'HeaderMismatchError' } });
-    expect(result.rejectedKey).toBe(`extract/rejected/${today()}/orders-rejected.csv`);
+    expect(withoutUploadId(result.rejectedKey as string)).toBe(`extract/rejected/${today()}/orders-rejected.csv`);
     expect(existsSync(bucketPath(result.rejectedKey as string))).toBe(true);
     expect(existsSync(bucketPath('extract/orders-rejected.csv'))).toBe(false);
     expect(existsSync(bucketPath('load/orders'))).toBe(false);
@@ -91,7 +92,9 @@ describe('local pipeline routes', () => {
 
   it('critical: an unexpected error in a step (archive destination unusable) alerts etl-critical-alerts', async () => {
     // Prepare: a folder where the archive copy must go makes the copy fail.
-    mkdirSync(bucketPath(`extract/archived/${today()}/orders-clean.csv`), { recursive: true });
+    const key = 'extract/orders-clean.csv';
+    const content = createHash('md5').update(readFileSync(sample('orders-clean.csv'))).digest('hex');
+    mkdirSync(bucketPath(archivedKey(key, today(), uploadId(key, content))), { recursive: true });
 
     // Act
     const [result] = await runFiles(pipeline, [sample('orders-clean.csv')], {});
@@ -112,13 +115,13 @@ describe('local pipeline routes', () => {
 
     // Assess
     expect(result).toMatchObject({ status: 'FAILURE', error: { name: 'UnknownDatasetError' } });
-    expect(existsSync(bucketPath(`extract/rejected/${today()}/customers.csv`))).toBe(true);
+    expect(hasUploadCopy(pipeline.bucket.dir, `extract/rejected/${today()}/customers.csv`)).toBe(true);
   });
 
   it('the same S3 event delivered 10 times, in sequence and at once, starts one execution', async () => {
     // Prepare
     pipeline.put(sample('orders-clean.csv'), 'extract/orders-clean.csv');
-    const event = pipeline.objectCreatedEvent('extract/orders-clean.csv');
+    const event = await pipeline.objectCreatedEvent('extract/orders-clean.csv');
 
     // Act
     const sequential = [];
@@ -134,14 +137,15 @@ describe('local pipeline routes', () => {
     expect(notifications(root)).toHaveLength(1);
   });
 
-  it('re-running the same input replaces its rows in load/ instead of adding them', async () => {
-    // Act: two uploads of the same key (two object versions, two executions).
-    await runFiles(pipeline, [sample('orders-clean.csv')], {});
+  it('the same bytes uploaded again under the same key are a duplicate: one execution, the rows once', async () => {
+    // Act: two uploads of the same file (two object versions, one content).
+    const [first] = await runFiles(pipeline, [sample('orders-clean.csv')], {});
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await runFiles(pipeline, [sample('orders-clean.csv')], {});
+    const [again] = await runFiles(pipeline, [sample('orders-clean.csv')], {});
 
     // Assess
-    expect(pipeline.store.list()).toHaveLength(2);
+    expect(again.executionName).toBe(first.executionName);
+    expect(pipeline.store.list()).toHaveLength(1);
     expect(await readParquet(bucketPath('load/orders').concat('/dt=', today()))).toHaveLength(40);
   });
 

@@ -7,6 +7,7 @@ import {
   executionName,
   rejectedKey,
   skipReason,
+  uploadId,
 } from '../../core/naming';
 
 const EXECUTION_NAME_CHARS = /^[0-9A-Za-z_-]+$/;
@@ -128,15 +129,17 @@ describe('skipReason', () => {
 });
 
 describe('archivedKey and rejectedKey', () => {
+  const UPLOAD = '0123abcd45678901';
+
   it('puts the archived input under extract/archived/<date>/, keeping its path below extract/', () => {
     // Prepare
     const key = 'extract/a/b.csv';
 
     // Act
-    const result = archivedKey(key, '2026-11-25');
+    const result = archivedKey(key, '2026-11-25', UPLOAD);
 
     // Assess
-    expect(result).toBe('extract/archived/2026-11-25/a/b.csv');
+    expect(result).toBe('extract/archived/2026-11-25/a/b.0123abcd.csv');
   });
 
   it('puts the rejected input under extract/rejected/<date>/, keeping its path below extract/', () => {
@@ -144,23 +147,39 @@ describe('archivedKey and rejectedKey', () => {
     const key = 'extract/a/b.csv';
 
     // Act
-    const result = rejectedKey(key, '2026-11-25');
+    const result = rejectedKey(key, '2026-11-25', UPLOAD);
 
     // Assess
-    expect(result).toBe('extract/rejected/2026-11-25/a/b.csv');
+    expect(result).toBe('extract/rejected/2026-11-25/a/b.0123abcd.csv');
   });
 
-  it('keeps a top-level file name as is', () => {
+  it('keeps a top-level file name, the upload id before its extension', () => {
     // Prepare
-    const key = 'extract/orders.csv';
+    const key = 'extract/orders.CSV';
 
     // Act
-    const archived = archivedKey(key, '2026-01-02');
-    const rejected = rejectedKey(key, '2026-01-02');
+    const archived = archivedKey(key, '2026-01-02', UPLOAD);
+    const rejected = rejectedKey(key, '2026-01-02', UPLOAD);
+    const noExtension = archivedKey('extract/dir.v2/orders', '2026-01-02', UPLOAD);
 
     // Assess
-    expect(archived).toBe('extract/archived/2026-01-02/orders.csv');
-    expect(rejected).toBe('extract/rejected/2026-01-02/orders.csv');
+    expect(archived).toBe('extract/archived/2026-01-02/orders.0123abcd.CSV');
+    expect(rejected).toBe('extract/rejected/2026-01-02/orders.0123abcd.CSV');
+    expect(noExtension).toBe('extract/archived/2026-01-02/dir.v2/orders.0123abcd');
+  });
+
+  it('archives two uploads under one name apart, and one upload always under the same name', () => {
+    // Prepare
+    const key = 'extract/orders-daily.csv';
+
+    // Act
+    const monday = archivedKey(key, '2026-11-23', uploadId(key, '"etag-of-monday"'));
+    const tuesday = archivedKey(key, '2026-11-23', uploadId(key, '"etag-of-tuesday"'));
+    const again = archivedKey(key, '2026-11-23', uploadId(key, '"etag-of-monday"'));
+
+    // Assess
+    expect(monday).not.toBe(tuesday);
+    expect(again).toBe(monday);
   });
 
   it('never produces a key that the trigger would process again', () => {
@@ -168,7 +187,7 @@ describe('archivedKey and rejectedKey', () => {
     const key = 'extract/2026/orders.csv';
 
     // Act
-    const reasons = [skipReason(archivedKey(key, '2026-11-25')), skipReason(rejectedKey(key, '2026-11-25'))];
+    const reasons = [skipReason(archivedKey(key, '2026-11-25', UPLOAD)), skipReason(rejectedKey(key, '2026-11-25', UPLOAD))];
 
     // Assess
     expect(reasons).toEqual(['already archived (extract/archived/)', 'already rejected (extract/rejected/)']);

@@ -6,7 +6,7 @@ import type { RunReport } from '../../core/run-report';
 function input(key = 'extract/2026/orders-2026-11-25.csv', dataset: string | null = 'orders'): ExecutionInput {
   return buildExecutionInput(
     { bucket: 'etl-bucket', key, version: 'v1', sizeBytes: 2048, eventTime: '2026-11-25T09:30:12.345Z' },
-    dataset ?? undefined,
+    dataset === null ? undefined : { name: dataset, match: 'extract/**' },
   );
 }
 
@@ -69,7 +69,7 @@ describe('loadedOutcome', () => {
       duplicatesRemoved: 8,
       malformedRows: 2,
       outputPrefix: 'load/orders/dt=2026-11-25/',
-      archivedKey: 'extract/archived/2026-11-25/2026/orders-2026-11-25.csv',
+      archivedKey: 'extract/archived/2026-11-25/2026/orders-2026-11-25.538947e8.csv',
       rejectedKey: null,
       transformDurationMs: 2500,
       warnings: [],

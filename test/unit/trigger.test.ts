@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
 import type { ExecutionInput } from '../../core/execution-input';
 import { executionInputSchema } from '../../core/execution-input-schema';
+import { uploadId } from '../../core/naming';
 import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { type Observability, createObservability } from '../../handlers/observability';
 import { TriggerStartError, createTriggerHandler } from '../../handlers/trigger';
@@ -14,9 +15,11 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const CONFIG: EtlConfig = parseConfigText(readFileSync(join(__dirname, '..', '..', 'etl.config.json'), 'utf-8'));
+/** The upload id of the Put fixture: its key and ETag. */
+const UPLOAD = uploadId('extract/daily orders 2026-11-25.csv', '0123456789abcdef0123456789abcdef');
 
 interface S3Notification {
-  Records: { eventName: string; s3: { object: { key: string; versionId?: string; sequencer?: string; size?: number } } }[];
+  Records: { eventName: string; s3: { object: { key: string; versionId?: string; eTag?: string; sequencer?: string; size?: number } } }[];
 }
 
 /** Records started names; a name seen before is a duplicate, as Step Functions answers. */
@@ -44,6 +47,7 @@ function putEvent(...keys: string[]): S3Notification {
     const record = JSON.parse(JSON.stringify(template)) as typeof template;
     record.s3.object.key = key;
     record.s3.object.versionId = `version-${index}`;
+    record.s3.object.eTag = `${index}`.padStart(32, 'e');
     return record;
   });
   return event;
@@ -80,12 +84,15 @@ describe('trigger handler with the S3 fixtures', () => {
       bucket: 'etl-pipeline-data-123456789012',
       key: 'extract/daily orders 2026-11-25.csv',
       sizeBytes: 4718,
-      version: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
+      version: '0123456789abcdef0123456789abcdef',
+      versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko',
       eventTime: '2026-11-25T09:30:12.345Z',
       dataset: 'orders',
       ingestionDate: '2026-11-25',
-      archivedKey: 'extract/archived/2026-11-25/daily orders 2026-11-25.csv',
-      rejectedKey: 'extract/rejected/2026-11-25/daily orders 2026-11-25.csv',
+      uploadId: UPLOAD,
+      loadId: UPLOAD,
+      archivedKey: `extract/archived/2026-11-25/daily orders 2026-11-25.${UPLOAD.slice(0, 8)}.csv`,
+      rejectedKey: `extract/rejected/2026-11-25/daily orders 2026-11-25.${UPLOAD.slice(0, 8)}.csv`,
       outputPrefix: 'load/orders/',
     });
     expect(name).toMatch(/^orders-daily-orders-2026-11-25-[0-9a-f]{24}$/);
@@ -207,12 +214,13 @@ describe('trigger handler over several records', () => {
     expect(addMetric.mock.calls.filter(([name]) => name === 'DuplicateEvents')).toHaveLength(9);
   });
 
-  it('starts a new execution for a new version of the same key', async () => {
+  it('starts a new execution, a new load, for other bytes under the same key', async () => {
     // Prepare
-    const { handler } = setup();
+    const { handler, starter } = setup();
     const first = loadFixture<S3Notification>('s3-object-created-put.json');
     const second = loadFixture<S3Notification>('s3-object-created-put.json');
     second.Records[0].s3.object.versionId = 'a-newer-version';
+    second.Records[0].s3.object.eTag = 'ffffffffffffffffffffffffffffffff';
 
     // Act
     const one = await handler(first);
@@ -222,9 +230,49 @@ describe('trigger handler over several records', () => {
     expect(one.started).toHaveLength(1);
     expect(two.started).toHaveLength(1);
     expect(two.started[0].executionName).not.toBe(one.started[0].executionName);
+    const [a, b] = starter.calls.map((c) => c.input);
+    expect(b.loadId).not.toBe(a.loadId);
+    expect(b.archivedKey).not.toBe(a.archivedKey);
+    expect(b.versionId).toBe('a-newer-version');
   });
 
-  it('falls back to the sequencer when the bucket is not versioned', async () => {
+  it('takes the same bytes uploaded again (a new version, the same ETag) as a duplicate', async () => {
+    // Prepare
+    const { handler } = setup();
+    const first = loadFixture<S3Notification>('s3-object-created-put.json');
+    const again = loadFixture<S3Notification>('s3-object-created-put.json');
+    again.Records[0].s3.object.versionId = 'a-newer-version';
+
+    // Act
+    const one = await handler(first);
+    const two = await handler(again);
+
+    // Assess
+    expect(one.started).toHaveLength(1);
+    expect(two.started).toEqual([]);
+    expect(two.duplicates.map((d) => d.executionName)).toEqual([one.started[0].executionName]);
+  });
+
+  it('with reuploads "replace", other bytes under the key load under the key\'s load id (a correction)', async () => {
+    // Prepare
+    const starter = new FakeStarter();
+    const handler = createTriggerHandler({ config: { datasets: [{ name: 'orders', match: 'extract/**', reuploads: 'replace' }] }, starter, obs: createObservability('test') });
+    const first = loadFixture<S3Notification>('s3-object-created-put.json');
+    const second = loadFixture<S3Notification>('s3-object-created-put.json');
+    second.Records[0].s3.object.eTag = 'ffffffffffffffffffffffffffffffff';
+
+    // Act
+    await handler(first);
+    await handler(second);
+
+    // Assess
+    const [a, b] = starter.calls.map((c) => c.input);
+    expect(b.executionName).not.toBe(a.executionName);
+    expect(b.loadId).toBe(a.loadId);
+    expect(b.archivedKey).not.toBe(a.archivedKey);
+  });
+
+  it('names the null version when the bucket is not versioned, and the upload by its ETag', async () => {
     // Prepare
     const { handler, starter } = setup();
     const event = loadFixture<S3Notification>('s3-object-created-put.json');
@@ -234,7 +282,7 @@ describe('trigger handler over several records', () => {
     await handler(event);
 
     // Assess
-    expect(starter.calls[0].input.version).toBe('0065E1B5C2D3A4F5B6');
+    expect(starter.calls[0].input).toMatchObject({ version: '0123456789abcdef0123456789abcdef', versionId: 'null' });
   });
 
   it('still starts an execution, with dataset null, for a key no dataset matches', async () => {
