@@ -46,8 +46,8 @@ export interface Outcome {
   readonly summary: OutcomeSummary;
 }
 
-/** SNS subjects are at most 100 characters. */
-const MAX_SUBJECT = 100;
+/** SNS refuses a subject of 100 characters or more ("less than 100 characters long"). */
+const MAX_SUBJECT = 99;
 
 /** The outcome of a run that loaded its data: SUCCESS, or WARNING when a warn threshold is crossed. */
 export function loadedOutcome(input: ExecutionInput, report: RunReport, findings: readonly QualityFinding[]): Outcome {
@@ -156,8 +156,18 @@ function build(summary: OutcomeSummary): Outcome {
   lines.push('', JSON.stringify(summary));
   return {
     status: summary.status,
-    subject: subject.length > MAX_SUBJECT ? `${subject.slice(0, MAX_SUBJECT - 1)}…` : subject,
+    subject: fitSubject(subject),
     message: lines.join('\n'),
     summary,
   };
+}
+
+/**
+ * Shortens a subject to {@link MAX_SUBJECT} UTF-16 units, ending in `…`, never splitting a
+ * surrogate pair (half an emoji is not UTF-8, and SNS would refuse it too).
+ */
+function fitSubject(subject: string): string {
+  if (subject.length <= MAX_SUBJECT) return subject;
+  const cut = subject.slice(0, MAX_SUBJECT - 1);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }

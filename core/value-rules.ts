@@ -34,6 +34,21 @@ export function valuePattern(type: ColumnType): string | undefined {
   }
 }
 
+/**
+ * A control character that no text value holds: C0 controls but tab, line feed and carriage
+ * return (those may sit in quoted fields), and DEL. Validate and both engines refuse the row.
+ */
+export const CONTROL_CHARACTER = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]';
+
+/**
+ * A line break followed by a line holding a whole record of `columnCount` fields: rows that an
+ * unterminated quote swallowed into one value. The row holding them is malformed (and listed
+ * with them in the rejects file), never loaded as if the rows were text.
+ */
+export function swallowedRecordPattern(columnCount: number): string {
+  return `[\\r\\n][^\\r\\n]*(,[^\\r\\n]*){${Math.max(1, columnCount - 1)}}`;
+}
+
 /** Years 0001–9999 (no year 0000, which the engines would read as 1 BC), month and day digits. */
 const DATE = '(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}';
 
@@ -55,8 +70,8 @@ const checks = new Map<string, ValueCheck>();
  * runs it on every value, so it builds no pattern and allocates nothing per call.
  */
 export function wellFormedCheck(type: ColumnType): ValueCheck {
-  const pattern = valuePattern(type);
-  if (pattern === undefined) return acceptAny;
+  if (type.kind === 'string') return noControlCharacter;
+  const pattern = valuePattern(type) as string;
   // Keyed by kind too: decimal(10,0) and integer share a pattern, not a range check.
   const key = `${type.kind}:${pattern}`;
   let check = checks.get(key);
@@ -96,7 +111,8 @@ export function wellFormedCheck(type: ColumnType): ValueCheck {
   return check;
 }
 
-const acceptAny: ValueCheck = () => true;
+const controlCharacter = new RegExp(CONTROL_CHARACTER);
+const noControlCharacter: ValueCheck = (value) => !controlCharacter.test(value);
 
 /**
  * Whether a non-empty CSV value is a well-formed value of the type, with the same answer the

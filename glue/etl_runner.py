@@ -88,6 +88,8 @@ class TransformRun:
             raise h.ConfigError(f"no compiled plan for dataset {self.dataset} under {self.args['plans_prefix']} (is it in the deployed config?)")
         plan = h.parse_plan(plan_text, self.dataset)
         ingestion_date = h.check_ingestion_date(self.args["ingestion_date"])
+        # The volume check compares with the last run that finished before this one started.
+        previous = h.previous_run(self.bucket.read_text(h.last_run_report_key(self.dataset)), self.args["execution_name"])
         input_key, version_id = self.args["input_key"], self.args["input_version_id"]
 
         header_text = self.bucket.read_text(input_key, HEADER_PROBE_BYTES, version_id)
@@ -131,7 +133,6 @@ class TransformRun:
 
         metrics = self.spark.sql(plan["metricsSql"]).collect()[0].asDict()
         counts = h.counts_from_metrics(metrics, structural)
-        previous = h.previous_run(self.bucket.read_text(h.last_run_report_key(self.dataset)), self.args["execution_name"])
         failures = h.quality_failures(counts, previous["rowsOut"] if previous else None, plan["quality"])
         self.counted = {**counts, "previousRun": previous, "qualityFailures": failures}
         log("transform counted", **self.counted)

@@ -80,7 +80,8 @@ export class FolderBucket implements ObjectStore {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     // Write-then-rename: a reader never sees half an object, as with S3.
-    const temporary = `${file}.${process.pid}.partial`;
+    // A name of its own per write: two writers of one key (two job runs) never share it.
+    const temporary = `${file}.${process.pid}-${Math.random().toString(36).slice(2)}.partial`;
     await writeFile(temporary, body);
     await rename(temporary, file);
   }

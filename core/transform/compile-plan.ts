@@ -4,7 +4,7 @@
  * key and adds the partition column. The engine (DuckDB locally, Spark on Glue) only runs it.
  */
 import type { DatasetConfig, QualityConfig } from '../config/dataset-config';
-import { BOOLEAN_FALSE, BOOLEAN_TRUE, valuePattern } from '../value-rules';
+import { BOOLEAN_FALSE, BOOLEAN_TRUE, CONTROL_CHARACTER, swallowedRecordPattern, valuePattern } from '../value-rules';
 import { type Dialect, type DialectName, dialectByName } from './dialect';
 
 /**
@@ -51,11 +51,16 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
   // Typed values: a value that is empty becomes NULL; a non-empty value that is not well formed
   // becomes NULL too, and the row is flagged malformed (never silently kept or dropped).
   const typedExprs = columns.map((c) => `${typedExpression(d, q(c.name), c.type)} AS ${q(c.name)}`);
+  const swallowed = swallowedRecordPattern(columns.length);
   const problems = columns.map((c) => {
     const raw = q(c.name);
     const empty = `(${raw} IS NULL OR ${raw} = '')`;
     const parts: string[] = [];
     if (!c.nullable) parts.push(`WHEN ${empty} THEN ${d.literal(`${c.name}: empty`)}`);
+    if (c.type.kind === 'string') {
+      parts.push(`WHEN ${d.containsMatch(raw, CONTROL_CHARACTER)} THEN ${d.literal(`${c.name}: holds a control character`)}`);
+      parts.push(`WHEN ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name}: a line break followed by a whole record (an unterminated quote?)`)}`);
+    }
     if (c.type.kind !== 'string') {
       parts.push(
         `WHEN NOT ${empty} AND ${typedExpression(d, raw, c.type)} IS NULL THEN ${d.literal(`${c.name}: not a ${typeLabel(c.type)}`)}`,

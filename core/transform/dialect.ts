@@ -14,6 +14,8 @@ export interface Dialect {
   sqlType(type: ColumnType): string;
   /** Boolean expression: `expr` matches `pattern` in full. */
   fullMatch(expr: string, pattern: string): string;
+  /** Boolean expression: `pattern` matches somewhere in `expr`. */
+  containsMatch(expr: string, pattern: string): string;
   /**
    * The text of a well-formed timestamp, read as UTC when it has no offset: DuckDB's cast would
    * use the machine's time zone (its `TimeZone` setting needs the icu extension).
@@ -57,6 +59,7 @@ export const duckdb: Dialect = {
     }
   },
   fullMatch: (expr, pattern) => `regexp_full_match(${expr}, '${pattern.replace(/'/g, "''")}')`,
+  containsMatch: (expr, pattern) => `regexp_matches(${expr}, '${pattern.replace(/'/g, "''")}')`,
   instantText: (expr) => `CASE WHEN regexp_matches(${expr}, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN ${expr} ELSE ${expr} || 'Z' END`,
 
   formatDate: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
@@ -85,6 +88,7 @@ export const spark: Dialect = {
   },
   // Java's `$` also matches before a final line break ("42\n"); `\z` is the end of the text only.
   fullMatch: (expr, pattern) => `(${expr} RLIKE ${quoteText(`^(?:${pattern})\\z`)})`,
+  containsMatch: (expr, pattern) => `(${expr} RLIKE ${quoteText(pattern)})`,
   // The job sets spark.sql.session.timeZone to UTC: text without an offset is read as UTC.
   instantText: (expr) => expr,
 

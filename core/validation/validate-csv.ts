@@ -18,7 +18,7 @@ import {
   NoDataRowsError,
   describeError,
 } from '../errors';
-import { type ValueCheck, wellFormedCheck } from '../value-rules';
+import { type ValueCheck, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
 import { normalizeHeader, matchHeader } from './header';
 
 /** What the Validate step found. `valid: false` always comes with a named `error`. */
@@ -116,6 +116,17 @@ interface PositionedColumn {
   readonly check: ValueCheck;
 }
 
+const swallowedByCount = new Map<number, RegExp>();
+/** The compiled {@link swallowedRecordPattern} for a column count. */
+function swallowed(columnCount: number): RegExp {
+  let regex = swallowedByCount.get(columnCount);
+  if (!regex) {
+    regex = new RegExp(swallowedRecordPattern(columnCount));
+    swallowedByCount.set(columnCount, regex);
+  }
+  return regex;
+}
+
 function rowProblem(record: readonly string[], columns: readonly PositionedColumn[]): string | undefined {
   if (record.length !== columns.length) return `expected ${columns.length} fields, found ${record.length}`;
   for (let i = 0; i < record.length; i += 1) {
@@ -124,7 +135,10 @@ function rowProblem(record: readonly string[], columns: readonly PositionedColum
     if (value === '') {
       if (!column.nullable) return `${column.name} is empty`;
     } else if (!check(value)) {
-      return `${column.name} "${value.length > 40 ? `${value.slice(0, 40)}…` : value}" is not a valid ${column.type.kind}`;
+      const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+      return column.type.kind === 'string' ? `${column.name} ${shown} holds a control character` : `${column.name} ${shown} is not a valid ${column.type.kind}`;
+    } else if (column.type.kind === 'string' && swallowed(columns.length).test(value)) {
+      return `${column.name} holds a line break followed by a whole record (an unterminated quote?)`;
     }
   }
   return undefined;

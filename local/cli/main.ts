@@ -4,12 +4,13 @@
  */
 import '../node-compat';
 
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import { ConfigError } from '../../core/errors';
+import { ConfigError, InvalidKeyError } from '../../core/errors';
 import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startConsoleServer } from '../console/server';
 import type { ExecutionStatus } from '../execution-store';
 import { ENGINES, type EngineName } from '../glue/glue-job';
@@ -21,7 +22,7 @@ import { executionArn, formatHistoryEvent, listAwsExecutions, redriveAwsExecutio
 import { StageProgress } from './progress';
 import { formatRunResult, type RunResult, runResult } from './run-result';
 import { runFiles, UsageError } from './run-files';
-import { watchBucket } from './watch';
+import { DEFAULT_STABLE_MS, watchBucket } from './watch';
 
 /** Exit codes of the CLI. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -43,9 +44,24 @@ function stateMachineArn(opts: { stateMachine?: string }): string {
   return arn;
 }
 
+/** The Step Functions client for an ARN: the region of --region, else the ARN's own. */
+function sfnClient(opts: { region?: string }, arn: string): SFNClient {
+  const region = opts.region ?? /^arn:aws[\w-]*:states:([a-z0-9-]+):/.exec(arn)?.[1];
+  if (!region) throw new UsageError(`${arn}: not a Step Functions ARN with a region; give --region`);
+  return new SFNClient({ region });
+}
+
 /** With --aws: an execution ARN given as is, or a name under the state machine. */
 function awsExecutionArn(opts: { stateMachine?: string }, nameOrArn: string): string {
   return nameOrArn.startsWith('arn:') ? nameOrArn : executionArn(stateMachineArn(opts), nameOrArn);
+}
+
+/** A DuckDB memory size: a number and a unit (`512MB`, `2GB`, `1.5GiB`). */
+function memorySize(value: string): string {
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) {
+    throw new InvalidArgumentError('must be a size such as 512MB or 2GB');
+  }
+  return value.trim();
 }
 
 function positiveInt(value: string): number {
@@ -106,9 +122,13 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {},
   ) => {
     const specs = [...(opts.fault ?? []), ...(process.env.ETL_FAULTS ? [process.env.ETL_FAULTS] : [])];
+    const root = path.resolve(opts.root);
+    if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: not a folder`);
+    const configPath = opts.config ? path.resolve(opts.config) : undefined;
+    if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${opts.config}: no such file`);
     return new LocalPipeline({
-      root: path.resolve(opts.root),
-      configPath: opts.config ? path.resolve(opts.config) : undefined,
+      root,
+      configPath,
       maxConcurrentRuns: opts.maxConcurrentRuns,
       engine: opts.engine,
       memoryLimit: opts.memoryLimit,
@@ -126,7 +146,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .option('--dataset <name>', 'upload under a key that this dataset matches')
     .option('--json', 'print one JSON object per file')
     .addOption(engineOption())
-    .option('--memory-limit <size>', 'DuckDB memory limit of the transform, e.g. 1GB', '2GB')
+    .option('--memory-limit <size>', 'DuckDB memory limit of the transform, e.g. 1GB', memorySize, '2GB')
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
     .addOption(faultOption())
     .action(async (files: string[], opts: { root: string; config?: string; dataset?: string; json?: boolean; engine: EngineName; memoryLimit: string; fault: string[] }) => {
@@ -156,13 +176,22 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
     .addOption(engineOption())
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
     .addOption(faultOption())
-    .action(async (opts: { root: string; config?: string; json?: boolean; engine: EngineName; maxConcurrentRuns: number; fault: string[] }) => {
+    .option('--stable-ms <ms>', 'a file is taken once it has not changed for this long', positiveInt, DEFAULT_STABLE_MS)
+    .action(async (opts: { root: string; config?: string; json?: boolean; engine: EngineName; maxConcurrentRuns: number; stableMs: number; fault: string[] }) => {
       const pipeline = open(opts, { onNotification: (n: LocalNotification) => io.err(`notification → ${n.topic}: ${n.subject ?? ''}`) });
-      await watchBucket(pipeline, {
-        onReady: (dir) => io.out(`watching ${dir} (Ctrl-C to stop)`),
-        onResult: (result: RunResult) => io.out(opts.json ? JSON.stringify(result) : formatRunResult(result)),
-        onSkipped: (key, reason) => io.err(`skipped ${key}: ${reason}`),
-      });
+      await watchBucket(
+        pipeline,
+        {
+          // The banner goes to stderr: with --json, stdout carries JSON lines only.
+          onReady: (dir) => (opts.json ? io.err : io.out)(`watching ${dir} (Ctrl-C to stop)`),
+          onResult: (result: RunResult) => io.out(opts.json ? JSON.stringify(result) : formatRunResult(result)),
+          onSkipped: (key, reason) => io.err(`skipped ${key}: ${reason}`),
+          onDuplicate: (key, executionName, archived) =>
+            io.err(`duplicate upload ${key}: the same bytes as execution ${executionName}${archived ? '; archived, removed from extract/' : ''}`),
+        },
+        undefined,
+        { stableMs: opts.stableMs },
+      );
       pipeline.close();
     });
 
@@ -201,7 +230,8 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
       .option('--json', 'print one JSON object per execution'),
   ).action(async (opts: { root: string; status?: ExecutionStatus; limit: number; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
       if (opts.aws) {
-        for (const line of await listAwsExecutions(new SFNClient({ region: opts.region }), stateMachineArn(opts), opts)) io.out(line);
+        const arn = stateMachineArn(opts);
+        for (const line of await listAwsExecutions(sfnClient(opts, arn), arn, opts)) io.out(line);
         return;
       }
       const pipeline = open(opts);
@@ -223,8 +253,8 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
       .option('--json', 'print the execution and its events as JSON'),
   ).action(async (name: string, opts: { root: string; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
       if (opts.aws) {
-        const sfn = new SFNClient({ region: opts.region });
-        const shown = await showAwsExecution(sfn, awsExecutionArn(opts, name));
+        const arn = awsExecutionArn(opts, name);
+        const shown = await showAwsExecution(sfnClient(opts, arn), arn);
         if (opts.json) io.out(JSON.stringify(shown, null, 2));
         else for (const line of [...shown.summary, '  events:', ...shown.events.map(formatHistoryEvent)]) io.out(line);
         return;
@@ -265,7 +295,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   ).action(async (name: string, opts: { root: string; config?: string; engine: EngineName; fault: string[]; json?: boolean; aws?: boolean; stateMachine?: string; region?: string }) => {
     if (opts.aws) {
       const arn = awsExecutionArn(opts, name);
-      const date = await redriveAwsExecution(new SFNClient({ region: opts.region }), arn);
+      const date = await redriveAwsExecution(sfnClient(opts, arn), arn);
       io.out(`redrive started: ${arn} at ${date?.toISOString() ?? 'now'}; watch it with: etl executions show --aws ${arn}`);
       return;
     }
@@ -309,7 +339,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (e instanceof CommanderError) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof PythonEnvironmentMissingError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidKeyError || e instanceof PythonEnvironmentMissingError) {
       io.err(`etl: ${e.message}`);
       return EXIT.usage;
     }

@@ -1,9 +1,11 @@
 /**
  * `etl watch`: the event-driven mode. A file watcher (chokidar) on `<root>/bucket/extract/`
- * emits the S3 ObjectCreated event of each new file into the real trigger, as S3 would.
+ * emits the S3 ObjectCreated event of each complete file into the real trigger, as S3 would:
+ * a file is announced once it has stopped changing, and each overwrite is a new version.
  */
 import chokidar from 'chokidar';
 
+import { executionInputSchema } from '../../core/execution-input-schema';
 import { PREFIX } from '../../core/naming';
 import type { LocalPipeline } from '../runtime/local-pipeline';
 import { type RunResult, runResult } from './run-result';
@@ -13,14 +15,24 @@ export interface WatchCallbacks {
   readonly onReady?: (dir: string) => void;
   readonly onResult?: (result: RunResult) => void;
   readonly onSkipped?: (key: string, reason: string) => void;
+  /** The same bytes were uploaded again: no new execution; `archived` once its bytes are. */
+  readonly onDuplicate?: (key: string, executionName: string, archived: boolean) => void;
 }
+
+/** How long a file must stay unchanged before it is taken as complete. */
+export const DEFAULT_STABLE_MS = 2000;
 
 /**
  * Watches until SIGINT/SIGTERM (or `signal` aborts), then waits for running executions.
  * Files already in `extract/` at start are delivered too: an event missed while the watcher
  * was down is not lost, and one already processed maps to the same execution name.
  */
-export async function watchBucket(pipeline: LocalPipeline, callbacks: WatchCallbacks, signal?: AbortSignal): Promise<void> {
+export async function watchBucket(
+  pipeline: LocalPipeline,
+  callbacks: WatchCallbacks,
+  signal?: AbortSignal,
+  options: { readonly stableMs?: number } = {},
+): Promise<void> {
   const dir = pipeline.bucket.pathOf('extract');
   const watcher = chokidar.watch(dir, {
     ignored: (file: string, stats?: { isFile(): boolean }) => {
@@ -29,14 +41,18 @@ export async function watchBucket(pipeline: LocalPipeline, callbacks: WatchCallb
       // As the bucket notification: only objects ending in .csv (either case).
       return stats?.isFile() === true && !/\.csv$/i.test(file);
     },
-    // A file is announced once its size has been stable for a moment: S3 announces whole objects.
-    awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 50 },
+    // A file is announced once its size has stayed the same for `stableMs`: S3 announces whole
+    // objects, and a writer that pauses between chunks must not have half a file processed.
+    awaitWriteFinish: { stabilityThreshold: options.stableMs ?? DEFAULT_STABLE_MS, pollInterval: 100 },
   });
   const onFile = async (file: string): Promise<void> => {
     const key = pipeline.bucket.keyOf(file);
     try {
       const triggered = await pipeline.deliver(await pipeline.objectCreatedEvent(key));
       for (const skipped of triggered.skipped) callbacks.onSkipped?.(skipped.key, skipped.reason);
+      for (const { executionName } of triggered.duplicates) {
+        callbacks.onDuplicate?.(key, executionName, await archiveDuplicate(pipeline, executionName, key));
+      }
       for (const { executionName } of triggered.started) {
         const record = await pipeline.waitFor(executionName);
         callbacks.onResult?.(runResult(record, pipeline.store.events(executionName)));
@@ -46,6 +62,8 @@ export async function watchBucket(pipeline: LocalPipeline, callbacks: WatchCallb
     }
   };
   watcher.on('add', (file) => void onFile(file));
+  // An overwrite is a new version of the object: a new upload when its bytes are new.
+  watcher.on('change', (file) => void onFile(file));
   await new Promise<void>((resolve) => watcher.on('ready', () => resolve()));
   callbacks.onReady?.(dir);
   await new Promise<void>((resolve) => {
@@ -56,4 +74,19 @@ export async function watchBucket(pipeline: LocalPipeline, callbacks: WatchCallb
   });
   await watcher.close();
   await pipeline.idle();
+}
+
+/**
+ * A re-upload of bytes already taken (`cp -p`, `rsync -a`, `mv` of the same file): once the
+ * execution of those bytes has archived them, the copy in extract/ is removed (its bytes are
+ * safely in the archive), so extract/ holds only work not yet done. Returns whether it was.
+ */
+async function archiveDuplicate(pipeline: LocalPipeline, executionName: string, key: string): Promise<boolean> {
+  const record = await pipeline.waitFor(executionName);
+  const input = executionInputSchema.safeParse(record.input);
+  if (!input.success || input.data.key !== key) return false;
+  const bucket = pipeline.bucket;
+  if (!(await bucket.head(bucket.name, input.data.archivedKey))) return false;
+  await bucket.delete(bucket.name, key, input.data.versionId);
+  return true;
 }

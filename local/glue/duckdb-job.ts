@@ -34,6 +34,7 @@ export interface DuckDbJobOptions {
 export class DuckDbGlueJob implements GlueJob {
   readonly engine = 'duckdb' as const;
   private readonly plans = new Map<string, TransformPlan>();
+  private publishing: Promise<unknown> = Promise.resolve();
   private readonly tempDir: string;
 
   constructor(
@@ -92,6 +93,9 @@ export class DuckDbGlueJob implements GlueJob {
   private async transform(args: JobArguments, base: RunIdentity): Promise<RunReport> {
     const dataset = getDataset(this.config, args['--dataset']);
     const plan = this.plan(dataset.name);
+    // The volume check compares with the last run that finished before this one started: read
+    // now, so a run finishing meanwhile does not change this one's outcome.
+    const previous = await this.previousRun(dataset.name, args['--execution_name']);
     // The version the execution was started for, whatever the key holds now.
     const source = await this.bucket.objectFile(args['--input_key'], args['--input_version_id']);
     if (!source) throw new TransformError(`s3://${args['--bucket']}/${args['--input_key']} (version ${args['--input_version_id']}) does not exist`);
@@ -170,7 +174,6 @@ export class DuckDbGlueJob implements GlueJob {
         keyDuplicates: Number(m.distinct_rows) - Number(m.output_rows),
         rowsOut: Number(m.output_rows),
       };
-      const previous = await this.previousRun(dataset.name, args['--execution_name']);
       const failures = evaluateQuality(counts, previous?.rowsOut, plan.quality).filter((f) => f.level === 'fail');
       const reportSoFar = { ...counts, duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates, previousRun: previous, qualityFailures: failures.map((f) => f.message) };
 
@@ -190,7 +193,10 @@ export class DuckDbGlueJob implements GlueJob {
         const error = new QualityThresholdError(failures.map((f) => f.message).join('; '));
         throw Object.assign(error, { report: { ...reportSoFar, rejectsKey } });
       }
-      const outputFiles = await output.publish();
+      // One publication at a time: two runs finishing together would interleave their latest/ refresh.
+      const published = this.publishing.then(() => output.publish());
+      this.publishing = published.catch(() => undefined);
+      const outputFiles = await published;
       return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, rejectsKey, error: null }, new Date(base.startedAt));
     } finally {
       db.closeSync();

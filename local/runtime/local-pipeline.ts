@@ -42,6 +42,9 @@ export interface LocalNotification {
   readonly executionName: string;
 }
 
+/** How long a queued job run waits for a slot: about as long as the ASL's retries last on AWS. */
+const DEFAULT_GLUE_QUEUE_MS = 10 * 60 * 1000;
+
 /** Glue's answer when the job already runs `MaxConcurrentRuns` times. */
 export class ConcurrentRunsExceededError extends Error {
   constructor(message: string) {
@@ -62,6 +65,11 @@ export interface LocalPipelineOptions {
   readonly engine?: EngineName;
   /** DuckDB memory limit. @default '2GB' */
   readonly memoryLimit?: string;
+  /**
+   * How long a job run beyond `maxConcurrentRuns` waits for a free slot before
+   * Glue.ConcurrentRunsExceededException (as Glue's job run queuing). @default 10 minutes
+   */
+  readonly glueQueueMs?: number;
   /**
    * Pause between Transform retries on Glue.ConcurrentRunsExceededException, in ms: the ASL's
    * 30 s backoff is for AWS, where jobs run for minutes. @default 500
@@ -95,6 +103,8 @@ export class LocalPipeline {
   private readonly handlers;
   private readonly trigger;
   private glueRuns = 0;
+  /** Job runs waiting for a free slot, first come first served. */
+  private readonly glueWaiters: (() => void)[] = [];
 
   constructor(private readonly options: LocalPipelineOptions) {
     mkdirSync(options.root, { recursive: true });
@@ -309,17 +319,46 @@ export class LocalPipeline {
     };
   }
 
+  /**
+   * Starts a job run as Glue does with job run queuing: beyond `maxConcurrentRuns` the run waits
+   * for a free slot (in order), for up to `glueQueueMs`; only then does it fail with
+   * Glue.ConcurrentRunsExceededException and the ASL's Retry takes over. On AWS that Retry's
+   * backoff lasts minutes; locally its waits are short, so without the queue, queued files would
+   * fail within seconds.
+   */
   private async runGlueJob(params: { JobName: string; Arguments: JobArguments }): Promise<unknown> {
     const limit = this.options.maxConcurrentRuns ?? 2;
-    if (this.glueRuns >= limit) {
+    if (!(await this.acquireGlueSlot(limit, this.options.glueQueueMs ?? DEFAULT_GLUE_QUEUE_MS))) {
       throw new ConcurrentRunsExceededError(`Concurrent runs exceeded for ${params.JobName}: ${this.glueRuns} running, max ${limit}`);
     }
-    this.glueRuns += 1;
     try {
       return await this.glue.run(params.Arguments);
     } finally {
+      // The slot goes straight to the first waiter, if any.
       this.glueRuns -= 1;
+      this.glueWaiters.shift()?.();
     }
+  }
+
+  /** Takes a run slot: at once when one is free and nobody waits, else in arrival order within `timeoutMs`. */
+  private acquireGlueSlot(limit: number, timeoutMs: number): Promise<boolean> {
+    if (this.glueRuns < limit && this.glueWaiters.length === 0) {
+      this.glueRuns += 1;
+      return Promise.resolve(true);
+    }
+    if (timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const take = (): void => {
+        clearTimeout(timer);
+        this.glueRuns += 1;
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.glueWaiters.splice(this.glueWaiters.indexOf(take), 1);
+        resolve(false);
+      }, timeoutMs);
+      this.glueWaiters.push(take);
+    });
   }
 
   private publish(params: SnsPublishParams, executionName: string): { MessageId: string } {

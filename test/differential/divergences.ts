@@ -41,11 +41,6 @@ export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
     duckdb: loaded(20, 19, 1),
     spark: loaded(20, 20, 0),
   },
-  'corpus: unterminated quote mid-file (swallows the rest of the file)': {
-    reason: 'as above, mid-file: Spark reads the rest of the file into one value (rows are lost inside it), DuckDB rejects one line and the ratio fails the run. Validate rejects it first.',
-    duckdb: { status: 'FAILED', errorName: 'QualityThresholdError', counts: [4, 3, 0, 0, 1], rejects: 1 },
-    spark: loaded(4, 4, 0),
-  },
   'a backslash-escaped quote inside quotes ("a\\"b")': {
     reason: 'not RFC 4180: DuckDB\'s strict reader fails the whole scan, Spark (escape = \'"\') keeps the text as it reads it. Validate rejects it first.',
     duckdb: failed('TransformError'),

@@ -108,6 +108,9 @@ class Engines {
     }
     const report = runReportSchema.parse(JSON.parse(readFileSync(bucket.pathOf(runReportKey(input.dataset, executionName)), 'utf-8'))) as RunReport;
     const rejects = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true, relax_quotes: true }) as unknown[]).length : 0;
+    // Every row accounted for, in either engine: read = loaded + duplicates + malformed, and
+    // the rejects file has one row per malformed row.
+    expect({ engine, rowsIn: report.rowsIn, rejects }).toEqual({ engine, rowsIn: report.rowsOut + report.duplicatesRemoved + report.malformedRows, rejects: report.malformedRows });
     const files = report.outputFiles.map((key) => bucket.pathOf(key));
     return {
       status: report.status,

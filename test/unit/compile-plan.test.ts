@@ -85,7 +85,7 @@ describe('compileTransformPlan for DuckDB', () => {
     expect(windows).toHaveLength(1);
   });
 
-  it('flags empty required values and badly typed values, not the empty nullable notes', () => {
+  it('flags empty required values, badly typed values and text no value holds, not the empty nullable notes', () => {
     // Prepare
     const typed = plan.steps[0].sql;
 
@@ -97,7 +97,10 @@ describe('compileTransformPlan for DuckDB', () => {
     expect(reasons).toContain('quantity: not a integer');
     expect(reasons).toContain('unit_price: not a decimal(12,2)');
     expect(reasons).toContain('order_ts: not a timestamp');
-    expect(reasons.filter((r) => r.startsWith('notes'))).toEqual([]);
+    expect(reasons.filter((r) => r.startsWith('notes'))).toEqual([
+      'notes: holds a control character',
+      'notes: a line break followed by a whole record (an unterminated quote?)',
+    ]);
     expect(reasons.filter((r) => r.startsWith('order_id: not'))).toEqual([]);
   });
 

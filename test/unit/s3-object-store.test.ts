@@ -176,7 +176,8 @@ describe('S3ObjectStore.write, copy and delete', () => {
   });
 
   it('copies with CopySource URL-encoded per segment, slashes kept', async () => {
-    // Prepare
+    // Prepare: a small object (the copy heads its source: large ones are copied in parts)
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 10 });
     s3Mock.on(CopyObjectCommand).resolves({});
     const sourceKey = 'extract/my file+é.csv';
 
