@@ -159,7 +159,7 @@ export class LocalPipeline {
    * The S3 `ObjectCreated:Put` event S3 would send for the object now at `key`: the bucket
    * records it as a new version (its bytes kept for the execution) with its ETag.
    */
-  async objectCreatedEvent(key: string): Promise<object> {
+  async objectCreatedEvent(key: string, eventTime?: Date): Promise<object> {
     const version = await this.bucket.putVersion(key);
     const info = statSync(this.bucket.pathOf(key));
     return objectCreatedEvent({
@@ -168,6 +168,7 @@ export class LocalPipeline {
       size: version.sizeBytes,
       versionId: version.versionId,
       eTag: version.eTag,
+      eventTime,
       // S3's sequencer orders events of one key; the file's modification time plays that part
       // (not ctime, which links and permission changes also move).
       sequencer: Math.round(info.mtimeMs * 1000).toString(16).toUpperCase(),

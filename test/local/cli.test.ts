@@ -11,7 +11,7 @@ import { parseString } from 'fast-csv';
 
 import { utcDate } from '../../core/naming';
 import { main } from '../../local/cli/main';
-import { PROJECT_ROOT, readParquet, sample, tempRoot, withoutUploadId, writeCsv } from '../helpers/local-root';
+import { PROJECT_ROOT, notifications as notificationsOf, readParquet, sample, tempRoot, withoutUploadId, writeCsv } from '../helpers/local-root';
 
 async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -96,6 +96,30 @@ describe('etl CLI', () => {
     expect(missing.err.join('\n')).toContain('no such file');
     expect(unknownDataset.err.join('\n')).toContain('unknown dataset "nope"');
     expect(config.err.join('\n')).toMatch(/datasets\[0\]\.match: must start with "extract\/"/);
+  });
+
+  it('usage errors exit 2 with one line before anything runs: no --config file, --root a file, bad --memory-limit, a key the bucket refuses', async () => {
+    // Prepare
+    const root = tempRoot();
+    const aFile = writeCsv(root, 'not-a-folder', 'x');
+    const newline = writeCsv(root, 'orders\nnewline.csv', readFileSync(sample('orders-clean.csv'), 'utf-8'));
+
+    // Act
+    const runs = [
+      await etl(['run', sample('orders-clean.csv'), '--root', root, '--config', path.join(root, 'missing.json')]),
+      await etl(['run', sample('orders-clean.csv'), '--root', aFile]),
+      await etl(['run', sample('orders-clean.csv'), '--root', root, '--memory-limit', 'abc']),
+      await etl(['run', newline, '--root', root]),
+    ];
+
+    // Assess
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2]);
+    expect(runs.map((r) => r.err.length)).toEqual([1, 1, 1, 1]);
+    expect(runs[0].err[0]).toMatch(/--config .*missing\.json: no such file/);
+    expect(runs[1].err[0]).toMatch(/--root .*not-a-folder: not a folder/);
+    expect(runs[2].err[0]).toMatch(/--memory-limit.*must be a size such as 512MB or 2GB/);
+    expect(runs[3].err[0]).toMatch(/^etl: object key "extract\/orders\\nnewline\.csv" is not a safe relative key/);
+    expect(notificationsOf(root)).toEqual([]);
   });
 
   it('--dataset uploads under a key the dataset matches', async () => {

@@ -86,6 +86,25 @@ describe('etl executions --aws', () => {
     expect(out[1]).toContain('redriven 1×');
   });
 
+  it('takes the region from the ARN when --region is not given', async () => {
+    // Prepare
+    const saved = { region: process.env.AWS_REGION, defaultRegion: process.env.AWS_DEFAULT_REGION };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+
+    // Act
+    const { code } = await etl(['executions', 'list', '--aws', '--state-machine', STATE_MACHINE]);
+    const notAnArn = await etl(['executions', 'show', 'x', '--aws', '--state-machine', 'etl-pipeline']);
+    Object.assign(process.env, { AWS_REGION: saved.region, AWS_DEFAULT_REGION: saved.defaultRegion });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(await sfn.commandCalls(ListExecutionsCommand)[0].thisValue.config.region()).toBe('eu-west-1');
+    expect(notAnArn.code).toBe(2);
+    expect(notAnArn.err).toEqual([expect.stringMatching(/^etl: --state-machine must be a state machine ARN/)]);
+  });
+
   it('show reads DescribeExecution and the whole GetExecutionHistory', async () => {
     // Prepare
     sfn.on(DescribeExecutionCommand).resolves({
