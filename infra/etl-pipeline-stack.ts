@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 
-import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { type App, ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
@@ -22,7 +22,8 @@ import { NotificationTopics } from './constructs/notification-topics';
 import { PipelineFunctions } from './constructs/pipeline-functions';
 import { PipelineMonitoring } from './constructs/pipeline-monitoring';
 import { TransformJob } from './constructs/transform-job';
-import type { PipelineSettings } from './settings';
+import { PhysicalNames } from './physical-names';
+import { type PipelineSettings, readSettings } from './settings';
 
 /** The project root (the dataset config and the sources are resolved from it). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -30,8 +31,11 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 /** Suffixes of the uploads that notify the trigger. */
 export const CSV_SUFFIXES = ['.csv', '.CSV'] as const;
 
-/** The file the Lambda bundles import (`handlers/lambda/bundled-config.ts`). */
-const BUNDLED_CONFIG_FILE = 'etl.config.json';
+/**
+ * The dataset configuration, relative to the project root: the Lambda bundles import the same
+ * file (`handlers/lambda/bundled-config.ts`), so the Glue plans compiled here always match them.
+ */
+export const CONFIG_FILE = 'etl.config.json';
 
 /** Properties of {@link EtlPipelineStack}. */
 export interface EtlPipelineStackProps extends StackProps {
@@ -50,11 +54,15 @@ export class EtlPipelineStack extends Stack {
   readonly monitoring: PipelineMonitoring;
   /** The validated dataset configuration the stack was built from. */
   readonly config: EtlConfig;
+  /** The physical names of the stack's stage. */
+  readonly names: PhysicalNames;
 
   constructor(scope: Construct, id: string, props: EtlPipelineStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    this.config = loadConfig(settings.configFile);
+    this.names = new PhysicalNames(settings.stage);
+    const names = this.names;
+    this.config = parseConfigText(readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), 'utf-8'), CONFIG_FILE);
 
     this.key = new kms.Key(this, 'Key', {
       description: 'ETL pipeline: bucket, topics, queues, log groups, Glue logs and bookmarks',
@@ -62,8 +70,18 @@ export class EtlPipelineStack extends Stack {
     });
     this.allowServicesToUseKey();
 
+    // Both BucketDeployments run in one aws-cdk-lib handler; without this group it would log to a
+    // retained, unencrypted group of its own.
+    const deploymentLogs = new logs.LogGroup(this, 'DeploymentLogs', {
+      logGroupName: `/aws/cdk/${names.of('etl-bucket-deployment')}`,
+      retention: settings.logRetentionDays,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     this.data = new DataBucket(this, 'Data', {
       encryptionKey: this.key,
+      deploymentLogGroup: deploymentLogs,
       inputsInfrequentAccessDays: settings.inputsInfrequentAccessDays,
       inputsGlacierDays: settings.inputsGlacierDays,
       inputsExpirationDays: settings.inputsExpirationDays,
@@ -71,16 +89,18 @@ export class EtlPipelineStack extends Stack {
     });
     const bucket = this.data.bucket;
 
-    this.topics = new NotificationTopics(this, 'Topics', { encryptionKey: this.key, emails: settings.emails });
+    this.topics = new NotificationTopics(this, 'Topics', { names, encryptionKey: this.key, emails: settings.emails });
     this.topics.allowServiceToAlert('cloudwatch.amazonaws.com', this.account);
-    this.topics.allowServiceToAlert('budgets.amazonaws.com', this.account);
+    const budgetsMayAlert = this.topics.allowServiceToAlert('budgets.amazonaws.com', this.account);
 
-    this.functions = new PipelineFunctions(this, 'Functions', { bucket, encryptionKey: this.key, logRetention: settings.logRetentionDays });
+    this.functions = new PipelineFunctions(this, 'Functions', { names, bucket, encryptionKey: this.key, logRetention: settings.logRetentionDays });
     const fn = this.functions.byKey;
 
     this.transform = new TransformJob(this, 'Transform', {
+      names,
       bucket,
       encryptionKey: this.key,
+      deploymentLogGroup: deploymentLogs,
       datasets: this.config.datasets,
       workers: settings.glueWorkers,
       maxConcurrentRuns: settings.glueMaxConcurrentRuns,
@@ -89,6 +109,7 @@ export class EtlPipelineStack extends Stack {
     });
 
     this.machine = new EtlStateMachine(this, 'Pipeline', {
+      names,
       functions: fn,
       topics: this.topics.byRole,
       glueJobName: this.transform.job.ref,
@@ -108,6 +129,7 @@ export class EtlPipelineStack extends Stack {
     }
 
     this.audit = new AuditRules(this, 'Audit', {
+      names,
       glueJobName: this.transform.job.ref,
       stateMachine: this.machine.stateMachine,
       criticalTopic: this.topics.byRole.critical,
@@ -116,7 +138,10 @@ export class EtlPipelineStack extends Stack {
     });
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      names,
       criticalTopic: this.topics.byRole.critical,
+      budgetsMayAlert,
+      metricsNamespace: this.functions.metricsNamespace,
       stateMachine: this.machine.stateMachine,
       functions: fn,
       glueAuditLogGroup: this.audit.logGroup,
@@ -164,17 +189,13 @@ export class EtlPipelineStack extends Stack {
 }
 
 /**
- * Reads the dataset configuration. The Lambda bundles import `etl.config.json` itself, so another
- * file is accepted only when it declares the same datasets (otherwise the Validate step and the
- * Glue plans would disagree).
+ * Adds the pipeline's stack to an app, configured from the app's context and named after its
+ * stage (`EtlPipeline`, `dev-EtlPipeline`, …), as `infra/app.ts` and the tests build it.
  */
-function loadConfig(configFile: string): EtlConfig {
-  const read = (file: string): EtlConfig => parseConfigText(readFileSync(path.resolve(PROJECT_ROOT, file), 'utf-8'), file);
-  const config = read(configFile);
-  if (path.resolve(PROJECT_ROOT, configFile) !== path.resolve(PROJECT_ROOT, BUNDLED_CONFIG_FILE) && !isDeepStrictEqual(config, read(BUNDLED_CONFIG_FILE))) {
-    throw new Error(
-      `etl:configFile ${configFile} differs from ${BUNDLED_CONFIG_FILE}, which the Lambda functions bundle (handlers/lambda/bundled-config.ts): deploy with ${BUNDLED_CONFIG_FILE} or make the two agree`,
-    );
-  }
-  return config;
+export function addPipelineStack(app: App): EtlPipelineStack {
+  const settings = readSettings(app.node);
+  return new EtlPipelineStack(app, new PhysicalNames(settings.stage).stackName, {
+    settings,
+    description: 'Event-driven CSV to Parquet ETL pipeline (S3, Lambda, Step Functions, Glue, SNS)',
+  });
 }

@@ -7,7 +7,6 @@ import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 
-import { GLUE_LOG_GROUP_PREFIX } from './constructs/transform-job';
 import { FUNCTION_SPECS, type FunctionKey } from './constructs/pipeline-functions';
 import type { EtlPipelineStack } from './etl-pipeline-stack';
 
@@ -70,10 +69,11 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
   for (const [prefix, what] of Object.entries(glueObjects)) {
     add(glueRole, objects(prefix), `etl-transformation-job ${what}; keys are decided per run, so the grant is the prefix.`);
   }
+  const glueLogs = stack.transform.logGroupPrefix;
   add(
     glueRole,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${GLUE_LOG_GROUP_PREFIX}*]`,
-    `etl-transformation-job writes to ${GLUE_LOG_GROUP_PREFIX}/output and /error (--custom-logGroup-prefix); Glue names a log stream per job run (and may suffix the group names when the security configuration encrypts logs), so the grant is the prefix.`,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${glueLogs}*]`,
+    `etl-transformation-job writes to ${glueLogs}/output and /error (--custom-logGroup-prefix); Glue names a log stream per job run (and may suffix the group names when the security configuration encrypts logs), so the grant is the prefix.`,
   );
 
   // CDK's BucketDeployment handler (the scripts/ deployment and the layout READMEs).
@@ -110,7 +110,7 @@ export function acknowledgeNagFindings(stack: EtlPipelineStack): void {
 }
 
 /** A singleton construct aws-cdk-lib adds to the stack, by the start of its id. */
-function singleton(stack: Stack, idPrefix: string): IConstruct {
+export function singleton(stack: Stack, idPrefix: string): IConstruct {
   const found = stack.node.children.filter((c) => c.node.id.startsWith(idPrefix));
   if (found.length !== 1) throw new Error(`expected one ${idPrefix}* construct in ${Stack.of(stack).stackName}, found ${found.length}`);
   return found[0];

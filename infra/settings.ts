@@ -10,8 +10,11 @@ export type TopicRole = 'success' | 'warning' | 'failure' | 'critical';
 
 /** Validated settings of one deployment. */
 export interface PipelineSettings {
-  /** Dataset configuration file, relative to the project root. @default 'etl.config.json' */
-  readonly configFile: string;
+  /**
+   * Deployment stage: prefixes every physical name (`dev-etl-job-success`, …) so that stages
+   * deploy side by side in one account and region. @default '' (the workflow document's names)
+   */
+  readonly stage: string;
   /** E-mail subscribers per topic. @default no subscriber */
   readonly emails: Readonly<Record<TopicRole, readonly string[]>>;
   /** Glue G.1X workers (2–10). @default 2 */
@@ -42,7 +45,7 @@ export interface PipelineSettings {
 
 /** The context keys and their defaults: the documented configuration surface. */
 export const CONTEXT_DEFAULTS = {
-  'etl:configFile': 'etl.config.json',
+  'etl:stage': '',
   'etl:successEmails': '',
   'etl:warningEmails': '',
   'etl:failureEmails': '',
@@ -73,6 +76,10 @@ export class SettingsError extends Error {
 }
 
 const EMAIL = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
+/** Lower-case words joined by hyphens, starting with a letter (a stack name must). */
+const STAGE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** Keeps the longest prefixed name within its limit (`<stage>-etl-describe-failure-function`: 64 for Lambda). */
+const STAGE_MAX_LENGTH = 12;
 const RETENTION_VALUES = new Set<number>(
   Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE),
 );
@@ -111,8 +118,17 @@ export function readSettings(node: Node): PipelineSettings {
     return trimmed.filter((e) => EMAIL.test(e));
   };
 
-  const configFile = String(raw('etl:configFile'));
-  if (configFile.trim() === '') problems.push('etl:configFile: must name the dataset configuration file');
+  // A misspelt or retired key would otherwise be ignored without a word (etl:configFile was
+  // removed: the Lambda bundles and the Glue plans are always built from etl.config.json).
+  const known = new Set<string>(Object.keys(CONTEXT_DEFAULTS));
+  for (const key of Object.keys(node.getAllContext()).filter((k) => k.startsWith('etl:') && !known.has(k)).sort()) {
+    problems.push(`${key}: not a setting of this app (settings: ${[...known].join(', ')})`);
+  }
+
+  const stage = String(raw('etl:stage'));
+  if (stage !== '' && (!STAGE.test(stage) || stage.length > STAGE_MAX_LENGTH)) {
+    problems.push(`etl:stage: expected lower-case letters, digits and inner hyphens, starting with a letter, at most ${STAGE_MAX_LENGTH} characters, got ${JSON.stringify(stage)}`);
+  }
 
   const retention = Number(raw('etl:logRetentionDays'));
   if (!RETENTION_VALUES.has(retention)) {
@@ -120,7 +136,7 @@ export function readSettings(node: Node): PipelineSettings {
   }
 
   const settings: PipelineSettings = {
-    configFile,
+    stage,
     emails: {
       success: emails('etl:successEmails'),
       warning: emails('etl:warningEmails'),

@@ -34,7 +34,7 @@ want=$(sha256sum requirements.txt | cut -d' ' -f1)
 if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
   exit 0
 fi
-echo "python-env: installing requirements.txt into $venv/ (first run: a few minutes, ~700 MB)" >&2
+echo "python-env: installing requirements.txt into $venv/ (first run: a few minutes, ~900 MB)" >&2
 "$python" -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r requirements.txt
 echo "$want" > "$stamp"

@@ -2,23 +2,59 @@
 import type { Readable } from 'node:stream';
 
 import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   PutObjectCommand,
   type S3Client,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 
 import { ObjectNotFoundError } from '../../core/errors';
 import type { ObjectStore } from './object-store';
 
-/** S3's answers for a key that does not exist. */
-const NOT_FOUND = new Set(['NoSuchKey', 'NotFound']);
+/** S3's answers for a key (or a version of it) that does not exist; HEAD's has no body, so no code. */
+const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
+
+const MIB = 1024 * 1024;
+/** S3's bounds on the parts of a multipart upload (a single CopyObject stops at 5 GiB). */
+const S3_PART = { minBytes: 5 * MIB, maxBytes: 5 * 1024 * MIB, maxCount: 10_000 } as const;
+/** Part copies in flight at once: S3 copies each part server-side, so a few at a time go faster. */
+const PART_COPIES_IN_FLIGHT = 8;
+
+/** Options of {@link S3ObjectStore}. */
+export interface S3ObjectStoreOptions {
+  /**
+   * Objects larger than this are copied in parts: a single CopyObject refuses sources above 5 GiB,
+   * and one long request would use much of the Archive and Reject functions' timeouts.
+   * @default 512 MiB
+   */
+  readonly multipartCopyThresholdBytes?: number;
+  /** Size of each copied part, at least S3's 5 MiB; raised to fit S3's 10,000 parts. @default 512 MiB */
+  readonly copyPartBytes?: number;
+}
 
 /** {@link ObjectStore} on Amazon S3. The client is built once per module and injected. */
 export class S3ObjectStore implements ObjectStore {
-  constructor(private readonly s3: S3Client) {}
+  private readonly multipartCopyThresholdBytes: number;
+  private readonly copyPartBytes: number;
+
+  constructor(
+    private readonly s3: S3Client,
+    options: S3ObjectStoreOptions = {},
+  ) {
+    this.multipartCopyThresholdBytes = Math.min(options.multipartCopyThresholdBytes ?? 512 * MIB, S3_PART.maxBytes);
+    this.copyPartBytes = options.copyPartBytes ?? 512 * MIB;
+    if (this.copyPartBytes < S3_PART.minBytes || this.copyPartBytes > S3_PART.maxBytes) {
+      throw new RangeError(`copyPartBytes must be from ${S3_PART.minBytes} to ${S3_PART.maxBytes} (S3's part sizes), got ${this.copyPartBytes}`);
+    }
+  }
 
   async head(bucket: string, key: string, versionId?: string): Promise<{ sizeBytes: number } | undefined> {
     try {
@@ -55,9 +91,58 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void> {
-    await this.s3.send(
-      new CopyObjectCommand({ Bucket: bucket, Key: destinationKey, CopySource: copySource(bucket, sourceKey, sourceVersionId) }),
+    const source = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: sourceKey, VersionId: sourceVersionId }));
+    if ((source.ContentLength ?? 0) <= this.multipartCopyThresholdBytes) {
+      await this.s3.send(
+        new CopyObjectCommand({ Bucket: bucket, Key: destinationKey, CopySource: copySource(bucket, sourceKey, sourceVersionId) }),
+      );
+      return;
+    }
+    await this.copyInParts(bucket, sourceKey, destinationKey, source, sourceVersionId ?? source.VersionId);
+  }
+
+  /**
+   * A multipart copy. Every part comes from the one version the head saw (by its version id, or on
+   * an unversioned bucket by its ETag), so an upload under the key mid-copy cannot mix two files.
+   * A failed part aborts the upload (the bucket's lifecycle rule clears what an abort misses).
+   */
+  private async copyInParts(bucket: string, sourceKey: string, destinationKey: string, source: HeadObjectCommandOutput, versionId: string | undefined): Promise<void> {
+    const size = source.ContentLength ?? 0;
+    const partBytes = Math.max(this.copyPartBytes, Math.ceil(size / S3_PART.maxCount));
+    const ranges = Array.from({ length: Math.ceil(size / partBytes) }, (_, i) => ({ number: i + 1, first: i * partBytes, last: Math.min(size, (i + 1) * partBytes) - 1 }));
+    // CopyObject keeps these; a multipart upload starts without them.
+    const { UploadId } = await this.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: destinationKey,
+        ContentType: source.ContentType,
+        ContentEncoding: source.ContentEncoding,
+        ContentDisposition: source.ContentDisposition,
+        ContentLanguage: source.ContentLanguage,
+        CacheControl: source.CacheControl,
+        Metadata: source.Metadata,
+      }),
     );
+    try {
+      const parts = await mapConcurrently(ranges, PART_COPIES_IN_FLIGHT, async (range): Promise<CompletedPart> => {
+        const out = await this.s3.send(
+          new UploadPartCopyCommand({
+            Bucket: bucket,
+            Key: destinationKey,
+            UploadId,
+            PartNumber: range.number,
+            CopySource: copySource(bucket, sourceKey, versionId),
+            CopySourceRange: `bytes=${range.first}-${range.last}`,
+            CopySourceIfMatch: versionId === undefined ? source.ETag : undefined,
+          }),
+        );
+        return { PartNumber: range.number, ETag: out.CopyPartResult?.ETag };
+      });
+      await this.s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: destinationKey, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (e: unknown) {
+      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: destinationKey, UploadId })).catch(() => undefined);
+      throw e;
+    }
   }
 
   async delete(bucket: string, key: string, versionId?: string): Promise<void> {
@@ -73,4 +158,24 @@ export function copySource(bucket: string, key: string, versionId?: string): str
 
 function isNotFound(e: unknown): boolean {
   return e instanceof Error && NOT_FOUND.has(e.name);
+}
+
+/** `work` on every item, at most `limit` at a time, stopping at the first failure; the results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failed) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index]);
+      } catch (e: unknown) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

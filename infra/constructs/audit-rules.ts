@@ -15,9 +15,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 import * as errors from '../../core/errors';
-
-/** Log group of the audit trail (the seed's name). */
-export const AUDIT_LOG_GROUP_NAME = '/aws/eventbridge/etl-pipeline-rules';
+import type { PhysicalNames } from '../physical-names';
 
 /** Retry policy of every rule target: transient delivery failures are retried for a day. */
 const RETRY = { retryAttempts: 20, maxEventAge: Duration.hours(24) };
@@ -38,6 +36,7 @@ export function notifiedFailureErrors(): string[] {
 
 /** Properties of {@link AuditRules}. */
 export interface AuditRulesProps {
+  readonly names: PhysicalNames;
   readonly glueJobName: string;
   readonly stateMachine: IStateMachine;
   readonly criticalTopic: ITopic;
@@ -56,9 +55,12 @@ export class AuditRules extends Construct {
   constructor(scope: Construct, id: string, props: AuditRulesProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const { names } = props;
+    // The seed's name, /aws/eventbridge/etl-pipeline-rules, in the default stage.
+    const logGroupName = `/aws/eventbridge/${names.of('etl-pipeline-rules')}`;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: AUDIT_LOG_GROUP_NAME,
+      logGroupName,
       retention: props.logRetention,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -71,14 +73,14 @@ export class AuditRules extends Construct {
     });
 
     this.glueStateChangeRule = new events.Rule(this, 'GlueStateChange', {
-      ruleName: 'etl-glue-job-state-change',
+      ruleName: names.of('etl-glue-job-state-change'),
       description: 'Every state change of the ETL Glue job, kept in the audit log group.',
       eventPattern: { source: ['aws.glue'], detailType: ['Glue Job State Change'], detail: { jobName: [props.glueJobName] } },
     });
-    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: AUDIT_LOG_GROUP_NAME });
+    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: logGroupName });
     // A native log group resource policy instead of the CloudWatchLogGroup target's custom resource.
     const policy = new logs.ResourcePolicy(this, 'EventsWritePolicy', {
-      resourcePolicyName: 'etl-pipeline-eventbridge-to-logs',
+      resourcePolicyName: names.of('etl-pipeline-eventbridge-to-logs'),
       policyStatements: [
         new iam.PolicyStatement({
           principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
@@ -98,7 +100,7 @@ export class AuditRules extends Construct {
     this.glueStateChangeRule.node.addDependency(policy);
 
     this.executionFailureRule = new events.Rule(this, 'ExecutionFailure', {
-      ruleName: 'etl-execution-failure',
+      ruleName: names.of('etl-execution-failure'),
       description: 'Executions that timed out, were aborted, or failed without a notification → etl-critical-alerts.',
       eventPattern: {
         source: ['aws.states'],
@@ -113,14 +115,16 @@ export class AuditRules extends Construct {
       new targets.SnsTopic(props.criticalTopic, {
         deadLetterQueue: this.deadLetterQueue,
         ...RETRY,
-        message: events.RuleTargetInput.fromText(
-          [
-            `ETL pipeline critical: execution ${events.EventField.fromPath('$.detail.name')} ended ${events.EventField.fromPath('$.detail.status')}`,
-            `error: ${events.EventField.fromPath('$.detail.error')}`,
-            `cause: ${events.EventField.fromPath('$.detail.cause')}`,
-            `execution: ${events.EventField.fromPath('$.detail.executionArn')}`,
-          ].join('\n'),
-        ),
+        // Every event value is a whole JSON value of the message: EventBridge does not escape what
+        // it pastes into a string, and the cause is often JSON itself (quotes would break the text).
+        message: events.RuleTargetInput.fromObject({
+          alert: 'ETL pipeline critical: an execution ended without its notification',
+          execution: events.EventField.fromPath('$.detail.name'),
+          status: events.EventField.fromPath('$.detail.status'),
+          error: events.EventField.fromPath('$.detail.error'),
+          cause: events.EventField.fromPath('$.detail.cause'),
+          executionArn: events.EventField.fromPath('$.detail.executionArn'),
+        }),
       }),
     );
     // The SNS target adds its own queue policy statement for its rule; the log target is ours.

@@ -4,13 +4,17 @@
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 
 import { PREFIX } from '../../core/naming';
 
-/** Top-level prefixes of the layout, with what each holds (written as a README into each). */
+/**
+ * Top-level prefixes of the layout, with what each holds (written as a README into each: by the
+ * layout deployment here, except `scripts/README.txt`, which the scripts deployment writes).
+ */
 export const BUCKET_LAYOUT: Readonly<Record<'extract/' | 'load/' | 'logs/' | 'scripts/', string>> = {
   'extract/': 'Upload CSV files here (any depth). Processed inputs move to extract/archived/YYYY-MM-DD/, inputs that fail validation to extract/rejected/YYYY-MM-DD/.',
   'load/': 'Snappy Parquet output: load/<dataset>/dt=YYYY-MM-DD/ (Hive partitions) and load/<dataset>/latest/ (the last run of the dataset).',
@@ -22,6 +26,8 @@ export const BUCKET_LAYOUT: Readonly<Record<'extract/' | 'load/' | 'logs/' | 'sc
 export interface DataBucketProps {
   /** Key of the bucket's default encryption (SSE-KMS with an S3 Bucket Key). */
   readonly encryptionKey: IKey;
+  /** Log group of the BucketDeployment handler. */
+  readonly deploymentLogGroup: ILogGroup;
   /** Days before archived and rejected inputs move to Standard-IA. */
   readonly inputsInfrequentAccessDays: number;
   /** Days before archived and rejected inputs move to Glacier Flexible Retrieval. */
@@ -90,7 +96,12 @@ export class DataBucket extends Construct {
 
     this.layout = new s3deploy.BucketDeployment(this, 'Layout', {
       destinationBucket: this.bucket,
-      sources: Object.entries(BUCKET_LAYOUT).map(([prefix, text]) => s3deploy.Source.data(`${prefix}README.txt`, `${text}\n`)),
+      // The scripts deployment prunes scripts/: a README written there by this one would be
+      // deleted by the next scripts deployment, so that one writes it.
+      sources: Object.entries(BUCKET_LAYOUT)
+        .filter(([prefix]) => prefix !== PREFIX.scripts)
+        .map(([prefix, text]) => s3deploy.Source.data(`${prefix}README.txt`, `${text}\n`)),
+      logGroup: props.deploymentLogGroup,
       // Never prune: this deployment owns only the README files, not the data beside them.
       prune: false,
       retainOnDelete: true,

@@ -1,7 +1,7 @@
 /**
  * The Standard state machine defined by `statemachine/etl.asl.json`. The definition is inlined,
  * so CDK infers no permission from it: every statement of the role is written here, one per kind
- * of Task in the ASL, and `test/infra/state-machine-permissions.test.ts` pins them to the ASL.
+ * of Task in the ASL, and `test/infra/iam-permissions.test.ts` pins them to the ASL.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,14 +13,16 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 import { assertSubstitutionsMatch, readAsl } from '../asl-definition';
+import type { PhysicalNames } from '../physical-names';
 import type { TopicRole } from '../settings';
 import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
 
-/** The state machine's name. */
+/** The state machine's name before the stage prefix. */
 export const STATE_MACHINE_NAME = 'etl-pipeline';
 
 /** Properties of {@link EtlStateMachine}. */
 export interface EtlStateMachineProps {
+  readonly names: PhysicalNames;
   /** The pipeline's functions; those with an ASL placeholder are the state machine's Tasks. */
   readonly functions: Readonly<Record<FunctionKey, IFunction>>;
   readonly topics: Readonly<Record<TopicRole, ITopic>>;
@@ -43,9 +45,10 @@ export class EtlStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: EtlStateMachineProps) {
     super(scope, id);
     const { functions, topics } = props;
+    const stateMachineName = props.names.of(STATE_MACHINE_NAME);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/vendedlogs/states/${STATE_MACHINE_NAME}`,
+      logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
       retention: props.logRetention,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -66,7 +69,7 @@ export class EtlStateMachine extends Construct {
     const asl = readAsl();
     assertSubstitutionsMatch(asl, this.substitutions);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: STATE_MACHINE_NAME,
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(asl),
       definitionSubstitutions: this.substitutions,

@@ -6,13 +6,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 
 import { TOPICS } from '../../core/outcome';
+import type { PhysicalNames } from '../physical-names';
 import type { TopicRole } from '../settings';
 
 /** Properties of {@link NotificationTopics}. */
 export interface NotificationTopicsProps {
+  readonly names: PhysicalNames;
   /** Key of the topics' server-side encryption. */
   readonly encryptionKey: IKey;
   /** E-mail subscribers per topic (each confirms by e-mail before receiving anything). */
@@ -21,15 +23,16 @@ export interface NotificationTopicsProps {
 
 /** The success, warning, failure and critical-alert topics. */
 export class NotificationTopics extends Construct {
-  /** The topics by role; their names are those of the seed (`etl-job-success`, …). */
+  /** The topics by role; their names are those of the seed (`etl-job-success`, …), stage-prefixed. */
   readonly byRole: Readonly<Record<TopicRole, sns.Topic>>;
 
   constructor(scope: Construct, id: string, props: NotificationTopicsProps) {
     super(scope, id);
     const make = (role: TopicRole, logicalId: string): sns.Topic => {
+      const topicName = props.names.of(TOPICS[role]);
       const topic = new sns.Topic(this, logicalId, {
-        topicName: TOPICS[role],
-        displayName: `ETL pipeline: ${TOPICS[role]}`,
+        topicName,
+        displayName: `ETL pipeline: ${topicName}`,
         masterKey: props.encryptionKey,
         enforceSSL: true,
       });
@@ -47,9 +50,10 @@ export class NotificationTopics extends Construct {
   /**
    * Lets an AWS service publish to the critical topic (CloudWatch alarms, AWS Budgets), limited
    * to this account. The key policy must also let the service use the topic's key.
+   * @returns the topic policy, for what the service checks at creation (a budget's subscriber).
    */
-  allowServiceToAlert(service: string, account: string): void {
-    this.byRole.critical.addToResourcePolicy(
+  allowServiceToAlert(service: string, account: string): IDependable {
+    const { policyDependable } = this.byRole.critical.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: `Allow${service.split('.')[0].replace(/^./, (c) => c.toUpperCase())}Publish`,
         principals: [new iam.ServicePrincipal(service)],
@@ -58,5 +62,8 @@ export class NotificationTopics extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': account } },
       }),
     );
+    // A topic created in this stack always has a policy (enforceSSL made it).
+    if (!policyDependable) throw new Error('the critical topic has no resource policy');
+    return policyDependable;
   }
 }

@@ -15,8 +15,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { PREFIX } from '../../core/naming';
+import type { PhysicalNames } from '../physical-names';
 
-/** The CloudWatch namespace of the handlers' Powertools metrics (`handlers/observability.ts`). */
+/** The CloudWatch namespace of the handlers' Powertools metrics (`handlers/observability.ts`), before the stage prefix. */
 export const METRICS_NAMESPACE = 'EtlPipeline';
 
 /** Which function. */
@@ -33,7 +34,7 @@ interface ObjectAccess {
 export interface FunctionSpec {
   /** File name in `handlers/lambda/` (without `.ts`). */
   readonly entry: string;
-  /** Function name; its log group is `/aws/lambda/<name>`. */
+  /** Function name before the stage prefix; its log group is `/aws/lambda/<name>`. */
   readonly functionName: string;
   /** Powertools service name, as the handler module names itself. */
   readonly service: string;
@@ -116,6 +117,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = {
 
 /** Properties of {@link PipelineFunctions}. */
 export interface PipelineFunctionsProps {
+  readonly names: PhysicalNames;
   /** The data bucket the functions read and move objects in. */
   readonly bucket: IBucket;
   /** The key of the bucket, the log groups and the trigger's dead-letter queue. */
@@ -134,9 +136,12 @@ export class PipelineFunctions extends Construct {
   readonly logGroups: Readonly<Record<FunctionKey, logs.LogGroup>>;
   /** Where S3 events land that the trigger failed on after Lambda's own retries. */
   readonly triggerDeadLetterQueue: sqs.Queue;
+  /** The stage's namespace of the functions' metrics: stages must not feed each other's alarms. */
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
+    this.metricsNamespace = props.names.of(METRICS_NAMESPACE);
     this.triggerDeadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.encryptionKey,
@@ -148,8 +153,9 @@ export class PipelineFunctions extends Construct {
     const logGroups = {} as Record<FunctionKey, logs.LogGroup>;
     for (const [key, spec] of Object.entries(FUNCTION_SPECS) as [FunctionKey, FunctionSpec][]) {
       const name = pascal(key);
+      const functionName = props.names.of(spec.functionName);
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        logGroupName: `/aws/lambda/${spec.functionName}`,
+        logGroupName: `/aws/lambda/${functionName}`,
         retention: props.logRetention,
         encryptionKey: props.encryptionKey,
         // The name is fixed: a retained group would block re-creating the stack after a destroy.
@@ -157,7 +163,7 @@ export class PipelineFunctions extends Construct {
       });
       const role = new iam.Role(this, `${name}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        description: `Execution role of ${spec.functionName}`,
+        description: `Execution role of ${functionName}`,
       });
       logGroup.grantWrite(role);
       grantObjectAccess(role, props.bucket, props.encryptionKey, spec.s3);
@@ -171,7 +177,7 @@ export class PipelineFunctions extends Construct {
         handler: 'handler',
         projectRoot: ROOT,
         depsLockFilePath: path.join(ROOT, 'package-lock.json'),
-        functionName: spec.functionName,
+        functionName,
         description: spec.description,
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
@@ -183,7 +189,7 @@ export class PipelineFunctions extends Construct {
         loggingFormat: lambda.LoggingFormat.JSON,
         environment: {
           POWERTOOLS_SERVICE_NAME: spec.service,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: '--enable-source-maps',
         },
@@ -208,14 +214,16 @@ export class PipelineFunctions extends Construct {
 
 /**
  * Object-level S3 permissions on exact prefixes, plus `s3:ListBucket` so that a missing key is a
- * 404 (which the handlers treat as "not there") rather than a 403.
+ * 404 (which the handlers treat as "not there") rather than a 403. The handlers read, copy and
+ * delete the object version the event named (`…Version` actions); a copy above the multipart
+ * threshold is a multipart upload, aborted when a part fails (`s3:AbortMultipartUpload`).
  */
 function grantObjectAccess(role: iam.Role, bucket: IBucket, key: IKey, access: ObjectAccess): void {
   const objects = (prefixes: readonly string[]): string[] => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
   const statements: iam.PolicyStatement[] = [];
-  if (access.read?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }));
-  if (access.write?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(access.write) }));
-  if (access.delete?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(access.delete) }));
+  if (access.read?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: objects(access.read) }));
+  if (access.write?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.write) }));
+  if (access.delete?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: objects(access.delete) }));
   if (statements.length === 0) return;
   statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   const keyActions = ['kms:Decrypt', ...(access.write?.length ? ['kms:GenerateDataKey'] : [])];

@@ -5,7 +5,7 @@
  * notification, so the alarms are tuned not to announce them a second time: Glue failures count
  * only runs that did not fail on a data verdict, and failed executions alarm on a burst.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,16 +14,29 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 
-import { FUNCTION_SPECS, type FunctionKey, METRICS_NAMESPACE } from './pipeline-functions';
+import type { PhysicalNames } from '../physical-names';
+import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
 
 /** Glue errors that are a verdict on the data (already notified on etl-job-failure). */
 const DATA_VERDICT_ERRORS = ['QualityThresholdError', 'HeaderMismatchError'];
 
+/**
+ * The `state` values of a "Glue Job State Change" event for a run that did not succeed: Glue
+ * emits SUCCEEDED, FAILED, TIMEOUT and STOPPED (a run stopped by the Transform Task's timeout or an
+ * aborted execution), never ERROR.
+ */
+const GLUE_UNSUCCESSFUL_STATES = ['FAILED', 'TIMEOUT', 'STOPPED'] as const;
+
 /** Properties of {@link PipelineMonitoring}. */
 export interface PipelineMonitoringProps {
+  readonly names: PhysicalNames;
   readonly criticalTopic: ITopic;
+  /** The critical topic's policy statement for AWS Budgets: it must exist before the budget (Budgets checks it). */
+  readonly budgetsMayAlert: IDependable;
+  /** Namespace of the functions' custom metrics. */
+  readonly metricsNamespace: string;
   readonly stateMachine: IStateMachine;
   readonly functions: Readonly<Record<FunctionKey, IFunction>>;
   /** The audit log group receiving the Glue job's state changes. */
@@ -47,9 +60,14 @@ export class PipelineMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
+    const { names } = props;
     const alertAction = new actions.SnsAction(props.criticalTopic);
     const alarm = (alarmId: string, alarmProps: cloudwatch.AlarmProps): cloudwatch.Alarm => {
-      const created = new cloudwatch.Alarm(this, alarmId, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...alarmProps });
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...alarmProps,
+        alarmName: alarmProps.alarmName && names.of(alarmProps.alarmName),
+      });
       created.addAlarmAction(alertAction);
       this.alarms.push(created);
       return created;
@@ -60,13 +78,13 @@ export class PipelineMonitoring extends Construct {
     const glueMetric = (metricName: string, pattern: logs.IFilterPattern): cloudwatch.Metric =>
       new logs.MetricFilter(this, `${metricName}Filter`, {
         logGroup: props.glueAuditLogGroup,
-        metricNamespace: METRICS_NAMESPACE,
+        metricNamespace: props.metricsNamespace,
         metricName,
         filterPattern: pattern,
         metricValue: '1',
       }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
     const failedState = logs.FilterPattern.any(
-      ...['FAILED', 'ERROR', 'TIMEOUT'].map((state) => logs.FilterPattern.stringValue('$.detail.state', '=', state)),
+      ...GLUE_UNSUCCESSFUL_STATES.map((state) => logs.FilterPattern.stringValue('$.detail.state', '=', state)),
     );
     const glueSucceeded = glueMetric('GlueJobRunsSucceeded', logs.FilterPattern.stringValue('$.detail.state', '=', 'SUCCEEDED'));
     const glueFailed = glueMetric('GlueJobRunsFailed', failedState);
@@ -76,7 +94,7 @@ export class PipelineMonitoring extends Construct {
     );
     alarm('GlueJobFailures', {
       alarmName: 'etl-glue-job-failures',
-      alarmDescription: `Glue job ${props.glueJobName} failed, errored or timed out for a reason other than a data verdict (${DATA_VERDICT_ERRORS.join(', ')}).`,
+      alarmDescription: `A run of Glue job ${props.glueJobName} ended ${GLUE_UNSUCCESSFUL_STATES.join(', ')} for a reason other than a data verdict (${DATA_VERDICT_ERRORS.join(', ')}).`,
       metric: glueFailedUnexpectedly,
       ...atLeastOnce,
     });
@@ -127,7 +145,7 @@ export class PipelineMonitoring extends Construct {
     // Unexpected data volume: a model of each dataset's hourly rows ingested.
     const summarizeMetric = (metricName: string, dataset: string, period = Duration.hours(1)): cloudwatch.Metric =>
       new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
+        namespace: props.metricsNamespace,
         metricName,
         // Powertools adds the service dimension to every metric; both dimensions identify it.
         dimensionsMap: { service: FUNCTION_SPECS.summarize.service, dataset },
@@ -137,7 +155,7 @@ export class PipelineMonitoring extends Construct {
       });
     for (const dataset of props.datasets) {
       const anomaly = new cloudwatch.AnomalyDetectionAlarm(this, `RowsIngestedAnomaly${dataset}`, {
-        alarmName: `etl-rows-ingested-anomaly-${dataset}`,
+        alarmName: names.of(`etl-rows-ingested-anomaly-${dataset}`),
         alarmDescription: `Rows ingested per hour for dataset ${dataset} left the expected band (${props.rowsAnomalyStdDevs} standard deviations).`,
         metric: summarizeMetric('RowsIngested', dataset),
         stdDevs: props.rowsAnomalyStdDevs,
@@ -151,7 +169,7 @@ export class PipelineMonitoring extends Construct {
 
     this.budget = new budgets.CfnBudget(this, 'Budget', {
       budget: {
-        budgetName: 'etl-pipeline-monthly-cost',
+        budgetName: names.global('etl-pipeline-monthly-cost', Stack.of(this).region),
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
         budgetLimit: { amount: props.monthlyBudgetUsd, unit: 'USD' },
@@ -164,6 +182,7 @@ export class PipelineMonitoring extends Construct {
         subscribers: [{ subscriptionType: 'SNS', address: props.criticalTopic.topicArn }],
       })),
     });
+    this.budget.node.addDependency(props.budgetsMayAlert);
 
     this.dashboard = this.buildDashboard(props, { glueSucceeded, glueFailed }, summarizeMetric);
   }
@@ -179,7 +198,7 @@ export class PipelineMonitoring extends Construct {
     const rejects = [...props.datasets, 'unmatched'].map(
       (dataset) =>
         new cloudwatch.Metric({
-          namespace: METRICS_NAMESPACE,
+          namespace: props.metricsNamespace,
           metricName: 'FilesRejected',
           dimensionsMap: { service: FUNCTION_SPECS.reject.service, dataset },
           ...hourly,
@@ -187,7 +206,10 @@ export class PipelineMonitoring extends Construct {
         }),
     );
     const fns = Object.entries(props.functions) as [FunctionKey, IFunction][];
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: 'etl-pipeline', defaultInterval: Duration.days(7) });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.names.global('etl-pipeline', Stack.of(this).region),
+      defaultInterval: Duration.days(7),
+    });
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Executions',

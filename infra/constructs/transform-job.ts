@@ -2,9 +2,10 @@
  * The Glue 5.0 Spark job: the generic runner `glue/etl_runner.py` with its helpers, and each
  * dataset's transform plan compiled to the Spark SQL dialect, deployed under `scripts/`.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -16,11 +17,16 @@ import { Construct } from 'constructs';
 import type { DatasetConfig } from '../../core/config/dataset-config';
 import { PLANS_PREFIX, PREFIX } from '../../core/naming';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
+import type { PhysicalNames } from '../physical-names';
+import { BUCKET_LAYOUT } from './data-bucket';
 
-/** The job's name (the local runtime uses the same). */
+/** The job's name before the stage prefix (the local runtime uses the same). */
 export const GLUE_JOB_NAME = 'etl-transformation-job';
+
 /** Glue 5.0 writes to `<prefix>/output` (stdout, stderr) and `<prefix>/error` (Spark, Glue logger). */
-export const GLUE_LOG_GROUP_PREFIX = `/aws/glue/jobs/${GLUE_JOB_NAME}`;
+export function glueLogGroupPrefix(jobName: string): string {
+  return `/aws/glue/jobs/${jobName}`;
+}
 /** Key of the runner script. */
 export const GLUE_SCRIPT_KEY = `${PREFIX.scripts}etl_runner.py`;
 /** Keys of the runner's modules (`--extra-py-files`): its pure helpers, its S3 calls, the Glue seam. */
@@ -30,8 +36,11 @@ export const GLUE_PLANS_PREFIX = PLANS_PREFIX;
 
 /** Properties of {@link TransformJob}. */
 export interface TransformJobProps {
+  readonly names: PhysicalNames;
   readonly bucket: IBucket;
   readonly encryptionKey: IKey;
+  /** Log group of the BucketDeployment handler. */
+  readonly deploymentLogGroup: logs.ILogGroup;
   /** The datasets whose plans are compiled and deployed. */
   readonly datasets: readonly DatasetConfig[];
   /** G.1X workers. */
@@ -49,34 +58,35 @@ export class TransformJob extends Construct {
   /** `<prefix>/output` and `<prefix>/error`. */
   readonly logGroups: readonly logs.LogGroup[];
   readonly scripts: s3deploy.BucketDeployment;
+  /** The job's name in this stage. */
+  readonly jobName: string;
   /** The job's ARN, for IAM statements. */
   readonly jobArn: string;
+  /** The prefix of the job's log groups (`--custom-logGroup-prefix`). */
+  readonly logGroupPrefix: string;
 
   constructor(scope: Construct, id: string, props: TransformJobProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.jobArn = stack.formatArn({ service: 'glue', resource: 'job', resourceName: GLUE_JOB_NAME });
+    this.jobName = props.names.of(GLUE_JOB_NAME);
+    this.jobArn = stack.formatArn({ service: 'glue', resource: 'job', resourceName: this.jobName });
+    this.logGroupPrefix = glueLogGroupPrefix(this.jobName);
 
     this.logGroups = ['output', 'error'].map(
       (stream) =>
         new logs.LogGroup(this, `${stream === 'output' ? 'Output' : 'Error'}Logs`, {
-          logGroupName: `${GLUE_LOG_GROUP_PREFIX}/${stream}`,
+          logGroupName: `${this.logGroupPrefix}/${stream}`,
           retention: props.logRetention,
           encryptionKey: props.encryptionKey,
           removalPolicy: RemovalPolicy.DESTROY,
         }),
     );
 
-    this.securityConfiguration = new glue.SecurityConfiguration(this, 'Security', {
-      securityConfigurationName: 'etl-pipeline-security',
-      s3Encryption: glue.S3Encryption.kms(props.encryptionKey),
-      cloudWatchEncryption: glue.CloudWatchEncryption.kms(props.encryptionKey),
-      jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(props.encryptionKey),
-    });
+    this.securityConfiguration = securityConfiguration(this, props);
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
-      description: `Role of the Glue job ${GLUE_JOB_NAME}`,
+      description: `Role of the Glue job ${this.jobName}`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
     });
     const objects = (prefix: string): string => props.bucket.arnForObjects(`${prefix}*`);
@@ -111,7 +121,7 @@ export class TransformJob extends Construct {
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
         // `<prefix>*`, not `<prefix>/*`: with CloudWatch encryption in the security configuration,
         // Glue may suffix the group names (it does so for its default groups).
-        resources: [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${GLUE_LOG_GROUP_PREFIX}*` })],
+        resources: [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${this.logGroupPrefix}*` })],
       }),
     );
 
@@ -126,14 +136,17 @@ export class TransformJob extends Construct {
         ...props.datasets.map((dataset) =>
           s3deploy.Source.jsonData(`plans/${dataset.name}.json`, compileTransformPlan(dataset, 'spark')),
         ),
+        // Written here, not by the layout deployment: this one prunes scripts/ and would delete it.
+        s3deploy.Source.data('README.txt', `${BUCKET_LAYOUT[PREFIX.scripts]}\n`),
       ],
       // scripts/ is owned by the deployment: files no longer shipped are removed.
       prune: true,
       retainOnDelete: false,
+      logGroup: props.deploymentLogGroup,
     });
 
     this.job = new glue.CfnJob(this, 'Job', {
-      name: GLUE_JOB_NAME,
+      name: this.jobName,
       description: 'Runs a dataset compiled transform plan (Spark SQL) on one CSV input: Snappy Parquet under load/, run report under logs/glue-jobs/.',
       role: this.role.roleArn,
       glueVersion: '5.0',
@@ -156,11 +169,34 @@ export class TransformJob extends Construct {
         // Bookmarks are on (the seed asks for them), but the runner reads its one input by key
         // with spark.read, never through a bookmarked source: a rerun or redrive still reads it.
         '--job-bookmark-option': 'job-bookmark-enable',
-        '--custom-logGroup-prefix': GLUE_LOG_GROUP_PREFIX,
+        '--custom-logGroup-prefix': this.logGroupPrefix,
         '--enable-metrics': 'true',
         '--enable-observability-metrics': 'true',
       },
     });
     this.job.node.addDependency(this.logGroups[0], this.logGroups[1]);
   }
+}
+
+/**
+ * The job's security configuration. CloudFormation replaces one whose encryption settings change,
+ * creating the new one before deleting the old: its name therefore carries a hash of those
+ * settings (a fixed name would make every replacement fail on the name in use). It is deleted
+ * with the stack (aws-cdk-lib retains it by default), so that a rolled-back first deploy or a
+ * `cdk destroy` leaves nothing that blocks the next create.
+ */
+function securityConfiguration(scope: Construct, props: TransformJobProps): glue.SecurityConfiguration {
+  const stack = Stack.of(scope);
+  const digest = (): string =>
+    // Resolved, the key is its logical reference: stable from synth to synth.
+    createHash('sha256').update(JSON.stringify(stack.resolve(cfn.encryptionConfiguration))).digest('hex').slice(0, 8);
+  const configuration = new glue.SecurityConfiguration(scope, 'Security', {
+    securityConfigurationName: Lazy.string({ produce: () => `${props.names.of('etl-pipeline-security')}-${digest()}` }),
+    s3Encryption: glue.S3Encryption.kms(props.encryptionKey),
+    cloudWatchEncryption: glue.CloudWatchEncryption.kms(props.encryptionKey),
+    jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(props.encryptionKey),
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const cfn = configuration.node.defaultChild as glue.CfnSecurityConfiguration;
+  return configuration;
 }

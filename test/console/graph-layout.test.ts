@@ -28,8 +28,8 @@ describe('graph layout of statemachine/etl.asl.json', () => {
     expect(edges('choice').find((e) => e.from === 'IsValid')).toMatchObject({ to: 'Transform', label: 'valid = true' });
     expect(edges('default').find((e) => e.from === 'IsValid')).toMatchObject({ to: 'Reject', label: 'default' });
     expect(edges('choice').find((e) => e.from === 'RouteOutcome')).toMatchObject({ to: 'NotifyWarning', label: 'status = "WARNING"' });
-    expect(edges('catch').filter((e) => e.from === 'Transform').map((e) => e.to)).toEqual(['DescribeTransformFailure', 'NotifyCritical']);
-    expect(edges('catch').find((e) => e.from === 'Transform')?.detail).toContain('States.TaskFailed');
+    expect(edges('catch').filter((e) => e.from === 'Transform').map((e) => e.to)).toEqual(['NotifyCritical', 'DescribeTransformFailure', 'NotifyCritical']);
+    expect(edges('catch').find((e) => e.from === 'Transform' && e.to === 'DescribeTransformFailure')?.detail).toContain('States.TaskFailed');
     expect(edges('retry').find((e) => e.from === 'Transform')).toMatchObject({ to: 'Transform', label: 'retry ×8' });
     expect(edges('next').find((e) => e.from === 'Summarize')).toMatchObject({ to: 'Archive' });
     expect(edges('start')).toEqual([expect.objectContaining({ from: START_NODE, to: 'Validate' })]);

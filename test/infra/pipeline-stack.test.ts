@@ -4,21 +4,42 @@
  */
 import 'aws-cdk-lib/testhelpers/jest-autoclean';
 
-import { Token } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { App, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 
 import { PREFIX } from '../../core/naming';
 import { FUNCTION_SPECS } from '../../infra/constructs/pipeline-functions';
-import { GLUE_JOB_NAME, GLUE_LOG_GROUP_PREFIX } from '../../infra/constructs/transform-job';
+import { TransformJob } from '../../infra/constructs/transform-job';
+import { PhysicalNames } from '../../infra/physical-names';
+import { GLUE_JOB_NAME, glueLogGroupPrefix } from '../../infra/constructs/transform-job';
+
+const GLUE_LOG_GROUP_PREFIX = glueLogGroupPrefix(GLUE_JOB_NAME);
 import type { EtlPipelineStack } from '../../infra/etl-pipeline-stack';
 import { resourcesOf, synthPipeline } from './synth-pipeline';
 
 let template: Template;
 let stack: EtlPipelineStack;
+let assemblyDir: string;
 
 beforeAll(() => {
-  ({ template, stack } = synthPipeline({ context: { 'etl:criticalEmails': 'ops@example.com,oncall@example.com', 'etl:failureEmails': ['data@example.com'] } }));
+  let app: App;
+  ({ template, stack, app } = synthPipeline({ context: { 'etl:criticalEmails': 'ops@example.com,oncall@example.com', 'etl:failureEmails': ['data@example.com'] } }));
+  assemblyDir = app.synth().directory;
 });
+
+/** Every file below a folder, as paths relative to it. */
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    return statSync(file).isDirectory() ? filesBelow(file).map((f) => `${name}/${f}`) : [name];
+  });
+}
 
 describe('storage', () => {
   it('keeps the data in a versioned, SSE-KMS, public-access-blocked bucket that logs its accesses', () => {
@@ -95,6 +116,28 @@ describe('storage', () => {
   it('lays out extract/, load/, logs/ and scripts/ with a README each, without ever pruning data', () => {
     template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: false, DestinationBucketKeyPrefix: Match.absent() });
     template.hasResourceProperties('Custom::CDKBucketDeployment', { Prune: true, DestinationBucketKeyPrefix: PREFIX.scripts });
+  });
+
+  it('writes no file under a prefix that another deployment prunes (scripts/README.txt comes with the scripts)', () => {
+    // Prepare: the keys each deployment writes, from the staged asset folders it copies
+    const deployments = Object.values(resourcesOf(template, 'Custom::CDKBucketDeployment')).map((d) => {
+      const props = d.Properties as { SourceObjectKeys: string[]; DestinationBucketKeyPrefix?: string; Prune: boolean };
+      const prefix = props.DestinationBucketKeyPrefix ?? '';
+      const keys = props.SourceObjectKeys.flatMap((zip) => filesBelow(path.join(assemblyDir, `asset.${zip.replace(/\.zip$/, '')}`)).map((f) => `${prefix}${f}`));
+      return { prefix, prune: props.Prune, keys };
+    });
+
+    // Act
+    const clobbered = deployments.flatMap((pruning, i) =>
+      pruning.prune ? deployments.filter((_, j) => j !== i).flatMap((other) => other.keys.filter((k) => k.startsWith(pruning.prefix))) : [],
+    );
+
+    // Assess
+    expect(deployments).toHaveLength(2);
+    expect(clobbered).toEqual([]);
+    expect(deployments.flatMap((d) => d.keys).filter((k) => k.endsWith('README.txt')).sort()).toEqual(
+      ['extract/README.txt', 'load/README.txt', 'logs/README.txt', 'scripts/README.txt'],
+    );
   });
 });
 
@@ -203,13 +246,45 @@ describe('Glue job', () => {
 
   it('encrypts its logs, bookmarks and S3 writes with the pipeline key', () => {
     template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
-      Name: 'etl-pipeline-security',
+      Name: Match.stringLikeRegexp('^etl-pipeline-security-[0-9a-f]{8}$'),
       EncryptionConfiguration: {
         CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: Match.anyValue() },
         JobBookmarksEncryption: { JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: Match.anyValue() },
         S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: Match.anyValue() }],
       },
     });
+  });
+
+  it('deletes its security configuration with the stack, so that a rollback or a destroy leaves nothing to block the next create', () => {
+    template.hasResource('AWS::Glue::SecurityConfiguration', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  it('names its security configuration after its settings, so that a change replaces it under a new name', () => {
+    // Prepare: the same job with two different keys
+    const nameWith = (keyId: string): unknown => {
+      const scope = new Stack(new App(), 'Job', {});
+      const key = new kms.Key(scope, keyId);
+      new TransformJob(scope, 'Transform', {
+        names: new PhysicalNames(''),
+        bucket: new s3.Bucket(scope, 'Bucket'),
+        encryptionKey: key,
+        deploymentLogGroup: new logs.LogGroup(scope, 'DeploymentLogs'),
+        datasets: stack.config.datasets,
+        workers: 2,
+        maxConcurrentRuns: 1,
+        timeoutMinutes: 10,
+        logRetention: logs.RetentionDays.ONE_DAY,
+      });
+      const [configuration] = Object.values(Template.fromStack(scope).findResources('AWS::Glue::SecurityConfiguration'));
+      return (configuration as { Properties: { Name: unknown } }).Properties.Name;
+    };
+
+    // Act
+    const [first, again, other] = [nameWith('KeyA'), nameWith('KeyA'), nameWith('KeyB')];
+
+    // Assess
+    expect(first).toBe(again);
+    expect(other).not.toBe(first);
   });
 
   it.each(['output', 'error'])('has the %s log group of its prefix, with retention', (stream) => {
@@ -274,6 +349,44 @@ describe('audit path', () => {
     expect(document).toContain(':log-group:/aws/eventbridge/etl-pipeline-rules:*');
   });
 
+  it('sends the execution failure as a JSON message that stays valid whatever the cause holds', () => {
+    // Prepare: what EventBridge does with an input template: a variable that is a whole JSON value
+    // becomes that value; one inside a string is pasted in raw (it does not escape it).
+    const [rule] = Object.values(resourcesOf(template, 'AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties?.EventPattern).includes('aws.states'));
+    const { InputPathsMap: paths, InputTemplate: inputTemplate } = (rule.Properties?.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0].InputTransformer;
+    const detail: Record<string, unknown> = {
+      name: 'orders-orders-2026-11-25-1a2b3c',
+      status: 'FAILED',
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:etl-pipeline:orders-orders-2026-11-25-1a2b3c',
+      error: 'Lambda.Unknown',
+      cause: '{"errorType":"Error","errorMessage":"The \\"orders\\" file\nhas a \\\\ and quotes"}',
+    };
+    const valueOf = (variable: string): unknown => detail[paths[variable].replace(/^\$\.detail\./, '')];
+    const substitute = (text: string): string => {
+      let out = '';
+      let inString = false;
+      for (let i = 0; i < text.length; i += 1) {
+        const variable = /^<([A-Za-z0-9_.-]+)>/.exec(text.slice(i));
+        if (variable && paths[variable[1]]) {
+          const value = valueOf(variable[1]);
+          out += inString ? String(value) : JSON.stringify(value);
+          i += variable[0].length - 1;
+          continue;
+        }
+        if (text[i] === '"' && text[i - 1] !== '\\') inString = !inString;
+        out += text[i];
+      }
+      return out;
+    };
+
+    // Act
+    const message = substitute(inputTemplate);
+
+    // Assess
+    expect(() => JSON.parse(message)).not.toThrow();
+    expect(JSON.parse(message)).toMatchObject({ execution: detail.name, status: 'FAILED', error: 'Lambda.Unknown', cause: detail.cause, executionArn: detail.executionArn });
+  });
+
   it('sends executions that timed out, were aborted or failed unannounced to etl-critical-alerts', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -298,6 +411,19 @@ describe('monitoring', () => {
       MetricTransformations: [Match.objectLike({ MetricName: 'GlueJobRunsFailedUnexpectedly', MetricNamespace: 'EtlPipeline' })],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, MetricName: 'GlueJobRunsFailedUnexpectedly', Threshold: 1 });
+  });
+
+  it.each(['GlueJobRunsFailed', 'GlueJobRunsFailedUnexpectedly'])('counts in %s every job state Glue emits for a run that did not succeed', (metricName) => {
+    // Prepare: the "Glue Job State Change" states (AWS Glue documentation): SUCCEEDED, FAILED, TIMEOUT, STOPPED
+    const [filter] = Object.values(resourcesOf(template, 'AWS::Logs::MetricFilter')).filter(
+      (f) => (f.Properties?.MetricTransformations as { MetricName: string }[])[0].MetricName === metricName,
+    );
+
+    // Act
+    const states = [...String(filter.Properties?.FilterPattern).matchAll(/\$\.detail\.state = "([A-Z]+)"/g)].map((m) => m[1]);
+
+    // Assess
+    expect(states.sort()).toEqual(['FAILED', 'STOPPED', 'TIMEOUT']);
   });
 
   it.each([
@@ -359,6 +485,18 @@ describe('monitoring', () => {
     }
   });
 
+  it('creates the budget only once the critical topic lets Budgets publish (Budgets checks it at creation)', () => {
+    // Prepare
+    const [policyId] = Object.entries(resourcesOf(template, 'AWS::SNS::TopicPolicy')).find(([, p]) =>
+      JSON.stringify(p.Properties?.PolicyDocument).includes('budgets.amazonaws.com'),
+    ) ?? [];
+    const [budget] = Object.values(resourcesOf(template, 'AWS::Budgets::Budget'));
+
+    // Act / Assess
+    expect(policyId).toBeDefined();
+    expect([budget.DependsOn ?? []].flat()).toContain(policyId);
+  });
+
   it('keeps a monthly cost budget that alerts etl-critical-alerts, which lets Budgets and CloudWatch publish', () => {
     template.hasResourceProperties('AWS::Budgets::Budget', {
       Budget: { BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 50, Unit: 'USD' } },
@@ -383,6 +521,7 @@ describe('monitoring', () => {
 
     // Assess
     expect(dashboards).toHaveLength(1);
+    expect(dashboards[0].Properties?.DashboardName).toEqual({ 'Fn::Join': ['', ['etl-pipeline-', { Ref: 'AWS::Region' }]] });
     for (const title of ['Executions', 'Glue job runs', 'Lambda duration (max)', 'Lambda errors and throttles', 'Rows in / out', 'Duplicates removed', 'Rejects: files and malformed rows']) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }

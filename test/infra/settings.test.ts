@@ -3,15 +3,14 @@
  */
 import 'aws-cdk-lib/testhelpers/jest-autoclean';
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 import { CONTEXT_DEFAULTS, readSettings, SettingsError } from '../../infra/settings';
-import { buildPipeline, cdkJsonContext, ROOT } from './synth-pipeline';
+import { cdkJsonContext, ROOT } from './synth-pipeline';
 
 const settingsOf = (context: Record<string, unknown>) => readSettings(new App({ context }).node);
 
@@ -44,7 +43,7 @@ describe('readSettings', () => {
 
     // Assess
     expect(settings).toEqual({
-      configFile: 'etl.config.json',
+      stage: '',
       emails: { success: [], warning: [], failure: [], critical: [] },
       glueWorkers: 2,
       glueMaxConcurrentRuns: 3,
@@ -103,30 +102,22 @@ describe('readSettings', () => {
   });
 });
 
-describe('the dataset configuration file', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'etl-config-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('may be another file with the same datasets', () => {
-    // Prepare
-    const copy = path.join(dir, 'same.json');
-    writeFileSync(copy, readFileSync(path.join(ROOT, 'etl.config.json')));
-
-    // Act / Assess
-    expect(() => buildPipeline({ bundle: false, context: { 'etl:configFile': copy } })).not.toThrow();
+describe('etl:stage', () => {
+  it.each(['dev', 'prod', 'qa2', 'eu-test'])('accepts %s', (stage) => {
+    expect(settingsOf({ 'etl:stage': stage }).stage).toBe(stage);
   });
 
-  it('is refused when it differs from the one the Lambda functions bundle', () => {
-    // Prepare
-    const config = JSON.parse(readFileSync(path.join(ROOT, 'etl.config.json'), 'utf-8')) as { datasets: { name: string }[] };
-    config.datasets[0].name = 'orders_v2';
-    const other = path.join(dir, 'other.json');
-    writeFileSync(other, JSON.stringify(config));
+  it.each(['Dev', '1dev', 'dev_1', 'dev-', 'a-very-long-stage', 'de v'])('refuses %s, which some physical name could not hold', (stage) => {
+    expect(() => settingsOf({ 'etl:stage': stage })).toThrow(/etl:stage: expected lower-case letters/);
+  });
+});
 
-    // Act / Assess
-    expect(() => buildPipeline({ bundle: false, context: { 'etl:configFile': other } })).toThrow(/differs from etl\.config\.json, which the Lambda functions bundle/);
+describe('unknown settings', () => {
+  it('refuses etl:configFile, which was removed: the bundles and the Glue plans are always built from etl.config.json', () => {
+    expect(() => settingsOf({ 'etl:configFile': 'other.json' })).toThrow(/etl:configFile: not a setting of this app/);
+  });
+
+  it('refuses a misspelt key instead of ignoring it', () => {
+    expect(() => settingsOf({ 'etl:glueWorker': 4 })).toThrow(/etl:glueWorker: not a setting of this app \(settings: etl:stage, /);
   });
 });

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
-import { EtlPipelineStack } from '../../infra/etl-pipeline-stack';
+import { addPipelineStack, type EtlPipelineStack } from '../../infra/etl-pipeline-stack';
+import { acknowledgeLintFindings } from '../../infra/lint-acknowledgements';
 import { acknowledgeNagFindings } from '../../infra/nag-acknowledgements';
-import { readSettings } from '../../infra/settings';
 
 /** The project root. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -30,7 +30,7 @@ export interface BuiltPipeline {
 export interface BuildOptions {
   /** Context values over those of `cdk.json`. */
   readonly context?: Record<string, unknown>;
-  /** Record the cdk-nag acknowledgements, as the app does. @default true */
+  /** Record the cdk-nag, cfn-lint and checkov acknowledgements, as the app does. @default true */
   readonly acknowledge?: boolean;
   /** Bundle the Lambda code with esbuild; tests of IAM, nag and ASL do not need it. @default true */
   readonly bundle?: boolean;
@@ -40,8 +40,11 @@ export interface BuildOptions {
 export function buildPipeline(options: BuildOptions = {}): BuiltPipeline {
   const bundling = options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {};
   const app = new App({ context: { ...cdkJsonContext(), ...bundling, ...options.context } });
-  const stack = new EtlPipelineStack(app, 'EtlPipeline', { settings: readSettings(app.node) });
-  if (options.acknowledge ?? true) acknowledgeNagFindings(stack);
+  const stack = addPipelineStack(app);
+  if (options.acknowledge ?? true) {
+    acknowledgeNagFindings(stack);
+    acknowledgeLintFindings(stack);
+  }
   return { app, stack };
 }
 

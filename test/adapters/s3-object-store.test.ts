@@ -1,0 +1,237 @@
+/**
+ * S3ObjectStore against moto's S3 server on 127.0.0.1 — what S3 answers, not only the calls made:
+ * keys that need encoding, head, read, copy (single and multipart), delete, missing keys and
+ * versions, on a versioned bucket as the pipeline's is. aws-sdk-client-mock only injects what moto
+ * cannot produce (a part copy failing halfway).
+ */
+import 'aws-sdk-client-mock-jest';
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+
+import { ObjectNotFoundError } from '../../core/errors';
+import { S3ObjectStore } from '../../handlers/adapters/s3-object-store';
+import { type MotoServer, startMotoServer } from '../helpers/moto-server';
+
+/** Keys as uploads name them: spaces, `+`, `%`, `#`, brackets, `&`, `=`, non-ASCII. */
+const KEYS = ['extract/plain.csv', 'extract/with space.csv', 'extract/a+b.csv', 'extract/100%.csv', 'extract/#1.csv', 'extract/[1].csv', 'extract/a&b=c.csv', 'extract/ünï/東京 2026.csv'];
+const MIB = 1024 * 1024;
+
+let moto: MotoServer;
+let s3: S3Client;
+let store: S3ObjectStore;
+let bucketCount = 0;
+
+/** A fresh bucket, versioned (as the pipeline's) unless told otherwise. */
+async function bucket(versioned = true): Promise<string> {
+  bucketCount += 1;
+  const name = `etl-test-${process.pid}-${bucketCount}`;
+  await s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+  if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+  return name;
+}
+
+async function put(name: string, key: string, body: string | Uint8Array, extra: { ContentType?: string; Metadata?: Record<string, string> } = {}): Promise<string | undefined> {
+  return (await s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body, ...extra }))).VersionId;
+}
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+beforeAll(async () => {
+  moto = await startMotoServer();
+  s3 = new S3Client(moto.clientConfig);
+  store = new S3ObjectStore(s3);
+});
+
+afterAll(async () => {
+  s3?.destroy();
+  await moto?.stop();
+});
+
+describe('keys that need encoding', () => {
+  let name: string;
+  beforeAll(async () => {
+    name = await bucket();
+  });
+
+  it.each(KEYS)('%s: head, read, readText, copy and delete', async (key) => {
+    // Prepare
+    const text = 'order_id,qty\n1,2\n';
+    await store.write(name, key, text, 'text/csv');
+    const destination = key.replace('extract/', 'extract/archived/2026-11-25/');
+
+    // Act
+    const head = await store.head(name, key);
+    const read = (await bytesOf(await store.read(name, key))).toString('utf-8');
+    const readText = await store.readText(name, key);
+    await store.copy(name, key, destination);
+    await store.delete(name, key);
+
+    // Assess
+    expect(head).toEqual({ sizeBytes: Buffer.byteLength(text) });
+    expect([read, readText]).toEqual([text, text]);
+    expect(await store.readText(name, destination)).toBe(text);
+    expect(await store.head(name, key)).toBeUndefined();
+  });
+});
+
+describe('missing keys', () => {
+  let name: string;
+  beforeAll(async () => {
+    name = await bucket();
+  });
+
+  it('head and readText answer undefined; read throws ObjectNotFoundError; delete succeeds', async () => {
+    // Act / Assess
+    expect(await store.head(name, 'extract/none.csv')).toBeUndefined();
+    expect(await store.readText(name, 'logs/glue-jobs/orders/none.json')).toBeUndefined();
+    await expect(store.read(name, 'extract/none.csv')).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(store.delete(name, 'extract/none.csv')).resolves.toBeUndefined();
+  });
+
+  it('a version that does not exist (any more) is missing too', async () => {
+    // Prepare: a version, deleted for good
+    const version = await put(name, 'extract/gone.csv', 'a\n');
+    await put(name, 'extract/gone.csv', 'b\n');
+    await store.delete(name, 'extract/gone.csv', version);
+
+    // Act / Assess
+    expect(await store.head(name, 'extract/gone.csv', version)).toBeUndefined();
+    await expect(store.read(name, 'extract/gone.csv', version)).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+});
+
+describe('versioned objects', () => {
+  let name: string;
+  let first: string | undefined;
+  beforeAll(async () => {
+    // Prepare: the event named version 1; the key was overwritten since
+    name = await bucket();
+    first = await put(name, 'extract/orders.csv', 'version one\n');
+    await put(name, 'extract/orders.csv', 'version two!\n');
+  });
+
+  it('reads, heads and copies the version named, not the current one', async () => {
+    // Act
+    const head = await store.head(name, 'extract/orders.csv', first);
+    const read = (await bytesOf(await store.read(name, 'extract/orders.csv', first))).toString('utf-8');
+    await store.copy(name, 'extract/orders.csv', 'extract/archived/2026-11-25/orders.csv', first);
+
+    // Assess
+    expect(head).toEqual({ sizeBytes: 12 });
+    expect(read).toBe('version one\n');
+    expect(await store.readText(name, 'extract/archived/2026-11-25/orders.csv')).toBe('version one\n');
+    expect(await store.readText(name, 'extract/orders.csv')).toBe('version two!\n');
+  });
+
+  it('deletes only the version named: the newer upload stays', async () => {
+    // Act
+    await store.delete(name, 'extract/orders.csv', first);
+
+    // Assess
+    expect(await store.head(name, 'extract/orders.csv', first)).toBeUndefined();
+    expect(await store.readText(name, 'extract/orders.csv')).toBe('version two!\n');
+  });
+
+  it('deleting without a version leaves a delete marker: the key reads as missing', async () => {
+    // Prepare
+    await put(name, 'extract/marker.csv', 'x\n');
+
+    // Act
+    await store.delete(name, 'extract/marker.csv');
+
+    // Assess
+    expect(await store.head(name, 'extract/marker.csv')).toBeUndefined();
+  });
+});
+
+describe('copies above the multipart threshold', () => {
+  // S3's smallest part is 5 MiB: an 11 MiB object is three parts (5, 5, 1).
+  const small = (): S3ObjectStore => new S3ObjectStore(s3, { multipartCopyThresholdBytes: MIB, copyPartBytes: 5 * MIB });
+  const body = randomBytes(11 * MIB);
+
+  it.each([true, false])('copy the object part by part, bytes, type and metadata kept (versioned bucket: %s)', async (versioned) => {
+    // Prepare
+    const name = await bucket(versioned);
+    await put(name, 'extract/big orders+1.csv', body, { ContentType: 'text/csv', Metadata: { source: 'upload' } });
+
+    // Act
+    await small().copy(name, 'extract/big orders+1.csv', 'extract/archived/2026-11-25/big orders+1.csv');
+
+    // Assess: a multipart object ("<md5 of the parts' md5s>-<parts>") with the same bytes
+    const copied = await s3.send(new HeadObjectCommand({ Bucket: name, Key: 'extract/archived/2026-11-25/big orders+1.csv' }));
+    expect(copied.ETag).toMatch(/-3"$/);
+    expect(copied).toMatchObject({ ContentLength: body.length, ContentType: 'text/csv', Metadata: { source: 'upload' } });
+    expect(sha256(await bytesOf(await store.read(name, 'extract/archived/2026-11-25/big orders+1.csv')))).toBe(sha256(body));
+  });
+
+  it('copy every part from the version named, after the key was overwritten', async () => {
+    // Prepare
+    const name = await bucket();
+    const first = await put(name, 'extract/big.csv', body);
+    await put(name, 'extract/big.csv', randomBytes(12 * MIB));
+
+    // Act
+    await small().copy(name, 'extract/big.csv', 'extract/rejected/2026-11-25/big.csv', first);
+
+    // Assess
+    expect(sha256(await bytesOf(await store.read(name, 'extract/rejected/2026-11-25/big.csv')))).toBe(sha256(body));
+  });
+
+  it('stay a single CopyObject at or below the threshold', async () => {
+    // Prepare
+    const name = await bucket();
+    await put(name, 'extract/small.csv', randomBytes(MIB));
+
+    // Act
+    await small().copy(name, 'extract/small.csv', 'extract/archived/small.csv');
+
+    // Assess: a single-part object's ETag is its MD5, with no part count
+    const copied = await s3.send(new HeadObjectCommand({ Bucket: name, Key: 'extract/archived/small.csv' }));
+    expect(copied.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
+  it('abort the upload when a part fails, and fail with the part error (injected: moto cannot fail a part)', async () => {
+    // Prepare
+    const client = new S3Client({ region: 'eu-west-1' });
+    const mock = mockClient(client);
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 20 * MIB, ETag: '"abc"', VersionId: 'v1' });
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    mock.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"' } });
+    mock.on(UploadPartCopyCommand, { PartNumber: 2 }).rejects(Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' }));
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    const failing = new S3ObjectStore(client, { multipartCopyThresholdBytes: MIB, copyPartBytes: 5 * MIB });
+
+    // Act
+    const act = failing.copy('etl-bucket', 'extract/big.csv', 'extract/archived/big.csv', 'v1');
+
+    // Assess
+    await expect(act).rejects.toMatchObject({ name: 'InternalError' });
+    expect(mock).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: 'etl-bucket', Key: 'extract/archived/big.csv', UploadId: 'upload-1' });
+    expect(mock).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
+    expect(mock).toHaveReceivedCommandWith(UploadPartCopyCommand, { CopySource: 'etl-bucket/extract/big.csv?versionId=v1', CopySourceRange: 'bytes=5242880-10485759' });
+  });
+
+  it('refuse a part size S3 would refuse', () => {
+    expect(() => new S3ObjectStore(s3, { copyPartBytes: MIB })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * Where the deployed definition sends an error, run in aws-local-stepfunctions (Retry and Catch as
+ * Step Functions applies them): a Glue API error is the pipeline's own failure (etl-critical-alerts),
+ * a failed or timed-out run the data's (etl-job-failure); an SNS publish that fails, whatever the
+ * error's name, is retried a few times before it alerts.
+ */
+import { buildExecutionInput } from '../../core/execution-input';
+import type { JsonInput } from '../../local/runtime/definition';
+import { failingWith, runStates } from '../helpers/asl-run';
+
+const INPUT = buildExecutionInput(
+  { bucket: 'etl-bucket', key: 'extract/orders.csv', version: 'v1', versionId: 'v1', sizeBytes: 2048, eventTime: '2026-11-25T09:30:12.345Z' },
+  { name: 'orders', match: 'extract/**' },
+) as unknown as JsonInput;
+
+/** The notification a DescribeTransformFailure or a Summarize step returns. */
+const NOTIFICATION = { status: 'FAILURE', subject: '[FAILURE] orders: orders.csv', message: 'm', summary: { dataset: 'orders' } };
+
+/** Handlers up to the notifications; the gate ends the run as the real one does (with the named error). */
+const PIPELINE = {
+  DescribeTransformFailure: () => NOTIFICATION,
+  NotifyTransformFailure: () => ({ MessageId: 'm-1' }),
+  NotifyCritical: () => ({ MessageId: 'm-2' }),
+  RedriveGate: failingWith('PipelineFailedError'),
+};
+
+describe('the Transform step', () => {
+  it.each([
+    'Glue.AccessDeniedException',
+    'Glue.EntityNotFoundException',
+    'Glue.InvalidInputException',
+    'Glue.InternalServiceException',
+    'Glue.OperationTimeoutException',
+    'Glue.ThrottlingException',
+    'Glue.ResourceNumberLimitExceededException',
+    'Glue.AWSGlueException',
+    'States.Permissions',
+  ])('alerts etl-critical-alerts on %s (the pipeline failed, not the data)', async (error) => {
+    // Act
+    const run = await runStates('Transform', INPUT, { ...PIPELINE, Transform: failingWith(error) });
+
+    // Assess
+    expect(run.entered).toContain('NotifyCritical');
+    expect(run.entered).not.toContain('NotifyTransformFailure');
+  });
+
+  it.each([
+    ['States.TaskFailed', 'a job run that FAILED (the runner named the error)'],
+    ['States.Timeout', 'a job run beyond the Task timeout'],
+    ['Glue.ConcurrentRunsExceededException', 'no free run after the retries'],
+  ])('notifies etl-job-failure on %s: %s', async (error) => {
+    // Act
+    const run = await runStates('Transform', INPUT, { ...PIPELINE, Transform: failingWith(error, '{"ErrorMessage":"QualityThresholdError: too many malformed rows"}') });
+
+    // Assess
+    expect(run.entered).toEqual(expect.arrayContaining(['DescribeTransformFailure', 'NotifyTransformFailure']));
+    expect(run.entered).not.toContain('NotifyCritical');
+  });
+});
+
+describe('the SNS notifications', () => {
+  const outcome = { ...NOTIFICATION, status: 'SUCCESS' };
+
+  it.each(['SNS.KMSThrottlingException', 'SNS.ThrottledException', 'SNS.InternalErrorException', 'SNS.SdkClientException'])(
+    'retry a publish that failed with %s, and then notify',
+    async (error) => {
+      // Prepare: the first attempt fails
+      let attempts = 0;
+      const publish = (): { MessageId: string } => {
+        attempts += 1;
+        if (attempts === 1) failingWith(error)();
+        return { MessageId: 'm-3' };
+      };
+
+      // Act
+      const run = await runStates('NotifySuccess', { ...(INPUT as object), outcome } as JsonInput, { NotifySuccess: publish });
+
+      // Assess
+      expect(attempts).toBe(2);
+      expect(run.retried).toEqual(['NotifySuccess']);
+      expect(run.entered).toEqual(['NotifySuccess', 'Succeeded']);
+    },
+  );
+
+  it('give up after a few attempts and alert etl-critical-alerts', async () => {
+    // Act
+    const run = await runStates('NotifySuccess', { ...(INPUT as object), outcome } as JsonInput, { ...PIPELINE, NotifySuccess: failingWith('SNS.AuthorizationErrorException') });
+
+    // Assess
+    expect(run.retried.length).toBeGreaterThan(0);
+    expect(run.retried.length).toBeLessThanOrEqual(3);
+    expect(run.entered).toContain('NotifyCritical');
+  });
+});
