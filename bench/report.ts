@@ -1,7 +1,8 @@
 /**
  * Renders a benchmark run: the table printed by `npm run bench` and docs/performance.md (tables,
- * text charts, the machine, how to reproduce, the goals).
+ * text charts, the machine, how to reproduce, the goals, the Glue cost model).
  */
+import { CONTEXT_DEFAULTS } from '../infra/settings';
 import type { BenchResults } from './run';
 import { median, range } from './stats';
 
@@ -34,6 +35,41 @@ interface Goal {
   readonly met: boolean | undefined;
 }
 
+/** The Spark row: its table (or why it was not measured), the note under it, what the text names. */
+function renderSpark(spark: NonNullable<BenchResults['spark']>): { table: string; note: string; rows: string; version: string; memoryLimit: string } {
+  const rows = rowsLabel(spark.size);
+  if (!spark.measured) return { table: `**Not measured in this run** (${rows} rows): ${spark.reason}.`, note: '', rows, version: '', memoryLimit: '' };
+  const { first, duckdb, spark: warm } = spark;
+  const startupMs = first.ms - warm.medianMs;
+  // Before the runner's main began: the worker, the JVM, the Spark session.
+  const launchMs = first.ms - (first.reportedMs ?? Number.NaN);
+  const rendered = table(
+    ['rows', 'DuckDB job (median)', 'Spark, warm run (median)', 'Spark / DuckDB, wall', 'Spark / DuckDB, CPU', 'Spark first run', 'Spark start-up (first − warm)', 'of which worker, JVM, session', 'Spark peak RSS', 'runs'],
+    [
+      [
+        rows,
+        `${s(duckdb.medianMs)} s (CPU ${s(duckdb.medianCpuMs)} s)`,
+        `${s(warm.medianMs)} s (CPU ${s(warm.medianCpuMs)} s)`,
+        x(warm.medianMs / duckdb.medianMs),
+        x(warm.medianCpuMs / duckdb.medianCpuMs),
+        `${s(first.ms)} s (CPU ${s(first.cpuMs)} s)`,
+        `${s(startupMs)} s`,
+        `${s(launchMs)} s`,
+        mib(warm.maxRssBytes),
+        `1 first + ${warm.runs.length} warm, ${duckdb.runs.length} DuckDB`,
+      ],
+    ],
+  );
+  const failures = [first, ...duckdb.runs, ...warm.runs].filter((run) => run.error).map((run) => `**${run.kind} failed:** ${run.error?.split('\n')[0]}`);
+  const runs = `first ${s(first.ms)} s; warm ${warm.runs.map((run) => s(run.ms)).join(', ')} s; DuckDB job ${duckdb.runs.map((run) => s(run.ms)).join(', ')} s`;
+  const note =
+    `\n"Spark start-up" is what the first run takes more than a warm one: ${s(startupMs)} s, of which ${s(launchMs)} s pass\n` +
+    `before the runner's \`main\` begins (the worker, the JVM and the Spark session starting: the first run's wall time\n` +
+    `less the duration its run report states) and the rest is the first transform on a cold JVM (class loading,\n` +
+    `JIT compilation). All runs, wall seconds: ${runs}.\n`;
+  return { table: [rendered, ...failures].join('\n\n'), note, rows, version: ` ${spark.sparkVersion}`, memoryLimit: `, memory_limit ${spark.memoryLimit}` };
+}
+
 /** The printed table and the document. */
 export function renderReport(r: BenchResults): { table: string; document: string } {
   // Transform.
@@ -60,6 +96,10 @@ export function renderReport(r: BenchResults): { table: string; document: string
     ['rows', 'memory_limit', 'job (median)', 'fastest baseline (median)', 'job / baseline, wall', 'job / baseline, CPU', 'window', 'argmax', 'two-stage', 'row-struct', 'job peak RSS', 'runs'],
     transformRows,
   );
+
+  // Spark.
+  const spark = renderSpark(r.spark ?? { measured: false, size: '1m', reason: 'not in these results (saved before the bench measured Spark)' });
+  const glueWorkers = CONTEXT_DEFAULTS['etl:glueWorkers'];
 
   // Validation.
   const fullScanRows = r.validation.fullScan.map((v) => {
@@ -279,6 +319,7 @@ export function renderReport(r: BenchResults): { table: string; document: string
   const printed = [
     `## Goals\n\n${goalTable}`,
     `## Transform\n\n${transformTable}`,
+    `## Spark (local engine) against the DuckDB job\n\n${spark.table}`,
     `## Validation\n\n${fullScanTable}\n\n${boundedTable}`,
     `## etl run\n\n${e2eTable}`,
     `## State machine (no-op tasks)\n\n${msText(smMedian)} ms per execution of ${sm.statesPerExecution} states: ${msText(smPerState)} ms per state`,
@@ -393,6 +434,37 @@ What the engine layer does (\`local/glue/duckdb-job.ts\`, \`core/transform/compi
 
 ${big ? `The job completes the 5M-row file (${mb(r.datasets.find((d) => d.size === '5m')?.bytes ?? 0)} MB) with \`memory_limit = 1GB\`: median ${s(big.job.medianMs)} s, peak RSS of the process ${mib(big.job.maxRssBytes)} (peak RSS by size: ${jobRssRange}). DuckDB's \`memory_limit\` bounds its buffer pool, not the process: the CSV reader, the Parquet writer's buffers and the Node.js runtime come on top. Baselines: ${big.baselines.map((b) => `${b.kind} ${b.completed ? `${s(b.medianMs)} s, peak RSS ${mib(b.maxRssBytes)}` : 'out of memory'}`).join('; ')}.` : 'Not run in quick mode.'}
 
+## Spark: the Glue script on local Spark
+
+**Spark** is the local Spark engine, \`SparkGlueJob\` (\`local/glue/spark-job.ts\`, \`etl run --engine spark\`):
+\`glue/etl_runner.py\` — the script deployed to Glue, running the plan compiled to the Spark dialect — on
+local PySpark${spark.version} (\`local[*]\`: the machine's cores), against a local bucket holding the same
+${spark.rows}-row file as the **DuckDB job** (\`DuckDbGlueJob\`${spark.memoryLimit}, as above). One worker process holds the JVM
+across runs, as the local runtime keeps it per pipeline. The **first run** starts the worker, the JVM and
+the Spark session, then transforms on a cold JVM; it is reported apart. Then, round after round, a DuckDB
+job run (a fresh process) and a **warm** Spark run on the same worker; before each Spark run its previous
+output and run report are removed, so that it writes into an empty \`load/\` as the DuckDB job does. The
+ratio compares the warm runs' median with the DuckDB job's. Spark's CPU time and peak RSS are those of
+the worker's processes (Python and the JVM, read from \`/proc\`), added up. Every run's counts are checked.
+
+${spark.table}
+${spark.note}
+## Glue cost model
+
+On AWS the Transform state runs the same script as a Glue 5.0 Spark job (\`infra/constructs/transform-job.ts\`):
+\`G.1X\` workers, 1 DPU each (4 vCPU, 16 GB), ${glueWorkers} workers by default (\`etl:glueWorkers\`, \`infra/settings.ts\`; README,
+Cost notes). Glue 5.0 bills DPU-seconds — the workers' DPUs times the run's duration, per second — with a
+1-minute minimum per job run. A run costs ${glueWorkers} DPU × max(duration, 60 s): a small file costs at least
+${glueWorkers} DPU × 60 s = ${glueWorkers * 60} DPU-seconds (${((glueWorkers * 60) / 3600).toFixed(3)} DPU-hours), however quickly it is transformed. Multiply by the
+region's price per DPU-hour for the bill.
+
+The local Spark time here is not Glue's time: it is \`local[*]\` on this machine's ${m.nproc} cores, reading and
+writing a local folder, with the JVM kept warm between runs, while Glue runs the job on its workers
+against S3 and starts a new Spark application for every job run. The start-up of a Glue job run
+(allocating the workers, starting Spark on them) takes tens of seconds and is not measured here; the
+first-run figure above is the local JVM's start-up only. What the Spark row does show is the same
+transform through both engines on the same cores and the same file.
+
 ## Validation
 
 Full scan: the Validate step's checks (\`validateCsv\`: UTF-8 check, fast-csv parse, header, value of
@@ -458,10 +530,10 @@ ${bundleTable}
 
 \`\`\`sh
 npm ci
-npm run bench                 # full run: generates bench/.data/ (about 1.2 GB, git-ignored), several minutes,
+npm run bench                 # full run: generates bench/.data/ (about 1.2 GB, git-ignored), 10–15 minutes,
                               # prints the table, writes this file and bench/.data/results.json
 npm run bench -- --quick      # CI-sized (100k rows, one run each): checks that the bench runs and that every
-                              # count is right; writes bench/.data/performance-quick.md, not this file
+                              # count is right (no Spark row); writes bench/.data/performance-quick.md, not this file
 npx jest test/bench           # the quick mode's count checks as a test (no timing asserted)
 \`\`\`
 

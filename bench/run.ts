@@ -1,12 +1,12 @@
 /**
  * `npm run bench`: generates the `orders` files (cached under bench/.data/), measures the transform
- * against hand-written DuckDB baselines, validation against bare CSV parsers, `etl run` end to
- * end, the state machine's own overhead and the Lambda bundles, checks every count, prints the
- * table and writes docs/performance.md.
+ * against hand-written DuckDB baselines and on the local Spark engine, validation against bare CSV
+ * parsers, `etl run` end to end, the state machine's own overhead and the Lambda bundles, checks
+ * every count, prints the table and writes docs/performance.md.
  *
- *   npm run bench                 full run (100k, 1M and 5M rows; several minutes)
- *   npm run bench -- --quick      CI-sized: 100k rows, one run each, counts checked (< 60 s);
- *                                 writes bench/.data/performance-quick.md, not the docs
+ *   npm run bench                 full run (100k, 1M and 5M rows; 10–15 minutes)
+ *   npm run bench -- --quick      CI-sized: 100k rows, one run each, counts checked, no Spark
+ *                                 (< 60 s); writes bench/.data/performance-quick.md, not the docs
  *   npm run bench -- --render bench/.data/results.json   rewrite the report of a saved run
  *
  * Exit code 1 when a correctness check fails. No timing is asserted anywhere.
@@ -22,8 +22,9 @@ import { DATA_DIR, type ExpectedCounts, ensureDataset, generateOrders, type Size
 import { type BundleVariant, type LambdaBundle, lambdaEntries, measureBundle } from './lambda';
 import { ROOT, WORK_DIR } from './paths';
 import { renderReport } from './report';
+import { type SparkComparison, compareSpark } from './spark';
 import { type StateMachineOverhead, measureStateMachineOverhead } from './state-machine';
-import { type TransformComparison, compareTransform } from './transform';
+import { type TransformComparison, type TransformRun, compareTransform } from './transform';
 import { type ParseRun, bareCsvParse, bareFastCsv, ordersDataset, validateFile } from './validation';
 
 /** Everything one benchmark run measured. */
@@ -34,6 +35,8 @@ export interface BenchResults {
   readonly machine: Machine;
   readonly datasets: readonly (ExpectedCounts & { readonly size: SizeName })[];
   readonly transform: readonly (TransformComparison & { readonly size: SizeName })[];
+  /** The same file on the local Spark engine and on the DuckDB job (absent from results saved before it). */
+  readonly spark?: SparkComparison & { readonly size: SizeName };
   readonly validation: {
     readonly fullScan: readonly { readonly size: SizeName; readonly bytes: number; readonly validate: ParseRun[]; readonly fastCsv: ParseRun[]; readonly csvParse: ParseRun[] }[];
     readonly bounded: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: ParseRun[]; readonly sampled: boolean }[];
@@ -62,6 +65,8 @@ export interface Machine {
 interface Plan {
   readonly sizes: readonly SizeName[];
   readonly transform: readonly { readonly size: SizeName; readonly memoryLimit: string; readonly repeats: number }[];
+  /** The Spark row: a first run, then `repeats` rounds of a DuckDB job run and a warm Spark run. */
+  readonly spark: { readonly size: SizeName; readonly memoryLimit: string; readonly repeats: number } | { readonly size: SizeName; readonly skip: string };
   readonly fullScan: readonly { readonly size: SizeName; readonly repeats: number }[];
   readonly bounded: readonly SizeName[];
   readonly boundedRepeats: number;
@@ -79,6 +84,7 @@ const FULL: Plan = {
     { size: '1m', memoryLimit: '2GB', repeats: 5 },
     { size: '5m', memoryLimit: '1GB', repeats: 3 },
   ],
+  spark: { size: '1m', memoryLimit: '2GB', repeats: 3 },
   fullScan: [
     { size: '1mb', repeats: 5 },
     { size: '100k', repeats: 5 },
@@ -99,6 +105,7 @@ const FULL: Plan = {
 const QUICK: Plan = {
   sizes: ['100k'],
   transform: [{ size: '100k', memoryLimit: '2GB', repeats: 1 }],
+  spark: { size: '1m', skip: 'not run in quick mode: the JVM start-up and a cold Spark run alone take about a minute; `npm run bench` measures it' },
   fullScan: [{ size: '100k', repeats: 1 }],
   bounded: ['100k'],
   boundedRepeats: 1,
@@ -127,14 +134,14 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
   checks.push(generatorIsDeterministic());
 
   // Transform.
+  const logRun = (run: TransformRun): void =>
+    log(`  ${run.kind.padEnd(20)} ${(run.ms / 1000).toFixed(2)} s  cpu ${(run.cpuMs / 1000).toFixed(2)} s  rss ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB${run.error ? `  FAILED: ${run.error.split('\n')[0]}` : ''}`);
+  const jobRunCheck = (name: string, run: TransformRun, counts: ExpectedCounts): Check =>
+    run.error ? check(name, false, run.error) : expectCounts(`${name}: counts`, { ...run }, expectedTransformCounts(counts));
   const transform = plan.transform.map(({ size, memoryLimit, repeats }) => {
     log(`transform: ${size} rows, memory_limit ${memoryLimit}, ${repeats} round(s)`);
-    const comparison = compareTransform(data(size).file, memoryLimit, repeats, (run) =>
-      log(`  ${run.kind.padEnd(20)} ${(run.ms / 1000).toFixed(2)} s  cpu ${(run.cpuMs / 1000).toFixed(2)} s  rss ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB${run.error ? `  FAILED: ${run.error.split('\n')[0]}` : ''}`),
-    );
-    for (const run of comparison.job.runs) {
-      checks.push(run.error ? check(`transform job ${size}`, false, run.error) : expectCounts(`transform job ${size}: counts`, { ...run }, expectedTransformCounts(data(size))));
-    }
+    const comparison = compareTransform(data(size).file, memoryLimit, repeats, logRun);
+    for (const run of comparison.job.runs) checks.push(jobRunCheck(`transform job ${size}`, run, data(size)));
     for (const baseline of comparison.baselines) {
       for (const run of baseline.runs.filter((r) => !r.error)) {
         checks.push(expectCounts(`baseline ${baseline.kind} ${size}: rows written`, { ...run }, { rowsOut: data(size).distinctKeys }));
@@ -143,6 +150,20 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     checks.push(check(`transform ${size}: a baseline completed`, comparison.best !== undefined, comparison.best?.kind ?? 'none'));
     return { ...comparison, size };
   });
+
+  // Spark.
+  let spark: SparkComparison;
+  if ('skip' in plan.spark) {
+    spark = { measured: false, reason: plan.spark.skip };
+  } else {
+    const { size, memoryLimit, repeats } = plan.spark;
+    log(`spark: ${size} rows, a first run, then ${repeats} round(s) of the DuckDB job and a warm Spark run`);
+    spark = await compareSpark(data(size).file, memoryLimit, repeats, logRun);
+    if (spark.measured) {
+      for (const run of [spark.first, ...spark.duckdb.runs, ...spark.spark.runs]) checks.push(jobRunCheck(`spark row ${size}: ${run.kind}`, run, data(size)));
+    }
+  }
+  if (!spark.measured) log(`spark: not measured (${spark.reason})`);
 
   // Validation.
   const fullDataset = ordersDataset(true);
@@ -237,6 +258,7 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     machine: machine(loadBefore),
     datasets,
     transform,
+    spark: { ...spark, size: plan.spark.size },
     validation: { fullScan, bounded, fullScanMaxBytes: defaultDataset.validation.fullScanMaxBytes, sampleRows: defaultDataset.validation.sampleRows },
     stateMachine,
     e2e: { cliStartMs: cliStarts, files: e2eFiles },
@@ -289,6 +311,7 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(target, report.document);
   const failed = results.checks.filter((c) => !c.ok);
+  if (results.spark && !results.spark.measured) process.stderr.write(`\nSpark row not measured: ${results.spark.reason}\n`);
   process.stderr.write(`\n${results.checks.length - failed.length}/${results.checks.length} checks passed; wrote ${path.relative(ROOT, target)} (${results.durationS.toFixed(0)} s)\n`);
   for (const f of failed) process.stderr.write(`FAILED ${f.name}: ${f.detail}\n`);
   process.exitCode = failed.length > 0 ? 1 : 0;

@@ -8,6 +8,7 @@ import '../local/node-compat';
 
 import { StateMachine } from 'aws-local-stepfunctions';
 
+import type { ExecutionInput } from '../core/execution-input';
 import { type Definition, type JsonInput, type LocalHandlers, loadLocalDefinition } from '../local/runtime/definition';
 
 
@@ -45,12 +46,14 @@ const INPUT = {
   eventTime: '2026-11-25T00:00:00.000Z',
   dataset: 'orders',
   executionName: 'noop',
+  uploadId: '00000000000000aa',
+  loadId: '00000000000000aa',
   ingestionDate: '2026-11-25',
   archivedKey: 'extract/archived/2026-11-25/orders-noop.csv',
   rejectedKey: 'extract/rejected/2026-11-25/orders-noop.csv',
   reportKey: 'logs/glue-jobs/orders/noop.json',
   outputPrefix: 'load/orders/',
-};
+} satisfies ExecutionInput;
 
 /** Runs `executions` no-op executions one after another (after `warmup` unmeasured ones). */
 export async function measureStateMachineOverhead(executions: number, warmup = 5): Promise<StateMachineOverhead> {

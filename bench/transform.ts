@@ -9,9 +9,9 @@ import path from 'node:path';
 import { BASELINE_VARIANTS } from './baseline-sql';
 import { ROOT, WORK_DIR } from './paths';
 import { median } from './stats';
-import type { TransformRun } from './transform-worker';
+import type { TransformRun } from './job-run';
 
-export type { TransformRun } from './transform-worker';
+export type { TransformRun } from './job-run';
 
 /** Runs of one contender on one file. */
 export interface Contender {
@@ -50,7 +50,8 @@ export function runTransform(kind: string, file: string, memoryLimit: string): T
   return JSON.parse(line) as TransformRun;
 }
 
-function contender(kind: string, runs: TransformRun[]): Contender {
+/** The runs of one contender, summarized (medians of the runs that completed). */
+export function contender(kind: string, runs: readonly TransformRun[]): Contender {
   const ok = runs.filter((r) => !r.error);
   return {
     kind,

@@ -1,7 +1,9 @@
 /**
  * The benchmark's quick mode (`npm run bench -- --quick`) as a test: it runs end to end on the
- * 100k-row file and every count it checks is right. No timing is asserted.
+ * 100k-row file and every count it checks is right; the Spark row is skipped and says so. No
+ * timing is asserted.
  */
+import { renderReport } from '../../bench/report';
 import { runBench } from '../../bench/run';
 
 describe('npm run bench -- --quick', () => {
@@ -17,5 +19,8 @@ describe('npm run bench -- --quick', () => {
     expect(results.transform[0].best).toBeDefined();
     expect(results.e2e.files[0].runs[0].status).toMatch(/^(SUCCESS|WARNING)$/);
     expect(results.bundles.map((b) => b.entry)).toContain('trigger');
+    // The Spark row is skipped in quick mode, and the report says so instead of showing figures.
+    expect(results.spark).toMatchObject({ measured: false, reason: expect.stringMatching(/quick mode/) });
+    expect(renderReport(results).document).toMatch(/## Spark: .*\n[\s\S]*\*\*Not measured in this run\*\* \(1M rows\): not run in quick mode/);
   }, 300_000);
 });
