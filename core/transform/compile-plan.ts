@@ -58,8 +58,9 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     const parts: string[] = [];
     if (!c.nullable) parts.push(`WHEN ${empty} THEN ${d.literal(`${c.name}: empty`)}`);
     if (c.type.kind === 'string') {
-      parts.push(`WHEN ${d.containsMatch(raw, CONTROL_CHARACTER)} THEN ${d.literal(`${c.name}: holds a control character`)}`);
-      parts.push(`WHEN ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name}: a line break followed by a whole record (an unterminated quote?)`)}`);
+      // The regular expression only where a line break is (a cheap test first: most values have none).
+      const lineBreak = `(instr(${raw}, ${d.literal('\n')}) > 0 OR instr(${raw}, ${d.literal('\r')}) > 0)`;
+      parts.push(`WHEN ${lineBreak} AND ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name}: a line break followed by a whole record (an unterminated quote?)`)}`);
     }
     if (c.type.kind !== 'string') {
       parts.push(
@@ -70,8 +71,18 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
   });
   // Bytes that are not UTF-8: DuckDB's reader sets the line aside, Spark's decodes them to U+FFFD
   // (the replacement character); a row holding U+FFFD is malformed in both, never loaded mangled.
-  const allText = `concat_ws('', ${columns.map((c) => q(c.name)).join(', ')})`;
-  const reasonCases = [`WHEN instr(${allText}, ${d.literal(REPLACEMENT_CHARACTER)}) > 0 THEN ${d.literal('row: not valid UTF-8 (U+FFFD)')}`, ...problems.flat()];
+  // Tested once over the row's text columns together, not once each (typed values hold neither:
+  // their patterns refuse them).
+  const textColumns = columns.filter((c) => c.type.kind === 'string').map((c) => q(c.name));
+  const text = `concat_ws('', ${textColumns.join(', ')})`;
+  const rowRules =
+    textColumns.length === 0
+      ? []
+      : [
+          `WHEN instr(${text}, ${d.literal(REPLACEMENT_CHARACTER)}) > 0 THEN ${d.literal('row: not valid UTF-8 (U+FFFD)')}`,
+          `WHEN ${d.containsMatch(text, CONTROL_CHARACTER)} THEN ${d.literal('row: a text value holds a control character')}`,
+        ];
+  const reasonCases = [...rowRules, ...problems.flat()];
   const reasonExpr =
     reasonCases.length > 0 ? `CASE ${reasonCases.join(' ')} END` : `CAST(NULL AS ${d.sqlType({ kind: 'string' })})`;
 
