@@ -12,6 +12,7 @@ second copy of it, and Spark's ``s3a://`` needs hadoop-aws plus a ~280 MB AWS SD
 code (``s3_bucket.S3Bucket``) is tested against moto's S3 server instead.
 """
 
+import json
 import os
 import re
 import shutil
@@ -85,8 +86,6 @@ class FolderBucket:
         return body.decode("utf-8", errors="replace")
 
     def write_json(self, key, document):
-        import json
-
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")

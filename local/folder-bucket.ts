@@ -99,12 +99,15 @@ export class FolderBucket implements ObjectStore {
     this.checkBucket(bucket);
     const file = this.pathOf(key);
     const kept = versionId === undefined ? undefined : this.versionFiles(key, versionId);
+    if (!kept || !existsSync(kept.meta)) {
+      await rm(file, { force: true });
+      return;
+    }
     // With a version: the key's file goes only while it still holds that version's bytes (a newer
     // upload under the key stays), then the kept copy of the version.
-    if (!kept || !existsSync(kept.meta) || sameFile(await lstat(file).catch(() => undefined), JSON.parse(await readFile(kept.meta, 'utf-8')) as FileIdentity)) {
-      await rm(file, { force: true });
-    }
-    if (kept) await rm(kept.dir, { recursive: true, force: true });
+    const taken = JSON.parse(await readFile(kept.meta, 'utf-8')) as FileIdentity;
+    if (sameFile(await lstat(file).catch(() => undefined), taken)) await rm(file, { force: true });
+    await rm(kept.dir, { recursive: true, force: true });
   }
 
   /**
@@ -114,7 +117,7 @@ export class FolderBucket implements ObjectStore {
    * (archived or rejected). Throws {@link NotARegularFileError} for a link leading outside the
    * bucket or a file that is not a regular one.
    */
-  async putVersion(key: string): Promise<{ versionId: string; eTag: string; sizeBytes: number }> {
+  async putVersion(key: string): Promise<{ versionId: string; eTag: string; sizeBytes: number; mtimeMs: number }> {
     const file = await this.objectFile(key);
     if (!file) throw new ObjectNotFoundError(`s3://${this.name}/${key} does not exist`);
     const identity = fileIdentity(await lstat(this.pathOf(key)));
@@ -138,7 +141,7 @@ export class FolderBucket implements ObjectStore {
     await mkdir(kept.dir, { recursive: true });
     await rename(staging, kept.bytes);
     await writeFile(kept.meta, JSON.stringify(identity));
-    return { versionId: eTag, eTag, sizeBytes };
+    return { versionId: eTag, eTag, sizeBytes, mtimeMs: identity.mtimeMs };
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import '../node-compat';
 
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { StateMachine } from 'aws-local-stepfunctions';
@@ -161,7 +161,6 @@ export class LocalPipeline {
    */
   async objectCreatedEvent(key: string, eventTime?: Date): Promise<object> {
     const version = await this.bucket.putVersion(key);
-    const info = statSync(this.bucket.pathOf(key));
     return objectCreatedEvent({
       bucket: this.bucket.name,
       encodedKey: encodeEventKey(key),
@@ -171,7 +170,7 @@ export class LocalPipeline {
       eventTime,
       // S3's sequencer orders events of one key; the file's modification time plays that part
       // (not ctime, which links and permission changes also move).
-      sequencer: Math.round(info.mtimeMs * 1000).toString(16).toUpperCase(),
+      sequencer: Math.round(version.mtimeMs * 1000).toString(16).toUpperCase(),
     });
   }
 

@@ -44,19 +44,21 @@ function python(args: readonly string[], input?: string, env: Record<string, str
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Runs Python lines with glue/ importable and `json`, `sys` imported; `input` on stdin. */
+function glueScript(lines: readonly string[], input: string): { status: number | null; stdout: string; stderr: string } {
+  return python(['-c', ['import json, sys', `sys.path.insert(0, ${JSON.stringify(GLUE)})`, ...lines].join('\n')], input);
+}
+
 /** Calls a function of glue/etl_helpers.py on JSON arguments and returns its JSON result. */
 function helper(name: string, ...args: unknown[]): unknown {
-  const script = [
-    'import json, sys',
-    `sys.path.insert(0, ${JSON.stringify(GLUE)})`,
+  const result = glueScript([
     'import etl_helpers as h',
     'name, args = json.load(sys.stdin)',
     'try:',
     '    print(json.dumps({"ok": getattr(h, name)(*args)}))',
     'except h.EtlError as e:',
     '    print(json.dumps({"error": {"name": e.name, "message": str(e)}}))',
-  ].join('\n');
-  const result = python(['-c', script], JSON.stringify([name, args]));
+  ], JSON.stringify([name, args]));
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout);
 }
@@ -177,16 +179,11 @@ describe('the deployment of scripts/', () => {
     const runArguments = Object.keys(asl.States.Transform.Parameters.Arguments).map((name) => [name.replace(/\.\$$/, ''), 'value-from-the-execution']);
     const defaults = Object.entries(jobDefaults).map(([name, value]) => [name, typeof value === 'string' ? value : 's3://resolved-at-deploy']);
     const argv = ['script.py', '--JOB_ID', 'j_1', '--JOB_RUN_ID', 'jr_1', '--JOB_NAME', 'etl-transformation-job', ...defaults.flat(), ...runArguments.flat()];
-    const script = [
-      'import json, sys',
-      `sys.path.insert(0, ${JSON.stringify(GLUE)})`,
-      'from awsglue.utils import getResolvedOptions',
-      'import etl_runner',
-      'print(json.dumps(sorted(getResolvedOptions(json.load(sys.stdin), etl_runner.ARGUMENTS))))',
-    ].join('\n');
-
     // Act
-    const result = python(['-c', script], JSON.stringify(argv));
+    const result = glueScript(
+      ['from awsglue.utils import getResolvedOptions', 'import etl_runner', 'print(json.dumps(sorted(getResolvedOptions(json.load(sys.stdin), etl_runner.ARGUMENTS))))'],
+      JSON.stringify(argv),
+    );
 
     // Assess: nothing the runner needs is missing (argparse would exit), JOB_RUN_ID comes from Glue
     expect(result.stderr).toBe('');
