@@ -1,19 +1,22 @@
 /**
  * Trigger: S3 ObjectCreated event → one state machine execution per new object version.
- * Duplicate deliveries map to the same execution name, so the second start is refused and counted.
+ * Duplicate deliveries, and the same bytes uploaded again, map to the same execution name: the
+ * second start is refused, counted, and settled (duplicate-upload.ts).
  */
 import { type DatasetRoute, routeKey } from '../core/config/dataset-routing';
 import { EtlError, describeError } from '../core/errors';
 import { buildExecutionInput } from '../core/execution-input';
 import { assertSafeKey, decodeS3EventKey, skipReason } from '../core/naming';
-import type { ExecutionStarter } from './adapters/execution-starter';
+import type { ExecutionLookup, ExecutionStarter } from './adapters/execution-starter';
+import type { ObjectStore } from './adapters/object-store';
+import { type SettledDuplicate, settleDuplicate } from './duplicate-upload';
 import { recordContent, s3EventSchema } from './events/s3-event';
 import { instrument, MetricUnit, type Observability } from './observability';
 
 /** What happened to each record of the event. */
 export interface TriggerResult {
   readonly started: readonly { readonly key: string; readonly executionName: string }[];
-  readonly duplicates: readonly { readonly key: string; readonly executionName: string }[];
+  readonly duplicates: readonly SettledDuplicate[];
   readonly skipped: readonly { readonly key: string; readonly reason: string }[];
 }
 
@@ -38,6 +41,10 @@ export interface TriggerDeps {
   /** The datasets (the trigger only routes keys: name and match glob are all it reads). */
   readonly config: { readonly datasets: readonly DatasetRoute[] };
   readonly starter: ExecutionStarter;
+  /** Where the execution a duplicate event maps to is found. */
+  readonly executions: ExecutionLookup;
+  /** The bucket: where a duplicate's archived copy is looked for, and its version deleted. */
+  readonly store: ObjectStore;
   readonly obs: Observability;
 }
 
@@ -53,7 +60,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
     const parsed = checked.data;
     const result = { started: [], duplicates: [], skipped: [] } as {
       started: { key: string; executionName: string }[];
-      duplicates: { key: string; executionName: string }[];
+      duplicates: SettledDuplicate[];
       skipped: { key: string; reason: string }[];
     };
     if (!('Records' in parsed)) {
@@ -87,9 +94,17 @@ export function createTriggerHandler(deps: TriggerDeps) {
         );
         const outcome = await deps.starter.start(input.executionName, input);
         if (outcome === 'duplicate') {
-          logger.info('duplicate event: execution already exists', { key, executionName: input.executionName });
           metrics.addMetric('DuplicateEvents', MetricUnit.Count, 1);
-          result.duplicates.push({ key, executionName: input.executionName });
+          const settled = await settleDuplicate(deps, input);
+          logger.info('duplicate event: execution already exists', { key, executionName: input.executionName, versionId: input.versionId, ...settled });
+          result.duplicates.push({
+            bucket: input.bucket,
+            key,
+            versionId: input.versionId,
+            eventTime: input.eventTime,
+            executionName: input.executionName,
+            ...settled,
+          });
         } else {
           logger.info('execution started', { key, executionName: input.executionName, dataset: input.dataset });
           metrics.addMetric('ExecutionsStarted', MetricUnit.Count, 1);

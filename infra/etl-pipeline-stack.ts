@@ -122,6 +122,8 @@ export class EtlPipelineStack extends Stack {
 
     fn.trigger.addEnvironment('STATE_MACHINE_ARN', this.machine.stateMachine.stateMachineArn);
     this.machine.stateMachine.grantStartExecution(fn.trigger);
+    // A duplicate event is settled against the existing execution's input.
+    this.machine.stateMachine.grantExecution(fn.trigger, 'states:DescribeExecution');
     // S3 key filters are case-sensitive; the trigger matches datasets ignoring case
     // (core findDatasetForKey), so both common spellings notify it. `.Csv` and the like do not.
     for (const suffix of CSV_SUFFIXES) {

@@ -5,9 +5,10 @@
  */
 import { DefaultStackSynthesizer, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 
-import { FUNCTION_SPECS, type FunctionKey } from './constructs/pipeline-functions';
+import { FUNCTION_SPECS, type FunctionKey, OBJECT_ACCESS, type ObjectAccess } from './constructs/pipeline-functions';
 import type { EtlPipelineStack } from './etl-pipeline-stack';
 
 /** One acknowledgement: where, which finding, and why. */
@@ -33,10 +34,11 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
   for (const [key, spec] of Object.entries(FUNCTION_SPECS) as [FunctionKey, (typeof FUNCTION_SPECS)[FunctionKey]][]) {
     const role = stack.functions.byKey[key].role as IConstruct;
     add(role, 'AwsSolutions-IAM5[Resource::*]', `${spec.functionName}: ${XRAY_REASON}`);
-    const prefixes = new Set([...(spec.s3.read ?? []), ...(spec.s3.write ?? []), ...(spec.s3.delete ?? [])]);
-    for (const prefix of prefixes) {
-      const verbs = [spec.s3.read?.includes(prefix) && 'read', spec.s3.write?.includes(prefix) && 'write', spec.s3.delete?.includes(prefix) && 'delete']
-        .filter(Boolean)
+    const access = Object.entries(spec.s3) as [keyof ObjectAccess, readonly string[]][];
+    for (const prefix of new Set(access.flatMap(([, prefixes]) => prefixes))) {
+      const verbs = access
+        .filter(([, prefixes]) => prefixes.includes(prefix))
+        .map(([kind]) => OBJECT_ACCESS[kind].verb)
         .join('/');
       add(
         role,
@@ -45,6 +47,14 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
       );
     }
   }
+
+  // The trigger describes the existing execution of a duplicate event: its name comes from the upload.
+  const machineId = stack.getLogicalId(stack.machine.stateMachine.node.defaultChild as CfnStateMachine);
+  add(
+    stack.functions.byKey.trigger.role as IConstruct,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}:*]`,
+    `${FUNCTION_SPECS.trigger.functionName} calls states:DescribeExecution on the execution a duplicate event names. Execution names are derived from each upload, so the grant covers the executions of this one state machine.`,
+  );
 
   // State machine: vended-logs delivery and X-Ray, added by the StateMachine construct.
   add(

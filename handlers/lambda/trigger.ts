@@ -5,14 +5,18 @@ import { SfnExecutionStarter } from '../adapters/execution-starter';
 import { createObservability } from '../observability';
 import { createTriggerHandler } from '../trigger';
 import { bundledRoutes } from './bundled-routes';
-import { requiredEnv } from './clients';
+import { requiredEnv, s3ObjectStore } from './clients';
 
 const obs = createObservability('etl-trigger');
 const sfn = obs.tracer.captureAWSv3Client(new SFNClient({}));
+const executions = new SfnExecutionStarter(sfn, requiredEnv('STATE_MACHINE_ARN'));
 
 /** The Lambda handler. */
 export const handler = createTriggerHandler({
   config: bundledRoutes,
-  starter: new SfnExecutionStarter(sfn, requiredEnv('STATE_MACHINE_ARN')),
+  starter: executions,
+  executions,
+  // The bucket is the one each event names: the duplicate's, where its archived copy is.
+  store: s3ObjectStore(obs),
   obs,
 });

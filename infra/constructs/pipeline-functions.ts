@@ -24,11 +24,29 @@ export const METRICS_NAMESPACE = 'EtlPipeline';
 export type FunctionKey = 'trigger' | 'validate' | 'reject' | 'describeFailure' | 'summarize' | 'archive' | 'redriveGate';
 
 /** S3 access of a function: object actions per key prefix. */
-interface ObjectAccess {
+export interface ObjectAccess {
   readonly read?: readonly string[];
+  /** Only whether an object exists: HeadObject of the current version. */
+  readonly head?: readonly string[];
   readonly write?: readonly string[];
   readonly delete?: readonly string[];
+  /** Only deletes of one named version, never of the current object by key. */
+  readonly deleteVersion?: readonly string[];
 }
+
+/**
+ * What each kind of {@link ObjectAccess} grants, and the verb the nag acknowledgements use. The
+ * handlers read, copy and delete the object version the event named (the `…Version` actions).
+ * A copy above the multipart threshold is a multipart upload, aborted when a part fails
+ * (`s3:AbortMultipartUpload`). HeadObject needs `s3:GetObject`.
+ */
+export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actions: readonly string[]; readonly verb: string }>> = {
+  read: { actions: ['s3:GetObject', 's3:GetObjectVersion'], verb: 'read' },
+  head: { actions: ['s3:GetObject'], verb: 'look up' },
+  write: { actions: ['s3:PutObject', 's3:AbortMultipartUpload'], verb: 'write' },
+  delete: { actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], verb: 'delete' },
+  deleteVersion: { actions: ['s3:DeleteObjectVersion'], verb: 'delete versions of' },
+};
 
 /** What differs between the functions. */
 export interface FunctionSpec {
@@ -56,7 +74,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = {
     service: 'etl-trigger',
     timeoutSeconds: 60,
     description: 'S3 ObjectCreated (extract/*.csv) → one state machine execution per object version.',
-    s3: {},
+    // A duplicate upload: is the first execution's archived copy there? Then delete its version.
+    s3: { head: [PREFIX.archived], deleteVersion: [PREFIX.extract] },
   },
   validate: {
     entry: 'validate',
@@ -213,17 +232,13 @@ export class PipelineFunctions extends Construct {
 }
 
 /**
- * Object-level S3 permissions on exact prefixes, plus `s3:ListBucket` so that a missing key is a
- * 404 (which the handlers treat as "not there") rather than a 403. The handlers read, copy and
- * delete the object version the event named (`…Version` actions); a copy above the multipart
- * threshold is a multipart upload, aborted when a part fails (`s3:AbortMultipartUpload`).
+ * Object-level S3 permissions on exact prefixes ({@link OBJECT_ACCESS}), plus `s3:ListBucket` so
+ * that a missing key is a 404 (which the handlers treat as "not there") rather than a 403.
  */
 function grantObjectAccess(role: iam.Role, bucket: IBucket, key: IKey, access: ObjectAccess): void {
-  const objects = (prefixes: readonly string[]): string[] => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
-  const statements: iam.PolicyStatement[] = [];
-  if (access.read?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: objects(access.read) }));
-  if (access.write?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.write) }));
-  if (access.delete?.length) statements.push(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: objects(access.delete) }));
+  const statements = (Object.entries(access) as [keyof ObjectAccess, readonly string[]][])
+    .filter(([, prefixes]) => prefixes.length > 0)
+    .map(([kind, prefixes]) => new iam.PolicyStatement({ actions: [...OBJECT_ACCESS[kind].actions], resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) }));
   if (statements.length === 0) return;
   statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   const keyActions = ['kms:Decrypt', ...(access.write?.length ? ['kms:GenerateDataKey'] : [])];

@@ -5,8 +5,8 @@
  */
 import chokidar from 'chokidar';
 
-import { executionInputSchema } from '../../core/execution-input-schema';
 import { PREFIX } from '../../core/naming';
+import { type SettledDuplicate, settleDuplicate } from '../../handlers/duplicate-upload';
 import type { LocalPipeline } from '../runtime/local-pipeline';
 import { type RunResult, runResult } from './run-result';
 
@@ -50,8 +50,8 @@ export async function watchBucket(
     try {
       const triggered = await pipeline.deliver(await pipeline.objectCreatedEvent(key));
       for (const skipped of triggered.skipped) callbacks.onSkipped?.(skipped.key, skipped.reason);
-      for (const { executionName } of triggered.duplicates) {
-        callbacks.onDuplicate?.(key, executionName, await archiveDuplicate(pipeline, executionName, key));
+      for (const duplicate of triggered.duplicates) {
+        callbacks.onDuplicate?.(key, duplicate.executionName, await archiveDuplicate(pipeline, duplicate));
       }
       for (const { executionName } of triggered.started) {
         const record = await pipeline.waitFor(executionName);
@@ -77,16 +77,14 @@ export async function watchBucket(
 }
 
 /**
- * A re-upload of bytes already taken (`cp -p`, `rsync -a`, `mv` of the same file): once the
- * execution of those bytes has archived them, the copy in extract/ is removed (its bytes are
- * safely in the archive), so extract/ holds only work not yet done. Returns whether it was.
+ * A re-upload of bytes already taken (`cp -p`, `rsync -a`, `mv` of the same file). The trigger
+ * settled it (handlers/duplicate-upload.ts). A duplicate it left because the first execution had
+ * not archived its input yet is settled again here, once that execution has ended. Locally we
+ * can wait for it; on AWS the trigger cannot. Returns whether the copy left extract/ for the archive.
  */
-async function archiveDuplicate(pipeline: LocalPipeline, executionName: string, key: string): Promise<boolean> {
-  const record = await pipeline.waitFor(executionName);
-  const input = executionInputSchema.safeParse(record.input);
-  if (!input.success || input.data.key !== key) return false;
-  const bucket = pipeline.bucket;
-  if (!(await bucket.head(bucket.name, input.data.archivedKey))) return false;
-  await bucket.delete(bucket.name, key, input.data.versionId);
-  return true;
+async function archiveDuplicate(pipeline: LocalPipeline, duplicate: SettledDuplicate): Promise<boolean> {
+  if (duplicate.disposition !== 'left') return duplicate.disposition === 'archived';
+  await pipeline.waitFor(duplicate.executionName);
+  const settled = await settleDuplicate({ store: pipeline.bucket, executions: pipeline.executions }, duplicate);
+  return settled.disposition === 'archived';
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
-import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
+import type { ExecutionLookup, ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { createArchiveHandler } from '../../handlers/archive';
 import { createDescribeFailureHandler } from '../../handlers/describe-failure';
 import { createRedriveGateHandler } from '../../handlers/redrive-gate';
@@ -91,6 +91,8 @@ export class LocalPipeline {
   readonly bucket: FolderBucket;
   readonly store: ExecutionStore;
   readonly config: EtlConfig;
+  /** The executions of the store, as the trigger (and `etl watch`) look a duplicate's up. */
+  readonly executions: ExecutionLookup;
   private readonly glue: GlueJob;
   private readonly definition: Definition;
   private readonly stateMachine: StateMachine;
@@ -136,7 +138,8 @@ export class LocalPipeline {
       [LOCAL_SUBSTITUTIONS.RedriveGateFunctionArn]: createRedriveGateHandler({ obs: obs('etl-redrive-gate') }),
     } as Record<string, (event: unknown) => Promise<unknown>>;
     const starter: ExecutionStarter = { start: (name, input) => Promise.resolve(this.start(name, input)) };
-    this.trigger = createTriggerHandler({ config: this.config, starter, obs: obs('etl-trigger') });
+    this.executions = { inputOf: (name) => Promise.resolve(this.store.get(name)?.input) };
+    this.trigger = createTriggerHandler({ config: this.config, starter, executions: this.executions, store: this.bucket, obs: obs('etl-trigger') });
     // Executions a killed process left RUNNING show as interrupted (ABORTED) and can be redriven.
     this.store.abortOrphans();
   }

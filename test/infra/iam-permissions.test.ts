@@ -173,8 +173,9 @@ describe('bucket access on exact prefixes', () => {
   });
 
   // What each handler does with the bucket (handlers/*.ts): written here by hand, not derived.
-  const expectedByFunction: Record<FunctionKey, { get?: string[]; put?: string[]; del?: string[] }> = {
-    trigger: {},
+  const expectedByFunction: Record<FunctionKey, { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[] }> = {
+    // A duplicate upload: HeadObject of the first execution's archived copy, then a delete of the duplicate's version only.
+    trigger: { head: ['extract/archived/'], delVersion: ['extract/'] },
     validate: { get: ['extract/'] },
     reject: { get: ['extract/'], put: ['extract/rejected/'], del: ['extract/'] },
     describeFailure: { get: ['logs/glue-jobs/'] },
@@ -192,8 +193,10 @@ describe('bucket access on exact prefixes', () => {
     // multipart upload, aborted when a part fails.
     const want = [
       ...(expected.get ?? []).flatMap((p) => ['s3:GetObject', 's3:GetObjectVersion'].map((a) => grant(a, objects(p)))),
+      ...(expected.head ?? []).map((p) => grant('s3:GetObject', objects(p))),
       ...(expected.put ?? []).flatMap((p) => ['s3:PutObject', 's3:AbortMultipartUpload'].map((a) => grant(a, objects(p)))),
       ...(expected.del ?? []).flatMap((p) => ['s3:DeleteObject', 's3:DeleteObjectVersion'].map((a) => grant(a, objects(p)))),
+      ...(expected.delVersion ?? []).map((p) => grant('s3:DeleteObjectVersion', objects(p))),
       ...(touchesBucket ? [grant('s3:ListBucket', bucket)] : []),
     ].sort();
 
@@ -205,13 +208,17 @@ describe('bucket access on exact prefixes', () => {
     if (touchesBucket) expect(grants).toContain(grant('kms:Decrypt', key));
   });
 
-  it('lets the trigger start executions of the state machine only', () => {
+  it('lets the trigger start executions of the state machine and describe them, nothing else', () => {
     // Prepare
     const grants = grantsOf(roleOf('AWS::Lambda::Function', (p) => p.FunctionName === 'etl-trigger-function', 'Role'));
 
-    // Act / Assess
-    expect(only(grants, ['states'])).toHaveLength(1);
-    expect(only(grants, ['states'])[0]).toMatch(/^states:StartExecution on \{"Ref":"PipelineStateMachine[0-9A-F]+"\}$/);
+    // Act
+    const [describe, start, ...others] = only(grants, ['states']);
+
+    // Assess: DescribeExecution on this state machine's executions (arn:…:execution:<its name>:*)
+    expect(others).toEqual([]);
+    expect(start).toMatch(/^states:StartExecution on \{"Ref":"PipelineStateMachine[0-9A-F]+"\}$/);
+    expect(describe).toMatch(/^states:DescribeExecution on \{"Fn::Join":\["",\["arn:",.*":execution:",\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"PipelineStateMachine[0-9A-F]+"\}\]\}\]\},":\*"\]\]\}$/);
   });
 
   it('lets the Glue job read inputs (by version) and scripts, and write load/ and logs/glue-jobs/ only', () => {

@@ -1,8 +1,9 @@
 /**
  * `etl watch`: files dropped into <root>/bucket/extract/ are processed as they arrive; files
- * already there at start are processed too; archived and rejected folders are never re-triggered.
+ * already there at start are processed too; archived and rejected folders are never re-triggered;
+ * the same bytes dropped again are said to be a duplicate and leave extract/ once archived.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 import type { RunResult } from '../../local/cli/run-result';
@@ -57,4 +58,47 @@ describe('etl watch', () => {
     expect(notifications(root)).toHaveLength(3);
     pipeline.close();
   });
+
+  it('says a copy of the same bytes dropped during the run is a duplicate, and removes it once the first is archived', async () => {
+    // Prepare: the copy lands while the first execution transforms
+    const root = tempRoot();
+    const target = path.join(root, 'bucket', 'extract', 'orders-twice.csv');
+    const pipeline = new LocalPipeline({
+      root,
+      onStateEntered: (_name, state) => {
+        if (state === 'Transform') copyFileSync(sample('orders-clean.csv'), target);
+      },
+    });
+    const results: RunResult[] = [];
+    const duplicates: string[] = [];
+    const controller = new AbortController();
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const watching = watchBucket(
+      pipeline,
+      {
+        onReady: () => ready(),
+        onResult: (r) => results.push(r),
+        onDuplicate: (key, _name, archived) => duplicates.push(`${key}${archived ? ' archived' : ''}`),
+      },
+      controller.signal,
+      { stableMs: 300 },
+    );
+
+    // Act
+    await isReady;
+    copyFileSync(sample('orders-clean.csv'), target);
+    for (let waited = 0; waited < 10_000 && duplicates.length === 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    await watching;
+
+    // Assess
+    expect(results.map((r) => r.status)).toEqual(['SUCCESS']);
+    expect(duplicates).toEqual(['extract/orders-twice.csv archived']);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(path.join(root, 'bucket', 'extract', 'archived'), { recursive: true }).filter((f) => String(f).endsWith('.csv'))).toHaveLength(1);
+    expect(pipeline.store.list()).toHaveLength(1);
+    expect(notifications(root)).toHaveLength(1);
+    pipeline.close();
+  }, 30_000);
 });

@@ -1,9 +1,16 @@
 import 'aws-sdk-client-mock-jest';
 
-import { ExecutionAlreadyExists, InvalidName, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidName,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { SfnExecutionStarter } from '../../handlers/adapters/execution-starter';
+import { InvalidStateMachineArnError, SfnExecutionStarter } from '../../handlers/adapters/execution-starter';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:etl-pipeline';
 const sfnMock = mockClient(SFNClient);
@@ -79,6 +86,75 @@ describe('SfnExecutionStarter', () => {
 
     // Act
     const act = starter().start('orders-orders-abc123', {});
+
+    // Assess
+    await expect(act).rejects.toThrow('socket hang up');
+  });
+
+  it("returns 'duplicate' for the idempotent answer of a running execution: started well before the call", async () => {
+    // Prepare: Step Functions answers a repeat of a running execution with that execution.
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE_ARN}:exec-1`, startDate: new Date(Date.now() - 60_000) });
+
+    // Act
+    const result = await starter().start('orders-orders-abc123', {});
+
+    // Assess
+    expect(result).toBe('duplicate');
+  });
+
+  it("still returns 'started' for a start dated a little before the call (the clocks' skew)", async () => {
+    // Prepare
+    sfnMock.on(StartExecutionCommand).resolves({ executionArn: `${STATE_MACHINE_ARN}:exec-1`, startDate: new Date(Date.now() - 1_000) });
+
+    // Act
+    const result = await starter().start('orders-orders-abc123', {});
+
+    // Assess
+    expect(result).toBe('started');
+  });
+
+  it('refuses a state machine ARN it cannot derive execution ARNs from', () => {
+    // Act
+    const act = () => new SfnExecutionStarter(new SFNClient({ region: 'eu-west-1' }), 'etl-pipeline');
+
+    // Assess
+    expect(act).toThrow(InvalidStateMachineArnError);
+  });
+});
+
+describe('SfnExecutionStarter as the execution lookup', () => {
+  it('describes the execution by the ARN of its name under the state machine and returns its input', async () => {
+    // Prepare
+    const input = { key: 'extract/orders.csv', versionId: 'v1' };
+    sfnMock.on(DescribeExecutionCommand).resolves({ input: JSON.stringify(input) });
+
+    // Act
+    const found = await starter().inputOf('orders-orders-abc123');
+
+    // Assess
+    expect(found).toEqual(input);
+    expect(sfnMock).toHaveReceivedCommandWith(DescribeExecutionCommand, {
+      executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:etl-pipeline:orders-orders-abc123',
+    });
+  });
+
+  it('returns undefined when no execution has the name', async () => {
+    // Prepare
+    sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const found = await starter().inputOf('orders-orders-abc123');
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+
+  it('rethrows any other error', async () => {
+    // Prepare
+    sfnMock.on(DescribeExecutionCommand).rejects(new Error('socket hang up'));
+
+    // Act
+    const act = starter().inputOf('orders-orders-abc123');
 
     // Assess
     await expect(act).rejects.toThrow('socket hang up');

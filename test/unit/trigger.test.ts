@@ -5,10 +5,11 @@ import { type EtlConfig, parseConfigText } from '../../core/config/dataset-confi
 import type { ExecutionInput } from '../../core/execution-input';
 import { executionInputSchema } from '../../core/execution-input-schema';
 import { uploadId } from '../../core/naming';
-import type { ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
+import type { ExecutionLookup, ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { type Observability, createObservability } from '../../handlers/observability';
 import { TriggerStartError, createTriggerHandler } from '../../handlers/trigger';
 import { loadFixture } from '../fixtures/load-fixture';
+import { MemoryObjectStore } from '../helpers/memory-object-store';
 
 // Keep Powertools quiet: no log lines, no EMF metric blobs on stdout.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -19,13 +20,14 @@ const CONFIG: EtlConfig = parseConfigText(readFileSync(join(__dirname, '..', '..
 const UPLOAD = uploadId('extract/daily orders 2026-11-25.csv', '0123456789abcdef0123456789abcdef');
 
 interface S3Notification {
-  Records: { eventName: string; s3: { object: { key: string; versionId?: string; eTag?: string; sequencer?: string; size?: number } } }[];
+  Records: { eventName: string; eventTime: string; s3: { object: { key: string; versionId?: string; eTag?: string; sequencer?: string; size?: number } } }[];
 }
 
 /** Records started names; a name seen before is a duplicate, as Step Functions answers. */
-class FakeStarter implements ExecutionStarter {
+class FakeStarter implements ExecutionStarter, ExecutionLookup {
   readonly calls: { name: string; input: ExecutionInput }[] = [];
-  private readonly names = new Set<string>();
+  /** The input each execution was started with. */
+  private readonly started = new Map<string, ExecutionInput>();
 
   constructor(private readonly failFor: (input: ExecutionInput) => boolean = () => false) {}
 
@@ -33,9 +35,13 @@ class FakeStarter implements ExecutionStarter {
     const parsed = executionInputSchema.parse(input);
     this.calls.push({ name, input: parsed });
     if (this.failFor(parsed)) throw new Error('Rate exceeded');
-    if (this.names.has(name)) return 'duplicate';
-    this.names.add(name);
+    if (this.started.has(name)) return 'duplicate';
+    this.started.set(name, parsed);
     return 'started';
+  }
+
+  async inputOf(name: string): Promise<unknown> {
+    return this.started.get(name);
   }
 }
 
@@ -56,10 +62,12 @@ function putEvent(...keys: string[]): S3Notification {
 function setup(starter = new FakeStarter()): {
   handler: ReturnType<typeof createTriggerHandler>;
   starter: FakeStarter;
+  store: MemoryObjectStore;
   obs: Observability;
 } {
   const obs = createObservability('test');
-  return { handler: createTriggerHandler({ config: CONFIG, starter, obs }), starter, obs };
+  const store = new MemoryObjectStore();
+  return { handler: createTriggerHandler({ config: CONFIG, starter, executions: starter, store, obs }), starter, store, obs };
 }
 
 describe('trigger handler with the S3 fixtures', () => {
@@ -208,7 +216,7 @@ describe('trigger handler over several records', () => {
 
     // Assess
     expect(results.flatMap((r) => r.started)).toHaveLength(1);
-    expect(results.flatMap((r) => r.duplicates)).toHaveLength(9);
+    expect(results.flatMap((r) => r.duplicates.map((d) => d.disposition))).toEqual(Array(9).fill('redelivery'));
     expect(new Set(starter.calls.map((c) => c.name)).size).toBe(1);
     expect(addMetric.mock.calls.filter(([name]) => name === 'ExecutionsStarted')).toHaveLength(1);
     expect(addMetric.mock.calls.filter(([name]) => name === 'DuplicateEvents')).toHaveLength(9);
@@ -253,10 +261,71 @@ describe('trigger handler over several records', () => {
     expect(two.duplicates.map((d) => d.executionName)).toEqual([one.started[0].executionName]);
   });
 
+  it('deletes the re-uploaded version from extract/ once the first execution has archived the bytes, and counts it', async () => {
+    // Prepare
+    const { handler, starter, store, obs } = setup();
+    const addMetric = jest.spyOn(obs.metrics, 'addMetric');
+    const again = loadFixture<S3Notification>('s3-object-created-put.json');
+    again.Records[0].s3.object.versionId = 'a-newer-version';
+    again.Records[0].eventTime = '2026-11-25T11:00:00.000Z';
+    await handler(loadFixture('s3-object-created-put.json'));
+    const first = starter.calls[0].input;
+    store.put(first.bucket, first.archivedKey, 'the archived bytes');
+
+    // Act
+    const result = await handler(again);
+
+    // Assess
+    expect(result.duplicates).toEqual([
+      {
+        bucket: first.bucket,
+        key: first.key,
+        versionId: 'a-newer-version',
+        eventTime: '2026-11-25T11:00:00.000Z',
+        executionName: first.executionName,
+        disposition: 'archived',
+        reason: `the same bytes are archived at ${first.archivedKey}; this version was removed from extract/`,
+      },
+    ]);
+    expect(store.deletes).toEqual([{ bucket: first.bucket, key: first.key, versionId: 'a-newer-version' }]);
+    expect(addMetric.mock.calls.filter(([name]) => name === 'DuplicateEvents')).toHaveLength(1);
+  });
+
+  it('leaves re-uploads of a running execution in extract/, counting each one', async () => {
+    // Prepare
+    const { handler, store, obs } = setup();
+    const addMetric = jest.spyOn(obs.metrics, 'addMetric');
+    await handler(loadFixture('s3-object-created-put.json'));
+    const reuploads = ['second-version', 'third-version'].map((versionId) => {
+      const event = loadFixture<S3Notification>('s3-object-created-put.json');
+      event.Records[0].s3.object.versionId = versionId;
+      return event;
+    });
+
+    // Act
+    const results = [];
+    for (const event of reuploads) results.push(await handler(event));
+
+    // Assess
+    expect(results.flatMap((r) => r.duplicates.map((d) => [d.versionId, d.disposition]))).toEqual([
+      ['second-version', 'left'],
+      ['third-version', 'left'],
+    ]);
+    expect(results[0].duplicates[0].reason).toContain('has not archived these bytes');
+    expect(store.deletes).toEqual([]);
+    expect(addMetric.mock.calls.filter(([name]) => name === 'DuplicateEvents')).toHaveLength(2);
+  });
+
   it('with reuploads "replace", other bytes under the key load under the key\'s load id (a correction)', async () => {
     // Prepare
     const starter = new FakeStarter();
-    const handler = createTriggerHandler({ config: { datasets: [{ name: 'orders', match: 'extract/**', reuploads: 'replace' }] }, starter, obs: createObservability('test') });
+    const handler = createTriggerHandler({
+      config: { datasets: [{ name: 'orders', match: 'extract/**', reuploads: 'replace' }] },
+      starter,
+      executions: starter,
+      store: new MemoryObjectStore(),
+      obs: createObservability('test'),
+    });
     const first = loadFixture<S3Notification>('s3-object-created-put.json');
     const second = loadFixture<S3Notification>('s3-object-created-put.json');
     second.Records[0].s3.object.eTag = 'ffffffffffffffffffffffffffffffff';
