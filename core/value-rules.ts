@@ -42,11 +42,19 @@ export const CONTROL_CHARACTER = '[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]';
 
 /**
  * A line break followed by a line holding a whole record of `columnCount` fields: rows that an
- * unterminated quote swallowed into one value. The row holding them is malformed (and listed
- * with them in the rejects file), never loaded as if the rows were text.
+ * unterminated quote swallowed into one value. The file is refused (`MalformedCsvError`), never
+ * loaded with those rows as text or counted as one bad row.
  */
 export function swallowedRecordPattern(columnCount: number): string {
   return `[\\r\\n][^\\r\\n]*(,[^\\r\\n]*){${Math.max(1, columnCount - 1)}}`;
+}
+
+/** How a reject reason or a Validate issue names a value matching {@link swallowedRecordPattern}. */
+export const SWALLOWED_RECORD_REASON = 'holds a line break followed by a whole record (an unterminated quote?)';
+
+/** True for the reject reason of a value holding swallowed records. */
+export function isSwallowedRecord(reason: string): boolean {
+  return reason.endsWith(SWALLOWED_RECORD_REASON);
 }
 
 /** Years 0001–9999 (no year 0000, which the engines would read as 1 BC), month and day digits. */

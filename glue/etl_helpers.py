@@ -12,6 +12,9 @@ import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+# A value may be as long as a swallowed record (Python's csv stops at 128 KiB by default).
+csv.field_size_limit(2**31 - 1)
+
 PLAN_FORMAT_VERSION = 1
 PARTITION_COLUMN = "dt"
 LOAD_PREFIX = "load/"
@@ -49,6 +52,12 @@ class HeaderMismatchError(EtlError):
 
 class QualityThresholdError(EtlError):
     """A quality threshold configured as ``fail`` was crossed (core/quality.ts)."""
+
+    __module__ = "builtins"
+
+
+class MalformedCsvError(EtlError):
+    """The CSV cannot be split into records reliably (an unterminated quote swallowed rows)."""
 
     __module__ = "builtins"
 
@@ -117,7 +126,7 @@ def check_ingestion_date(text):
 
 # --- the compiled plan (core/transform/compile-plan.ts) ---------------------------------------
 
-_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "outputSql", "partitionColumn", "quality")
+_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "outputSql", "partitionColumn", "quality", "swallowedRecordPattern")
 
 
 def parse_plan(text, dataset):
@@ -196,6 +205,116 @@ def match_header(header, dataset, columns):
         expected = ",".join(c["name"] for c in columns)
         raise HeaderMismatchError(f'header does not match dataset "{dataset}" ({"; ".join(problems)}); expected {expected}')
     return list(header)
+
+
+# --- the rejects file (core/rejects.ts, core/value-rules.ts) ---------------------------------
+
+REJECTS_COLUMNS = ("line", "reject_reason", "record")
+SWALLOWED_RECORD_REASON = "holds a line break followed by a whole record (an unterminated quote?)"
+
+
+def is_swallowed_record(reason):
+    """True for the reject reason of a value holding rows an unterminated quote swallowed."""
+    return reason.endswith(SWALLOWED_RECORD_REASON)
+
+
+UNCLOSED_QUOTE_REASON = "a quote opens a value that nothing closes (an unterminated quote)"
+
+
+def record_split_message(where, reason):
+    """The ``MalformedCsvError`` message of a file that cannot be split (core's ``recordSplitMessage``)."""
+    return f"{where}: {reason}: the rows after it cannot be split reliably, so nothing is loaded; close the quote and upload the file again"
+
+
+def record_split_failure(rejects, swallowed_record_pattern):
+    """The first numbered reject past which the file cannot be split (core's ``recordSplitFailure``):
+    a value holding swallowed rows, raw text a reader set aside holding them (a JSON record never
+    holds a raw line break), or raw text with a quote nothing closes."""
+    swallowing = re.compile(swallowed_record_pattern)
+
+    def reason_of(reject):
+        if reject.get("unclosed"):
+            return UNCLOSED_QUOTE_REASON
+        if is_swallowed_record(reject["reject_reason"]):
+            return reject["reject_reason"]
+        return f"the record {SWALLOWED_RECORD_REASON}" if swallowing.search(reject["record"] or "") else None
+
+    failures = [{"line": r["line"], "reason": reason} for r in rejects if (reason := reason_of(r)) is not None]
+    return min(failures, key=lambda f: (f["line"] is None, f["line"] or 0), default=None)
+
+
+def reject_row(reason, record, fields, unclosed=False):
+    """A row of the rejects file, its line not known yet, with the fields it was read with."""
+    return {"line": None, "reject_reason": reason, "record": record, "fields": fields, "unclosed": unclosed}
+
+
+_REPLACED = re.compile("[\ufffd?]+")
+
+
+def fields_key(fields):
+    """What two readings of one record share (core's ``fieldsKey``): its fields, an empty value and
+    a missing one alike, and bytes that are not UTF-8 alike however a reader replaced them."""
+    return json.dumps([_REPLACED.sub("?", value or "") for value in fields], ensure_ascii=False, separators=(",", ":"))
+
+
+def value_reject_fields(record, header):
+    """The fields of a value reject, in header order, from its ``record`` JSON object."""
+    values = json.loads(record)
+    return [values.get(name) for name in header]
+
+
+def raw_record_fields(text):
+    """The fields of a record the engine could not split, from its raw text, and whether a quote
+    in it is never closed (the strict reader stops there)."""
+    try:
+        for _record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            pass
+        unclosed = False
+    except csv.Error:
+        unclosed = True
+    return parse_header_record(text), unclosed
+
+
+def number_rejects(lines, rejects):
+    """Sets the ``line`` of each reject (dicts with ``fields``) from the file's text lines.
+
+    The n-th reject with given fields gets the start line of the n-th record holding them (the
+    header is line 1; a blank line counts); raw text whose quote nothing closes gets the line of
+    the record where that quote opened. Returns the rejects in line order, unnumbered last.
+    """
+    waiting = {}
+    for reject in rejects:
+        if reject.get("line") is None:
+            waiting.setdefault(fields_key(reject["fields"]), []).append(reject)
+    previous_end = 0
+    start = 1
+    reader = csv.reader(lines, delimiter=",", quotechar='"', doublequote=True, strict=False)
+    for index, fields in enumerate(reader):
+        start, previous_end = previous_end + 1, reader.line_num
+        if index == 0:
+            continue
+        found = waiting.get(fields_key(fields))
+        if found:
+            found.pop(0)["line"] = start
+            if not found:
+                del waiting[fields_key(fields)]
+        if not waiting:
+            break
+    # A quote nothing closes runs to the end of the file: the last record is where it opened.
+    for reject in rejects:
+        if reject.get("unclosed") and reject.get("line") is None:
+            reject["line"] = start
+    return sorted(rejects, key=lambda r: (r.get("line") is None, r.get("line") or 0))
+
+
+def rejects_csv(rejects):
+    """The rejects file's text: a header, then one row per reject."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(REJECTS_COLUMNS)
+    for reject in rejects:
+        writer.writerow([reject.get(column) for column in REJECTS_COLUMNS])
+    return out.getvalue()
 
 
 # --- quality rules (core/quality.ts) ----------------------------------------------------------

@@ -20,7 +20,9 @@ this same module with ``LocalJobContext`` (see ``local_worker.py``).
 
 import json
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import etl_helpers as h
 from awsglue.utils import getResolvedOptions
@@ -138,37 +140,32 @@ class TransformRun:
         log("transform counted", **self.counted)
 
         rejects = h.rejects_key(self.dataset, self.args["execution_name"]) if counts["malformedRows"] > 0 else None
-        if rejects:
-            self.write_rejects(plan, rejects)
+        numbered = self.write_rejects(plan, rejects, header, input_copy) if rejects else []
         self.counted["rejectsKey"] = rejects
+        broken = h.record_split_failure(numbered, plan["swallowedRecordPattern"])
+        if broken:
+            raise h.MalformedCsvError(h.record_split_message(f"line {broken['line'] or '?'}", broken["reason"]))
         if failures:
             raise h.QualityThresholdError("; ".join(failures))
         output_files = self.write_output(plan)
         raw_file.unpersist()
         return {**self.counted, "status": "SUCCEEDED", "outputFiles": output_files, "error": None}
 
-    def write_rejects(self, plan, key):
+    def write_rejects(self, plan, key, header, input_copy):
+        """The rejects file, each row with its line; returns the rows (dicts), in line order."""
         corrupt = h.quote_identifier(h.CORRUPT_RECORD_COLUMN)
-        rejected = self.spark.sql(
-            f"SELECT CAST(NULL AS BIGINT) AS line, '{h.STRUCTURAL_REJECT_REASON}' AS reject_reason, {corrupt} AS record "
-            f"FROM etl_raw_file WHERE {corrupt} IS NOT NULL "
-            f"UNION ALL SELECT CAST(NULL AS BIGINT), reject_reason, record FROM ({plan['rejectsSql']}) r"
-        )
-        staging = f"{self.staging}rejects/"
-        (
-            rejected.coalesce(1)
-            .write.mode("overwrite")
-            .option("header", True)
-            .option("quote", '"')
-            .option("escape", '"')
-            # Spark's CSV writer trims values unless told not to: keep the records as they arrived.
-            .option("ignoreLeadingWhiteSpace", False)
-            .option("ignoreTrailingWhiteSpace", False)
-            .csv(self.bucket.url(staging))
-        )
-        parts = [k for k in self.bucket.keys(staging) if k.rsplit("/", 1)[-1].startswith("part-")]
-        if parts:
-            self.bucket.copy(parts[0], key)
+        structural = self.spark.sql(f"SELECT {corrupt} AS record FROM etl_raw_file WHERE {corrupt} IS NOT NULL").collect()
+        by_value = self.spark.sql(f"SELECT reject_reason, record FROM ({plan['rejectsSql']}) r").collect()
+        rejects = [h.reject_row(h.STRUCTURAL_REJECT_REASON, r["record"], *h.raw_record_fields(r["record"])) for r in structural]
+        rejects += [h.reject_row(r["reject_reason"], r["record"], h.value_reject_fields(r["record"], header)) for r in by_value]
+        # Neither reader tells a record's line: read the input once more, on the driver.
+        with tempfile.TemporaryDirectory() as directory:
+            local = Path(directory, "input.csv")
+            self.bucket.download(input_copy, local)
+            with open(local, encoding="utf-8", errors="replace", newline="") as lines:
+                numbered = h.number_rejects(lines, rejects)
+        self.bucket.write_text(key, h.rejects_csv(numbered), "text/csv")
+        return numbered
 
     def write_output(self, plan):
         """Partitioned files (replacing this input's earlier ones), then a refreshed latest/."""

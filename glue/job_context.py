@@ -86,11 +86,17 @@ class FolderBucket:
         return body.decode("utf-8", errors="replace")
 
     def write_json(self, key, document):
+        self.write_text(key, json.dumps(document, indent=2) + "\n", "application/json")
+
+    def write_text(self, key, text, _content_type):
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8", newline="")
         os.replace(temporary, path)  # whole or not at all, as an S3 PUT
+
+    def download(self, key, destination):
+        shutil.copyfile(self._path(key), destination)
 
     def keys(self, prefix):
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""

@@ -36,8 +36,14 @@ class S3Bucket:
         return body.decode("utf-8", errors="replace")
 
     def write_json(self, key, document):
-        body = (json.dumps(document, indent=2) + "\n").encode("utf-8")
-        self.s3.put_object(Bucket=self.name, Key=key, Body=body, ContentType="application/json")
+        self.write_text(key, json.dumps(document, indent=2) + "\n", "application/json")
+
+    def write_text(self, key, text, content_type):
+        self.s3.put_object(Bucket=self.name, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
+
+    def download(self, key, destination):
+        """Copies the object to a local file (the driver's disk)."""
+        self.s3.download_file(self.name, key, str(destination))
 
     def keys(self, prefix):
         paginator = self.s3.get_paginator("list_objects_v2")

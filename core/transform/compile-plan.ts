@@ -4,7 +4,7 @@
  * key and adds the partition column. The engine (DuckDB locally, Spark on Glue) only runs it.
  */
 import type { DatasetConfig, QualityConfig } from '../config/dataset-config';
-import { BOOLEAN_FALSE, BOOLEAN_TRUE, CONTROL_CHARACTER, swallowedRecordPattern, valuePattern } from '../value-rules';
+import { BOOLEAN_FALSE, BOOLEAN_TRUE, CONTROL_CHARACTER, SWALLOWED_RECORD_REASON, swallowedRecordPattern, valuePattern } from '../value-rules';
 import { type Dialect, type DialectName, dialectByName } from './dialect';
 
 /**
@@ -40,6 +40,11 @@ export interface TransformPlan {
   /** Name of the partition column in `outputSql` (values `YYYY-MM-DD`). */
   readonly partitionColumn: 'dt';
   readonly quality: QualityConfig;
+  /**
+   * {@link swallowedRecordPattern} for the dataset: the runner tests the raw text of the records
+   * its reader could not split with it (a quote that swallowed a record makes one of too many fields).
+   */
+  readonly swallowedRecordPattern: string;
 }
 
 /** Compiles the dataset's transform into the given dialect. */
@@ -60,7 +65,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     if (c.type.kind === 'string') {
       // The regular expression only where a line break is (a cheap test first: most values have none).
       const lineBreak = `(instr(${raw}, ${d.literal('\n')}) > 0 OR instr(${raw}, ${d.literal('\r')}) > 0)`;
-      parts.push(`WHEN ${lineBreak} AND ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name}: a line break followed by a whole record (an unterminated quote?)`)}`);
+      parts.push(`WHEN ${lineBreak} AND ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name} ${SWALLOWED_RECORD_REASON}`)}`);
     }
     if (c.type.kind !== 'string') {
       parts.push(
@@ -128,6 +133,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     outputSql: `SELECT ${columns.map((c) => `r.${q(c.name)}`).join(', ')}, ${partitionExpr} AS dt FROM ${last} r CROSS JOIN ${RUNNER_INPUTS.params} p`,
     partitionColumn: 'dt',
     quality: dataset.quality,
+    swallowedRecordPattern: swallowed,
   };
 }
 

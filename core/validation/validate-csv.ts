@@ -18,7 +18,8 @@ import {
   NoDataRowsError,
   describeError,
 } from '../errors';
-import { type ValueCheck, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
+import { recordSplitMessage } from '../rejects';
+import { SWALLOWED_RECORD_REASON, type ValueCheck, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
 import { normalizeHeader, matchHeader } from './header';
 
 /** What the Validate step found. `valid: false` always comes with a named `error`. */
@@ -80,6 +81,8 @@ export async function validateCsv(
       }
       state.rowsChecked += 1;
       const problem = rowProblem(record, columnsByPosition);
+      // Rows an unterminated quote swallowed: the file is refused, as the transform refuses it.
+      if (problem?.endsWith(SWALLOWED_RECORD_REASON)) return report(new MalformedCsvError(recordSplitMessage(`row ${state.rowsChecked}`, problem)));
       if (problem) {
         state.malformedRows += 1;
         if (state.issues.length < MAX_REPORTED_ISSUES) state.issues.push(`row ${state.rowsChecked}: ${problem}`);
@@ -138,7 +141,7 @@ function rowProblem(record: readonly string[], columns: readonly PositionedColum
       const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
       return column.type.kind === 'string' ? `${column.name} ${shown} holds a control character` : `${column.name} ${shown} is not a valid ${column.type.kind}`;
     } else if (column.type.kind === 'string' && swallowed(columns.length).test(value)) {
-      return `${column.name} holds a line break followed by a whole record (an unterminated quote?)`;
+      return `${column.name} ${SWALLOWED_RECORD_REASON}`;
     }
   }
   return undefined;

@@ -3,6 +3,7 @@
 Run: python3 -m unittest discover -s glue/tests
 """
 
+import io
 import json
 import os
 import sys
@@ -18,6 +19,8 @@ ORDERS_COLUMNS = [
     {"name": "quantity", "sqlType": "INT", "required": True},
     {"name": "notes", "sqlType": "STRING", "required": False},
 ]
+# core/value-rules.ts swallowedRecordPattern(3), as a plan carries it.
+PATTERN_OF_3 = "[\\r\\n][^\\r\\n]*(,[^\\r\\n]*){2}"
 ORDERS_QUALITY = {
     "malformedRowRatio": {"warn": 0.0001, "fail": 0.1},
     "duplicateRatio": {"warn": 0.1, "fail": 0.9},
@@ -43,6 +46,7 @@ def plan_text(**overrides):
         "outputSql": "SELECT 1",
         "partitionColumn": "dt",
         "quality": ORDERS_QUALITY,
+        "swallowedRecordPattern": PATTERN_OF_3,
     }
     plan.update(overrides)
     return json.dumps(plan)
@@ -249,3 +253,31 @@ class OutputFilesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RejectLinesTest(unittest.TestCase):
+    """The same file and lines as test/unit/rejects.test.ts: the two runners number alike."""
+
+    TEXT = 'id,qty,notes\n1,1,"two\nlines"\n\n2,x,\n3,1,"three\r\nlines\nhere"\n4,,\n4,,\ntoo,few\n5,1,\n6,y,'
+
+    def numbered(self, text, rejects):
+        return [r["line"] for r in h.number_rejects(io.StringIO(text, newline=""), rejects)]
+
+    def test_each_reject_gets_the_line_its_record_starts_on(self):
+        rejects = [h.reject_row("r", "{}", fields) for fields in (["6", "y", ""], ["4", "", ""], ["2", "x", None], ["4", "", None], ["too", "few"])]
+        self.assertEqual(self.numbered(self.TEXT, rejects), [5, 9, 10, 11, 13])
+
+    def test_a_quote_nothing_closes_gets_the_line_where_it_opened(self):
+        fields, unclosed = h.raw_record_fields('2,x,"never closed\n3,1,\n')
+        rejects = [h.reject_row(h.STRUCTURAL_REJECT_REASON, "raw", fields, unclosed)]
+        self.assertTrue(unclosed)
+        self.assertEqual(self.numbered('id,qty,notes\n1,1,\n2,x,"never closed\n3,1,\n', rejects), [3])
+        self.assertEqual(h.record_split_failure(rejects, PATTERN_OF_3), {"line": 3, "reason": h.UNCLOSED_QUOTE_REASON})
+
+    def test_raw_text_holding_a_whole_record_after_a_line_break_cannot_be_split(self):
+        raw = {"line": 4, "reject_reason": h.STRUCTURAL_REJECT_REASON, "record": '3,1,"open\n4,1,"x"'}
+        self.assertEqual(h.record_split_failure([raw], PATTERN_OF_3), {"line": 4, "reason": f"the record {h.SWALLOWED_RECORD_REASON}"})
+
+    def test_the_rejects_file_has_its_columns_and_an_empty_line_when_unknown(self):
+        text = h.rejects_csv([{"line": None, "reject_reason": "a, b", "record": '{"x":"1"}', "fields": []}])
+        self.assertEqual(text, 'line,reject_reason,record\n,"a, b","{""x"":""1""}"\n')

@@ -104,3 +104,17 @@ def test_a_key_s3_refuses_to_delete_fails_the_run(s3):
     # Act + Assess
     with stub, pytest.raises(h.TransformError, match="could not delete 1 object.*AccessDenied"):
         bucket.delete(["load/orders/dt=2026-11-24/part-x-0.parquet"])
+
+
+def test_a_text_written_is_read_back_and_downloaded_byte_for_byte(bucket, tmp_path):
+    # Prepare: a rejects file's text, with CRLF inside a quoted value and non-ASCII
+    text = 'line,reject_reason,record\n7,"a, b","x\r\ny ü"\n'
+
+    # Act
+    bucket.write_text("logs/glue-jobs/orders/e.rejects.csv", text, "text/csv")
+    bucket.download("logs/glue-jobs/orders/e.rejects.csv", tmp_path / "copy.csv")
+
+    # Assess
+    head = bucket.s3.head_object(Bucket=bucket.name, Key="logs/glue-jobs/orders/e.rejects.csv")
+    assert head["ContentType"] == "text/csv"
+    assert (tmp_path / "copy.csv").read_bytes() == text.encode("utf-8")

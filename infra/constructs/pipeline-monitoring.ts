@@ -20,7 +20,7 @@ import type { PhysicalNames } from '../physical-names';
 import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
 
 /** Glue errors that are a verdict on the data (already notified on etl-job-failure). */
-const DATA_VERDICT_ERRORS = ['QualityThresholdError', 'HeaderMismatchError'];
+const DATA_VERDICT_ERRORS = ['QualityThresholdError', 'HeaderMismatchError', 'MalformedCsvError'];
 
 /**
  * The `state` values of a "Glue Job State Change" event for a run that did not succeed: Glue

@@ -5,16 +5,18 @@
  * run report under `logs/glue-jobs/`. Output files are named after the input, so a rerun of the
  * same input replaces its rows instead of adding them.
  */
-import { constants, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { constants, createReadStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { writeToPath } from 'fast-csv';
 
 import { type EtlConfig, getDataset } from '../../core/config/dataset-config';
-import { EtlError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
+import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
 import { datasetLoadPrefix, lastRunReportKey } from '../../core/naming';
 import { evaluateQuality } from '../../core/quality';
+import { REJECTS_COLUMNS, type RejectToNumber, hasUnclosedQuote, numberRejects, recordSplitFailure, recordSplitMessage, valueRejectFields } from '../../core/rejects';
 import { type RunReport, runReportSchema } from '../../core/run-report';
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
@@ -178,15 +180,11 @@ export class DuckDbGlueJob implements GlueJob {
       const reportSoFar = { ...counts, duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates, previousRun: previous, qualityFailures: failures.map((f) => f.message) };
 
       const rejectsKey = counts.malformedRows > 0 ? `logs/glue-jobs/${dataset.name}/${args['--execution_name']}.rejects.csv` : null;
-      if (rejectsKey) {
-        const file = this.bucket.pathOf(rejectsKey);
-        await mkdir(path.dirname(file), { recursive: true });
-        await run(
-          // One row per rejected line: DuckDB may list several errors of one line.
-          `COPY (SELECT CAST(line AS BIGINT) AS line, min(error_message) AS reject_reason, min(csv_line) AS record FROM reject_errors ` +
-            `WHERE scan_id = (SELECT min(scan_id) FROM reject_errors) GROUP BY line ` +
-            `UNION ALL SELECT NULL, reject_reason, record FROM (${plan.rejectsSql})) TO ${sqlText(file)} (HEADER, DELIMITER ',')`,
-        );
+      const rejects = rejectsKey ? await this.writeRejects(db, plan, source, header, this.bucket.pathOf(rejectsKey)) : [];
+      const broken = recordSplitFailure(rejects, plan.swallowedRecordPattern);
+      if (broken) {
+        const error = new MalformedCsvError(recordSplitMessage(`line ${broken.line ?? '?'}`, broken.reason));
+        throw Object.assign(error, { report: { ...reportSoFar, rejectsKey } });
       }
       if (failures.length > 0) {
         // Nothing is loaded: the staged output is discarded below.
@@ -204,6 +202,30 @@ export class DuckDbGlueJob implements GlueJob {
       await output.discard();
       await rm(inputFile, { force: true });
     }
+  }
+
+  /** The rejects file: DuckDB's structural rejects and the plan's, each with its line. */
+  private async writeRejects(db: DuckDBConnection, plan: TransformPlan, source: string, header: readonly string[], file: string): Promise<RejectToNumber[]> {
+    const rows = async <T>(sql: string): Promise<T[]> => (await db.runAndReadAll(sql)).getRowObjectsJS() as T[];
+    // One row per rejected record (DuckDB may list several errors of one); its `line` is the
+    // record's ordinal (a blank line counted, a line break inside quotes not).
+    const structural = await rows<{ ordinal: bigint; reject_reason: string; record: string }>(
+      `SELECT line AS ordinal, min(error_message) AS reject_reason, min(csv_line) AS record FROM reject_errors ` +
+        `WHERE scan_id = (SELECT min(scan_id) FROM reject_errors) GROUP BY line`,
+    );
+    const byValue = await rows<{ reject_reason: string; record: string }>(`SELECT reject_reason, record FROM (${plan.rejectsSql})`);
+    const toNumber: RejectToNumber[] = [
+      ...(await Promise.all(
+        structural.map(async ({ ordinal, ...row }) => ({ row: { line: null, ...row }, find: { ordinal: Number(ordinal) }, unclosedQuote: await hasUnclosedQuote(row.record) })),
+      )),
+      ...byValue.map((row) => ({ row: { line: null, ...row }, find: { fields: valueRejectFields(row.record, header) }, unclosedQuote: false })),
+    ];
+    const numbered = await numberRejects(createReadStream(source), toNumber);
+    await mkdir(path.dirname(file), { recursive: true });
+    await new Promise<void>((resolve, reject) => {
+      writeToPath(file, numbered, { headers: [...REJECTS_COLUMNS] }).on('error', reject).on('finish', () => resolve());
+    });
+    return toNumber;
   }
 
   private async previousRun(dataset: string, executionName: string): Promise<RunReport['previousRun']> {

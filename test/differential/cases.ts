@@ -12,6 +12,8 @@ export interface DifferentialCase {
   readonly dataset?: 'orders' | 'readings';
   /** The file's bytes. */
   readonly content: string | Buffer;
+  /** The lines the rejects file must name (counted by hand), where the case is about them. */
+  readonly rejectLines?: readonly number[];
 }
 
 const header = ORDERS_HEADER.join(',');
@@ -93,6 +95,26 @@ export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
       'r7,9223372036854775808,1,yes,2026-11-24T10:00:00Z,2026-11-24',
       '',
     ].join('\n'),
+  },
+  {
+    name: 'an unterminated quote mid-file, closed by a later quote (rows swallowed)',
+    content: csv([...good(1, 3), withField(4, 'notes', '"never closed'), ...good(5, 3), withField(8, 'notes', 'closes here"'), ...good(9, 2)]),
+  },
+  {
+    name: 'rejects after blank lines and multi-line values: each with its line',
+    content: csv([
+      withField(1, 'notes', '"two\nlines"'),
+      '',
+      withField(2, 'quantity', 'x'),
+      withField(3, 'notes', '"three\r\nlines\nhere"'),
+      withField(4, 'quantity', ''),
+      withField(4, 'quantity', ''),
+      'too,few',
+      ...good(5, 2),
+      withField(7, 'quantity', 'x'),
+    ]),
+    // 1 header; 2–3 row 1; 4 blank; 5 row 2; 6–8 row 3; 9, 10 row 4 twice; 11 too few; 12, 13; 14.
+    rejectLines: [5, 9, 10, 11, 14],
   },
   { name: 'a NUL byte and control characters inside text', content: csv([...good(1, 3), withField(4, 'notes', 'a\u0000b'), withField(5, 'customer_email', 'x\u0001@example.com')]) },
 ];

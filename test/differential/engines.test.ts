@@ -35,12 +35,15 @@ interface Input {
   readonly dataset: string;
   readonly key: string;
   readonly write: (file: string) => void;
+  readonly rejectLines?: readonly number[];
 }
 
 /** What one engine made of one input. */
 export interface Observation extends EngineObservation {
   readonly parquetTypes: readonly string[];
   readonly rows: readonly string[];
+  /** The rejects file's line numbers, in its order (line order). */
+  readonly rejectLines: readonly number[];
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'etl-differential-'));
@@ -62,6 +65,7 @@ function inputs(): Input[] {
     }));
   const written = DIFFERENTIAL_CASES.map<Input>((c, n) => ({
     name: c.name,
+    rejectLines: c.rejectLines,
     dataset: c.dataset ?? 'orders',
     key: `extract/differential/case-${n}-${c.dataset ?? 'orders'}.csv`,
     write: (file) => writeFileSync(file, c.content),
@@ -107,16 +111,23 @@ class Engines {
       errorName = /^(\w+):/.exec((JSON.parse(e.message) as { ErrorMessage: string }).ErrorMessage)?.[1] ?? 'unnamed';
     }
     const report = runReportSchema.parse(JSON.parse(readFileSync(bucket.pathOf(runReportKey(input.dataset, executionName)), 'utf-8'))) as RunReport;
-    const rejects = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true, relax_quotes: true }) as unknown[]).length : 0;
+    const rejectRows = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true }) as { line: string }[]) : [];
+    const rejects = rejectRows.length;
     // Every row accounted for, in either engine: read = loaded + duplicates + malformed, and
-    // the rejects file has one row per malformed row.
-    expect({ engine, rowsIn: report.rowsIn, rejects }).toEqual({ engine, rowsIn: report.rowsOut + report.duplicatesRemoved + report.malformedRows, rejects: report.malformedRows });
+    // the rejects file has one row per malformed row, each with the line it starts on.
+    expect({ engine, rowsIn: report.rowsIn, rejects, unnumbered: rejectRows.filter((r) => !/^[1-9][0-9]*$/.test(r.line)) }).toEqual({
+      engine,
+      rowsIn: report.rowsOut + report.duplicatesRemoved + report.malformedRows,
+      rejects: report.malformedRows,
+      unnumbered: [],
+    });
     const files = report.outputFiles.map((key) => bucket.pathOf(key));
     return {
       status: report.status,
       errorName,
       counts: [report.rowsIn, report.rowsOut, report.exactDuplicates, report.keyDuplicates, report.malformedRows],
       rejects,
+      rejectLines: rejectRows.map((r) => Number(r.line)),
       ...(await this.readOutput(files, input.dataset)),
     };
   }
@@ -185,6 +196,7 @@ describe('DuckDB and Spark give the same results for the same files', () => {
       return;
     }
     expect(spark).toEqual(duckdb);
+    if (input.rejectLines) expect(duckdb.rejectLines).toEqual(input.rejectLines);
   }, 180_000);
 
   it('every divergence listed names a case of the suite', () => {

@@ -65,7 +65,8 @@ describe('local pipeline routes', () => {
   });
 
   it('transform failure: rows beyond the sampled ones fail the full-file check; the input stays for a redrive', async () => {
-    // Prepare: Validate only samples 3 rows, so the bad rows are found by the transform.
+    // Prepare: Validate only samples 3 rows, so the bad rows are found by the transform (whole
+    // records only: line 20 of the sample is inside a quoted note).
     const config = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'etl.config.json'), 'utf-8'));
     config.datasets[0].validation = { fullScanMaxBytes: 1, sampleRows: 3 };
     const configPath = path.join(root, 'config.json');
@@ -73,7 +74,7 @@ describe('local pipeline routes', () => {
     pipeline.close();
     pipeline = new LocalPipeline({ root, configPath });
     const lines = readFileSync(sample('orders-clean.csv'), 'utf-8').trimEnd().split('\n');
-    const broken = [...lines.slice(0, 4), ...lines.slice(4, 20).map((l) => l.replace(/,(\d),(\d+\.\d\d),/, ',lots,$2,'))];
+    const broken = [...lines.slice(0, 4), ...lines.slice(4, 18).map((l) => l.replace(/,(\d),(\d+\.\d\d),/, ',lots,$2,'))];
     const file = writeCsv(root, 'orders-broken.csv', `${broken.join('\n')}\n`);
 
     // Act

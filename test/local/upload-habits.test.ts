@@ -190,31 +190,48 @@ describe('nothing lost under real upload habits', () => {
     pipeline.close();
   }, 60_000);
 
-  it.each([
-    ['an unterminated quote late in a large file', '"this note never ends'],
-    ['a NUL byte late in a large file', '"a\u0000b"'],
-  ])('%s: every row accounted for, the bad one in the rejects file', async (_name, badNote) => {
-    // Prepare: over the full-scan size (16 MiB), so Validate checks only the first rows
+  /** A file over the full-scan size (16 MiB), so Validate checks only its first rows: row 150 000 is bad. */
+  const largeWithBadNote = (root: string, badNote: string): string =>
+    writeCsv(root, 'orders-large.csv', orders(1, 200_000, (n) => ordersLine(n, n === 150_000 ? badNote : `"padding for the size of the file, row ${n} of many"`)));
+
+  it('a NUL byte late in a large file: every row accounted for, the bad one in the rejects file with its line', async () => {
+    // Prepare
     const root = tempRoot();
     const pipeline = new LocalPipeline({ root });
-    const note = (n: number): string => (n === 150_000 ? badNote : `"padding for the size of the file, row ${n} of many"`);
-    const file = writeCsv(root, 'orders-large.csv', orders(1, 200_000, (n) => ordersLine(n, note(n))));
+    const file = largeWithBadNote(root, '"a\u0000b"');
 
     // Act
     const [result] = await runFiles(pipeline, [file], {});
 
-    // Assess: 1 bad record in 200 000 is under the warn ratio. The counts add up; a row the
-    // quote swallowed is not loaded but is in the rejects file, inside the record that holds it.
+    // Assess: 1 bad record in 200 000 is under the warn ratio; it starts on line 150 001.
     expect(result.status).toBe('SUCCESS');
     expect(result.rowsIn).toBe(Number(result.rowsOut) + Number(result.duplicatesRemoved) + Number(result.malformedRows));
     expect(result.malformedRows).toBe(1);
-    const record = pipeline.store.get(result.executionName);
     const rejects = readFileSync(pipeline.bucket.pathOf(`logs/glue-jobs/orders/${result.executionName}.rejects.csv`), 'utf-8');
     const loaded = new Set((await readParquet(path.join(pipeline.bucket.dir, 'load', 'orders'), 'dt=*/*.parquet')).map((r) => String(r.order_id)));
     const lost = Array.from({ length: 200_000 }, (_, i) => `ORD-2026-${String(i + 1).padStart(7, '0')}`).filter((id) => !loaded.has(id) && !rejects.includes(id));
     expect(lost).toEqual([]);
-    expect(rejects).toContain('ORD-2026-0150000');
-    expect(record?.status).toBe('SUCCEEDED');
+    expect(rejects.split('\n')[1]).toMatch(/^150001,row: a text value holds a control character,.*ORD-2026-0150000/);
+    pipeline.close();
+  }, 120_000);
+
+  it('an unterminated quote late in a large file: the file refused with the line, nothing loaded, the input kept', async () => {
+    // Prepare
+    const root = tempRoot();
+    const pipeline = new LocalPipeline({ root });
+    const file = largeWithBadNote(root, '"this note never ends');
+
+    // Act
+    const [result] = await runFiles(pipeline, [file], {});
+
+    // Assess: the quote swallows the next record (its note's opening quote closes it); counting
+    // that as one bad row would lose a row, so the file is refused.
+    expect({ status: result.status, error: result.error }).toEqual({
+      status: 'FAILURE',
+      error: { name: 'MalformedCsvError', message: expect.stringMatching(/^line 150001: .*holds a line break followed by a whole record/) },
+    });
+    expect(existsSync(path.join(pipeline.bucket.dir, 'load', 'orders'))).toBe(false);
+    expect(existsSync(pipeline.bucket.pathOf('extract/orders-large.csv'))).toBe(true);
     pipeline.close();
   }, 120_000);
 });

@@ -90,14 +90,14 @@ describe('compileTransformPlan for DuckDB', () => {
     const typed = plan.steps[0].sql;
 
     // Act
-    const reasons = [...typed.matchAll(/THEN '([a-z_]+: [^']+)'/g)].map((m) => m[1]);
+    const reasons = [...typed.matchAll(/THEN '([a-z_]+:? [^']+)'/g)].map((m) => m[1]);
 
     // Assess
     expect(reasons).toContain('order_id: empty');
     expect(reasons).toContain('quantity: not a integer');
     expect(reasons).toContain('unit_price: not a decimal(12,2)');
     expect(reasons).toContain('order_ts: not a timestamp');
-    expect(reasons.filter((r) => r.startsWith('notes'))).toEqual(['notes: a line break followed by a whole record (an unterminated quote?)']);
+    expect(reasons.filter((r) => r.startsWith('notes'))).toEqual(['notes holds a line break followed by a whole record (an unterminated quote?)']);
     expect(reasons).toContain('row: a text value holds a control character');
     expect(reasons.filter((r) => r.startsWith('order_id: not'))).toEqual([]);
   });
