@@ -1,118 +1,140 @@
 /**
  * Error classes of the pipeline. Each sets a stable `name` ending in `Error`: the state machine's
- * `Retry`/`Catch` clauses, the notifications and the CLI all refer to these names verbatim.
+ * `Retry`/`Catch` clauses, the notifications and the CLI all refer to these names verbatim, and
+ * `glue/etl_helpers.py` raises the transform's under the same names.
+ *
+ * Each class also says what it means for a run ({@link ErrorKind}): infra derives from these
+ * classes which Glue failures are a verdict on the data and which names a notified failure ends
+ * with, so a new class is classified here and nowhere else.
  */
+import type { RunReport } from './run-report';
 
-/** Base class: every error the pipeline raises on purpose. */
-export class EtlError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EtlError';
+/**
+ * What an error says about a run, which decides who hears of it:
+ * - `rejected-input`: the upload is refused as it is. Validate's verdicts (the file moves to
+ *   `extract/rejected/`, one `etl-job-failure`, the execution fails at `Rejected` under the
+ *   error's name), and keys or objects the pipeline never takes.
+ * - `data-verdict`: the transform's verdict on the whole file. The Glue job run fails, one
+ *   `etl-job-failure`, the input stays for a redrive; no alarm, since the data is at fault.
+ * - `critical`: the pipeline itself failed (its code, its configuration, a service it calls).
+ *
+ * A verdict stays a verdict whichever step reaches it, so a class lists every kind it can be:
+ * `HeaderMismatchError` is Validate's verdict on the file and the transform's too.
+ */
+export type ErrorKind = 'rejected-input' | 'data-verdict' | 'critical';
+
+/** Options of an {@link EtlError}: the `cause`, and what a transform had counted when it stopped. */
+export interface EtlErrorOptions extends ErrorOptions {
+  /** The run report's fields counted before the failure (counts, rejects key, quality failures). */
+  readonly report?: Partial<RunReport>;
+}
+
+/**
+ * Base class: every error the pipeline raises on purpose. A subclass sets its name and kinds as
+ * statics, so they can be read without constructing it; the constructor names each instance.
+ * @example
+ * export class QualityThresholdError extends EtlError {
+ *   static override readonly errorName = 'QualityThresholdError';
+ *   static override readonly kinds = ['data-verdict'] as const;
+ * }
+ */
+export abstract class EtlError extends Error {
+  /** The stable name every instance carries: a literal, since the Lambda bundles minify class names. */
+  static readonly errorName: string = 'EtlError';
+  /** Every {@link ErrorKind} the error can be; each class sets its own. */
+  static readonly kinds: readonly ErrorKind[] = [];
+  /** What the transform had counted when it stopped: written into the failed run's report. */
+  declare readonly report?: Partial<RunReport>;
+
+  constructor(message: string, options?: EtlErrorOptions) {
+    super(message, options);
+    this.name = new.target.errorName;
+    if (options?.report) this.report = options.report;
   }
 }
 
 /** The dataset configuration file is missing, not JSON, or fails its schema. */
 export class ConfigError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
+  static override readonly errorName = 'ConfigError';
+  static override readonly kinds = ['critical'] as const;
 }
 
 /** An object key is outside the layout the pipeline owns (for example it escapes the bucket). */
 export class InvalidKeyError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidKeyError';
-  }
+  static override readonly errorName = 'InvalidKeyError';
+  static override readonly kinds = ['rejected-input'] as const;
 }
 
 /** No dataset's `match` glob covers the uploaded key. */
 export class UnknownDatasetError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownDatasetError';
-  }
+  static override readonly errorName = 'UnknownDatasetError';
+  static override readonly kinds = ['rejected-input'] as const;
 }
 
 /** The object has no bytes at all. */
 export class EmptyFileError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EmptyFileError';
-  }
+  static override readonly errorName = 'EmptyFileError';
+  static override readonly kinds = ['rejected-input'] as const;
 }
 
 /** The header is there but no data row follows it. */
 export class NoDataRowsError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NoDataRowsError';
-  }
+  static override readonly errorName = 'NoDataRowsError';
+  static override readonly kinds = ['rejected-input'] as const;
 }
 
 /** The bytes are not UTF-8 text (binary, compressed, or another encoding). */
 export class EncodingError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EncodingError';
-  }
+  static override readonly errorName = 'EncodingError';
+  static override readonly kinds = ['rejected-input'] as const;
 }
 
-/** The CSV cannot be parsed (for example an unterminated quote). */
+/**
+ * The CSV cannot be parsed (for example an unterminated quote): in the rows Validate reads, or,
+ * beyond them, in the whole file the transform reads.
+ */
 export class MalformedCsvError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedCsvError';
-  }
+  static override readonly errorName = 'MalformedCsvError';
+  static override readonly kinds = ['rejected-input', 'data-verdict'] as const;
 }
 
-/** The header does not match the dataset's columns (missing, unknown or repeated names). */
+/**
+ * The header does not match the dataset's columns (missing, unknown or repeated names): found by
+ * Validate, or by the transform when it reads a file Validate did not check.
+ */
 export class HeaderMismatchError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HeaderMismatchError';
-  }
+  static override readonly errorName = 'HeaderMismatchError';
+  static override readonly kinds = ['rejected-input', 'data-verdict'] as const;
 }
 
 /** Too many rows have the wrong number of fields or values of the wrong type. */
 export class MalformedRowsError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MalformedRowsError';
-  }
+  static override readonly errorName = 'MalformedRowsError';
+  static override readonly kinds = ['rejected-input'] as const;
 }
 
 /** A quality threshold configured as `fail` was crossed by the full-file transform. */
 export class QualityThresholdError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QualityThresholdError';
-  }
+  static override readonly errorName = 'QualityThresholdError';
+  static override readonly kinds = ['data-verdict'] as const;
 }
 
 /** The transform engine failed while reading, transforming or writing. */
 export class TransformError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransformError';
-  }
+  static override readonly errorName = 'TransformError';
+  static override readonly kinds = ['critical'] as const;
 }
 
 /** The transform's run report is missing or unreadable. */
 export class RunReportError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunReportError';
-  }
+  static override readonly errorName = 'RunReportError';
+  static override readonly kinds = ['critical'] as const;
 }
 
 /** An object the step needs is not in the bucket. */
 export class ObjectNotFoundError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ObjectNotFoundError';
-  }
+  static override readonly errorName = 'ObjectNotFoundError';
+  static override readonly kinds = ['critical'] as const;
 }
 
 /**
@@ -120,10 +142,37 @@ export class ObjectNotFoundError extends EtlError {
  * bucket, a FIFO, a device, a folder. It is never read, copied or served.
  */
 export class NotARegularFileError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotARegularFileError';
-  }
+  static override readonly errorName = 'NotARegularFileError';
+  static override readonly kinds = ['rejected-input'] as const;
+}
+
+/**
+ * The error an execution ends with at `RedriveGate` once `NotifyCritical` has published: a step
+ * of the pipeline itself failed. The message is the caught error (`Error: Cause`).
+ */
+export class PipelineCriticalError extends EtlError {
+  static override readonly errorName = 'PipelineCriticalError';
+  static override readonly kinds = ['critical'] as const;
+}
+
+/** An {@link EtlError} class, whose name and kinds are read without constructing it. */
+export type EtlErrorClass = Pick<typeof EtlError, 'errorName' | 'kinds' | 'prototype'>;
+
+/**
+ * The {@link EtlError} classes among a module's exports (the base class excepted), so that a
+ * class added to the module is in every list derived from it.
+ * @example errorClassesIn(await import('./errors'))
+ */
+export function errorClassesIn(moduleExports: object): EtlErrorClass[] {
+  return Object.values(moduleExports).filter(
+    (value: unknown): value is EtlErrorClass => typeof value === 'function' && value.prototype instanceof EtlError,
+  );
+}
+
+/** The names of the classes that can be `kind` (of all of them without one), sorted and distinct. */
+export function errorNames(classes: readonly EtlErrorClass[], kind?: ErrorKind): string[] {
+  const names = classes.filter((ErrorClass) => kind === undefined || ErrorClass.kinds.includes(kind)).map((ErrorClass) => ErrorClass.errorName);
+  return [...new Set(names)].sort();
 }
 
 /** Describes any thrown value as `{ name, message }`, the shape notifications and reports carry. */

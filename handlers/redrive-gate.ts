@@ -7,8 +7,9 @@
  */
 import { z } from 'zod';
 
-import { EtlError } from '../core/errors';
+import { PipelineCriticalError } from '../core/errors';
 import { resumePoint, type ResumeState } from '../core/redrive';
+import { PipelineFailedError } from './errors';
 import { instrument, MetricUnit, type Observability } from './observability';
 
 const gateEventSchema = z.object({
@@ -25,15 +26,6 @@ const gateEventSchema = z.object({
   failedAt: z.object({ kind: z.enum(['TransformFailure', 'Critical']), redriveCount: z.number().int() }),
   redriveCount: z.number().int(),
 });
-
-/** The error the gate fails the execution with, named after the original failure. */
-export class PipelineFailedError extends EtlError {
-  constructor(name: string, message: string) {
-    super(message);
-    // The name is the original error's (a stable `…Error` class name) so Step Functions shows it.
-    this.name = name;
-  }
-}
 
 /** Dependencies of the RedriveGate handler. */
 export interface RedriveGateDeps {
@@ -53,6 +45,6 @@ export function createRedriveGateHandler(deps: RedriveGateDeps) {
     const named = state.failure?.summary.error;
     if (failedAt.kind === 'TransformFailure' && named) throw new PipelineFailedError(named.name, named.message);
     const caught = state.error;
-    throw new PipelineFailedError('PipelineCriticalError', caught ? `${caught.Error}: ${caught.Cause ?? ''}` : 'unexpected failure');
+    throw new PipelineCriticalError(caught ? `${caught.Error}: ${caught.Cause ?? ''}` : 'unexpected failure');
   });
 }

@@ -10,6 +10,7 @@ import { assertSafeKey, decodeS3EventKey, skipReason } from '../core/naming';
 import type { ExecutionLookup, ExecutionStarter } from './adapters/execution-starter';
 import type { ObjectStore } from './adapters/object-store';
 import { type SettledDuplicate, settleDuplicate } from './duplicate-upload';
+import { InvalidEventError, TriggerStartError } from './errors';
 import { recordContent, s3EventSchema } from './events/s3-event';
 import { instrument, MetricUnit, type Observability } from './observability';
 
@@ -18,22 +19,6 @@ export interface TriggerResult {
   readonly started: readonly { readonly key: string; readonly executionName: string }[];
   readonly duplicates: readonly SettledDuplicate[];
   readonly skipped: readonly { readonly key: string; readonly reason: string }[];
-}
-
-/** The event is neither an S3 event notification nor the S3 test event. */
-export class InvalidEventError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidEventError';
-  }
-}
-
-/** Raised after all records were tried when at least one could not be started (Lambda retries). */
-export class TriggerStartError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TriggerStartError';
-  }
 }
 
 /** Dependencies of the trigger. */

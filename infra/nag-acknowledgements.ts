@@ -9,6 +9,7 @@ import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 
 import { FUNCTION_SPECS, type FunctionKey, OBJECT_ACCESS, type ObjectAccess } from './constructs/pipeline-functions';
+import { ConstructLookupError } from './errors';
 import type { EtlPipelineStack } from './etl-pipeline-stack';
 
 /** One acknowledgement: where, which finding, and why. */
@@ -122,6 +123,6 @@ export function acknowledgeNagFindings(stack: EtlPipelineStack): void {
 /** A singleton construct aws-cdk-lib adds to the stack, by the start of its id. */
 export function singleton(stack: Stack, idPrefix: string): IConstruct {
   const found = stack.node.children.filter((c) => c.node.id.startsWith(idPrefix));
-  if (found.length !== 1) throw new Error(`expected one ${idPrefix}* construct in ${Stack.of(stack).stackName}, found ${found.length}`);
+  if (found.length !== 1) throw new ConstructLookupError(`expected one ${idPrefix}* construct in ${Stack.of(stack).stackName}, found ${found.length}`);
   return found[0];
 }

@@ -5,6 +5,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 
+import { SettingsError } from './errors';
+
 /** The four notification topics, by their role. */
 export type TopicRole = 'success' | 'warning' | 'failure' | 'critical';
 
@@ -66,14 +68,6 @@ export const CONTEXT_DEFAULTS = {
 
 /** A context key of the pipeline. */
 export type ContextKey = keyof typeof CONTEXT_DEFAULTS;
-
-/** Settings that cannot be used, all of them at once. */
-export class SettingsError extends Error {
-  constructor(problems: readonly string[]) {
-    super(`invalid CDK context (set in cdk.json or with -c key=value):\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'SettingsError';
-  }
-}
 
 const EMAIL = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
 /** Lower-case words joined by hyphens, starting with a letter (a stack name must). */

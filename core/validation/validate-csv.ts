@@ -91,9 +91,9 @@ export async function validateCsv(
     }
     if (!columnsByPosition) return report(new EmptyFileError('the file holds no CSV record, not even a header'));
   } catch (e: unknown) {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (error instanceof EncodingError || error instanceof HeaderMismatchError) return report(error);
-    return report(new MalformedCsvError(`the CSV cannot be parsed (${state.rowsChecked} data rows read before): ${error.message}`));
+    if (e instanceof EncodingError || e instanceof HeaderMismatchError) return report(e);
+    const reason = e instanceof Error ? e.message : String(e);
+    return report(new MalformedCsvError(`the CSV cannot be parsed (${state.rowsChecked} data rows read before): ${reason}`, { cause: e }));
   } finally {
     source.unpipe();
     source.destroy();

@@ -5,7 +5,7 @@
  */
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 
-import { EtlError } from '../../core/errors';
+import { InvalidStateMachineArnError } from '../errors';
 
 /** `started`, or `duplicate` when an execution of that name already exists. */
 export type StartResult = 'started' | 'duplicate';
@@ -19,14 +19,6 @@ export interface ExecutionStarter {
 export interface ExecutionLookup {
   /** The execution's input (parsed JSON), or `undefined` when no execution has that name. */
   inputOf(name: string): Promise<unknown>;
-}
-
-/** The state machine ARN the functions were given is not one. */
-export class InvalidStateMachineArnError extends EtlError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidStateMachineArnError';
-  }
 }
 
 /** Options of {@link SfnExecutionStarter}. */

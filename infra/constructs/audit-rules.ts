@@ -21,17 +21,20 @@ import type { PhysicalNames } from '../physical-names';
 const RETRY = { retryAttempts: 20, maxEventAge: Duration.hours(24) };
 
 /**
- * Error names with which an execution fails after its notification went out: a data failure ends
- * with the notified error's name (any `…Error` class of core/errors.ts, or the Task error the
- * Transform step caught), an internal one with `PipelineCriticalError` after `NotifyCritical`
- * published; `PipelineFailedError` is the RedriveGate handler's class, in case the Lambda runtime
- * reports the class rather than the name. Any other FAILED execution notified no one.
+ * The Transform step's Task errors that its Catch sends to the failure notification
+ * (statemachine/etl.asl.json): an execution fails with one of them when the runner named no error.
  */
-export function notifiedFailureErrors(): string[] {
-  const etlErrors = (Object.values(errors) as unknown[])
-    .filter((value): value is typeof errors.EtlError => typeof value === 'function' && value.prototype instanceof errors.EtlError)
-    .map((ErrorClass) => new ErrorClass('').name);
-  return [...new Set([...etlErrors, 'States.TaskFailed', 'States.Timeout', 'Glue.ConcurrentRunsExceededException', 'PipelineCriticalError', 'PipelineFailedError'])].sort();
+const TRANSFORM_TASK_FAILURES = ['States.TaskFailed', 'States.Timeout', 'Glue.ConcurrentRunsExceededException'];
+
+/**
+ * Error names with which an execution fails after its notification went out, sorted: a data
+ * failure ends with the notified error's name (a rejected input's, at `Rejected`; at `RedriveGate`,
+ * whatever error the transform reported, or the Task error its step caught), an internal one with
+ * `PipelineCriticalError` after `NotifyCritical` published. So: every class of core/errors.ts,
+ * and the Transform step's Task errors. Any other FAILED execution notified no one.
+ */
+export function notifiedFailureErrors(classes: readonly errors.EtlErrorClass[] = errors.errorClassesIn(errors)): string[] {
+  return [...new Set([...errors.errorNames(classes), ...TRANSFORM_TASK_FAILURES])].sort();
 }
 
 /** Properties of {@link AuditRules}. */

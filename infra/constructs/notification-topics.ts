@@ -9,6 +9,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IDependable } from 'constructs';
 
 import { TOPICS } from '../../core/outcome';
+import { MissingTopicPolicyError } from '../errors';
 import type { PhysicalNames } from '../physical-names';
 import type { TopicRole } from '../settings';
 
@@ -63,7 +64,7 @@ export class NotificationTopics extends Construct {
       }),
     );
     // A topic created in this stack always has a policy (enforceSSL made it).
-    if (!policyDependable) throw new Error('the critical topic has no resource policy');
+    if (!policyDependable) throw new MissingTopicPolicyError('the critical topic has no resource policy');
     return policyDependable;
   }
 }

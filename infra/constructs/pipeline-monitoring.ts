@@ -16,11 +16,17 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IDependable } from 'constructs';
 
+import * as errors from '../../core/errors';
 import type { PhysicalNames } from '../physical-names';
 import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
 
-/** Glue errors that are a verdict on the data (already notified on etl-job-failure). */
-const DATA_VERDICT_ERRORS = ['QualityThresholdError', 'HeaderMismatchError', 'MalformedCsvError'];
+/**
+ * The names of the errors with which a Glue job run fails on a verdict on the data (already
+ * notified on etl-job-failure): the `data-verdict` classes of core/errors.ts, sorted.
+ */
+export function dataVerdictErrors(classes: readonly errors.EtlErrorClass[] = errors.errorClassesIn(errors)): string[] {
+  return errors.errorNames(classes, 'data-verdict');
+}
 
 /**
  * The `state` values of a "Glue Job State Change" event for a run that did not succeed: Glue
@@ -88,13 +94,14 @@ export class PipelineMonitoring extends Construct {
     );
     const glueSucceeded = glueMetric('GlueJobRunsSucceeded', logs.FilterPattern.stringValue('$.detail.state', '=', 'SUCCEEDED'));
     const glueFailed = glueMetric('GlueJobRunsFailed', failedState);
+    const verdicts = dataVerdictErrors();
     const glueFailedUnexpectedly = glueMetric(
       'GlueJobRunsFailedUnexpectedly',
-      logs.FilterPattern.all(failedState, logs.FilterPattern.regexValue('$.detail.message', '!=', DATA_VERDICT_ERRORS.join('|'))),
+      logs.FilterPattern.all(failedState, logs.FilterPattern.regexValue('$.detail.message', '!=', verdicts.join('|'))),
     );
     alarm('GlueJobFailures', {
       alarmName: 'etl-glue-job-failures',
-      alarmDescription: `A run of Glue job ${props.glueJobName} ended ${GLUE_UNSUCCESSFUL_STATES.join(', ')} for a reason other than a data verdict (${DATA_VERDICT_ERRORS.join(', ')}).`,
+      alarmDescription: `A run of Glue job ${props.glueJobName} ended ${GLUE_UNSUCCESSFUL_STATES.join(', ')} for a reason other than a data verdict (${verdicts.join(', ')}).`,
       metric: glueFailedUnexpectedly,
       ...atLeastOnce,
     });

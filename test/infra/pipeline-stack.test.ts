@@ -407,7 +407,7 @@ describe('monitoring', () => {
 
   it('alarms on Glue job failures that are not a data verdict', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      FilterPattern: Match.stringLikeRegexp('detail.message != %QualityThresholdError\\|HeaderMismatchError\\|MalformedCsvError%'),
+      FilterPattern: Match.stringLikeRegexp('detail.message != %HeaderMismatchError\\|MalformedCsvError\\|QualityThresholdError%'),
       MetricTransformations: [Match.objectLike({ MetricName: 'GlueJobRunsFailedUnexpectedly', MetricNamespace: 'EtlPipeline' })],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, MetricName: 'GlueJobRunsFailedUnexpectedly', Threshold: 1 });

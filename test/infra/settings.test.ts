@@ -9,7 +9,8 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
-import { CONTEXT_DEFAULTS, readSettings, SettingsError } from '../../infra/settings';
+import { SettingsError } from '../../infra/errors';
+import { CONTEXT_DEFAULTS, readSettings } from '../../infra/settings';
 import { cdkJsonContext, ROOT } from './synth-pipeline';
 
 const settingsOf = (context: Record<string, unknown>) => readSettings(new App({ context }).node);

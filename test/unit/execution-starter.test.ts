@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 
-import { InvalidStateMachineArnError, SfnExecutionStarter } from '../../handlers/adapters/execution-starter';
+import { SfnExecutionStarter } from '../../handlers/adapters/execution-starter';
+import { InvalidStateMachineArnError } from '../../handlers/errors';
 
 const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:etl-pipeline';
 const sfnMock = mockClient(SFNClient);

@@ -6,8 +6,9 @@ import type { ExecutionInput } from '../../core/execution-input';
 import { executionInputSchema } from '../../core/execution-input-schema';
 import { uploadId } from '../../core/naming';
 import type { ExecutionLookup, ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
+import { TriggerStartError } from '../../handlers/errors';
 import { type Observability, createObservability } from '../../handlers/observability';
-import { TriggerStartError, createTriggerHandler } from '../../handlers/trigger';
+import { createTriggerHandler } from '../../handlers/trigger';
 import { loadFixture } from '../fixtures/load-fixture';
 import { MemoryObjectStore } from '../helpers/memory-object-store';
 
