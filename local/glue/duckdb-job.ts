@@ -12,12 +12,12 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { writeToPath } from 'fast-csv';
 
-import { type EtlConfig, getDataset } from '../../core/config/dataset-config';
+import { type ColumnConfig, type DatasetConfig, type EtlConfig, getDataset } from '../../core/config/dataset-config';
 import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
 import { datasetLoadPrefix, lastRunReportKey } from '../../core/naming';
-import { evaluateQuality } from '../../core/quality';
+import { type QualityFinding, evaluateQuality } from '../../core/quality';
 import { REJECTS_COLUMNS, type RejectToNumber, hasUnclosedQuote, numberRejects, recordSplitFailure, recordSplitMessage, valueRejectFields } from '../../core/rejects';
-import { type RunReport, runReportSchema } from '../../core/run-report';
+import { type RowCounts, type RunReport, runReportSchema } from '../../core/run-report';
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
 import type { FolderBucket } from '../folder-bucket';
@@ -92,12 +92,42 @@ export class DuckDbGlueJob implements GlueJob {
     return plan;
   }
 
+  /**
+   * One run, phase by phase: open the input (header matched, file linked), register it, run the
+   * plan into the staging folder and count, check quality, write the rejects, publish. Once the
+   * engine is open, whatever fails, it is closed and the staging folder and the link removed.
+   */
   private async transform(args: JobArguments, base: RunIdentity): Promise<RunReport> {
     const dataset = getDataset(this.config, args['--dataset']);
     const plan = this.plan(dataset.name);
     // The volume check compares with the last run that finished before this one started: read
     // now, so a run finishing meanwhile does not change this one's outcome.
     const previous = await this.previousRun(dataset.name, args['--execution_name']);
+    const input = await this.openInput(args, dataset, base.jobRunId);
+    const instance = await this.createInstance();
+    const db = await instance.connect();
+    const output = new StagedOutput(this.bucket, dataset.name, args['--load_id'], plan.partitionColumn, path.join(this.tempDir, `output-${base.jobRunId}`));
+    try {
+      await registerInputs(db, dataset, input, args['--ingestion_date']);
+      const counts = await runPlan(db, plan, output);
+      const failures = evaluateQuality(counts, previous?.rowsOut, plan.quality).filter((f) => f.level === 'fail');
+      const reportSoFar = { ...counts, duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates, previousRun: previous, qualityFailures: failures.map((f) => f.message) };
+
+      const rejectsKey = counts.malformedRows > 0 ? `logs/glue-jobs/${dataset.name}/${args['--execution_name']}.rejects.csv` : null;
+      const rejects = rejectsKey ? await this.writeRejects(db, plan, input.source, input.header, this.bucket.pathOf(rejectsKey)) : [];
+      refuseFailedRun(rejects, failures, plan, { ...reportSoFar, rejectsKey });
+      const outputFiles = await this.publish(output);
+      return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, rejectsKey, error: null }, new Date(base.startedAt));
+    } finally {
+      db.closeSync();
+      instance.closeSync();
+      await output.discard();
+      await rm(input.file, { force: true });
+    }
+  }
+
+  /** Finds the input's version, matches its header with the dataset and links it for DuckDB. */
+  private async openInput(args: JobArguments, dataset: DatasetConfig, jobRunId: string): Promise<RunInput> {
     // The version the execution was started for, whatever the key holds now.
     const source = await this.bucket.objectFile(args['--input_key'], args['--input_version_id']);
     if (!source) throw new TransformError(`s3://${args['--bucket']}/${args['--input_key']} (version ${args['--input_version_id']}) does not exist`);
@@ -105,115 +135,40 @@ export class DuckDbGlueJob implements GlueJob {
     const columns = matchHeader(header, dataset);
     // DuckDB expands *, ? and [..] in read_csv paths: read the key through a plain-named symbolic
     // link so `orders[1].csv` is read as itself, never as a pattern matching other uploads.
-    const inputFile = path.join(this.tempDir, `input-${base.jobRunId}.csv`);
-    await symlink(source, inputFile);
+    const file = path.join(this.tempDir, `input-${jobRunId}.csv`);
+    await symlink(source, file);
+    return { source, header, columns, file };
+  }
 
-    const instance = await DuckDBInstance.create(':memory:', {
+  /** A DuckDB instance of one run, under the job's memory limit, spilling to the job's temp folder. */
+  private createInstance(): Promise<DuckDBInstance> {
+    return DuckDBInstance.create(':memory:', {
       memory_limit: this.options.memoryLimit ?? '2GB',
       temp_directory: this.tempDir,
       // Row order carries no meaning here; without it DuckDB streams and spills with less memory.
       preserve_insertion_order: 'false',
       ...(this.options.threads ? { threads: String(this.options.threads) } : {}),
     });
-    const db = await instance.connect();
-    const output = new StagedOutput(this.bucket, dataset.name, args['--load_id'], plan.partitionColumn, path.join(this.tempDir, `output-${base.jobRunId}`));
-    try {
-      const run = async (sql: string): Promise<void> => {
-        await db.run(sql);
-      };
-      const one = async (sql: string): Promise<Record<string, unknown>> => (await db.runAndReadAll(sql)).getRowObjectsJS()[0];
-      const csvColumns = columns.map((c) => `'${c.name}': 'VARCHAR'`).join(', ');
-      await run(
-        `CREATE TEMP VIEW etl_raw_file AS SELECT * FROM read_csv(${sqlText(inputFile)}, header = true, auto_detect = false, ` +
-          `columns = {${csvColumns}}, delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 16777216, buffer_size = 33554432)`,
-      );
-      const present = new Set(columns.map((c) => c.name));
-      await run(
-        `CREATE TEMP VIEW ${RUNNER_INPUTS.raw} AS SELECT ${dataset.columns
-          .map((c) => (present.has(c.name) ? `"${c.name}"` : `CAST(NULL AS VARCHAR) AS "${c.name}"`))
-          .join(', ')} FROM etl_raw_file`,
-      );
-      await run(`CREATE TEMP VIEW ${RUNNER_INPUTS.params} AS SELECT DATE '${args['--ingestion_date']}' AS ingestion_date`);
+  }
 
-      // One pass over the data: the steps the metrics read (the last excepted) are created first;
-      // the rest of the plan runs inside the statement that writes the output. No step is
-      // computed twice: the metrics count the last step's rows in what was written, and latest/
-      // is a copy of the written files.
-      // Tables go to a compressed in-memory database: a few times smaller than a temp table, so a
-      // large input spills far less under the memory limit.
-      await run(`ATTACH ':memory:' AS etl_work (COMPRESS)`);
-      await run('USE etl_work');
-      const { before, inOutput } = splitPlan(plan);
-      for (const step of before) {
-        await run(`CREATE ${step.materialize ? 'TABLE' : 'VIEW'} ${step.name} AS ${step.sql}`);
-      }
-      // The first scan (materialising etl_typed) filled reject_errors with the lines DuckDB could
-      // not split into the header's fields.
-      const structural = Number((await one(`SELECT count(DISTINCT line) AS n FROM reject_errors`)).n);
-
-      const ctes = inOutput.map((step) => `${step.name} AS ${cteMaterialization(step, inOutput)}(${step.sql})`);
-      const outputQuery = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${plan.outputSql}`;
-      const written = await output.stage(async (staging, pattern) => {
-        const result = await one(
-          `COPY (${outputQuery}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${plan.partitionColumn}), ` +
-            `FILENAME_PATTERN ${sqlText(pattern)}, OVERWRITE_OR_IGNORE)`,
-        );
-        return Number(result.Count);
-      });
-      const last = plan.steps[plan.steps.length - 1].name;
-      const files = output.stagedFiles();
-      await run(
-        files.length > 0
-          ? `CREATE VIEW ${last} AS SELECT * FROM read_parquet([${files.map(sqlText).join(', ')}])`
-          : `CREATE VIEW ${last} AS SELECT * FROM (${outputQuery}) LIMIT 0`,
-      );
-      const m = await one(plan.metricsSql);
-      if (Number(m.output_rows) !== written) throw new TransformError(`wrote ${written} rows, but the written files hold ${String(m.output_rows)}`);
-      const counts = {
-        rowsIn: Number(m.rows_typed) + structural,
-        malformedRows: Number(m.malformed_rows) + structural,
-        exactDuplicates: Number(m.clean_rows) - Number(m.distinct_rows),
-        keyDuplicates: Number(m.distinct_rows) - Number(m.output_rows),
-        rowsOut: Number(m.output_rows),
-      };
-      const failures = evaluateQuality(counts, previous?.rowsOut, plan.quality).filter((f) => f.level === 'fail');
-      const reportSoFar = { ...counts, duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates, previousRun: previous, qualityFailures: failures.map((f) => f.message) };
-
-      const rejectsKey = counts.malformedRows > 0 ? `logs/glue-jobs/${dataset.name}/${args['--execution_name']}.rejects.csv` : null;
-      const rejects = rejectsKey ? await this.writeRejects(db, plan, source, header, this.bucket.pathOf(rejectsKey)) : [];
-      const broken = recordSplitFailure(rejects, plan.swallowedRecordPattern);
-      if (broken) {
-        const error = new MalformedCsvError(recordSplitMessage(`line ${broken.line ?? '?'}`, broken.reason));
-        throw Object.assign(error, { report: { ...reportSoFar, rejectsKey } });
-      }
-      if (failures.length > 0) {
-        // Nothing is loaded: the staged output is discarded below.
-        const error = new QualityThresholdError(failures.map((f) => f.message).join('; '));
-        throw Object.assign(error, { report: { ...reportSoFar, rejectsKey } });
-      }
-      // One publication at a time: two runs finishing together would interleave their latest/ refresh.
-      const published = this.publishing.then(() => output.publish());
-      this.publishing = published.catch(() => undefined);
-      const outputFiles = await published;
-      return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, rejectsKey, error: null }, new Date(base.startedAt));
-    } finally {
-      db.closeSync();
-      instance.closeSync();
-      await output.discard();
-      await rm(inputFile, { force: true });
-    }
+  /** Moves the staged output into place; returns the keys of the files published. */
+  private async publish(output: StagedOutput): Promise<string[]> {
+    // One publication at a time: two runs finishing together would interleave their latest/ refresh.
+    const published = this.publishing.then(() => output.publish());
+    this.publishing = published.catch(() => undefined);
+    return published;
   }
 
   /** The rejects file: DuckDB's structural rejects and the plan's, each with its line. */
   private async writeRejects(db: DuckDBConnection, plan: TransformPlan, source: string, header: readonly string[], file: string): Promise<RejectToNumber[]> {
-    const rows = async <T>(sql: string): Promise<T[]> => (await db.runAndReadAll(sql)).getRowObjectsJS() as T[];
     // One row per rejected record (DuckDB may list several errors of one); its `line` is the
     // record's ordinal (a blank line counted, a line break inside quotes not).
     const structural = await rows<{ ordinal: bigint; reject_reason: string; record: string }>(
+      db,
       `SELECT line AS ordinal, min(error_message) AS reject_reason, min(csv_line) AS record FROM reject_errors ` +
         `WHERE scan_id = (SELECT min(scan_id) FROM reject_errors) GROUP BY line`,
     );
-    const byValue = await rows<{ reject_reason: string; record: string }>(`SELECT reject_reason, record FROM (${plan.rejectsSql})`);
+    const byValue = await rows<{ reject_reason: string; record: string }>(db, `SELECT reject_reason, record FROM (${plan.rejectsSql})`);
     const toNumber: RejectToNumber[] = [
       ...(await Promise.all(
         structural.map(async ({ ordinal, ...row }) => ({ row: { line: null, ...row }, find: { ordinal: Number(ordinal) }, unclosedQuote: await hasUnclosedQuote(row.record) })),
@@ -240,6 +195,115 @@ export class DuckDbGlueJob implements GlueJob {
 
   private async writeReport(key: string, report: RunReport): Promise<void> {
     await this.bucket.write(this.bucket.name, key, `${JSON.stringify(report, null, 2)}\n`);
+  }
+}
+
+/**
+ * Registers the runner's inputs: the file as text columns (the dataset's columns it lacks as NULL)
+ * and the run's parameters.
+ */
+async function registerInputs(db: DuckDBConnection, dataset: DatasetConfig, input: RunInput, ingestionDate: string): Promise<void> {
+  const csvColumns = input.columns.map((c) => `'${c.name}': 'VARCHAR'`).join(', ');
+  await run(
+    db,
+    `CREATE TEMP VIEW etl_raw_file AS SELECT * FROM read_csv(${sqlText(input.file)}, header = true, auto_detect = false, ` +
+      `columns = {${csvColumns}}, delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 16777216, buffer_size = 33554432)`,
+  );
+  const present = new Set(input.columns.map((c) => c.name));
+  await run(
+    db,
+    `CREATE TEMP VIEW ${RUNNER_INPUTS.raw} AS SELECT ${dataset.columns
+      .map((c) => (present.has(c.name) ? `"${c.name}"` : `CAST(NULL AS VARCHAR) AS "${c.name}"`))
+      .join(', ')} FROM etl_raw_file`,
+  );
+  await run(db, `CREATE TEMP VIEW ${RUNNER_INPUTS.params} AS SELECT DATE '${ingestionDate}' AS ingestion_date`);
+}
+
+/** Runs the plan's steps, writes the output to the staging folder and counts the run's rows. */
+async function runPlan(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput): Promise<RowCounts> {
+  // One pass over the data: the steps the metrics read (the last excepted) are created first;
+  // the rest of the plan runs inside the statement that writes the output. No step is
+  // computed twice: the metrics count the last step's rows in what was written, and latest/
+  // is a copy of the written files.
+  const inOutput = await createStepsBeforeOutput(db, plan);
+  const structural = await countStructuralRejects(db);
+  const written = await writeOutput(db, plan, inOutput, output);
+  return countRows(db, plan, output, written, structural);
+}
+
+/** Creates the steps the metrics read (see {@link splitPlan}); returns the steps left for the output statement. */
+async function createStepsBeforeOutput(db: DuckDBConnection, plan: TransformPlan): Promise<PlanStep[]> {
+  // Tables go to a compressed in-memory database: a few times smaller than a temp table, so a
+  // large input spills far less under the memory limit.
+  await run(db, `ATTACH ':memory:' AS etl_work (COMPRESS)`);
+  await run(db, 'USE etl_work');
+  const { before, inOutput } = splitPlan(plan);
+  for (const step of before) {
+    await run(db, `CREATE ${step.materialize ? 'TABLE' : 'VIEW'} ${step.name} AS ${step.sql}`);
+  }
+  return inOutput;
+}
+
+/** The number of lines DuckDB set aside while reading the file. */
+async function countStructuralRejects(db: DuckDBConnection): Promise<number> {
+  // The first scan (materialising etl_typed) filled reject_errors with the lines DuckDB could
+  // not split into the header's fields.
+  return Number((await one(db, `SELECT count(DISTINCT line) AS n FROM reject_errors`)).n);
+}
+
+/** Writes the output (the steps left as CTEs of the one COPY statement) into the staging folder. */
+async function writeOutput(db: DuckDBConnection, plan: TransformPlan, inOutput: readonly PlanStep[], output: StagedOutput): Promise<WrittenOutput> {
+  const ctes = inOutput.map((step) => `${step.name} AS ${cteMaterialization(step, inOutput)}(${step.sql})`);
+  const query = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${plan.outputSql}`;
+  const rowCount = await output.stage(async (staging, pattern) => {
+    const result = await one(
+      db,
+      `COPY (${query}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${plan.partitionColumn}), ` +
+        `FILENAME_PATTERN ${sqlText(pattern)}, OVERWRITE_OR_IGNORE)`,
+    );
+    return Number(result.Count);
+  });
+  return { query, rowCount };
+}
+
+/**
+ * The run's counts from the plan's metrics, the last step read back from the written files (an
+ * empty view when nothing was written); fails when they hold other than the rows written.
+ */
+async function countRows(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput, written: WrittenOutput, structural: number): Promise<RowCounts> {
+  const last = plan.steps[plan.steps.length - 1].name;
+  const files = output.stagedFiles();
+  await run(
+    db,
+    files.length > 0
+      ? `CREATE VIEW ${last} AS SELECT * FROM read_parquet([${files.map(sqlText).join(', ')}])`
+      : `CREATE VIEW ${last} AS SELECT * FROM (${written.query}) LIMIT 0`,
+  );
+  const m = await one(db, plan.metricsSql);
+  if (Number(m.output_rows) !== written.rowCount) throw new TransformError(`wrote ${written.rowCount} rows, but the written files hold ${String(m.output_rows)}`);
+  return {
+    rowsIn: Number(m.rows_typed) + structural,
+    malformedRows: Number(m.malformed_rows) + structural,
+    exactDuplicates: Number(m.clean_rows) - Number(m.distinct_rows),
+    keyDuplicates: Number(m.distinct_rows) - Number(m.output_rows),
+    rowsOut: Number(m.output_rows),
+  };
+}
+
+/**
+ * Fails the run, before anything is published, when a record swallowed others or a `fail`
+ * threshold was crossed; the error carries the report so far.
+ */
+function refuseFailedRun(rejects: readonly RejectToNumber[], failures: readonly QualityFinding[], plan: TransformPlan, reportSoFar: Partial<RunReport>): void {
+  const broken = recordSplitFailure(rejects, plan.swallowedRecordPattern);
+  if (broken) {
+    const error = new MalformedCsvError(recordSplitMessage(`line ${broken.line ?? '?'}`, broken.reason));
+    throw Object.assign(error, { report: reportSoFar });
+  }
+  if (failures.length > 0) {
+    // Nothing is loaded: the staged output is discarded by the caller (transform's finally).
+    const error = new QualityThresholdError(failures.map((f) => f.message).join('; '));
+    throw Object.assign(error, { report: reportSoFar });
   }
 }
 
@@ -348,6 +412,25 @@ type RunIdentity = Pick<
   'formatVersion' | 'engine' | 'dataset' | 'inputKey' | 'executionName' | 'jobRunId' | 'ingestionDate' | 'startedAt' | 'outputPrefix' | 'latestPrefix'
 >;
 
+/** The input of one run, as opened by `openInput`. */
+interface RunInput {
+  /** The file of the object version (the rejects' lines are numbered by reading it). */
+  readonly source: string;
+  readonly header: readonly string[];
+  /** The dataset's column of each header position. */
+  readonly columns: readonly ColumnConfig[];
+  /** The plain-named link to `source` that DuckDB reads. */
+  readonly file: string;
+}
+
+/** What the output statement wrote to the staging folder. */
+interface WrittenOutput {
+  /** The output statement's query (the plan's last steps as CTEs). */
+  readonly query: string;
+  /** The rows the COPY reported. */
+  readonly rowCount: number;
+}
+
 function emptyCounts() {
   return { rowsIn: 0, malformedRows: 0, exactDuplicates: 0, keyDuplicates: 0, duplicatesRemoved: 0, rowsOut: 0 };
 }
@@ -359,4 +442,16 @@ function finish(report: Omit<RunReport, 'finishedAt' | 'durationMs'>, startedAt:
 
 function sqlText(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
+}
+
+async function run(db: DuckDBConnection, sql: string): Promise<void> {
+  await db.run(sql);
+}
+
+async function rows<T>(db: DuckDBConnection, sql: string): Promise<T[]> {
+  return (await db.runAndReadAll(sql)).getRowObjectsJS() as T[];
+}
+
+async function one(db: DuckDBConnection, sql: string): Promise<Record<string, unknown>> {
+  return (await rows<Record<string, unknown>>(db, sql))[0];
 }
