@@ -5,14 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { InvalidKeyError, NotARegularFileError, ObjectNotFoundError } from '../core/errors';
+import { NULL_VERSION_ID } from '../core/execution-input';
 import { assertSafeKey, inputId } from '../core/naming';
-import type { ObjectStore } from '../handlers/adapters/object-store';
+import type { ObjectStore, ObjectVersion } from '../handlers/adapters/object-store';
 
 /** The bucket name the local runtime uses in events and execution inputs. */
 export const LOCAL_BUCKET = 'local-etl-bucket';
@@ -20,7 +21,16 @@ export const LOCAL_BUCKET = 'local-etl-bucket';
 /** Top-level folders created in a new local bucket. */
 const LAYOUT = ['extract', 'load', 'logs', 'scripts'];
 
-/** {@link ObjectStore} over a folder. */
+/** How {@link FolderBucket.putVersion} names a version: the MD5 of its bytes, in hex. */
+const MD5_VERSION_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * {@link ObjectStore} over a folder. A version is recorded when its upload is complete
+ * ({@link FolderBucket.putVersion}); its id is the MD5 of its bytes, so the same bytes uploaded
+ * again under a key are that same version. The key's file may hold a version, a newer upload not
+ * recorded yet, or nothing. `"null"` names the key's file, whatever it holds (S3's version of an
+ * unversioned object).
+ */
 export class FolderBucket implements ObjectStore {
   /** Absolute path of the bucket folder. */
   readonly dir: string;
@@ -98,16 +108,41 @@ export class FolderBucket implements ObjectStore {
   async delete(bucket: string, key: string, versionId?: string): Promise<void> {
     this.checkBucket(bucket);
     const file = this.pathOf(key);
-    const kept = versionId === undefined ? undefined : this.versionFiles(key, versionId);
-    if (!kept || !existsSync(kept.meta)) {
+    if (versionId === undefined || versionId === NULL_VERSION_ID) {
       await rm(file, { force: true });
       return;
     }
-    // With a version: the key's file goes only while it still holds that version's bytes (a newer
-    // upload under the key stays), then the kept copy of the version.
-    const taken = JSON.parse(await readFile(kept.meta, 'utf-8')) as FileIdentity;
-    if (sameFile(await lstat(file).catch(() => undefined), taken)) await rm(file, { force: true });
+    // With a version, only that version: the key's file goes only while it holds it (the very
+    // file the version was recorded from or, once the kept copy is gone, a file of its bytes), so a
+    // newer upload under the key stays. Then the kept copy of the version.
+    const kept = this.versionFiles(key, versionId);
+    const taken = await readIdentity(kept.meta);
+    const holds = taken ? sameFile(await lstat(file).catch(() => undefined), taken) : await this.fileHoldsVersion(key, versionId);
+    if (holds) await rm(file, { force: true });
     await rm(kept.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The versions recorded for `key` ({@link putVersion}) and not deleted, newest first. A file at
+   * the key that was never recorded is an upload still in progress, not a version yet.
+   */
+  async listVersions(bucket: string, key: string): Promise<ObjectVersion[]> {
+    this.checkBucket(bucket);
+    const current = await lstat(this.pathOf(key)).catch(() => undefined);
+    const dir = path.join(this.versionsDir, inputId(key));
+    const names = await readdir(dir).catch((e: unknown) => {
+      if (isMissing(e)) return [];
+      throw e;
+    });
+    const versions: (ObjectVersion & { recordedMs: number })[] = [];
+    for (const versionId of names) {
+      const kept = this.versionFiles(key, versionId);
+      const [bytes, taken] = await Promise.all([stat(kept.bytes).catch(() => undefined), readIdentity(kept.meta)]);
+      // Without both, the version is being recorded or deleted right now.
+      if (!bytes?.isFile() || !taken) continue;
+      versions.push({ versionId, eTag: versionId, sizeBytes: bytes.size, isLatest: sameFile(current, taken), recordedMs: bytes.mtimeMs });
+    }
+    return versions.sort((a, b) => b.recordedMs - a.recordedMs).map(({ recordedMs: _, ...version }) => version);
   }
 
   /**
@@ -145,14 +180,16 @@ export class FolderBucket implements ObjectStore {
   }
 
   /**
-   * The file holding an object (engines read it in place): the kept copy of `versionId` when there is one, else the key's
-   * file (`undefined` when missing). Refuses links leading outside the bucket and anything that
-   * is not a regular file.
+   * The file holding an object (engines read it in place): with a `versionId`, the kept copy of
+   * that version or, when there is none, the key's file if it holds that version's bytes; without
+   * one (or with `"null"`), the key's file. `undefined` when missing. Refuses links leading
+   * outside the bucket and anything that is not a regular file.
    */
   async objectFile(key: string, versionId?: string): Promise<string | undefined> {
-    if (versionId !== undefined) {
+    if (versionId !== undefined && versionId !== NULL_VERSION_ID) {
       const kept = this.versionFiles(key, versionId);
       if (existsSync(kept.bytes)) return kept.bytes;
+      return (await this.fileHoldsVersion(key, versionId)) ? this.pathOf(key) : undefined;
     }
     const file = this.pathOf(key);
     let info;
@@ -174,6 +211,29 @@ export class FolderBucket implements ObjectStore {
       throw new NotARegularFileError(`s3://${this.name}/${key} is not a regular file (${kindOf(info)}); it is not read`);
     }
     return file;
+  }
+
+  /**
+   * Whether the key's file holds the bytes of `versionId` (an MD5, as {@link putVersion} names
+   * versions) and was not replaced while it was read. Anything that is not a regular file holds
+   * no version.
+   */
+  private async fileHoldsVersion(key: string, versionId: string): Promise<boolean> {
+    if (!MD5_VERSION_ID.test(versionId)) return false;
+    let file;
+    try {
+      file = await this.objectFile(key);
+    } catch (e: unknown) {
+      if (e instanceof NotARegularFileError) return false;
+      throw e;
+    }
+    if (!file) return false;
+    const before = fileIdentity(await lstat(file));
+    const md5 = createHash('md5');
+    await pipeline(createReadStream(file), async (chunks: AsyncIterable<Buffer>) => {
+      for await (const chunk of chunks) md5.update(chunk);
+    });
+    return md5.digest('hex') === versionId && sameFile(await lstat(file).catch(() => undefined), before);
   }
 
   /** Where the kept copy of one version of a key lives (outside the bucket folder). */
@@ -201,6 +261,17 @@ interface FileIdentity {
 
 function fileIdentity(info: { ino: number; size: number; mtimeMs: number }): FileIdentity {
   return { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/** The identity a kept version was recorded with, or `undefined` when there is none (yet). */
+async function readIdentity(meta: string): Promise<FileIdentity | undefined> {
+  try {
+    return JSON.parse(await readFile(meta, 'utf-8')) as FileIdentity;
+  } catch (e: unknown) {
+    // Missing, or being written by putVersion this very moment.
+    if (isMissing(e) || e instanceof SyntaxError) return undefined;
+    throw e;
+  }
 }
 
 function sameFile(info: FileIdentity | undefined, kept: FileIdentity): boolean {

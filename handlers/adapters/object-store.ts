@@ -4,6 +4,19 @@
  */
 import type { Readable } from 'node:stream';
 
+/** One version of an object, as {@link ObjectStore.listVersions} lists it. */
+export interface ObjectVersion {
+  readonly versionId: string;
+  /**
+   * The ETag without S3's surrounding quotes, as an S3 event notification names it (and so as
+   * the execution input's `version` holds it): equal ETags under one key are the same bytes.
+   */
+  readonly eTag: string;
+  readonly sizeBytes: number;
+  /** Whether this version is the current object of the key. */
+  readonly isLatest: boolean;
+}
+
 /**
  * Object storage as the pipeline uses it. Keys are plain S3 keys (not URL-encoded). A `versionId`
  * names one version of the object (S3's; `"null"` for an unversioned one); without it, the
@@ -25,4 +38,9 @@ export interface ObjectStore {
    * a newer upload under the key stays.
    */
   delete(bucket: string, key: string, versionId?: string): Promise<void>;
+  /**
+   * Every version `key` holds (exactly that key: not the other keys it is a prefix of), newest
+   * first. Delete markers are not versions and are left out.
+   */
+  listVersions(bucket: string, key: string): Promise<readonly ObjectVersion[]>;
 }

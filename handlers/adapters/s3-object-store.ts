@@ -11,13 +11,14 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 
 import { ObjectNotFoundError } from '../../core/errors';
-import type { ObjectStore } from './object-store';
+import type { ObjectStore, ObjectVersion } from './object-store';
 
 /** S3's answers for a key (or a version of it) that does not exist; HEAD's has no body, so no code. */
 const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
@@ -38,12 +39,15 @@ export interface S3ObjectStoreOptions {
   readonly multipartCopyThresholdBytes?: number;
   /** Size of each copied part, at least S3's 5 MiB; raised to fit S3's 10,000 parts. @default 512 MiB */
   readonly copyPartBytes?: number;
+  /** `MaxKeys` of each ListObjectVersions page (versions and delete markers). @default S3's 1,000 */
+  readonly listVersionsPageSize?: number;
 }
 
 /** {@link ObjectStore} on Amazon S3. The client is built once per module and injected. */
 export class S3ObjectStore implements ObjectStore {
   private readonly multipartCopyThresholdBytes: number;
   private readonly copyPartBytes: number;
+  private readonly listVersionsPageSize: number | undefined;
 
   constructor(
     private readonly s3: S3Client,
@@ -51,6 +55,7 @@ export class S3ObjectStore implements ObjectStore {
   ) {
     this.multipartCopyThresholdBytes = Math.min(options.multipartCopyThresholdBytes ?? 512 * MIB, S3_PART.maxBytes);
     this.copyPartBytes = options.copyPartBytes ?? 512 * MIB;
+    this.listVersionsPageSize = options.listVersionsPageSize;
     if (this.copyPartBytes < S3_PART.minBytes || this.copyPartBytes > S3_PART.maxBytes) {
       throw new RangeError(`copyPartBytes must be from ${S3_PART.minBytes} to ${S3_PART.maxBytes} (S3's part sizes), got ${this.copyPartBytes}`);
     }
@@ -148,6 +153,35 @@ export class S3ObjectStore implements ObjectStore {
   async delete(bucket: string, key: string, versionId?: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
   }
+
+  /**
+   * ListObjectVersions with `Prefix` = the key, page by page. S3 lists keys in UTF-8 binary order
+   * and the key itself is the smallest key it prefixes, so its versions come first: the listing
+   * stops at the first other key (`extract/a.csv.bak` after `extract/a.csv`).
+   */
+  async listVersions(bucket: string, key: string): Promise<ObjectVersion[]> {
+    const versions: ObjectVersion[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      const page = await this.s3.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: this.listVersionsPageSize }),
+      );
+      for (const v of page.Versions ?? []) {
+        if (v.Key !== key || v.VersionId === undefined) continue;
+        versions.push({ versionId: v.VersionId, eTag: unquote(v.ETag ?? ''), sizeBytes: v.Size ?? 0, isLatest: v.IsLatest === true });
+      }
+      const otherKey = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].some((entry) => entry.Key !== key);
+      if (!page.IsTruncated || otherKey || page.NextKeyMarker === undefined) return versions;
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
+    }
+  }
+}
+
+/** An ETag as S3's APIs answer it (`"…"`), as event notifications name it (no quotes). */
+function unquote(eTag: string): string {
+  return eTag.replace(/^"(.*)"$/, '$1');
 }
 
 /** `CopySource` is `bucket/key` URL-encoded, slashes kept (`?versionId=` for one version). */

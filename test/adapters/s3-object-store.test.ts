@@ -1,7 +1,7 @@
 /**
  * S3ObjectStore against moto's S3 server on 127.0.0.1 — what S3 answers, not only the calls made:
  * keys that need encoding, head, read, copy (single and multipart), delete, missing keys and
- * versions, on a versioned bucket as the pipeline's is. aws-sdk-client-mock only injects what moto
+ * versions, the versions of one key listed, on a versioned bucket as the pipeline's is. aws-sdk-client-mock only injects what moto
  * cannot produce (a part copy failing halfway).
  */
 import 'aws-sdk-client-mock-jest';
@@ -15,6 +15,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
@@ -161,6 +162,62 @@ describe('versioned objects', () => {
 
     // Assess
     expect(await store.head(name, 'extract/marker.csv')).toBeUndefined();
+  });
+});
+
+describe('the versions of one key', () => {
+  const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+
+  it.each(['extract/orders.csv', 'extract/ünï/東京 2026+1.csv'])('%s: every version newest first, ETags unquoted, no delete marker, no other key it prefixes', async (key) => {
+    // Prepare: the same bytes twice, other bytes between, a delete marker; keys the key prefixes
+    const name = await bucket();
+    await put(name, `${key}.bak`, 'a\n');
+    const first = await put(name, key, 'a\n');
+    const second = await put(name, key, 'bb\n');
+    await store.delete(name, key);
+    const third = await put(name, key, 'a\n');
+    await put(name, `${key}/inner.csv`, 'a\n');
+    await put(name, `${key}2`, 'a\n');
+
+    // Act
+    const versions = await store.listVersions(name, key);
+
+    // Assess
+    expect(versions).toEqual([
+      { versionId: third, eTag: md5('a\n'), sizeBytes: 2, isLatest: true },
+      { versionId: second, eTag: md5('bb\n'), sizeBytes: 3, isLatest: false },
+      { versionId: first, eTag: md5('a\n'), sizeBytes: 2, isLatest: false },
+    ]);
+  });
+
+  it('page by page (MaxKeys), stopping at the first other key', async () => {
+    // Prepare: 5 versions of the key, 4 of a key it prefixes (listed after it)
+    const name = await bucket();
+    const ids: (string | undefined)[] = [];
+    for (let i = 0; i < 5; i += 1) ids.unshift(await put(name, 'extract/daily.csv', `day ${i}\n`));
+    for (let i = 0; i < 4; i += 1) await put(name, 'extract/daily.csv.1', `old ${i}\n`);
+    const client = new S3Client(moto.clientConfig);
+    const send = jest.spyOn(client, 'send');
+    const paged = new S3ObjectStore(client, { listVersionsPageSize: 2 });
+
+    // Act
+    const versions = await paged.listVersions(name, 'extract/daily.csv');
+
+    // Assess: pages of 2, 2, then 1 + the other key's first version, where the listing stops
+    expect(versions.map((v) => v.versionId)).toEqual(ids);
+    expect(versions.map((v) => v.isLatest)).toEqual([true, false, false, false, false]);
+    const lists = send.mock.calls.map(([command]) => command).filter((command) => command instanceof ListObjectVersionsCommand);
+    expect(lists.map((command) => command.input.MaxKeys)).toEqual([2, 2, 2]);
+    client.destroy();
+  });
+
+  it('a key with no versions (or no such key) lists none', async () => {
+    // Prepare
+    const name = await bucket();
+    await put(name, 'extract/other.csv', 'x\n');
+
+    // Act / Assess
+    expect(await store.listVersions(name, 'extract/none.csv')).toEqual([]);
   });
 });
 

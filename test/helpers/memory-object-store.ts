@@ -1,12 +1,13 @@
 /**
  * An {@link ObjectStore} in memory for unit tests, versioned as the pipeline's bucket: every write
  * is a new version, and a delete with a `versionId` removes only that version. It records the
- * deletes it was asked for.
+ * deletes it was asked for. A version's ETag is the MD5 of its bytes, as S3's of a single-part upload.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { ObjectNotFoundError } from '../../core/errors';
-import type { ObjectStore } from '../../handlers/adapters/object-store';
+import type { ObjectStore, ObjectVersion } from '../../handlers/adapters/object-store';
 
 export class MemoryObjectStore implements ObjectStore {
   /** Every delete asked for: bucket, key and version (`undefined`: the current one). */
@@ -59,8 +60,20 @@ export class MemoryObjectStore implements ObjectStore {
     this.versions.set(path, kept);
   }
 
+  async listVersions(bucket: string, key: string): Promise<ObjectVersion[]> {
+    const versions = this.versions.get(`${bucket}/${key}`) ?? [];
+    return versions
+      .map((v, i) => ({ versionId: v.versionId, eTag: md5(v.body), sizeBytes: v.body.length, isLatest: i === versions.length - 1 }))
+      .reverse();
+  }
+
   private find(bucket: string, key: string, versionId?: string): { versionId: string; body: Buffer } | undefined {
     const versions = this.versions.get(`${bucket}/${key}`) ?? [];
     return versionId === undefined ? versions.at(-1) : versions.find((v) => v.versionId === versionId);
   }
+}
+
+/** The ETag S3 gives a single-part upload of these bytes (without its quotes). */
+export function md5(body: string | Uint8Array): string {
+  return createHash('md5').update(body).digest('hex');
 }
