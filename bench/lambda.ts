@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import { type BuildOptions, build } from 'esbuild';
 
+import { METRICS_NAMESPACE } from '../core/pipeline-steps';
 import { ROOT } from './paths';
 
 /** Bundle variants measured. */
@@ -47,7 +48,7 @@ const LAMBDA_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-  POWERTOOLS_METRICS_NAMESPACE: 'EtlPipeline',
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'INFO',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:etl-pipeline',
   NODE_NO_WARNINGS: '1',

@@ -3,6 +3,7 @@
  * one of SUCCESS, WARNING or FAILURE, published to exactly one topic.
  */
 import type { ExecutionInput } from './execution-input';
+import { STATE, type StateName } from './pipeline-steps';
 import type { QualityFinding } from './quality';
 import type { RunReport } from './run-report';
 
@@ -24,7 +25,8 @@ export interface OutcomeSummary {
   readonly dataset: string;
   readonly inputKey: string;
   readonly executionName: string;
-  readonly stage: string;
+  /** The state that built the outcome (the notification says the execution ended there). */
+  readonly stage: StateName;
   readonly rowsIn: number | null;
   readonly rowsOut: number | null;
   readonly duplicatesRemoved: number | null;
@@ -59,7 +61,7 @@ export function loadedOutcome(input: ExecutionInput, report: RunReport, findings
     dataset: report.dataset,
     inputKey: input.key,
     executionName: input.executionName,
-    stage: 'Summarize',
+    stage: STATE.Summarize,
     rowsIn: report.rowsIn,
     rowsOut: report.rowsOut,
     duplicatesRemoved: report.duplicatesRemoved,
@@ -86,7 +88,7 @@ export interface CaughtError {
  */
 export function failedOutcome(
   input: ExecutionInput,
-  stage: string,
+  stage: StateName,
   caught: CaughtError,
   options: { readonly rejected: boolean; readonly report?: RunReport },
 ): Outcome {

@@ -3,9 +3,13 @@
  * the state, so the fields present say which steps succeeded; the first missing one is where the
  * execution resumes, and no step that succeeded runs again.
  */
+import { STATE } from './pipeline-steps';
 
-/** States a redriven execution can resume at. */
-export type ResumeState = 'Validate' | 'Reject' | 'NotifyRejected' | 'Transform' | 'Summarize' | 'Archive' | 'RouteOutcome';
+/** The states a redriven execution can resume at: the ASL's ResumeAt state chooses among them. */
+export const RESUME_STATES = [STATE.Validate, STATE.Reject, STATE.NotifyRejected, STATE.Transform, STATE.Summarize, STATE.Archive, STATE.RouteOutcome] as const;
+
+/** A state a redriven execution can resume at. */
+export type ResumeState = (typeof RESUME_STATES)[number];
 
 /** The fields of the execution state that record a step's success. */
 interface StepResults {
@@ -20,9 +24,9 @@ interface StepResults {
  * WARNING, then Archive) and Reject (FAILURE, the input already moved, then NotifyRejected).
  */
 export function resumePoint(state: StepResults): ResumeState {
-  if (state.archive) return 'RouteOutcome';
-  if (state.outcome) return state.outcome.status === 'FAILURE' ? 'NotifyRejected' : 'Archive';
-  if (state.transform) return 'Summarize';
-  if (state.validation) return state.validation.valid === true ? 'Transform' : 'Reject';
-  return 'Validate';
+  if (state.archive) return STATE.RouteOutcome;
+  if (state.outcome) return state.outcome.status === 'FAILURE' ? STATE.NotifyRejected : STATE.Archive;
+  if (state.transform) return STATE.Summarize;
+  if (state.validation) return state.validation.valid === true ? STATE.Transform : STATE.Reject;
+  return STATE.Validate;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { executionInputSchema } from '../core/execution-input-schema';
 import { type Outcome, failedOutcome } from '../core/outcome';
+import { STATE } from '../core/pipeline-steps';
 import type { ObjectStore } from './adapters/object-store';
 import { instrument, MetricUnit, type Observability } from './observability';
 import { readRunReport } from './run-report-reader';
@@ -27,7 +28,7 @@ export function createDescribeFailureHandler(deps: DescribeFailureDeps) {
     // The runner writes a report even when it fails; it carries the counts and the error name.
     const report = await readRunReport(deps.store, input.bucket, input.reportKey).catch(() => undefined);
     const failed = report?.status === 'FAILED' && report.executionName === input.executionName ? report : undefined;
-    const outcome = failedOutcome(input, 'Transform', input.error, { rejected: false, report: failed });
+    const outcome = failedOutcome(input, STATE.Transform, input.error, { rejected: false, report: failed });
     deps.obs.metrics.addDimension('dataset', outcome.summary.dataset);
     deps.obs.metrics.addMetric('TransformFailures', MetricUnit.Count, 1);
     deps.obs.logger.error('transform failed', { summary: outcome.summary });

@@ -6,8 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
-/** The CloudWatch metrics namespace of the pipeline (overridable with POWERTOOLS_METRICS_NAMESPACE). */
-export const METRICS_NAMESPACE = 'EtlPipeline';
+import { METRICS_NAMESPACE } from '../core/pipeline-steps';
 
 /** Logger, tracer and metrics of one function. */
 export interface Observability {
@@ -26,6 +25,7 @@ export function createObservability(serviceName: string, diagnostics?: Console):
     tracer: new Tracer({ serviceName }),
     metrics: new Metrics({
       serviceName,
+      // On AWS the stack sets the stage's namespace; locally and in tests it is the plain one.
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
       ...(diagnostics ? { logger: diagnostics } : {}),
     }),

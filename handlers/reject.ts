@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { executionInputSchema } from '../core/execution-input-schema';
 import { type Outcome, failedOutcome } from '../core/outcome';
+import { STATE } from '../core/pipeline-steps';
 import type { ObjectStore } from './adapters/object-store';
 import { moveObject } from './move-object';
 import { instrument, MetricUnit, type Observability } from './observability';
@@ -27,7 +28,7 @@ export function createRejectHandler(deps: RejectDeps) {
     await moveObject(deps.store, input.bucket, input.key, input.versionId, input.rejectedKey);
     const outcome = failedOutcome(
       input,
-      'Validate',
+      STATE.Validate,
       { Error: input.validation.error.name, Cause: input.validation.error.message },
       { rejected: true },
     );

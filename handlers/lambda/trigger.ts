@@ -1,13 +1,14 @@
 /** Lambda entry point of the trigger (AWS wiring only; the logic is in ../trigger.ts). */
 import { SFNClient } from '@aws-sdk/client-sfn';
 
+import { LAMBDA_STEPS } from '../../core/pipeline-steps';
 import { SfnExecutionStarter } from '../adapters/execution-starter';
 import { createObservability } from '../observability';
 import { createTriggerHandler } from '../trigger';
 import { bundledRoutes } from './bundled-routes';
 import { requiredEnv, s3ObjectStore } from './clients';
 
-const obs = createObservability('etl-trigger');
+const obs = createObservability(LAMBDA_STEPS.trigger.service);
 const sfn = obs.tracer.captureAWSv3Client(new SFNClient({}));
 const executions = new SfnExecutionStarter(sfn, requiredEnv('STATE_MACHINE_ARN'));
 

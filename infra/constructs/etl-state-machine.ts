@@ -12,10 +12,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
-import { assertSubstitutionsMatch, readAsl } from '../asl-definition';
+import { GLUE_JOB, LAMBDA_STEPS, TASK_STEP_KEYS, TOPIC_PLACEHOLDERS, TOPIC_ROLES } from '../../core/pipeline-steps';
+import { assertSubstitutionsMatch, readAslText } from '../../statemachine/definition';
 import type { PhysicalNames } from '../physical-names';
 import type { TopicRole } from '../settings';
-import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
+import type { FunctionKey } from './pipeline-functions';
 
 /** The state machine's name before the stage prefix. */
 export const STATE_MACHINE_NAME = 'etl-pipeline';
@@ -54,19 +55,14 @@ export class EtlStateMachine extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const taskFunctions = (Object.keys(FUNCTION_SPECS) as FunctionKey[])
-      .filter((key) => FUNCTION_SPECS[key].aslPlaceholder !== undefined)
-      .map((key) => ({ placeholder: FUNCTION_SPECS[key].aslPlaceholder as string, fn: functions[key] }));
+    const taskFunctions = TASK_STEP_KEYS.map((key) => ({ placeholder: LAMBDA_STEPS[key].aslPlaceholder, fn: functions[key] }));
     this.substitutions = {
       ...Object.fromEntries(taskFunctions.map(({ placeholder, fn }) => [placeholder, fn.functionArn])),
-      GlueJobName: props.glueJobName,
-      SuccessTopicArn: topics.success.topicArn,
-      WarningTopicArn: topics.warning.topicArn,
-      FailureTopicArn: topics.failure.topicArn,
-      CriticalTopicArn: topics.critical.topicArn,
+      [GLUE_JOB.aslPlaceholder]: props.glueJobName,
+      ...Object.fromEntries(TOPIC_ROLES.map((role) => [TOPIC_PLACEHOLDERS[role], topics[role].topicArn])),
     };
 
-    const asl = readAsl();
+    const asl = readAslText();
     assertSubstitutionsMatch(asl, this.substitutions);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,

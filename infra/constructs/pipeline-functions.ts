@@ -1,6 +1,7 @@
 /**
- * The six Lambda functions (`handlers/lambda/*.ts`), bundled by a local esbuild (never Docker),
- * each with its own role, log group and Powertools settings.
+ * The pipeline's Lambda functions (`handlers/lambda/*.ts`, one per entry of core's step table),
+ * bundled by a local esbuild (never Docker), each with its own role, log group and Powertools
+ * settings.
  */
 import path from 'node:path';
 
@@ -15,13 +16,11 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { PREFIX } from '../../core/naming';
+import { LAMBDA_STEP_KEYS, LAMBDA_STEPS, type LambdaStep, type LambdaStepKey, METRICS_NAMESPACE } from '../../core/pipeline-steps';
 import type { PhysicalNames } from '../physical-names';
 
-/** The CloudWatch namespace of the handlers' Powertools metrics (`handlers/observability.ts`), before the stage prefix. */
-export const METRICS_NAMESPACE = 'EtlPipeline';
-
-/** Which function. */
-export type FunctionKey = 'trigger' | 'validate' | 'reject' | 'describeFailure' | 'summarize' | 'archive' | 'redriveGate';
+/** Which function: a key of core's step table. */
+export type FunctionKey = LambdaStepKey;
 
 /** S3 access of a function: object actions per key prefix. */
 export interface ObjectAccess {
@@ -48,91 +47,66 @@ export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actio
   deleteVersion: { actions: ['s3:DeleteObjectVersion'], verb: 'delete versions of' },
 };
 
-/** What differs between the functions. */
-export interface FunctionSpec {
-  /** File name in `handlers/lambda/` (without `.ts`). */
-  readonly entry: string;
-  /** Function name before the stage prefix; its log group is `/aws/lambda/<name>`. */
-  readonly functionName: string;
-  /** Powertools service name, as the handler module names itself. */
-  readonly service: string;
+/** What infra adds to a function of the step table. */
+export interface FunctionSettings {
   /** Seconds; below the ASL Task's `TimeoutSeconds` so the Lambda times out first, with its own error. */
   readonly timeoutSeconds: number;
-  /** The ASL placeholder of the function's ARN, for a function the state machine invokes. */
-  readonly aslPlaceholder?: string;
   /** Why the function's errors are not an alarm (it fails on purpose), if so. */
   readonly errorsByDesign?: string;
   readonly description: string;
   readonly s3: ObjectAccess;
 }
 
+/** A function: its entry of the step table (names, placeholder, service, entry point) and its settings. */
+export type FunctionSpec = LambdaStep & FunctionSettings;
+
 /** The functions, their timeouts and their exact S3 access (by prefix of the layout). */
-export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = {
+export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withSteps({
   trigger: {
-    entry: 'trigger',
-    functionName: 'etl-trigger-function',
-    service: 'etl-trigger',
     timeoutSeconds: 60,
     description: 'S3 ObjectCreated (extract/*.csv) → one state machine execution per object version.',
     // A duplicate upload: is the first execution's archived copy there? Then delete its version.
     s3: { head: [PREFIX.archived], deleteVersion: [PREFIX.extract] },
   },
   validate: {
-    entry: 'validate',
-    functionName: 'etl-validate-function',
-    service: 'etl-validate',
     timeoutSeconds: 840,
-    aslPlaceholder: 'ValidateFunctionArn',
     description: 'Validate step: streams the CSV through the dataset header and type checks.',
     s3: { read: [PREFIX.extract] },
   },
   reject: {
-    entry: 'reject',
-    functionName: 'etl-reject-function',
-    service: 'etl-reject',
     timeoutSeconds: 240,
-    aslPlaceholder: 'RejectFunctionArn',
     description: 'Reject step: moves an invalid input to extract/rejected/ and describes the failure.',
     s3: { read: [PREFIX.extract], write: [PREFIX.rejected], delete: [PREFIX.extract] },
   },
   describeFailure: {
-    entry: 'describe-failure',
-    functionName: 'etl-describe-failure-function',
-    service: 'etl-describe-failure',
     timeoutSeconds: 45,
-    aslPlaceholder: 'DescribeFailureFunctionArn',
     description: 'DescribeTransformFailure step: turns a failed Glue run into the failure notification.',
     s3: { read: [PREFIX.glueReports] },
   },
   summarize: {
-    entry: 'summarize',
-    functionName: 'etl-summarize-function',
-    service: 'etl-summarize',
     timeoutSeconds: 90,
-    aslPlaceholder: 'SummarizeFunctionArn',
     description: 'Summarize step: reads the run report and applies the quality thresholds.',
     s3: { read: [PREFIX.glueReports] },
   },
   archive: {
-    entry: 'archive',
-    functionName: 'etl-archive-function',
-    service: 'etl-archive',
     timeoutSeconds: 240,
-    aslPlaceholder: 'ArchiveFunctionArn',
     description: 'Archive step: moves a processed input to extract/archived/.',
     s3: { read: [PREFIX.extract], write: [PREFIX.archived], delete: [PREFIX.extract] },
   },
   redriveGate: {
-    entry: 'redrive-gate',
-    functionName: 'etl-redrive-gate-function',
-    service: 'etl-redrive-gate',
     timeoutSeconds: 30,
-    aslPlaceholder: 'RedriveGateFunctionArn',
     errorsByDesign: 'it fails every execution that ended in FAILURE (after its one notification) with the named error, so that a redrive can resume',
     description: 'RedriveGate step: fails a failed execution with its named error; on a redrive, says where to resume.',
     s3: {},
   },
-};
+});
+
+/** Each function's settings joined to its entry of the step table. */
+function withSteps(settings: Readonly<Record<FunctionKey, FunctionSettings>>): Record<FunctionKey, FunctionSpec> {
+  const specs = {} as Record<FunctionKey, FunctionSpec>;
+  for (const key of LAMBDA_STEP_KEYS) specs[key] = { ...LAMBDA_STEPS[key], ...settings[key] };
+  return specs;
+}
 
 /** Properties of {@link PipelineFunctions}. */
 export interface PipelineFunctionsProps {

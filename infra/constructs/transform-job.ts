@@ -16,12 +16,13 @@ import { Construct } from 'constructs';
 
 import type { DatasetConfig } from '../../core/config/dataset-config';
 import { PLANS_PREFIX, PREFIX } from '../../core/naming';
+import { GLUE_JOB } from '../../core/pipeline-steps';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
 import type { PhysicalNames } from '../physical-names';
 import { BUCKET_LAYOUT } from './data-bucket';
 
-/** The job's name before the stage prefix (the local runtime uses the same). */
-export const GLUE_JOB_NAME = 'etl-transformation-job';
+/** The job's name before the stage prefix (core's step table; the local runtime uses the same). */
+export const GLUE_JOB_NAME = GLUE_JOB.jobName;
 
 /** Glue 5.0 writes to `<prefix>/output` (stdout, stderr) and `<prefix>/error` (Spark, Glue logger). */
 export function glueLogGroupPrefix(jobName: string): string {

@@ -4,6 +4,7 @@
  */
 import type { OutcomeStatus, OutcomeSummary } from '../../core/outcome';
 import { TOPICS } from '../../core/outcome';
+import { STATE } from '../../statemachine/definition';
 import type { ExecutionEvent, ExecutionRecord } from '../execution-store';
 
 /** One line of `etl run --json`. */
@@ -90,7 +91,11 @@ export function formatRunResult(result: RunResult): string {
 }
 
 /** The states that build an outcome, and where they put it. */
-const OUTCOME_FIELD: Record<string, 'outcome' | 'failure'> = { Summarize: 'outcome', Reject: 'outcome', DescribeTransformFailure: 'failure' };
+const OUTCOME_FIELD: Readonly<Record<string, 'outcome' | 'failure'>> = {
+  [STATE.Summarize]: 'outcome',
+  [STATE.Reject]: 'outcome',
+  [STATE.DescribeTransformFailure]: 'failure',
+};
 
 function lastOutcomeSummary(events: readonly ExecutionEvent[]): OutcomeSummary | undefined {
   for (let i = events.length - 1; i >= 0; i -= 1) {
@@ -109,7 +114,7 @@ function latestAttempt(events: readonly ExecutionEvent[]): readonly ExecutionEve
 }
 
 function criticalError(events: readonly ExecutionEvent[]): { name: string; message: string } | undefined {
-  const entered = events.find((e) => e.type === 'StateEntered' && e.state === 'NotifyCritical');
+  const entered = events.find((e) => e.type === 'StateEntered' && e.state === STATE.NotifyCritical);
   const error = (entered?.detail as { state?: { input?: { error?: { Error: string; Cause?: string } } } } | null)?.state?.input?.error;
   return error ? { name: error.Error, message: error.Cause ?? '' } : undefined;
 }

@@ -4,35 +4,11 @@
  */
 import { Graph, layout } from '@dagrejs/dagre';
 
+import { type ChoiceCondition, catchersOf, nextOf, retriersOf, type StateMachineBranch } from '../../statemachine/definition';
 import type { EdgeKind, GraphEdge, GraphLayout, GraphNode, Point } from './api-types';
 
 /** The id of the entry marker. */
 export const START_NODE = '__start__';
-
-interface AslRule {
-  readonly Variable?: string;
-  readonly Next?: string;
-  readonly And?: readonly AslRule[];
-  readonly Or?: readonly AslRule[];
-  readonly Not?: AslRule;
-  readonly [operator: string]: unknown;
-}
-
-interface AslState {
-  readonly Type: string;
-  readonly Comment?: string;
-  readonly Next?: string;
-  readonly Default?: string;
-  readonly Choices?: readonly AslRule[];
-  readonly Retry?: readonly { readonly ErrorEquals: readonly string[]; readonly MaxAttempts?: number; readonly IntervalSeconds?: number; readonly BackoffRate?: number }[];
-  readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string }[];
-}
-
-/** The parts of an ASL definition the layout reads. */
-export interface AslDefinition {
-  readonly StartAt: string;
-  readonly States: Readonly<Record<string, AslState>>;
-}
 
 /** A transition before layout. */
 export interface EdgeSpec {
@@ -50,7 +26,7 @@ const LABEL_CHAR_WIDTH = 5.8;
 const LABEL_HEIGHT = 16;
 
 /** Lays out the definition top to bottom. */
-export function layoutStateMachine(definition: AslDefinition): GraphLayout {
+export function layoutStateMachine(definition: StateMachineBranch): GraphLayout {
   const g = new Graph({ multigraph: true });
   // UR alignment keeps the main flow (StartAt's Next chain) on one straight vertical line.
   g.setGraph({ rankdir: 'TB', align: 'UR', nodesep: 14, edgesep: 6, ranksep: 40 });
@@ -155,7 +131,7 @@ function fitted(nodes: readonly GraphNode[], edges: readonly GraphEdge[]): Graph
  * closing a cycle found by a depth-first walk that follows the flow before the catchers. Left
  * to itself, the layout would break cycles anywhere and hang the main flow under the failures.
  */
-export function backEdges(definition: AslDefinition, specs: readonly EdgeSpec[]): Set<number> {
+export function backEdges(definition: StateMachineBranch, specs: readonly EdgeSpec[]): Set<number> {
   const out = new Map<string, { index: number; spec: EdgeSpec }[]>();
   specs.forEach((spec, index) => {
     if (spec.kind === 'retry') return;
@@ -191,15 +167,16 @@ export function backEdges(definition: AslDefinition, specs: readonly EdgeSpec[])
 }
 
 /** Every transition of the definition, in the order the ASL lists them. */
-export function edgeSpecs(definition: AslDefinition): EdgeSpec[] {
+export function edgeSpecs(definition: StateMachineBranch): EdgeSpec[] {
   const specs: EdgeSpec[] = [{ from: START_NODE, to: definition.StartAt, kind: 'start', label: null, detail: null }];
   for (const [name, state] of Object.entries(definition.States)) {
-    for (const rule of state.Choices ?? []) {
-      if (rule.Next) specs.push({ from: name, to: rule.Next, kind: 'choice', label: ruleLabel(rule), detail: ruleText(rule) });
+    if (state.Type === 'Choice') {
+      for (const rule of state.Choices) specs.push({ from: name, to: rule.Next, kind: 'choice', label: ruleLabel(rule), detail: ruleText(rule) });
+      if (state.Default) specs.push({ from: name, to: state.Default, kind: 'default', label: 'default', detail: 'no rule matched' });
     }
-    if (state.Default) specs.push({ from: name, to: state.Default, kind: 'default', label: 'default', detail: 'no rule matched' });
-    if (state.Next) specs.push({ from: name, to: state.Next, kind: 'next', label: null, detail: null });
-    for (const retrier of state.Retry ?? []) {
+    const next = nextOf(state);
+    if (next) specs.push({ from: name, to: next, kind: 'next', label: null, detail: null });
+    for (const retrier of retriersOf(state)) {
       const attempts = retrier.MaxAttempts ?? 3;
       specs.push({
         from: name,
@@ -209,7 +186,7 @@ export function edgeSpecs(definition: AslDefinition): EdgeSpec[] {
         detail: `Retry on ${retrier.ErrorEquals.join(', ')}: up to ${attempts} times, ${retrier.IntervalSeconds ?? 1} s × ${retrier.BackoffRate ?? 2}`,
       });
     }
-    for (const catcher of state.Catch ?? []) {
+    for (const catcher of catchersOf(state)) {
       specs.push({ from: name, to: catcher.Next, kind: 'catch', label: null, detail: `Catch ${catcher.ErrorEquals.join(', ')}` });
     }
   }
@@ -229,7 +206,7 @@ const OPERATORS: Readonly<Record<string, string>> = {
 };
 
 /** The rule in full, e.g. `$.outcome.status StringEquals "WARNING"`. */
-function ruleText(rule: AslRule): string {
+function ruleText(rule: ChoiceCondition): string {
   if (rule.And) return `And(${rule.And.map(ruleText).join(', ')})`;
   if (rule.Or) return `Or(${rule.Or.map(ruleText).join(', ')})`;
   if (rule.Not) return `Not(${ruleText(rule.Not)})`;
@@ -238,7 +215,7 @@ function ruleText(rule: AslRule): string {
 }
 
 /** A short label: the variable's last field, the operator, the value (`status = "WARNING"`). */
-function ruleLabel(rule: AslRule): string {
+function ruleLabel(rule: ChoiceCondition): string {
   if (rule.And || rule.Or || rule.Not) return rule.And ? 'and(…)' : rule.Or ? 'or(…)' : 'not(…)';
   const [operator, value] = Object.entries(rule).find(([k]) => k !== 'Variable' && k !== 'Next') ?? ['?', ''];
   const field = (rule.Variable ?? '').split('.').pop() ?? '';

@@ -17,7 +17,7 @@ import { ExecutionNotRedrivableError, LocalPipeline } from '../runtime/local-pip
 import type { ApiError, ConsoleConfig, GraphLayout, RedriveAnswer } from './api-types';
 import { ConsoleRequestError, NotFoundError, PathOutsideRootError } from './errors';
 import { executionDetail, executionSummaries } from './execution-view';
-import { type AslDefinition, layoutStateMachine } from './graph-layout';
+import { layoutStateMachine } from './graph-layout';
 import { NotificationLog } from './notification-log';
 import { StoreChanges } from './store-changes';
 import { receiveUpload } from './uploads';
@@ -75,7 +75,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const context: Context = {
     pipeline,
     assets,
-    graph: layoutStateMachine(loadLocalDefinition() as unknown as AslDefinition),
+    graph: layoutStateMachine(loadLocalDefinition()),
     notifications: new NotificationLog(path.join(pipeline.bucket.dir, 'logs', 'notifications.jsonl')),
     changes: new StoreChanges(pipeline.store, path.join(root, 'executions.sqlite'), options.pollMs ?? 300),
     config: { root, datasets: pipeline.config.datasets.map((d) => d.name), maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES },

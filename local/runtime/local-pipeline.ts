@@ -11,6 +11,7 @@ import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
+import { GLUE_JOB, LAMBDA_STEPS, type LambdaStepKey, TASK_STEP_KEYS, type TaskStepKey } from '../../core/pipeline-steps';
 import type { ExecutionLookup, ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { createArchiveHandler } from '../../handlers/archive';
 import { createDescribeFailureHandler } from '../../handlers/describe-failure';
@@ -19,13 +20,14 @@ import { createRejectHandler } from '../../handlers/reject';
 import { createSummarizeHandler } from '../../handlers/summarize';
 import { createTriggerHandler, type TriggerResult } from '../../handlers/trigger';
 import { createValidateHandler } from '../../handlers/validate';
+import { retriersOf, STATE, type StateMachineDefinition, taskStates } from '../../statemachine/definition';
 import { ExecutionStore, type ExecutionRecord } from '../execution-store';
 import { FolderBucket } from '../folder-bucket';
 import { DuckDbGlueJob } from '../glue/duckdb-job';
 import { type EngineName, type GlueJob, type JobArguments, jobRunFailed } from '../glue/glue-job';
 import { SparkGlueJob } from '../glue/spark-job';
 import { capturedObservability } from '../log-capture';
-import { type Definition, type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
+import { type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
 import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
 import { encodeEventKey, objectCreatedEvent } from './s3-event';
 
@@ -94,7 +96,7 @@ export class LocalPipeline {
   /** The executions of the store, as the trigger (and `etl watch`) look a duplicate's up. */
   readonly executions: ExecutionLookup;
   private readonly glue: GlueJob;
-  private readonly definition: Definition;
+  private readonly definition: StateMachineDefinition;
   private readonly stateMachine: StateMachine;
   /** Machines starting at another state, for redrives (built once per state). */
   private readonly resumeMachines = new Map<string, StateMachine>();
@@ -102,7 +104,8 @@ export class LocalPipeline {
   private readonly retryIntervalOverrides: Record<string, number> = {};
   private readonly running = new Map<string, Promise<ExecutionRecord>>();
   private readonly notificationsFile: string;
-  private readonly handlers;
+  /** The in-process Lambda functions, by their local ARN (the Resource of their Tasks). */
+  private readonly handlers: ReadonlyMap<string, LambdaHandler>;
   private readonly trigger;
   private glueRuns = 0;
   /** Job runs waiting for a free slot, first come first served. */
@@ -116,39 +119,39 @@ export class LocalPipeline {
     // The engine first: a missing Python environment (--engine spark) fails before anything opens.
     this.glue =
       options.engine === 'spark'
-        ? new SparkGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName)
-        : new DuckDbGlueJob(this.bucket, this.config, LOCAL_SUBSTITUTIONS.GlueJobName, { memoryLimit: options.memoryLimit });
+        ? new SparkGlueJob(this.bucket, this.config, GLUE_JOB.jobName)
+        : new DuckDbGlueJob(this.bucket, this.config, GLUE_JOB.jobName, { memoryLimit: options.memoryLimit });
     this.store = new ExecutionStore(path.join(options.root, 'executions.sqlite'));
     this.notificationsFile = path.join(this.bucket.dir, 'logs', 'notifications.jsonl');
     // Validating the definition costs ~0.5 s: build the machine once, run it many times.
-    this.definition = loadLocalDefinition() as unknown as Definition;
+    this.definition = loadLocalDefinition();
     this.stateMachine = new StateMachine(this.definition);
-    for (const [stateName, state] of Object.entries(this.definition.States as Record<string, { Retry?: unknown }>)) {
-      if (state.Retry) this.retryIntervalOverrides[stateName] = stateName === 'Transform' ? (options.transformRetryMs ?? 500) : 20;
+    for (const [stateName, state] of Object.entries(this.definition.States)) {
+      if (retriersOf(state).length > 0) this.retryIntervalOverrides[stateName] = stateName === STATE.Transform ? (options.transformRetryMs ?? 500) : 20;
     }
     const logs = path.join(this.bucket.dir, 'logs', 'lambda');
-    const obs = (name: string) => capturedObservability(name, logs);
+    const obs = (key: LambdaStepKey) => capturedObservability(LAMBDA_STEPS[key].service, logs);
     const deps = { config: this.config, store: this.bucket };
-    this.handlers = {
-      [LOCAL_SUBSTITUTIONS.ValidateFunctionArn]: createValidateHandler({ ...deps, obs: obs('etl-validate') }),
-      [LOCAL_SUBSTITUTIONS.RejectFunctionArn]: createRejectHandler({ ...deps, obs: obs('etl-reject') }),
-      [LOCAL_SUBSTITUTIONS.DescribeFailureFunctionArn]: createDescribeFailureHandler({ ...deps, obs: obs('etl-describe-failure') }),
-      [LOCAL_SUBSTITUTIONS.SummarizeFunctionArn]: createSummarizeHandler({ ...deps, obs: obs('etl-summarize') }),
-      [LOCAL_SUBSTITUTIONS.ArchiveFunctionArn]: createArchiveHandler({ ...deps, obs: obs('etl-archive') }),
-      [LOCAL_SUBSTITUTIONS.RedriveGateFunctionArn]: createRedriveGateHandler({ obs: obs('etl-redrive-gate') }),
-    } as Record<string, (event: unknown) => Promise<unknown>>;
+    // Keyed by the step table: a step added there is a type error here until its handler is.
+    const byStep: Record<TaskStepKey, LambdaHandler> = {
+      validate: createValidateHandler({ ...deps, obs: obs('validate') }),
+      reject: createRejectHandler({ ...deps, obs: obs('reject') }),
+      describeFailure: createDescribeFailureHandler({ ...deps, obs: obs('describeFailure') }),
+      summarize: createSummarizeHandler({ ...deps, obs: obs('summarize') }),
+      archive: createArchiveHandler({ ...deps, obs: obs('archive') }),
+      redriveGate: createRedriveGateHandler({ obs: obs('redriveGate') }),
+    };
+    this.handlers = new Map(TASK_STEP_KEYS.map((key) => [LOCAL_SUBSTITUTIONS[LAMBDA_STEPS[key].aslPlaceholder], byStep[key]]));
     const starter: ExecutionStarter = { start: (name, input) => Promise.resolve(this.start(name, input)) };
     this.executions = { inputOf: (name) => Promise.resolve(this.store.get(name)?.input) };
-    this.trigger = createTriggerHandler({ config: this.config, starter, executions: this.executions, store: this.bucket, obs: obs('etl-trigger') });
+    this.trigger = createTriggerHandler({ config: this.config, starter, executions: this.executions, store: this.bucket, obs: obs('trigger') });
     // Executions a killed process left RUNNING show as interrupted (ABORTED) and can be redriven.
     this.store.abortOrphans();
   }
 
   /** Names of the Task states of the definition. */
   get taskStates(): string[] {
-    return Object.entries(this.definition.States as Record<string, { Type: string }>)
-      .filter(([, state]) => state.Type === 'Task')
-      .map(([name]) => name);
+    return taskStates(this.definition).map(([name]) => name);
   }
 
   /** Copies a file into the bucket under `key` (as an upload would). */
@@ -288,20 +291,19 @@ export class LocalPipeline {
 
   /** The in-process handler of every Task state, by the state's resource. */
   taskHandlers(executionName: string): LocalHandlers {
-    const states = this.definition.States as Record<string, { Type: string; Resource?: string }>;
     const handlers: LocalHandlers = {};
-    for (const [stateName, state] of Object.entries(states)) {
-      if (state.Type !== 'Task') continue;
-      const handler = this.resourceHandler(state.Resource ?? '', executionName);
+    for (const [stateName, state] of taskStates(this.definition)) {
+      const handler = this.resourceHandler(state.Resource, executionName);
       if (!handler) throw new Error(`Task state ${stateName} uses ${state.Resource}, which has no local handler`);
       const fault = this.options.faults?.[stateName];
-      handlers[stateName] = (fault ? this.faulty(stateName, state.Resource ?? '', fault) : handler) as LocalHandlers[string];
+      handlers[stateName] = (fault ? this.faulty(stateName, state.Resource, fault) : handler) as LocalHandlers[string];
     }
     return handlers;
   }
 
-  private resourceHandler(resource: string, executionName: string): ((input: unknown) => Promise<unknown>) | undefined {
-    if (this.handlers[resource]) return this.handlers[resource];
+  private resourceHandler(resource: string, executionName: string): LambdaHandler | undefined {
+    const lambda = this.handlers.get(resource);
+    if (lambda) return lambda;
     if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
       return (params) => this.runGlueJob(params as { JobName: string; Arguments: JobArguments });
     }
@@ -316,7 +318,7 @@ export class LocalPipeline {
     return async () => {
       if (kind === 'timeout') throw new InjectedTimeoutError(stateName);
       if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
-        throw jobRunFailed('jr_local_fault', LOCAL_SUBSTITUTIONS.GlueJobName, `FaultInjectedError: fault injected into ${stateName}`);
+        throw jobRunFailed('jr_local_fault', GLUE_JOB.jobName, `FaultInjectedError: fault injected into ${stateName}`);
       }
       throw new FaultInjectedError(stateName);
     };
@@ -407,6 +409,9 @@ export function failedState(events: readonly { type: string; state: string | nul
   }
   return last !== undefined && open.has(last) ? { state: last, input: open.get(last) } : undefined;
 }
+
+/** A handler called in-process with its Task's input. */
+type LambdaHandler = (input: unknown) => Promise<unknown>;
 
 interface SnsPublishParams {
   readonly TopicArn: string;

@@ -21,13 +21,14 @@ import {
 
 import { parseConfigText } from '../../core/config/dataset-config';
 import { executionInputSchema } from '../../core/execution-input-schema';
+import { LAMBDA_STEPS } from '../../core/pipeline-steps';
 import { SfnExecutionStarter } from '../../handlers/adapters/execution-starter';
 import { S3ObjectStore } from '../../handlers/adapters/s3-object-store';
 import { moveObject } from '../../handlers/move-object';
 import { createObservability } from '../../handlers/observability';
 import { createTriggerHandler } from '../../handlers/trigger';
-import { readAsl } from '../../infra/asl-definition';
-import { LOCAL_SUBSTITUTIONS, substitute } from '../../local/runtime/definition';
+import { LOCAL_SUBSTITUTIONS } from '../../local/runtime/definition';
+import { readAslText, substitute } from '../../statemachine/definition';
 import { loadFixture } from '../fixtures/load-fixture';
 import { type MotoServer, startMotoServer } from '../helpers/moto-server';
 
@@ -63,14 +64,14 @@ beforeAll(async () => {
   const created = await sfn.send(
     new CreateStateMachineCommand({
       name: 'etl-pipeline',
-      definition: substitute(readAsl(), LOCAL_SUBSTITUTIONS),
+      definition: substitute(readAslText(), LOCAL_SUBSTITUTIONS),
       roleArn: 'arn:aws:iam::123456789012:role/etl-pipeline-state-machine',
       type: 'STANDARD',
     }),
   );
   stateMachineArn = created.stateMachineArn as string;
   const executions = new SfnExecutionStarter(sfn, stateMachineArn, { clockSkewMs: CLOCK_SKEW_MS });
-  trigger = createTriggerHandler({ config: CONFIG, starter: executions, executions, store: new S3ObjectStore(s3), obs: createObservability('etl-trigger') });
+  trigger = createTriggerHandler({ config: CONFIG, starter: executions, executions, store: new S3ObjectStore(s3), obs: createObservability(LAMBDA_STEPS.trigger.service) });
 });
 
 afterAll(async () => {

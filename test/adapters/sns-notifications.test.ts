@@ -10,7 +10,7 @@ import { buildExecutionInput, type ExecutionInput } from '../../core/execution-i
 import { TOPICS, failedOutcome, loadedOutcome, type Outcome } from '../../core/outcome';
 import type { QualityFinding } from '../../core/quality';
 import { runReportSchema } from '../../core/run-report';
-import type { JsonInput } from '../../local/runtime/definition';
+import { STATE } from '../../statemachine/definition';
 import { loadFixture } from '../fixtures/load-fixture';
 import { failingWith, runStates } from '../helpers/asl-run';
 import { type MotoServer, startMotoServer } from '../helpers/moto-server';
@@ -71,10 +71,10 @@ function notifications(file: string): { state: string; topic: string; outcome: O
   const finding: QualityFinding = { check: 'duplicateRatio', level: 'warn', message: 'duplicateRatio 2.5% > warn 2.0%' };
   const caught = { Error: 'States.TaskFailed', Cause: '{"ErrorMessage":"QualityThresholdError: malformedRatio 9% > fail 5%"}' };
   return [
-    { state: 'NotifySuccess', topic: TOPICS.success, outcome: loadedOutcome(input, report, []), at: 'outcome' },
-    { state: 'NotifyWarning', topic: TOPICS.warning, outcome: loadedOutcome(input, report, [finding]), at: 'outcome' },
-    { state: 'NotifyRejected', topic: TOPICS.failure, outcome: failedOutcome(input, 'Validate', { Error: 'HeaderMismatchError', Cause: 'header differs' }, { rejected: true }), at: 'outcome' },
-    { state: 'NotifyTransformFailure', topic: TOPICS.failure, outcome: failedOutcome(input, 'Transform', caught, { rejected: false }), at: 'failure' },
+    { state: STATE.NotifySuccess, topic: TOPICS.success, outcome: loadedOutcome(input, report, []), at: 'outcome' },
+    { state: STATE.NotifyWarning, topic: TOPICS.warning, outcome: loadedOutcome(input, report, [finding]), at: 'outcome' },
+    { state: STATE.NotifyRejected, topic: TOPICS.failure, outcome: failedOutcome(input, STATE.Validate, { Error: 'HeaderMismatchError', Cause: 'header differs' }, { rejected: true }), at: 'outcome' },
+    { state: STATE.NotifyTransformFailure, topic: TOPICS.failure, outcome: failedOutcome(input, STATE.Transform, caught, { rejected: false }), at: 'failure' },
   ];
 }
 
@@ -92,14 +92,14 @@ afterAll(async () => {
 describe.each(Object.entries(FILE_NAMES))('with %s', (_case, file) => {
   it.each(notifications(file).map((n) => [n.state, n] as const))('%s publishes the outcome to its topic, with a subject SNS takes', async (state, n) => {
     // Act: the failure paths go on to the gate, which fails the execution as the real one does
-    const run = await runStates(state, { ...execution(file), [n.at]: n.outcome } as unknown as JsonInput, {
+    const run = await runStates(state, { ...execution(file), [n.at]: n.outcome }, {
       [state]: publish,
-      RedriveGate: failingWith('QualityThresholdError'),
+      [STATE.RedriveGate]: failingWith('QualityThresholdError'),
     });
 
     // Assess: SNS took it at the first attempt, as the state machine sends it
     expect(run.retried).toEqual([]);
-    expect(run.entered).not.toContain('NotifyCritical');
+    expect(run.entered).not.toContain(STATE.NotifyCritical);
     expect(await lastOn(n.topic)).toEqual({
       topic: n.topic,
       message: n.outcome.message,
@@ -117,11 +117,11 @@ it('NotifyCritical publishes the whole state, with the error as an attribute', a
   const state = { ...execution('orders.csv'), error: { Error: 'Lambda.Unknown', Cause: 'Unhandled' } };
 
   // Act
-  const run = await runStates('NotifyCritical', state as unknown as JsonInput, { NotifyCritical: publish, RedriveGate: failingWith('PipelineCriticalError') });
+  const run = await runStates(STATE.NotifyCritical, state, { [STATE.NotifyCritical]: publish, [STATE.RedriveGate]: failingWith('PipelineCriticalError') });
 
   // Assess
   const received = await lastOn(TOPICS.critical);
-  expect(run.entered.slice(0, 2)).toEqual(['NotifyCritical', 'RecordCritical']);
+  expect(run.entered.slice(0, 2)).toEqual([STATE.NotifyCritical, STATE.RecordCritical]);
   expect(JSON.parse(received?.message ?? '')).toEqual(state);
   expect(received?.attributes.error).toEqual({ Type: 'String', Value: 'Lambda.Unknown' });
 });

@@ -13,6 +13,7 @@ import type { ApiError, ExecutionDetail, ExecutionSummary, GraphLayout, UploadAn
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
 import { runFiles } from '../../local/cli/run-files';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
+import { STATE } from '../../statemachine/definition';
 import { sample, tempRoot } from '../helpers/local-root';
 
 interface Answer {
@@ -156,7 +157,7 @@ describe('console server API', () => {
     expect(none.executions).toEqual([]);
     expect(searched.executions.map((e) => e.name)).toEqual([succeeded]);
     expect(badStatus.status).toBe(400);
-    expect(detail.path.states.Succeeded.status).toBe('succeeded');
+    expect(detail.path.states[STATE.Succeeded].status).toBe('succeeded');
     expect(detail.notifications.map((n) => n.topic)).toEqual(['etl-job-success']);
     expect(detail.outcome).toMatchObject({ status: 'SUCCESS', rowsIn: 40 });
     expect(unknown.status).toBe(404);
@@ -169,7 +170,7 @@ describe('console server API', () => {
     const graph = (await send(server.port, { path: '/api/graph' })).json<GraphLayout>();
 
     // Assess
-    expect(graph.nodes.map((n) => n.id)).toContain('RedriveGate');
+    expect(graph.nodes.map((n) => n.id)).toContain(STATE.RedriveGate);
     expect(new Set(graph.edges.map((e) => e.kind))).toEqual(new Set(['start', 'next', 'choice', 'default', 'catch', 'retry']));
   });
 

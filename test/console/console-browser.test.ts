@@ -13,6 +13,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
 import { runFiles } from '../../local/cli/run-files';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
+import { STATE } from '../../statemachine/definition';
 import { PROJECT_ROOT, sample, tempRoot } from '../helpers/local-root';
 
 /** Debian's chromium; the test never downloads a browser. */
@@ -39,7 +40,7 @@ describe('execution console in chromium', () => {
     const plain = new LocalPipeline({ root });
     await runFiles(plain, [sample('orders-with-duplicates.csv'), sample('orders-rejected.csv')], {});
     plain.close();
-    const faulty = new LocalPipeline({ root, faults: { Transform: 'fail' } });
+    const faulty = new LocalPipeline({ root, faults: { [STATE.Transform]: 'fail' } });
     const [failed] = await runFiles(faulty, [sample('orders-clean.csv')], {});
     faulty.close();
     failedName = failed.executionName;
@@ -71,9 +72,9 @@ describe('execution console in chromium', () => {
 
     // Assess: the path and the failure on the graph.
     expect(await page.textContent('#execution-status')).toBe('FAILED');
-    expect(await nodeStatus(page, 'Validate')).toBe('succeeded');
-    expect(await nodeStatus(page, 'Transform')).toBe('caught');
-    expect(await nodeStatus(page, 'Summarize')).toBe('idle');
+    expect(await nodeStatus(page, STATE.Validate)).toBe('succeeded');
+    expect(await nodeStatus(page, STATE.Transform)).toBe('caught');
+    expect(await nodeStatus(page, STATE.Summarize)).toBe('idle');
     expect(await page.locator('path.edge.taken-catch[data-from="Transform"][data-to="DescribeTransformFailure"]').count()).toBe(1);
     expect(await page.textContent('.error-box')).toContain('FaultInjectedError');
 
@@ -85,8 +86,8 @@ describe('execution console in chromium', () => {
     });
 
     // Assess: the new path, the history, the notification and the files.
-    expect(await nodeStatus(page, 'NotifySuccess')).toBe('succeeded');
-    expect(await nodeStatus(page, 'RedriveGate')).toBe('succeeded');
+    expect(await nodeStatus(page, STATE.NotifySuccess)).toBe('succeeded');
+    expect(await nodeStatus(page, STATE.RedriveGate)).toBe('succeeded');
     expect(await page.locator('g.node[data-state="RedriveGate"] .badge-failed-before').count()).toBe(1);
     expect(await page.locator('ol.timeline li[data-type="ExecutionRedriven"]').count()).toBe(1);
     expect((server as ConsoleServer).pipeline.store.get(failedName)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });

@@ -2,10 +2,11 @@
  * The console's graph is laid out from the ASL itself: every state is a node, every Next,
  * Choice rule, Default, Catch and Retry an edge, and the redrive edges are the ones that point up.
  */
-import { edgeSpecs, layoutStateMachine, START_NODE, type AslDefinition } from '../../local/console/graph-layout';
+import { edgeSpecs, layoutStateMachine, START_NODE } from '../../local/console/graph-layout';
 import { loadLocalDefinition } from '../../local/runtime/definition';
+import { STATE } from '../../statemachine/definition';
 
-const definition = loadLocalDefinition() as unknown as AslDefinition;
+const definition = loadLocalDefinition();
 
 describe('graph layout of statemachine/etl.asl.json', () => {
   const layout = layoutStateMachine(definition);
@@ -25,14 +26,14 @@ describe('graph layout of statemachine/etl.asl.json', () => {
 
   it('draws Choice rules and Defaults, Catch and Retry edges from the ASL', () => {
     // Assess
-    expect(edges('choice').find((e) => e.from === 'IsValid')).toMatchObject({ to: 'Transform', label: 'valid = true' });
-    expect(edges('default').find((e) => e.from === 'IsValid')).toMatchObject({ to: 'Reject', label: 'default' });
-    expect(edges('choice').find((e) => e.from === 'RouteOutcome')).toMatchObject({ to: 'NotifyWarning', label: 'status = "WARNING"' });
-    expect(edges('catch').filter((e) => e.from === 'Transform').map((e) => e.to)).toEqual(['NotifyCritical', 'DescribeTransformFailure', 'NotifyCritical']);
-    expect(edges('catch').find((e) => e.from === 'Transform' && e.to === 'DescribeTransformFailure')?.detail).toContain('States.TaskFailed');
-    expect(edges('retry').find((e) => e.from === 'Transform')).toMatchObject({ to: 'Transform', label: 'retry ×8' });
-    expect(edges('next').find((e) => e.from === 'Summarize')).toMatchObject({ to: 'Archive' });
-    expect(edges('start')).toEqual([expect.objectContaining({ from: START_NODE, to: 'Validate' })]);
+    expect(edges('choice').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.Transform, label: 'valid = true' });
+    expect(edges('default').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.Reject, label: 'default' });
+    expect(edges('choice').find((e) => e.from === STATE.RouteOutcome)).toMatchObject({ to: STATE.NotifyWarning, label: 'status = "WARNING"' });
+    expect(edges('catch').filter((e) => e.from === STATE.Transform).map((e) => e.to)).toEqual([STATE.NotifyCritical, STATE.DescribeTransformFailure, STATE.NotifyCritical]);
+    expect(edges('catch').find((e) => e.from === STATE.Transform && e.to === STATE.DescribeTransformFailure)?.detail).toContain('States.TaskFailed');
+    expect(edges('retry').find((e) => e.from === STATE.Transform)).toMatchObject({ to: STATE.Transform, label: 'retry ×8' });
+    expect(edges('next').find((e) => e.from === STATE.Summarize)).toMatchObject({ to: STATE.Archive });
+    expect(edges('start')).toEqual([expect.objectContaining({ from: START_NODE, to: STATE.Validate })]);
     // Every transition of the ASL is drawn once.
     expect(layout.edges).toHaveLength(edgeSpecs(definition).length);
     for (const e of layout.edges.filter((x) => x.kind !== 'retry')) expect(e.points.length).toBeGreaterThanOrEqual(2);
@@ -40,11 +41,11 @@ describe('graph layout of statemachine/etl.asl.json', () => {
 
   it('keeps the main flow top to bottom; the redrive edges out of ResumeAt point up', () => {
     // Assess
-    const order = ['Validate', 'IsValid', 'Transform', 'Summarize', 'Archive', 'RouteOutcome', 'NotifySuccess', 'Succeeded'];
+    const order = [STATE.Validate, STATE.IsValid, STATE.Transform, STATE.Summarize, STATE.Archive, STATE.RouteOutcome, STATE.NotifySuccess, STATE.Succeeded];
     for (let i = 1; i < order.length; i += 1) expect(node(order[i])?.y).toBeGreaterThan(node(order[i - 1])?.y as number);
-    expect(node('RedriveGate')?.y).toBeGreaterThan(node('NotifyCritical')?.y as number);
-    for (const e of layout.edges.filter((x) => x.from === 'ResumeAt')) {
-      expect(node(e.to)?.y).toBeLessThan(node('ResumeAt')?.y as number);
+    expect(node(STATE.RedriveGate)?.y).toBeGreaterThan(node(STATE.NotifyCritical)?.y as number);
+    for (const e of layout.edges.filter((x) => x.from === STATE.ResumeAt)) {
+      expect(node(e.to)?.y).toBeLessThan(node(STATE.ResumeAt)?.y as number);
       // The edge is drawn from ResumeAt to its target, not the other way round.
       expect(e.points[0].y).toBeGreaterThan(e.points[e.points.length - 1].y);
     }

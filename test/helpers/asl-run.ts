@@ -6,7 +6,8 @@
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 
-import { type Definition, type JsonInput, type LocalHandlers, loadLocalDefinition } from '../../local/runtime/definition';
+import { type JsonInput, type LocalHandlers, loadLocalDefinition } from '../../local/runtime/definition';
+import { type StateMachineDefinition, taskStates } from '../../statemachine/definition';
 
 /** What a run did. */
 export interface StatesRun {
@@ -34,10 +35,9 @@ export class UnhandledTaskError extends Error {
 }
 
 /** Every Task state of the definition, with the test's handler or one that throws {@link UnhandledTaskError}. */
-function withDefaults(definition: Definition, handlers: LocalHandlers): LocalHandlers {
+function withDefaults(definition: StateMachineDefinition, handlers: LocalHandlers): LocalHandlers {
   const all: LocalHandlers = {};
-  for (const [name, state] of Object.entries(definition.States as Record<string, { Type: string }>)) {
-    if (state.Type !== 'Task') continue;
+  for (const [name] of taskStates(definition)) {
     all[name] =
       handlers[name] ??
       (() => {
@@ -48,19 +48,24 @@ function withDefaults(definition: Definition, handlers: LocalHandlers): LocalHan
 }
 
 /** Validating a definition costs ~0.5 s: one machine per start state, run many times. */
-const machines = new Map<string, { definition: Definition; machine: StateMachine }>();
+const machines = new Map<string, { definition: StateMachineDefinition; machine: StateMachine }>();
 
-/** Runs the pipeline's definition from `startAt` with `input`; retries wait 1 ms. */
-export async function runStates(startAt: string, input: JsonInput, handlers: LocalHandlers): Promise<StatesRun> {
+/**
+ * Runs the pipeline's definition from `startAt` with `input` (the state the execution is in when
+ * it enters `startAt`: any JSON object); retries wait 1 ms.
+ */
+export async function runStates(startAt: string, input: object, handlers: LocalHandlers): Promise<StatesRun> {
   if (!machines.has(startAt)) {
-    const definition = { ...loadLocalDefinition(), StartAt: startAt } as unknown as Definition;
+    const definition = { ...loadLocalDefinition(), StartAt: startAt };
     machines.set(startAt, { definition, machine: new StateMachine(definition) });
   }
-  const { definition, machine } = machines.get(startAt) as { definition: Definition; machine: StateMachine };
+  const { definition, machine } = machines.get(startAt) as { definition: StateMachineDefinition; machine: StateMachine };
   const retryIntervalOverrides = Object.fromEntries(Object.keys(definition.States).map((name) => [name, 1]));
-  const execution = machine.run(input, {
+  // The typed inputs of the tests (ExecutionInput, …) are JSON objects without an index signature.
+  const json = input as JsonInput;
+  const execution = machine.run(json, {
     overrides: { taskResourceLocalHandlers: withDefaults(definition, handlers), retryIntervalOverrides },
-    context: { Execution: { Id: 'test', Name: 'test', Input: input, StartTime: new Date().toISOString(), RedriveCount: 0 } },
+    context: { Execution: { Id: 'test', Name: 'test', Input: json, StartTime: new Date().toISOString(), RedriveCount: 0 } },
   });
   const entered: string[] = [];
   const retried: string[] = [];

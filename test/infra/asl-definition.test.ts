@@ -7,27 +7,18 @@ import 'aws-cdk-lib/testhelpers/jest-autoclean';
 import type { Template } from 'aws-cdk-lib/assertions';
 import validator from 'asl-validator';
 
-import { aslPlaceholders, assertSubstitutionsMatch, readAsl } from '../../infra/asl-definition';
 import { FUNCTION_SPECS } from '../../infra/constructs/pipeline-functions';
+import {
+  PLACEHOLDERS,
+  assertSubstitutionsMatch,
+  parseDefinition,
+  placeholderText,
+  placeholdersOf,
+  readAslText,
+  substitute,
+  taskStates,
+} from '../../statemachine/definition';
 import { resourcesOf, synthPipeline } from './synth-pipeline';
-
-interface AslState {
-  readonly Type: string;
-  readonly Resource?: string;
-  readonly TimeoutSeconds?: number;
-  readonly Branches?: readonly { readonly States: Record<string, AslState> }[];
-  readonly ItemProcessor?: { readonly States: Record<string, AslState> };
-  readonly Iterator?: { readonly States: Record<string, AslState> };
-}
-
-/** Every state of a definition, nested ones (Parallel, Map) included. */
-function allStates(states: Record<string, AslState>): [string, AslState][] {
-  return Object.entries(states).flatMap(([name, state]) => [
-    [name, state] as [string, AslState],
-    ...(state.Branches ?? []).flatMap((b) => allStates(b.States)),
-    ...[state.ItemProcessor, state.Iterator].filter((p) => p !== undefined).flatMap((p) => allStates(p.States)),
-  ]);
-}
 
 /** Realistic values for every placeholder, so that the ARN checks of the validator apply. */
 function exampleValue(placeholder: string): string {
@@ -40,7 +31,8 @@ function exampleValue(placeholder: string): string {
 let template: Template;
 let substitutionKeys: string[];
 let definitionString: string;
-const asl = readAsl();
+const asl = readAslText();
+const tasks = taskStates(parseDefinition(asl));
 
 beforeAll(() => {
   ({ template } = synthPipeline({ bundle: false }));
@@ -53,7 +45,7 @@ describe('the ASL file', () => {
   // asl-validator rejects a `${…}` Resource outright, so it checks the definition as deployed.
   it('passes asl-validator, ARN and path checks included, once every placeholder holds a real value', () => {
     // Prepare
-    const substituted = asl.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => exampleValue(name));
+    const substituted = substitute(asl, Object.fromEntries(PLACEHOLDERS.map((name) => [name, exampleValue(name)])));
 
     // Act
     const result = validator(JSON.parse(substituted), { checkArn: true, checkPaths: true });
@@ -74,7 +66,7 @@ describe('the deployed definition', () => {
   });
 
   it('substitutes exactly the placeholders the ASL uses', () => {
-    expect(substitutionKeys.sort()).toEqual([...aslPlaceholders(asl)].sort());
+    expect(substitutionKeys.sort()).toEqual([...placeholdersOf(asl)].sort());
   });
 
   it('refuses at synth a definition whose placeholders and substitutions differ, naming both', () => {
@@ -90,13 +82,13 @@ describe('the deployed definition', () => {
     'lets $functionName time out before its Task does',
     (spec) => {
       // Prepare
-      const tasks = allStates((JSON.parse(asl) as { States: Record<string, AslState> }).States).filter(([, s]) => s.Resource === `\${${spec.aslPlaceholder}}`);
+      const invoking = tasks.filter(([, s]) => s.Resource === placeholderText(spec.aslPlaceholder as string));
 
       // Act
-      const taskTimeouts = tasks.map(([, s]) => s.TimeoutSeconds ?? Number.POSITIVE_INFINITY);
+      const taskTimeouts = invoking.map(([, s]) => s.TimeoutSeconds ?? Number.POSITIVE_INFINITY);
 
       // Assess
-      expect(tasks.length).toBeGreaterThan(0);
+      expect(invoking.length).toBeGreaterThan(0);
       for (const timeout of taskTimeouts) expect(spec.timeoutSeconds).toBeLessThan(timeout);
     },
   );
@@ -104,7 +96,7 @@ describe('the deployed definition', () => {
   it('runs the Glue job with a timeout below the Transform Task timeout', () => {
     // Prepare
     const [job] = Object.values(resourcesOf(template, 'AWS::Glue::Job'));
-    const glueTasks = allStates((JSON.parse(asl) as { States: Record<string, AslState> }).States).filter(([, s]) => s.Resource?.includes(':glue:startJobRun'));
+    const glueTasks = tasks.filter(([, s]) => s.Resource.includes(':glue:startJobRun'));
 
     // Act / Assess
     expect(glueTasks.length).toBeGreaterThan(0);

@@ -5,23 +5,23 @@
  * error's name, is retried a few times before it alerts.
  */
 import { buildExecutionInput } from '../../core/execution-input';
-import type { JsonInput } from '../../local/runtime/definition';
+import { STATE } from '../../statemachine/definition';
 import { failingWith, runStates } from '../helpers/asl-run';
 
 const INPUT = buildExecutionInput(
   { bucket: 'etl-bucket', key: 'extract/orders.csv', version: 'v1', versionId: 'v1', sizeBytes: 2048, eventTime: '2026-11-25T09:30:12.345Z' },
   { name: 'orders', match: 'extract/**' },
-) as unknown as JsonInput;
+);
 
 /** The notification a DescribeTransformFailure or a Summarize step returns. */
 const NOTIFICATION = { status: 'FAILURE', subject: '[FAILURE] orders: orders.csv', message: 'm', summary: { dataset: 'orders' } };
 
 /** Handlers up to the notifications; the gate ends the run as the real one does (with the named error). */
 const PIPELINE = {
-  DescribeTransformFailure: () => NOTIFICATION,
-  NotifyTransformFailure: () => ({ MessageId: 'm-1' }),
-  NotifyCritical: () => ({ MessageId: 'm-2' }),
-  RedriveGate: failingWith('PipelineFailedError'),
+  [STATE.DescribeTransformFailure]: () => NOTIFICATION,
+  [STATE.NotifyTransformFailure]: () => ({ MessageId: 'm-1' }),
+  [STATE.NotifyCritical]: () => ({ MessageId: 'm-2' }),
+  [STATE.RedriveGate]: failingWith('PipelineFailedError'),
 };
 
 describe('the Transform step', () => {
@@ -37,11 +37,11 @@ describe('the Transform step', () => {
     'States.Permissions',
   ])('alerts etl-critical-alerts on %s (the pipeline failed, not the data)', async (error) => {
     // Act
-    const run = await runStates('Transform', INPUT, { ...PIPELINE, Transform: failingWith(error) });
+    const run = await runStates(STATE.Transform, INPUT, { ...PIPELINE, [STATE.Transform]: failingWith(error) });
 
     // Assess
-    expect(run.entered).toContain('NotifyCritical');
-    expect(run.entered).not.toContain('NotifyTransformFailure');
+    expect(run.entered).toContain(STATE.NotifyCritical);
+    expect(run.entered).not.toContain(STATE.NotifyTransformFailure);
   });
 
   it.each([
@@ -50,11 +50,11 @@ describe('the Transform step', () => {
     ['Glue.ConcurrentRunsExceededException', 'no free run after the retries'],
   ])('notifies etl-job-failure on %s: %s', async (error) => {
     // Act
-    const run = await runStates('Transform', INPUT, { ...PIPELINE, Transform: failingWith(error, '{"ErrorMessage":"QualityThresholdError: too many malformed rows"}') });
+    const run = await runStates(STATE.Transform, INPUT, { ...PIPELINE, [STATE.Transform]: failingWith(error, '{"ErrorMessage":"QualityThresholdError: too many malformed rows"}') });
 
     // Assess
-    expect(run.entered).toEqual(expect.arrayContaining(['DescribeTransformFailure', 'NotifyTransformFailure']));
-    expect(run.entered).not.toContain('NotifyCritical');
+    expect(run.entered).toEqual(expect.arrayContaining([STATE.DescribeTransformFailure, STATE.NotifyTransformFailure]));
+    expect(run.entered).not.toContain(STATE.NotifyCritical);
   });
 });
 
@@ -73,22 +73,22 @@ describe('the SNS notifications', () => {
       };
 
       // Act
-      const run = await runStates('NotifySuccess', { ...(INPUT as object), outcome } as JsonInput, { NotifySuccess: publish });
+      const run = await runStates(STATE.NotifySuccess, { ...INPUT, outcome }, { [STATE.NotifySuccess]: publish });
 
       // Assess
       expect(attempts).toBe(2);
-      expect(run.retried).toEqual(['NotifySuccess']);
-      expect(run.entered).toEqual(['NotifySuccess', 'Succeeded']);
+      expect(run.retried).toEqual([STATE.NotifySuccess]);
+      expect(run.entered).toEqual([STATE.NotifySuccess, STATE.Succeeded]);
     },
   );
 
   it('give up after a few attempts and alert etl-critical-alerts', async () => {
     // Act
-    const run = await runStates('NotifySuccess', { ...(INPUT as object), outcome } as JsonInput, { ...PIPELINE, NotifySuccess: failingWith('SNS.AuthorizationErrorException') });
+    const run = await runStates(STATE.NotifySuccess, { ...INPUT, outcome }, { ...PIPELINE, [STATE.NotifySuccess]: failingWith('SNS.AuthorizationErrorException') });
 
     // Assess
     expect(run.retried.length).toBeGreaterThan(0);
     expect(run.retried.length).toBeLessThanOrEqual(3);
-    expect(run.entered).toContain('NotifyCritical');
+    expect(run.entered).toContain(STATE.NotifyCritical);
   });
 });

@@ -15,11 +15,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 
 import { HeaderMismatchError } from '../../core/errors';
 import { inputId } from '../../core/naming';
+import { GLUE_JOB } from '../../core/pipeline-steps';
 import { evaluateQuality } from '../../core/quality';
 import type { RowCounts } from '../../core/run-report';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
 import { pythonInterpreter } from '../../local/glue/python-env';
+import { STATE, parseDefinition, readAslText } from '../../statemachine/definition';
 import { ROOT, synthPipeline } from './synth-pipeline';
 
 const GLUE = path.join(ROOT, 'glue');
@@ -173,12 +175,11 @@ describe('the deployment of scripts/', () => {
     const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const job = Object.values(template.Resources).find((r) => r.Type === 'AWS::Glue::Job');
     const jobDefaults = (job?.Properties.DefaultArguments ?? {}) as Record<string, unknown>;
-    const asl = JSON.parse(readFileSync(path.join(ROOT, 'statemachine', 'etl.asl.json'), 'utf-8')) as {
-      States: { Transform: { Parameters: { Arguments: Record<string, string> } } };
-    };
-    const runArguments = Object.keys(asl.States.Transform.Parameters.Arguments).map((name) => [name.replace(/\.\$$/, ''), 'value-from-the-execution']);
+    const transform = parseDefinition(readAslText()).States[STATE.Transform];
+    const stateArguments = transform.Type === 'Task' ? transform.Parameters?.Arguments : undefined;
+    const runArguments = Object.keys(stateArguments ?? {}).map((name) => [name.replace(/\.\$$/, ''), 'value-from-the-execution']);
     const defaults = Object.entries(jobDefaults).map(([name, value]) => [name, typeof value === 'string' ? value : 's3://resolved-at-deploy']);
-    const argv = ['script.py', '--JOB_ID', 'j_1', '--JOB_RUN_ID', 'jr_1', '--JOB_NAME', 'etl-transformation-job', ...defaults.flat(), ...runArguments.flat()];
+    const argv = ['script.py', '--JOB_ID', 'j_1', '--JOB_RUN_ID', 'jr_1', '--JOB_NAME', GLUE_JOB.jobName, ...defaults.flat(), ...runArguments.flat()];
     // Act
     const result = glueScript(
       ['from awsglue.utils import getResolvedOptions', 'import etl_runner', 'print(json.dumps(sorted(getResolvedOptions(json.load(sys.stdin), etl_runner.ARGUMENTS))))'],

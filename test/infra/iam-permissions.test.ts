@@ -7,8 +7,9 @@ import 'aws-cdk-lib/testhelpers/jest-autoclean';
 
 import type { Template } from 'aws-cdk-lib/assertions';
 
-import { readAsl } from '../../infra/asl-definition';
+import { LAMBDA_STEPS, TASK_STEP_KEYS } from '../../core/pipeline-steps';
 import { FUNCTION_SPECS, type FunctionKey } from '../../infra/constructs/pipeline-functions';
+import { PLACEHOLDERS, parseDefinition, placeholderText, readAslText, type TaskState, taskStates } from '../../statemachine/definition';
 import { resourcesOf, synthPipeline } from './synth-pipeline';
 
 /** One granted (or required) permission: an action on a resource, as template JSON. */
@@ -57,19 +58,8 @@ function only(grants: Set<Grant>, services: readonly string[]): Grant[] {
 }
 
 describe('state machine role', () => {
-  interface AslTask {
-    readonly Type: string;
-    readonly Resource?: string;
-    readonly Parameters?: Record<string, unknown>;
-    readonly Branches?: readonly { readonly States: Record<string, AslTask> }[];
-    readonly ItemProcessor?: { readonly States: Record<string, AslTask> };
-  }
-  const tasks = (states: Record<string, AslTask>): [string, AslTask][] =>
-    Object.entries(states).flatMap(([name, s]) => [
-      ...(s.Type === 'Task' ? [[name, s] as [string, AslTask]] : []),
-      ...(s.Branches ?? []).flatMap((b) => tasks(b.States)),
-      ...(s.ItemProcessor ? tasks(s.ItemProcessor.States) : []),
-    ]);
+  /** The Resource of a Task that invokes one of the pipeline's functions. */
+  const lambdaResources = new Set(TASK_STEP_KEYS.map((key) => placeholderText(LAMBDA_STEPS[key].aslPlaceholder)));
 
   let substitutions: Record<string, unknown>;
   let roleId: string;
@@ -84,10 +74,10 @@ describe('state machine role', () => {
 
   /** The value a `${Placeholder}` string stands for in the template. */
   const substituted = (text: unknown): unknown => {
-    const match = /^\$\{([A-Za-z0-9_]+)\}$/.exec(String(text));
-    if (!match) throw new Error(`expected a placeholder, got ${String(text)}`);
-    expect(substitutions).toHaveProperty(match[1]);
-    return substitutions[match[1]];
+    const name = PLACEHOLDERS.find((p) => placeholderText(p) === text);
+    if (!name) throw new Error(`expected a placeholder, got ${String(text)}`);
+    expect(substitutions).toHaveProperty(name);
+    return substitutions[name];
   };
 
   /** The KMS key a topic (given as `{ Ref }`) is encrypted with. */
@@ -97,9 +87,9 @@ describe('state machine role', () => {
   };
 
   /** What one Task needs, by the integration its Resource names. */
-  const needs = (name: string, task: AslTask): Grant[] => {
-    const resource = task.Resource ?? '';
-    if (/^\$\{[A-Za-z]+FunctionArn\}$/.test(resource)) {
+  const needs = (name: string, task: TaskState): Grant[] => {
+    const resource = task.Resource;
+    if (lambdaResources.has(resource)) {
       return [grant('lambda:InvokeFunction', substituted(resource))];
     }
     if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
@@ -123,7 +113,7 @@ describe('state machine role', () => {
 
   it('grants every Task of the ASL exactly what it needs, and nothing else on those services', () => {
     // Prepare
-    const required = new Set(tasks((JSON.parse(readAsl()) as { States: Record<string, AslTask> }).States).flatMap(([name, t]) => needs(name, t)));
+    const required = new Set(taskStates(parseDefinition(readAslText())).flatMap(([name, t]) => needs(name, t)));
 
     // Act
     const relevant = only(granted, ['lambda', 'glue', 'sns', 'kms', 'states', 's3', 'sqs', 'dynamodb', 'events', 'iam']);

@@ -14,6 +14,7 @@ import { runResult } from '../../local/cli/run-result';
 import { ENGINES } from '../../local/glue/glue-job';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { objectCreatedEvent } from '../../local/runtime/s3-event';
+import { STATE } from '../../statemachine/definition';
 import { CASES, CORPUS_FILES, type CorpusCase, type InputEndsIn } from '../corpus/cases';
 import { hasUploadCopy, notifications, tempRoot } from '../helpers/local-root';
 
@@ -120,7 +121,7 @@ describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s',
       const events = pipeline.store.events(name);
       executions.push({ status: record.status, error: record.error });
       results.push(runResult(record, events));
-      const validated = events.find((e) => e.type === 'StateExited' && e.state === 'Validate');
+      const validated = events.find((e) => e.type === 'StateExited' && e.state === STATE.Validate);
       const report = (validated?.detail as { state?: { output?: { validation?: { sampled?: boolean } } } } | null)?.state?.output?.validation;
       sampled = report?.sampled ?? sampled;
     }

@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { main } from '../../local/cli/main';
 import { ExecutionStore } from '../../local/execution-store';
+import { STATE } from '../../statemachine/definition';
 import { PROJECT_ROOT, notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
 
 const ETL = path.join(PROJECT_ROOT, 'bin', 'etl.js');
@@ -52,7 +53,7 @@ describe('crash safety', () => {
     copyFileSync(big, path.join(extract, 'orders-big.csv'));
     const interrupted = await until(() => {
       const running = store.list({ status: 'RUNNING' })[0];
-      return running && store.events(running.name).some((e) => e.type === 'StateEntered' && e.state === 'Transform') ? running.name : undefined;
+      return running && store.events(running.name).some((e) => e.type === 'StateEntered' && e.state === STATE.Transform) ? running.name : undefined;
     }, 'the big file to reach Transform');
     watcher.kill('SIGKILL');
     await new Promise((resolve) => watcher.once('exit', resolve));

@@ -10,6 +10,7 @@ import { utcDate } from '../../core/naming';
 import { runFiles } from '../../local/cli/run-files';
 import type { Faults } from '../../local/runtime/faults';
 import { ExecutionNotRedrivableError, LocalPipeline } from '../../local/runtime/local-pipeline';
+import { STATE } from '../../statemachine/definition';
 import { hasUploadCopy, notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
 
 interface Case {
@@ -28,18 +29,18 @@ interface Case {
 
 const clean = 'orders-clean.csv';
 const CASES: Record<string, Case> = {
-  Validate: { faults: { Validate: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [] },
-  Transform: { faults: { Transform: 'fail' }, file: clean, failedTopics: ['etl-job-failure'], error: 'FaultInjectedError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate'] },
-  'Transform (timeout)': { faults: { Transform: 'timeout' }, file: clean, failedTopics: ['etl-job-failure'], error: 'States.Timeout', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate'] },
-  DescribeTransformFailure: { faults: { Transform: 'fail', DescribeTransformFailure: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate'] },
-  NotifyTransformFailure: { faults: { Transform: 'fail', NotifyTransformFailure: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate'] },
-  Summarize: { faults: { Summarize: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate', 'Transform'] },
-  Archive: { faults: { Archive: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate', 'Transform', 'Summarize'] },
-  NotifySuccess: { faults: { NotifySuccess: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'archived', redriveTopic: 'etl-job-success', notRerun: ['Validate', 'Transform', 'Summarize', 'Archive'] },
-  NotifyWarning: { faults: { NotifyWarning: 'fail' }, file: 'orders-with-duplicates.csv', failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'archived', redriveTopic: 'etl-job-warning', notRerun: ['Validate', 'Transform', 'Summarize', 'Archive'] },
-  Reject: { faults: { Reject: 'fail' }, file: 'orders-rejected.csv', failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-failure', notRerun: [] },
-  NotifyRejected: { faults: { NotifyRejected: 'fail' }, file: 'orders-rejected.csv', failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'rejected', redriveTopic: 'etl-job-failure', notRerun: ['Reject'] },
-  RedriveGate: { faults: { Transform: 'fail', RedriveGate: 'fail' }, file: clean, failedTopics: ['etl-job-failure'], error: 'FaultInjectedError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: ['Validate'] },
+  Validate: { faults: { [STATE.Validate]: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [] },
+  Transform: { faults: { [STATE.Transform]: 'fail' }, file: clean, failedTopics: ['etl-job-failure'], error: 'FaultInjectedError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate] },
+  'Transform (timeout)': { faults: { [STATE.Transform]: 'timeout' }, file: clean, failedTopics: ['etl-job-failure'], error: 'States.Timeout', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate] },
+  DescribeTransformFailure: { faults: { [STATE.Transform]: 'fail', [STATE.DescribeTransformFailure]: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate] },
+  NotifyTransformFailure: { faults: { [STATE.Transform]: 'fail', [STATE.NotifyTransformFailure]: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate] },
+  Summarize: { faults: { [STATE.Summarize]: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate, STATE.Transform] },
+  Archive: { faults: { [STATE.Archive]: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate, STATE.Transform, STATE.Summarize] },
+  NotifySuccess: { faults: { [STATE.NotifySuccess]: 'fail' }, file: clean, failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'archived', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate, STATE.Transform, STATE.Summarize, STATE.Archive] },
+  NotifyWarning: { faults: { [STATE.NotifyWarning]: 'fail' }, file: 'orders-with-duplicates.csv', failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'archived', redriveTopic: 'etl-job-warning', notRerun: [STATE.Validate, STATE.Transform, STATE.Summarize, STATE.Archive] },
+  Reject: { faults: { [STATE.Reject]: 'fail' }, file: 'orders-rejected.csv', failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-failure', notRerun: [] },
+  NotifyRejected: { faults: { [STATE.NotifyRejected]: 'fail' }, file: 'orders-rejected.csv', failedTopics: ['etl-critical-alerts'], error: 'PipelineCriticalError', inputAfterFailure: 'rejected', redriveTopic: 'etl-job-failure', notRerun: [STATE.Reject] },
+  RedriveGate: { faults: { [STATE.Transform]: 'fail', [STATE.RedriveGate]: 'fail' }, file: clean, failedTopics: ['etl-job-failure'], error: 'FaultInjectedError', inputAfterFailure: 'in place', redriveTopic: 'etl-job-success', notRerun: [STATE.Validate] },
 };
 
 describe('fault injection and redrive', () => {
@@ -92,7 +93,7 @@ describe('fault injection and redrive', () => {
   it('a failure at NotifyCritical itself leaves the execution redrivable at NotifyCritical; the alert goes out on redrive', async () => {
     // Prepare
     const root = tempRoot();
-    const faulty = new LocalPipeline({ root, faults: { Archive: 'fail', NotifyCritical: 'fail' } });
+    const faulty = new LocalPipeline({ root, faults: { [STATE.Archive]: 'fail', [STATE.NotifyCritical]: 'fail' } });
     const [failed] = await runFiles(faulty, [sample(clean)], {});
     faulty.close();
     expect(notifications(root)).toEqual([]);
@@ -105,9 +106,9 @@ describe('fault injection and redrive', () => {
     const afterSecond = await fixed.waitFor(failed.executionName);
 
     // Assess: the first redrive sends the alert and stops at the gate; the second completes.
-    expect(first.resumedAt).toBe('NotifyCritical');
+    expect(first.resumedAt).toBe(STATE.NotifyCritical);
     expect(afterFirst).toMatchObject({ status: 'FAILED', error: 'PipelineCriticalError' });
-    expect(second.resumedAt).toBe('RedriveGate');
+    expect(second.resumedAt).toBe(STATE.RedriveGate);
     expect(afterSecond).toMatchObject({ status: 'SUCCEEDED', redriveCount: 2 });
     expect(notifications(root).map((n) => n.topic)).toEqual(['etl-critical-alerts', 'etl-job-success']);
     fixed.close();

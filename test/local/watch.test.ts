@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { RunResult } from '../../local/cli/run-result';
 import { watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
+import { STATE } from '../../statemachine/definition';
 import { notifications, sample, tempRoot } from '../helpers/local-root';
 
 describe('etl watch', () => {
@@ -66,7 +67,7 @@ describe('etl watch', () => {
     const pipeline = new LocalPipeline({
       root,
       onStateEntered: (_name, state) => {
-        if (state === 'Transform') copyFileSync(sample('orders-clean.csv'), target);
+        if (state === STATE.Transform) copyFileSync(sample('orders-clean.csv'), target);
       },
     });
     const results: RunResult[] = [];

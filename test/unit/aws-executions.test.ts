@@ -15,6 +15,7 @@ import 'aws-sdk-client-mock-jest';
 
 import { executionArn } from '../../local/cli/aws-executions';
 import { main } from '../../local/cli/main';
+import { STATE } from '../../statemachine/definition';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:etl-pipeline';
 const NAME = 'orders-orders-clean-3a4ff2f7f1be3947a5802917';
@@ -114,7 +115,7 @@ describe('etl executions --aws', () => {
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
         { id: 1, timestamp: new Date('2026-11-25T09:00:00Z'), type: 'ExecutionStarted' },
-        { id: 2, timestamp: new Date('2026-11-25T09:00:01Z'), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'Validate' } },
+        { id: 2, timestamp: new Date('2026-11-25T09:00:01Z'), type: 'TaskStateEntered', stateEnteredEventDetails: { name: STATE.Validate } },
       ],
     });
 

@@ -2,6 +2,7 @@ import { type ExecutionInput, buildExecutionInput } from '../../core/execution-i
 import { TOPICS, failedOutcome, loadedOutcome, namedError } from '../../core/outcome';
 import type { QualityFinding } from '../../core/quality';
 import type { RunReport } from '../../core/run-report';
+import { STATE } from '../../statemachine/definition';
 
 function input(key = 'extract/2026/orders-2026-11-25.csv', dataset: string | null = 'orders'): ExecutionInput {
   return buildExecutionInput(
@@ -63,7 +64,7 @@ describe('loadedOutcome', () => {
       dataset: 'orders',
       inputKey: execution.key,
       executionName: execution.executionName,
-      stage: 'Summarize',
+      stage: STATE.Summarize,
       rowsIn: 120,
       rowsOut: 110,
       duplicatesRemoved: 8,
@@ -116,14 +117,14 @@ describe('failedOutcome', () => {
     const caught = { Error: 'HeaderMismatchError', Cause: 'header does not match dataset "orders"' };
 
     // Act
-    const outcome = failedOutcome(execution, 'Validate', caught, { rejected: true });
+    const outcome = failedOutcome(execution, STATE.Validate, caught, { rejected: true });
 
     // Assess
     expect(outcome.status).toBe('FAILURE');
     expect(outcome.summary.topic).toBe('etl-job-failure');
     expect(outcome.summary.topic).toBe(TOPICS.failure);
     expect(outcome.summary).toMatchObject({
-      stage: 'Validate',
+      stage: STATE.Validate,
       rejectedKey: execution.rejectedKey,
       archivedKey: null,
       rowsIn: null,
@@ -140,7 +141,7 @@ describe('failedOutcome', () => {
     const caught = { Error: 'States.TaskFailed', Cause: '{"ErrorMessage":"something else"}' };
 
     // Act
-    const outcome = failedOutcome(input(), 'Transform', caught, { rejected: false, report: failed });
+    const outcome = failedOutcome(input(), STATE.Transform, caught, { rejected: false, report: failed });
 
     // Assess
     expect(outcome.summary.rejectedKey).toBeNull();
@@ -156,7 +157,7 @@ describe('failedOutcome', () => {
     const execution = input('extract/customers.csv', null);
 
     // Act
-    const outcome = failedOutcome(execution, 'Validate', { Error: 'UnknownDatasetError', Cause: 'no dataset' }, { rejected: true });
+    const outcome = failedOutcome(execution, STATE.Validate, { Error: 'UnknownDatasetError', Cause: 'no dataset' }, { rejected: true });
 
     // Assess
     expect(execution.dataset).toBeNull();
@@ -240,7 +241,7 @@ describe('notification subject', () => {
 
     // Act
     const loaded = loadedOutcome(execution, report(), [WARNING]);
-    const failed = failedOutcome(execution, 'Validate', { Error: 'EncodingError', Cause: 'x' }, { rejected: true });
+    const failed = failedOutcome(execution, STATE.Validate, { Error: 'EncodingError', Cause: 'x' }, { rejected: true });
 
     // Assess
     for (const outcome of [loaded, failed]) {
