@@ -12,7 +12,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   { type: 'core', folder: 'core', imports: [] },
   { type: 'statemachine', folder: 'statemachine', imports: ['core'] },
-  { type: 'handlers', folder: 'handlers', imports: ['core', 'statemachine'] },
+  { type: 'handlers', folder: 'handlers', imports: ['core'] }, // not statemachine/: it reads the ASL file, which no Lambda bundle ships
   { type: 'infra', folder: 'infra', imports: ['core', 'statemachine'] },
   // The console is on top of local/: the CLI starts it, it never imports the CLI.
   { type: 'local/console', folder: 'local/console', imports: ['core', 'statemachine', 'handlers', 'local'] },

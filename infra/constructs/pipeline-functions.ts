@@ -31,6 +31,8 @@ export interface ObjectAccess {
   readonly delete?: readonly string[];
   /** Only deletes of one named version, never of the current object by key. */
   readonly deleteVersion?: readonly string[];
+  /** The versions of keys under these prefixes: ListBucketVersions, on the bucket, limited by `s3:prefix`. */
+  readonly listVersions?: readonly string[];
 }
 
 /**
@@ -45,7 +47,11 @@ export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actio
   write: { actions: ['s3:PutObject', 's3:AbortMultipartUpload'], verb: 'write' },
   delete: { actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], verb: 'delete' },
   deleteVersion: { actions: ['s3:DeleteObjectVersion'], verb: 'delete versions of' },
+  listVersions: { actions: ['s3:ListBucketVersions'], verb: 'list versions under' },
 };
+
+/** The {@link ObjectAccess} kinds granted on the bucket (with an `s3:prefix` condition), not on objects. */
+const BUCKET_LEVEL: ReadonlySet<keyof ObjectAccess> = new Set(['listVersions']);
 
 /** What infra adds to a function of the step table. */
 export interface FunctionSettings {
@@ -91,7 +97,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
   archive: {
     timeoutSeconds: 240,
     description: 'Archive step: moves a processed input to extract/archived/.',
-    s3: { read: [PREFIX.extract], write: [PREFIX.archived], delete: [PREFIX.extract] },
+    // After its own move: the other versions of the key holding the same bytes (re-uploads during the run) go too.
+    s3: { read: [PREFIX.extract], write: [PREFIX.archived], delete: [PREFIX.extract], listVersions: [PREFIX.extract] },
   },
   redriveGate: {
     timeoutSeconds: 30,
@@ -212,7 +219,11 @@ export class PipelineFunctions extends Construct {
 function grantObjectAccess(role: iam.Role, bucket: IBucket, key: IKey, access: ObjectAccess): void {
   const statements = (Object.entries(access) as [keyof ObjectAccess, readonly string[]][])
     .filter(([, prefixes]) => prefixes.length > 0)
-    .map(([kind, prefixes]) => new iam.PolicyStatement({ actions: [...OBJECT_ACCESS[kind].actions], resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) }));
+    .map(([kind, prefixes]) =>
+      BUCKET_LEVEL.has(kind)
+        ? new iam.PolicyStatement({ actions: [...OBJECT_ACCESS[kind].actions], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } } })
+        : new iam.PolicyStatement({ actions: [...OBJECT_ACCESS[kind].actions], resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) }),
+    );
   if (statements.length === 0) return;
   statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   const keyActions = ['kms:Decrypt', ...(access.write?.length ? ['kms:GenerateDataKey'] : [])];

@@ -163,14 +163,15 @@ describe('bucket access on exact prefixes', () => {
   });
 
   // What each handler does with the bucket (handlers/*.ts): written here by hand, not derived.
-  const expectedByFunction: Record<FunctionKey, { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[] }> = {
+  const expectedByFunction: Record<FunctionKey, { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }> = {
     // A duplicate upload: HeadObject of the first execution's archived copy, then a delete of the duplicate's version only.
     trigger: { head: ['extract/archived/'], delVersion: ['extract/'] },
     validate: { get: ['extract/'] },
     reject: { get: ['extract/'], put: ['extract/rejected/'], del: ['extract/'] },
     describeFailure: { get: ['logs/glue-jobs/'] },
     summarize: { get: ['logs/glue-jobs/'] },
-    archive: { get: ['extract/'], put: ['extract/archived/'], del: ['extract/'] },
+    // Re-uploads of the archived bytes: ListBucketVersions under extract/, then deletes of those versions.
+    archive: { get: ['extract/'], put: ['extract/archived/'], del: ['extract/'], listVersions: ['extract/'] },
     redriveGate: {},
   };
 
@@ -188,6 +189,7 @@ describe('bucket access on exact prefixes', () => {
       ...(expected.del ?? []).flatMap((p) => ['s3:DeleteObject', 's3:DeleteObjectVersion'].map((a) => grant(a, objects(p)))),
       ...(expected.delVersion ?? []).map((p) => grant('s3:DeleteObjectVersion', objects(p))),
       ...(touchesBucket ? [grant('s3:ListBucket', bucket)] : []),
+      ...(expected.listVersions?.length ? [grant('s3:ListBucketVersions', bucket)] : []),
     ].sort();
 
     // Act
@@ -196,6 +198,20 @@ describe('bucket access on exact prefixes', () => {
     // Assess
     expect(s3).toEqual(want);
     if (touchesBucket) expect(grants).toContain(grant('kms:Decrypt', key));
+  });
+
+  it('lists object versions only under extract/ (an s3:prefix condition on ListBucketVersions)', () => {
+    // Prepare
+    const roleId = roleOf('AWS::Lambda::Function', (p) => p.FunctionName === FUNCTION_SPECS.archive.functionName, 'Role');
+    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((policy) => ((policy.Properties?.Roles as { Ref: string }[] | undefined) ?? []).some((r) => r.Ref === roleId))
+      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+
+    // Act
+    const listing = statements.filter((statement) => [statement.Action].flat().includes('s3:ListBucketVersions'));
+
+    // Assess
+    expect(listing.map((statement) => statement.Condition)).toEqual([{ StringLike: { 's3:prefix': ['extract/*'] } }]);
   });
 
   it('lets the trigger start executions of the state machine and describe them, nothing else', () => {

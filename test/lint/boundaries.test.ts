@@ -49,6 +49,7 @@ const MUST_FAIL: readonly (readonly [fixture: string, what: string])[] = [
   ['statemachine/imports-handlers.ts', 'statemachine/ into handlers/'],
   ['handlers/imports-aws-cdk-lib.ts', 'handlers/ into aws-cdk-lib'],
   ['handlers/imports-local.ts', 'handlers/ into local/'],
+  ['handlers/imports-statemachine.ts', 'handlers/ into statemachine/'],
   ['infra/imports-handlers.ts', 'infra/ into handlers/'],
   ['local/imports-infra.ts', 'local/ into infra/'],
 ];
