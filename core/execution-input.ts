@@ -25,6 +25,7 @@ export interface ExecutionInput {
   readonly bucket: string;
   readonly key: string;
   readonly sizeBytes: number;
+  /** What identifies the bytes: the checksum the bucket keeps of them, else the ETag (`ObjectVersionRef.version`). */
   readonly version: string;
   /**
    * The S3 `versionId` every step reads and copies the input by; `"null"` (S3's own name of the

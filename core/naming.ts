@@ -90,9 +90,10 @@ function withUploadId(path: string, upload: string): string {
 }
 
 /**
- * The id of one distinct upload: the key and its content (S3's `eTag`, locally a content hash).
- * The same bytes under the same key are the same upload (a duplicate event); other bytes under
- * the same key are another upload, which loads beside the earlier ones.
+ * The id of one distinct upload: the key and its content (a checksum of the bytes: on S3 its
+ * full-object checksum, else the event's `eTag`; locally the MD5). The same bytes under the same
+ * key are the same upload (a duplicate event); other bytes under the same key are another upload,
+ * which loads beside the earlier ones.
  */
 export function uploadId(inputKey: string, content: string): string {
   return createHash('sha256').update(`${inputKey}\n${content}`).digest('hex').slice(0, 16);
@@ -125,7 +126,10 @@ export function inputId(inputKey: string): string {
 export interface ObjectVersionRef {
   readonly bucket: string;
   readonly key: string;
-  /** The object's content: its `eTag` (else `versionId`, else the event's `sequencer`). */
+  /**
+   * The object's content: the checksum of its bytes the bucket keeps (`ObjectHead.contentId`, e.g.
+   * `crc64nvme:<base64>`), else the event's `eTag` (else `versionId`, else `sequencer`).
+   */
   readonly version: string;
 }
 

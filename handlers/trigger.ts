@@ -1,7 +1,9 @@
 /**
  * Trigger: S3 ObjectCreated event → one state machine execution per new object version.
  * Duplicate deliveries, and the same bytes uploaded again, map to the same execution name: the
- * second start is refused, counted, and settled (duplicate-upload.ts).
+ * second start is refused, counted, and settled (duplicate-upload.ts). The bytes are known by the
+ * checksum the bucket keeps of the version the event names (a HEAD of it), not by the event's
+ * ETag: on S3 an SSE-KMS upload gets an ETag of its own each time, whatever its bytes.
  */
 import { type DatasetRoute, routeKey } from '../core/config/dataset-routing';
 import { EtlError, describeError } from '../core/errors';
@@ -11,7 +13,7 @@ import type { ExecutionLookup, ExecutionStarter } from './adapters/execution-sta
 import type { ObjectStore } from './adapters/object-store';
 import { type SettledDuplicate, settleDuplicate } from './duplicate-upload';
 import { InvalidEventError, TriggerStartError } from './errors';
-import { recordContent, s3EventSchema } from './events/s3-event';
+import { recordContent, type S3EventRecord, s3EventSchema } from './events/s3-event';
 import { instrument, MetricUnit, type Observability } from './observability';
 
 /** What happened to each record of the event. */
@@ -28,7 +30,10 @@ export interface TriggerDeps {
   readonly starter: ExecutionStarter;
   /** Where the execution a duplicate event maps to is found. */
   readonly executions: ExecutionLookup;
-  /** The bucket: where a duplicate's archived copy is looked for, and its version deleted. */
+  /**
+   * The bucket: where each event's version is looked up (its checksum names the upload), a
+   * duplicate's archived copy looked for, and its version deleted.
+   */
   readonly store: ObjectStore;
   readonly obs: Observability;
 }
@@ -64,15 +69,23 @@ export function createTriggerHandler(deps: TriggerDeps) {
           result.skipped.push({ key, reason });
           continue;
         }
+        const content = await uploadContent(deps, record, key);
+        if (!content) {
+          const gone = `${record.s3.object.versionId === undefined ? 'the object' : `version ${record.s3.object.versionId}`} is no longer in the bucket (deleted since the event)`;
+          logger.info('object skipped', { key, reason: gone });
+          metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
+          result.skipped.push({ key, reason: gone });
+          continue;
+        }
         const dataset = routeKey(deps.config.datasets, key);
         if (!dataset) logger.warn('no dataset matches the key; the Validate step will reject it', { key });
         const input = buildExecutionInput(
           {
             bucket: record.s3.bucket.name,
             key,
-            version: recordContent(record),
+            version: content.version,
             versionId: record.s3.object.versionId,
-            sizeBytes: record.s3.object.size ?? 0,
+            sizeBytes: record.s3.object.size ?? content.sizeBytes,
             eventTime: record.eventTime,
           },
           dataset,
@@ -113,4 +126,22 @@ export function createTriggerHandler(deps: TriggerDeps) {
     }
     return result;
   });
+}
+
+/**
+ * What names the upload of a record: the content id the bucket gives for the version the event
+ * names (a checksum of the bytes, the same however they were uploaded or encrypted), else the
+ * event's own content ({@link recordContent}, its ETag), with a warning. `undefined` when that
+ * version no longer exists.
+ */
+async function uploadContent(deps: TriggerDeps, record: S3EventRecord, key: string): Promise<{ version: string; sizeBytes: number } | undefined> {
+  const head = await deps.store.head(record.s3.bucket.name, key, record.s3.object.versionId);
+  if (!head) return undefined;
+  if (head.contentId !== undefined) return { version: head.contentId, sizeBytes: head.sizeBytes };
+  const version = recordContent(record);
+  deps.obs.logger.warn(
+    'the bucket has no checksum of this object (stored before S3 kept one for every object, or with a composite one only): its upload is named by the event\'s ETag, so the same bytes uploaded again with SSE-KMS or SSE-C, or in parts of another size, get another ETag and are not taken for a duplicate',
+    { key, versionId: record.s3.object.versionId, version },
+  );
+  return { version, sizeBytes: head.sizeBytes };
 }

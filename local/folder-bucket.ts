@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidKeyError, NotARegularFileError, ObjectNotFoundError } from '../core/errors';
 import { NULL_VERSION_ID } from '../core/execution-input';
 import { assertSafeKey, inputId } from '../core/naming';
-import type { ObjectStore, ObjectVersion } from '../handlers/adapters/object-store';
+import type { ObjectHead, ObjectStore, ObjectVersion } from '../handlers/adapters/object-store';
 
 /** The bucket name the local runtime uses in events and execution inputs. */
 export const LOCAL_BUCKET = 'local-etl-bucket';
@@ -27,9 +27,10 @@ const MD5_VERSION_ID = /^[0-9a-f]{32}$/;
 /**
  * {@link ObjectStore} over a folder. A version is recorded when its upload is complete
  * ({@link FolderBucket.putVersion}); its id is the MD5 of its bytes, so the same bytes uploaded
- * again under a key are that same version. The key's file may hold a version, a newer upload not
- * recorded yet, or nothing. `"null"` names the key's file, whatever it holds (S3's version of an
- * unversioned object).
+ * again under a key are that same version. That MD5 is also the version's ETag and its content id
+ * (a folder neither encrypts nor splits uploads: it is a checksum of the bytes, as S3's is). The
+ * key's file may hold a version, a newer upload not recorded yet, or nothing. `"null"` names the
+ * key's file, whatever it holds (S3's version of an unversioned object).
  */
 export class FolderBucket implements ObjectStore {
   /** Absolute path of the bucket folder. */
@@ -62,10 +63,16 @@ export class FolderBucket implements ObjectStore {
     return relative.split(path.sep).join('/');
   }
 
-  async head(bucket: string, key: string, versionId?: string): Promise<{ sizeBytes: number } | undefined> {
+  /**
+   * The size and, for a recorded version, its content id: the MD5 of its bytes, which is its id. The
+   * key's file itself (no version, or `"null"`) has none: the bytes are not read to tell it.
+   */
+  async head(bucket: string, key: string, versionId?: string): Promise<ObjectHead | undefined> {
     this.checkBucket(bucket);
     const file = await this.objectFile(key, versionId);
-    return file ? { sizeBytes: (await stat(file)).size } : undefined;
+    if (!file) return undefined;
+    const sizeBytes = (await stat(file)).size;
+    return versionId !== undefined && MD5_VERSION_ID.test(versionId) ? { sizeBytes, contentId: versionId } : { sizeBytes };
   }
 
   async read(bucket: string, key: string, versionId?: string): Promise<Readable> {

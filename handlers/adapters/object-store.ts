@@ -8,13 +8,39 @@ import type { Readable } from 'node:stream';
 export interface ObjectVersion {
   readonly versionId: string;
   /**
-   * The ETag without S3's surrounding quotes, as an S3 event notification names it (and so as
-   * the execution input's `version` holds it): equal ETags under one key are the same bytes.
+   * The ETag without S3's surrounding quotes, as an S3 event notification names it. Equal ETags
+   * are the same bytes, but the same bytes may have other ETags: on S3 an object encrypted with
+   * SSE-KMS or SSE-C gets an ETag of its own at each upload, and a multipart upload's depends on
+   * its part size. What identifies the bytes is {@link ObjectHead.contentId} (ListObjectVersions
+   * does not return checksums).
    */
   readonly eTag: string;
   readonly sizeBytes: number;
   /** Whether this version is the current object of the key. */
   readonly isLatest: boolean;
+}
+
+/** What {@link ObjectStore.head} tells of an object (one version of it). */
+export interface ObjectHead {
+  readonly sizeBytes: number;
+  /**
+   * A checksum of the bytes that is the same for the same bytes however they were uploaded or
+   * encrypted (single part or multipart, any part size, SSE-KMS or not), prefixed with its
+   * algorithm on S3 (`crc64nvme:<base64>`: S3's full-object checksum). `undefined` when the store
+   * has none for this object (on S3: an object stored before S3's default checksums, or with a
+   * composite checksum only); the pipeline then falls back to the ETag.
+   */
+  readonly contentId?: string;
+}
+
+/**
+ * Whether an upload's identity (the execution input's `version`) is an ETag, S3's form of one
+ * (32 hex digits, `-<parts>` after a multipart upload's): the trigger's fallback when the store
+ * gave no {@link ObjectHead.contentId}. A content id of S3 (`<algorithm>:<checksum>`) is not one.
+ * (The local stores' content id is the MD5 of the bytes, which is their ETag too.)
+ */
+export function isETag(identity: string): boolean {
+  return /^[0-9a-f]{32}(-[1-9][0-9]{0,4})?$/.test(identity);
 }
 
 /**
@@ -23,8 +49,8 @@ export interface ObjectVersion {
  * current version.
  */
 export interface ObjectStore {
-  /** Size of the object, or `undefined` when it (that version) does not exist. */
-  head(bucket: string, key: string, versionId?: string): Promise<{ readonly sizeBytes: number } | undefined>;
+  /** Size and content id of the object, or `undefined` when it (that version) does not exist. */
+  head(bucket: string, key: string, versionId?: string): Promise<ObjectHead | undefined>;
   /** A byte stream of the object; throws `ObjectNotFoundError` when it does not exist. */
   read(bucket: string, key: string, versionId?: string): Promise<Readable>;
   /** The object as UTF-8 text, or `undefined` when it does not exist. */

@@ -18,10 +18,39 @@ import {
 } from '@aws-sdk/client-s3';
 
 import { ObjectNotFoundError } from '../../core/errors';
-import type { ObjectStore, ObjectVersion } from './object-store';
+import type { ObjectHead, ObjectStore, ObjectVersion } from './object-store';
 
 /** S3's answers for a key (or a version of it) that does not exist; HEAD's has no body, so no code. */
 const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
+
+/**
+ * The checksums S3 may hold for an object, in the order a content id is taken from them: S3's
+ * default first (CRC-64/NVME, which S3 computes for every new object uploaded without a checksum,
+ * and which is always of the full object), then the others from the strongest. S3 keeps the one
+ * algorithm the upload chose (the AWS SDKs send CRC-32 by default, the AWS CLI CRC-64/NVME), so
+ * the order only decides for an object that has several.
+ */
+const CHECKSUMS = [
+  ['crc64nvme', 'ChecksumCRC64NVME'],
+  ['sha512', 'ChecksumSHA512'],
+  ['sha256', 'ChecksumSHA256'],
+  ['xxhash128', 'ChecksumXXHASH128'],
+  ['sha1', 'ChecksumSHA1'],
+  ['md5', 'ChecksumMD5'],
+  ['xxhash3', 'ChecksumXXHASH3'],
+  ['xxhash64', 'ChecksumXXHASH64'],
+  ['crc32c', 'ChecksumCRC32C'],
+  ['crc32', 'ChecksumCRC32'],
+] as const satisfies readonly (readonly [string, keyof HeadObjectCommandOutput])[];
+
+/**
+ * Checksums of 32 bits: two other files under one key share one once in 4 billion pairs, and a
+ * false duplicate would delete an upload never loaded, so their content id also holds the size.
+ */
+const SHORT_CHECKSUMS: ReadonlySet<string> = new Set(['crc32', 'crc32c']);
+
+/** A composite checksum (of the parts' checksums) ends with the number of parts: `…-3`. */
+const PART_COUNT_SUFFIX = /-[1-9][0-9]*$/;
 
 const MIB = 1024 * 1024;
 /** S3's bounds on the parts of a multipart upload (a single CopyObject stops at 5 GiB). */
@@ -61,10 +90,13 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async head(bucket: string, key: string, versionId?: string): Promise<{ sizeBytes: number } | undefined> {
+  /** HeadObject with `ChecksumMode: ENABLED` (on an SSE-KMS object S3 then wants `kms:Decrypt` too). */
+  async head(bucket: string, key: string, versionId?: string): Promise<ObjectHead | undefined> {
     try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-      return { sizeBytes: out.ContentLength ?? 0 };
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: 'ENABLED' }));
+      const sizeBytes = out.ContentLength ?? 0;
+      const contentId = fullObjectChecksum(out, sizeBytes);
+      return contentId === undefined ? { sizeBytes } : { sizeBytes, contentId };
     } catch (e: unknown) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -177,6 +209,24 @@ export class S3ObjectStore implements ObjectStore {
       versionIdMarker = page.NextVersionIdMarker;
     }
   }
+}
+
+/**
+ * The content id of a HeadObject answer: `<algorithm>:<base64>` of the first full-object checksum
+ * in {@link CHECKSUMS} (`:<size>` after a 32-bit one), or `undefined` when S3 gave none. A
+ * composite checksum (`ChecksumType: COMPOSITE`, or a value ending in `-<parts>`) depends on the
+ * part size, so it is none. A checksum without a type (moto never gives one on a HEAD) counts when
+ * it has no part count.
+ */
+export function fullObjectChecksum(head: Pick<HeadObjectCommandOutput, (typeof CHECKSUMS)[number][1] | 'ChecksumType'>, sizeBytes: number): string | undefined {
+  if (head.ChecksumType === 'COMPOSITE') return undefined;
+  for (const [algorithm, field] of CHECKSUMS) {
+    const value = head[field];
+    if (value === undefined || value === '') continue;
+    if (PART_COUNT_SUFFIX.test(value)) return undefined;
+    return SHORT_CHECKSUMS.has(algorithm) ? `${algorithm}:${value}:${sizeBytes}` : `${algorithm}:${value}`;
+  }
+  return undefined;
 }
 
 /** An ETag as S3's APIs answer it (`"…"`), as event notifications name it (no quotes). */

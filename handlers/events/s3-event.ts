@@ -33,8 +33,11 @@ export type S3EventRecord = z.infer<typeof s3RecordSchema>;
 export type S3Event = z.infer<typeof s3EventSchema>;
 
 /**
- * The content a record announces: the `eTag` (the same bytes uploaded again have the same one),
- * else the `versionId`, else the `sequencer`.
+ * The content a record announces: the `eTag`, else the `versionId`, else the `sequencer`. The
+ * trigger names an upload by it only when the bucket gives no checksum of the bytes
+ * (`ObjectHead.contentId`): the same bytes uploaded again have the same ETag only when stored in
+ * plaintext or with SSE-S3 and in one part (an SSE-KMS or SSE-C upload gets an ETag of its own, a
+ * multipart upload's depends on the part size).
  */
 export function recordContent(record: S3EventRecord): string {
   const o = record.s3.object;

@@ -1,16 +1,26 @@
 /**
  * S3ObjectStore against moto's S3 server on 127.0.0.1 — what S3 answers, not only the calls made:
  * keys that need encoding, head, read, copy (single and multipart), delete, missing keys and
- * versions, the versions of one key listed, on a versioned bucket as the pipeline's is. aws-sdk-client-mock only injects what moto
- * cannot produce (a part copy failing halfway).
+ * versions, the versions of one key listed, on a versioned bucket as the pipeline's is, and the
+ * content id a head gives (the same bytes, however uploaded, one id). aws-sdk-client-mock only
+ * injects what moto cannot produce (a part copy failing halfway).
+ *
+ * moto (5.2) keeps a checksum only when the upload names an algorithm: the one the client sent on
+ * a PutObject (the SDK sends CRC-32 by default), the one CreateMultipartUpload named, computed
+ * over the whole object for FULL_OBJECT; unlike S3, none for an upload without one. Without the
+ * awscrt package, moto's own CRC-64/NVME of a multipart upload is a CRC-32 in disguise, so a
+ * multipart CRC-64/NVME is only compared with another multipart one here.
  */
 import 'aws-sdk-client-mock-jest';
 
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 
 import {
   AbortMultipartUploadCommand,
+  type ChecksumAlgorithm,
+  type ChecksumType,
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -19,12 +29,13 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { ObjectNotFoundError } from '../../core/errors';
-import { S3ObjectStore } from '../../handlers/adapters/s3-object-store';
+import { fullObjectChecksum, S3ObjectStore } from '../../handlers/adapters/s3-object-store';
 import { type MotoServer, startMotoServer } from '../helpers/moto-server';
 
 /** Keys as uploads name them: spaces, `+`, `%`, `#`, brackets, `&`, `=`, non-ASCII. */
@@ -57,6 +68,13 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** The content id of bytes the SDK uploaded in one part with its default checksum (CRC-32). */
+const crc32Id = (bytes: string | Uint8Array): string => {
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(bytes));
+  return `crc32:${crc.toString('base64')}:${Buffer.byteLength(bytes)}`;
+};
+
 beforeAll(async () => {
   moto = await startMotoServer();
   s3 = new S3Client(moto.clientConfig);
@@ -88,7 +106,7 @@ describe('keys that need encoding', () => {
     await store.delete(name, key);
 
     // Assess
-    expect(head).toEqual({ sizeBytes: Buffer.byteLength(text) });
+    expect(head).toEqual({ sizeBytes: Buffer.byteLength(text), contentId: crc32Id(text) });
     expect([read, readText]).toEqual([text, text]);
     expect(await store.readText(name, destination)).toBe(text);
     expect(await store.head(name, key)).toBeUndefined();
@@ -138,7 +156,7 @@ describe('versioned objects', () => {
     await store.copy(name, 'extract/orders.csv', 'extract/archived/2026-11-25/orders.csv', first);
 
     // Assess
-    expect(head).toEqual({ sizeBytes: 12 });
+    expect(head).toEqual({ sizeBytes: 12, contentId: crc32Id('version one\n') });
     expect(read).toBe('version one\n');
     expect(await store.readText(name, 'extract/archived/2026-11-25/orders.csv')).toBe('version one\n');
     expect(await store.readText(name, 'extract/orders.csv')).toBe('version two!\n');
@@ -290,5 +308,141 @@ describe('copies above the multipart threshold', () => {
 
   it('refuse a part size S3 would refuse', () => {
     expect(() => new S3ObjectStore(s3, { copyPartBytes: MIB })).toThrow(RangeError);
+  });
+});
+
+describe('content ids: the same bytes, however uploaded, one id', () => {
+  const KEY = 'extract/orders-daily.csv';
+  // 11 MiB: three parts of 5 MiB (5, 5, 1) or two of 6 MiB (6, 5), S3's smallest part being 5 MiB.
+  const body = randomBytes(11 * MIB);
+  let name: string;
+  beforeAll(async () => {
+    name = await bucket();
+  });
+
+  /** A multipart upload of `bytes` in parts of `partBytes`; returns the version id. */
+  async function multipart(bytes: Buffer, partBytes: number, checksum: { algorithm?: ChecksumAlgorithm; type?: ChecksumType } = {}): Promise<string> {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: KEY, ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type }));
+    const parts = [];
+    for (let first = 0, number = 1; first < bytes.length; first += partBytes, number += 1) {
+      const out = await s3.send(
+        new UploadPartCommand({ Bucket: name, Key: KEY, UploadId, PartNumber: number, Body: bytes.subarray(first, first + partBytes), ChecksumAlgorithm: checksum.algorithm }),
+      );
+      parts.push({ PartNumber: number, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32, ChecksumCRC64NVME: out.ChecksumCRC64NVME });
+    }
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: name, Key: KEY, UploadId, MultipartUpload: { Parts: parts } }));
+    return done.VersionId as string;
+  }
+
+  async function eTagOf(versionId: string): Promise<string> {
+    return (await store.listVersions(name, KEY)).find((v) => v.versionId === versionId)?.eTag as string;
+  }
+
+  it('two single-part uploads with CRC-64/NVME: one content id, crc64nvme:<base64>', async () => {
+    // Prepare
+    const first = await s3.send(new PutObjectCommand({ Bucket: name, Key: KEY, Body: body, ChecksumAlgorithm: 'CRC64NVME' }));
+    const again = await s3.send(new PutObjectCommand({ Bucket: name, Key: KEY, Body: body, ChecksumAlgorithm: 'CRC64NVME' }));
+
+    // Act
+    const one = await store.head(name, KEY, first.VersionId);
+    const two = await store.head(name, KEY, again.VersionId);
+
+    // Assess: a 64-bit checksum is 8 bytes, 12 characters of base64
+    expect(one?.contentId).toMatch(/^crc64nvme:[A-Za-z0-9+/]{11}=$/);
+    expect(two).toEqual(one);
+    expect(one?.contentId).toBe(`crc64nvme:${first.ChecksumCRC64NVME}`);
+  });
+
+  it('multipart uploads with other part sizes: other ETags, one content id', async () => {
+    // Prepare
+    const fives = await multipart(body, 5 * MIB, { algorithm: 'CRC64NVME' });
+    const sixes = await multipart(body, 6 * MIB, { algorithm: 'CRC64NVME' });
+
+    // Act
+    const [one, two] = [await store.head(name, KEY, fives), await store.head(name, KEY, sixes)];
+
+    // Assess
+    expect(await eTagOf(fives)).toMatch(/-3$/);
+    expect(await eTagOf(sixes)).toMatch(/-2$/);
+    expect(one?.contentId).toMatch(/^crc64nvme:/);
+    expect(two?.contentId).toBe(one?.contentId);
+  });
+
+  it('one part with the SDK\'s default checksum (CRC-32) and multipart with a full-object CRC-32: other ETags, one content id, with the size', async () => {
+    // Prepare
+    const single = await put(name, KEY, body);
+    const parts = await multipart(body, 5 * MIB, { algorithm: 'CRC32', type: 'FULL_OBJECT' });
+
+    // Act
+    const [one, two] = [await store.head(name, KEY, single), await store.head(name, KEY, parts)];
+
+    // Assess
+    expect(await eTagOf(single as string)).not.toBe(await eTagOf(parts));
+    expect(one).toEqual({ sizeBytes: body.length, contentId: crc32Id(body) });
+    expect(two).toEqual(one);
+  });
+
+  it('other bytes under the key: another content id', async () => {
+    // Prepare
+    const other = Buffer.from(body);
+    other[other.length - 1] ^= 0xff;
+    const versions = [
+      (await s3.send(new PutObjectCommand({ Bucket: name, Key: KEY, Body: body, ChecksumAlgorithm: 'CRC64NVME' }))).VersionId,
+      (await s3.send(new PutObjectCommand({ Bucket: name, Key: KEY, Body: other, ChecksumAlgorithm: 'CRC64NVME' }))).VersionId,
+      await put(name, KEY, body),
+      await put(name, KEY, other),
+    ];
+
+    // Act
+    const ids = await Promise.all(versions.map(async (v) => (await store.head(name, KEY, v))?.contentId));
+
+    // Assess
+    expect(ids.every((id) => id !== undefined)).toBe(true);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(ids[3]).not.toBe(ids[2]);
+  });
+
+  it('none for an object stored without a checksum, or with a composite one (it depends on the part size)', async () => {
+    // Prepare: moto keeps no checksum for a multipart upload that names none (S3 would add its CRC-64/NVME)
+    const without = await multipart(body, 5 * MIB);
+    const composite = await multipart(body, 5 * MIB, { algorithm: 'CRC32', type: 'COMPOSITE' });
+
+    // Act
+    const [one, two] = [await store.head(name, KEY, without), await store.head(name, KEY, composite)];
+
+    // Assess
+    expect(one).toEqual({ sizeBytes: body.length });
+    expect(two).toEqual({ sizeBytes: body.length });
+  });
+
+  it('heads with ChecksumMode ENABLED and the version named', async () => {
+    // Prepare
+    const version = await put(name, KEY, 'a\n');
+    const client = new S3Client(moto.clientConfig);
+    const send = jest.spyOn(client, 'send');
+
+    // Act
+    await new S3ObjectStore(client).head(name, KEY, version);
+
+    // Assess
+    const heads = send.mock.calls.map(([command]) => command).filter((command) => command instanceof HeadObjectCommand);
+    expect(heads.map((command) => command.input)).toEqual([{ Bucket: name, Key: KEY, VersionId: version, ChecksumMode: 'ENABLED' }]);
+    client.destroy();
+  });
+});
+
+describe('fullObjectChecksum', () => {
+  it.each([
+    ['CRC-64/NVME, S3\'s default', { ChecksumCRC64NVME: 'Hr8HqRxQZ2A=', ChecksumType: 'FULL_OBJECT' }, 'crc64nvme:Hr8HqRxQZ2A='],
+    ['CRC-64/NVME without a type (always of the full object)', { ChecksumCRC64NVME: 'Hr8HqRxQZ2A=' }, 'crc64nvme:Hr8HqRxQZ2A='],
+    ['CRC-64/NVME before another', { ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumCRC64NVME: 'Hr8HqRxQZ2A=', ChecksumType: 'FULL_OBJECT' }, 'crc64nvme:Hr8HqRxQZ2A='],
+    ['SHA-256 of a single part', { ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumType: 'FULL_OBJECT' }, 'sha256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='],
+    ['CRC-32C, with the size', { ChecksumCRC32C: 'yZRlqg==', ChecksumType: 'FULL_OBJECT' }, 'crc32c:yZRlqg==:4718'],
+    ['a composite checksum', { ChecksumCRC32: 'u8Lw+Q==-3', ChecksumType: 'COMPOSITE' }, undefined],
+    ['a composite checksum without a type', { ChecksumSHA1: 'qZk+NkcGgWq6PiVxeFDCbJzQ2J0=-12' }, undefined],
+    ['no checksum', {}, undefined],
+  ] as const)('%s', (_, head, expected) => {
+    // Act / Assess
+    expect(fullObjectChecksum(head, 4718)).toBe(expected);
   });
 });

@@ -1,25 +1,48 @@
 /**
  * An {@link ObjectStore} in memory for unit tests, versioned as the pipeline's bucket: every write
  * is a new version, and a delete with a `versionId` removes only that version. It records the
- * deletes it was asked for. A version's ETag is the MD5 of its bytes, as S3's of a single-part upload.
+ * deletes it was asked for. A version's ETag and its content id are the MD5 of its bytes, as the
+ * folder bucket's, unless {@link MemoryObjectStore.put} is told otherwise: an ETag of its own (S3's
+ * for an SSE-KMS upload, or a multipart one) or no content id (an S3 object without a checksum).
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { ObjectNotFoundError } from '../../core/errors';
-import type { ObjectStore, ObjectVersion } from '../../handlers/adapters/object-store';
+import type { ObjectHead, ObjectStore, ObjectVersion } from '../../handlers/adapters/object-store';
+
+/** How {@link MemoryObjectStore.put} stores a version. */
+export interface PutOptions {
+  /** @default `v<n>` */
+  readonly versionId?: string;
+  /** @default the MD5 of the bytes */
+  readonly eTag?: string;
+  /** `null`: none, as S3 has for an object stored without a checksum. @default the MD5 of the bytes */
+  readonly contentId?: string | null;
+}
+
+interface StoredVersion {
+  readonly versionId: string;
+  readonly body: Buffer;
+  readonly eTag: string;
+  readonly contentId: string | undefined;
+}
 
 export class MemoryObjectStore implements ObjectStore {
   /** Every delete asked for: bucket, key and version (`undefined`: the current one). */
   readonly deletes: { bucket: string; key: string; versionId?: string }[] = [];
+  /** Every head asked for: bucket, key and version. */
+  readonly heads: { bucket: string; key: string; versionId?: string }[] = [];
   /** The versions of each `bucket/key`, oldest first. */
-  private readonly versions = new Map<string, { versionId: string; body: Buffer }[]>();
+  private readonly versions = new Map<string, StoredVersion[]>();
   private written = 0;
 
-  /** Stores an object as a new version and returns its version id. */
-  put(bucket: string, key: string, body: string | Uint8Array = '', versionId = `v${++this.written}`): string {
+  /** Stores an object as a new version and returns its version id (`options` as a string: the version id). */
+  put(bucket: string, key: string, body: string | Uint8Array = '', options: string | PutOptions = {}): string {
+    const { versionId = `v${++this.written}`, eTag = md5(body), contentId = md5(body) } = typeof options === 'string' ? { versionId: options } : options;
     const path = `${bucket}/${key}`;
-    this.versions.set(path, [...(this.versions.get(path) ?? []), { versionId, body: Buffer.from(body) }]);
+    const version = { versionId, body: Buffer.from(body), eTag, contentId: contentId ?? undefined };
+    this.versions.set(path, [...(this.versions.get(path) ?? []), version]);
     return versionId;
   }
 
@@ -28,9 +51,11 @@ export class MemoryObjectStore implements ObjectStore {
     return (this.versions.get(`${bucket}/${key}`) ?? []).map((v) => v.versionId);
   }
 
-  async head(bucket: string, key: string, versionId?: string): Promise<{ sizeBytes: number } | undefined> {
+  async head(bucket: string, key: string, versionId?: string): Promise<ObjectHead | undefined> {
+    this.heads.push({ bucket, key, versionId });
     const version = this.find(bucket, key, versionId);
-    return version && { sizeBytes: version.body.length };
+    if (!version) return undefined;
+    return version.contentId === undefined ? { sizeBytes: version.body.length } : { sizeBytes: version.body.length, contentId: version.contentId };
   }
 
   async read(bucket: string, key: string, versionId?: string): Promise<Readable> {
@@ -63,11 +88,11 @@ export class MemoryObjectStore implements ObjectStore {
   async listVersions(bucket: string, key: string): Promise<ObjectVersion[]> {
     const versions = this.versions.get(`${bucket}/${key}`) ?? [];
     return versions
-      .map((v, i) => ({ versionId: v.versionId, eTag: md5(v.body), sizeBytes: v.body.length, isLatest: i === versions.length - 1 }))
+      .map((v, i) => ({ versionId: v.versionId, eTag: v.eTag, sizeBytes: v.body.length, isLatest: i === versions.length - 1 }))
       .reverse();
   }
 
-  private find(bucket: string, key: string, versionId?: string): { versionId: string; body: Buffer } | undefined {
+  private find(bucket: string, key: string, versionId?: string): StoredVersion | undefined {
     const versions = this.versions.get(`${bucket}/${key}`) ?? [];
     return versionId === undefined ? versions.at(-1) : versions.find((v) => v.versionId === versionId);
   }

@@ -248,7 +248,22 @@ describe("the folder bucket's versions", () => {
     await bucket.delete(LOCAL_BUCKET, KEY, versionId);
 
     // Assess
-    expect(head).toEqual({ sizeBytes: 2 });
+    expect(head).toEqual({ sizeBytes: 2, contentId: md5('a\n') });
     expect(existsSync(bucket.pathOf(KEY))).toBe(false);
+  });
+
+  it('a head of a recorded version gives its MD5 as the content id (its id and ETag); of the key\'s file, none, without reading it', async () => {
+    // Prepare
+    writeFileSync(bucket.pathOf(KEY), 'a\n');
+    const { versionId, eTag } = await bucket.putVersion(KEY);
+
+    // Act
+    const version = await bucket.head(LOCAL_BUCKET, KEY, versionId);
+    const file = await bucket.head(LOCAL_BUCKET, KEY);
+
+    // Assess
+    expect(version).toEqual({ sizeBytes: 2, contentId: md5('a\n') });
+    expect([versionId, eTag]).toEqual([md5('a\n'), md5('a\n')]);
+    expect(file).toEqual({ sizeBytes: 2 });
   });
 });
