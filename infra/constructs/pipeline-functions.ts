@@ -71,8 +71,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
   trigger: {
     timeoutSeconds: 60,
     description: 'S3 ObjectCreated (extract/*.csv) → one state machine execution per object version.',
-    // A duplicate upload: is the first execution's archived copy there? Then delete its version.
-    s3: { head: [PREFIX.archived], deleteVersion: [PREFIX.extract] },
+    // HeadObject of the event's version (its checksum names the content); for a duplicate upload,
+    // whether the first execution's archived copy is there (extract/archived/), then a delete of
+    // the duplicate's version only.
+    s3: { read: [PREFIX.extract], deleteVersion: [PREFIX.extract] },
   },
   validate: {
     timeoutSeconds: 840,

@@ -176,10 +176,11 @@ describe('the trigger on Step Functions and S3', () => {
   });
 
   it('starts a new execution for new content under the same key', async () => {
-    // Prepare
+    // Prepare: other bytes uploaded under the key (a real version: the trigger heads it)
+    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: `${BYTES}2,b@example.com,20.00\n` }));
     const reupload = loadFixture<PutEvent>('s3-object-created-put.json');
-    reupload.Records[0].s3.object.eTag = 'fedcba9876543210fedcba9876543210';
-    reupload.Records[0].s3.object.versionId = 'Qm9vdGgudmVyc2lvbi4yLmV4YW1wbGU';
+    reupload.Records[0].s3.object.eTag = (put.ETag ?? '').replace(/"/g, '');
+    reupload.Records[0].s3.object.versionId = put.VersionId;
 
     // Act
     const result = await trigger(reupload);

@@ -164,8 +164,8 @@ describe('bucket access on exact prefixes', () => {
 
   // What each handler does with the bucket (handlers/*.ts): written here by hand, not derived.
   const expectedByFunction: Record<FunctionKey, { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }> = {
-    // A duplicate upload: HeadObject of the first execution's archived copy, then a delete of the duplicate's version only.
-    trigger: { head: ['extract/archived/'], delVersion: ['extract/'] },
+    // HeadObject of the event's version (its checksum) and of the first execution's archived copy, then a delete of the duplicate's version only.
+    trigger: { get: ['extract/'], delVersion: ['extract/'] },
     validate: { get: ['extract/'] },
     reject: { get: ['extract/'], put: ['extract/rejected/'], del: ['extract/'] },
     describeFailure: { get: ['logs/glue-jobs/'] },
