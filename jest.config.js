@@ -8,6 +8,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
-  setupFiles: ['<rootDir>/local/node-compat.ts'],
+  setupFiles: ['<rootDir>/local/runtime/node-compat.ts'],
   testTimeout: 60000,
 };

@@ -9,8 +9,8 @@ import path from 'node:path';
 
 import { type EtlConfig, parseConfigText } from '../core/config/dataset-config';
 import { inputId } from '../core/naming';
-import { FolderBucket } from '../local/folder-bucket';
-import type { GlueJob, JobArguments } from '../local/glue/glue-job';
+import { FolderBucket } from '../local/runtime/folder-bucket';
+import type { GlueJob, JobArguments } from '../local/runtime/engines/glue-job';
 import { DEFAULT_CONFIG_PATH } from './paths';
 
 /** What one transform run reports. */

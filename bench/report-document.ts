@@ -135,7 +135,7 @@ ${transform.ranges}
 }
 
 /** What the engine layer does to come close to a single statement. */
-const ENGINE_LAYER_SECTION = `What the engine layer does (\`local/glue/duckdb-job.ts\`, \`core/transform/compile-plan.ts\`):
+const ENGINE_LAYER_SECTION = `What the engine layer does (\`local/runtime/engines/duckdb-job.ts\`, \`core/transform/compile-plan.ts\`):
 
 - **one aggregate while reading.** \`etl_typed\` is grouped: one row per distinct typed row (and reject
   reason) with the number of input rows it stands for (\`_etl_rows\`). Exact duplicates are removed
@@ -177,7 +177,7 @@ ${big ? `The job completes the 5M-row file (${mb(r.datasets.find((d) => d.size =
 function sparkSection(spark: SparkTables): string {
   return `## Spark: the Glue script on local Spark
 
-**Spark** is the local Spark engine, \`SparkGlueJob\` (\`local/glue/spark-job.ts\`, \`etl run --engine spark\`):
+**Spark** is the local Spark engine, \`SparkGlueJob\` (\`local/runtime/engines/spark-job.ts\`, \`etl run --engine spark\`):
 \`glue/etl_runner.py\` — the script deployed to Glue, running the plan compiled to the Spark dialect — on
 local PySpark${spark.version} (\`local[*]\`: the machine's cores), against a local bucket holding the same
 ${spark.rows}-row file as the **DuckDB job** (\`DuckDbGlueJob\`${spark.memoryLimit}, as above). One worker process holds the JVM

@@ -4,7 +4,7 @@
  * its event log consumed as the local runtime consumes it. Whatever time passes is the
  * interpreter's own: per execution, and per state entered.
  */
-import '../local/node-compat';
+import '../local/runtime/node-compat';
 
 import { StateMachine } from 'aws-local-stepfunctions';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 
-import { DuckDbGlueJob } from '../local/glue/duckdb-job';
+import { DuckDbGlueJob } from '../local/runtime/engines/duckdb-job';
 import { type BaselineVariant, baselineSql } from './baseline-sql';
 import { BENCH_JOB_NAME, INGESTION_DATE, type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
 

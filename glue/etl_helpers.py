@@ -513,7 +513,7 @@ def failed_report(base, partial, error, started_at, finished_at=None):
     return finish_report(report, started_at, finished_at)
 
 
-# --- output files (local/glue/duckdb-job.ts, writeOutput) -------------------------------------
+# --- output files (local/runtime/engines/duckdb-job.ts, writeOutput) -------------------------------------
 
 
 def _is_data_file(key):

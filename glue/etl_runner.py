@@ -2,7 +2,7 @@
 
 A thin, generic runner: the SQL comes from ``scripts/plans/<dataset>.json`` (compiled by
 core/transform/compile-plan.ts in the Spark dialect); this script only provides the inputs the
-plan expects, runs it, and writes what the local DuckDB job (local/glue/duckdb-job.ts) writes:
+plan expects, runs it, and writes what the local DuckDB job (local/runtime/engines/duckdb-job.ts) writes:
 
 - Snappy Parquet under ``load/<dataset>/dt=YYYY-MM-DD/part-<inputId>-<n>.parquet``, replacing the
   files an earlier run of the same input wrote (never appending), and ``load/<dataset>/latest/``;

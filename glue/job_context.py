@@ -60,7 +60,7 @@ class FolderBucket:
     def __init__(self, directory, name):
         self.dir = Path(directory).resolve()
         self.name = name
-        # The local runtime keeps each version an execution reads (local/folder-bucket.ts).
+        # The local runtime keeps each version an execution reads (local/runtime/folder-bucket.ts).
         self.versions = self.dir.parent / "versions"
 
     def _version(self, key, version_id):

@@ -1,6 +1,6 @@
 """The local Spark engine: runs ``etl_runner.main`` for the local pipeline on local Spark.
 
-Not shipped to Glue. The local runtime (local/glue/spark-job.ts) starts one worker per pipeline
+Not shipped to Glue. The local runtime (local/runtime/engines/spark-job.ts) starts one worker per pipeline
 and keeps it: the JVM starts once, each job run gets a session of its own. Protocol, one JSON
 object per line:
 

@@ -12,7 +12,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 
-import { UsageError } from './run-files';
+import { UsageError } from '../shared/errors';
 
 /** The execution ARN of a name under a state machine (an ARN given as the name is kept). */
 export function executionArn(stateMachineArn: string, nameOrArn: string): string {

@@ -2,7 +2,7 @@
  * The `etl` command: run the pipeline locally on files, watch a folder, inspect executions.
  * Exit codes: 0 every file ended SUCCESS or WARNING, 1 any file ended FAILURE, 2 usage error.
  */
-import '../node-compat';
+import '../runtime/node-compat';
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -12,16 +12,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 import { ConfigError, InvalidKeyError } from '../../core/errors';
 import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startConsoleServer } from '../console/server';
-import type { ExecutionStatus } from '../execution-store';
-import { ENGINES, type EngineName } from '../glue/glue-job';
-import { PythonEnvironmentMissingError } from '../glue/python-env';
+import type { ExecutionStatus } from '../runtime/execution-store';
+import { ENGINES, type EngineName } from '../runtime/engines/glue-job';
+import { PythonEnvironmentMissingError } from '../runtime/engines/python-env';
 import { loadLocalDefinition } from '../runtime/definition';
 import { parseFaults } from '../runtime/faults';
 import { ExecutionNotRedrivableError, LocalPipeline, type LocalNotification } from '../runtime/local-pipeline';
 import { executionArn, formatHistoryEvent, listAwsExecutions, redriveAwsExecution, showAwsExecution } from './aws-executions';
 import { StageProgress } from './progress';
-import { formatRunResult, type RunResult, runResult } from './run-result';
-import { runFiles, UsageError } from './run-files';
+import { formatRunResult, type RunResult, runResult } from '../shared/run-result';
+import { runFiles } from './run-files';
+import { UsageError } from '../shared/errors';
 import { DEFAULT_STABLE_MS, watchBucket } from './watch';
 
 /** Exit codes of the CLI. */

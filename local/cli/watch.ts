@@ -8,7 +8,7 @@ import chokidar from 'chokidar';
 import { PREFIX } from '../../core/naming';
 import { type SettledDuplicate, settleDuplicate } from '../../handlers/duplicate-upload';
 import type { LocalPipeline } from '../runtime/local-pipeline';
-import { type RunResult, runResult } from './run-result';
+import { type RunResult, runResult } from '../shared/run-result';
 
 /** Callbacks of the watcher. */
 export interface WatchCallbacks {

@@ -2,8 +2,8 @@
  * The JSON the console server answers with, shared by the server and the page (types only, so
  * the page's bundle carries none of the server's code).
  */
-import type { RunResult } from '../cli/run-result';
-import type { ExecutionRecord, ExecutionStatus } from '../execution-store';
+import type { RunResult } from '../shared/run-result';
+import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-store';
 import type { LocalNotification } from '../runtime/local-pipeline';
 
 /** Every error answer: `{ "error": { "name": …, "message": … } }` with a 4xx or 5xx status. */

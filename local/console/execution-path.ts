@@ -2,7 +2,7 @@
  * Reads an execution's event history (the interpreter's events, as the store keeps them) into
  * what the console draws: how each state fared, the transitions taken, and a compact timeline.
  */
-import type { ExecutionEvent, ExecutionStatus } from '../execution-store';
+import type { ExecutionEvent, ExecutionStatus } from '../runtime/execution-store';
 import type { ExecutionPath, PathStep, StateError, StateRun, StateRunStatus, StateVisit, TimelineEvent } from './api-types';
 import { START_NODE } from './graph-layout';
 

@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { runResult } from '../cli/run-result';
-import type { ExecutionRecord, ExecutionStatus } from '../execution-store';
-import type { FolderBucket } from '../folder-bucket';
+import { runResult } from '../shared/run-result';
+import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-store';
+import type { FolderBucket } from '../runtime/folder-bucket';
 import type { LocalPipeline } from '../runtime/local-pipeline';
 import type { ExecutionDetail, ExecutionSummary, FileLink } from './api-types';
 import { executionPath, timelineOf } from './execution-path';

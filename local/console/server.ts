@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { InvalidKeyError } from '../../core/errors';
-import type { ExecutionStatus } from '../execution-store';
-import type { EngineName } from '../glue/glue-job';
+import type { ExecutionStatus } from '../runtime/execution-store';
+import type { EngineName } from '../runtime/engines/glue-job';
 import { loadLocalDefinition } from '../runtime/definition';
 import { ExecutionNotRedrivableError, LocalPipeline } from '../runtime/local-pipeline';
 import type { ApiError, ConsoleConfig, GraphLayout, RedriveAnswer } from './api-types';

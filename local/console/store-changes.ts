@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 
-import type { ExecutionStore } from '../execution-store';
+import type { ExecutionStore } from '../runtime/execution-store';
 import type { ChangeNotice } from './api-types';
 
 /** Polls the history while someone listens and tells listeners which executions changed. */

@@ -10,8 +10,9 @@ import path from 'node:path';
 import { pipeline as pipe, Transform } from 'node:stream';
 
 import { ConfigError } from '../../core/errors';
-import { uploadKey, UsageError } from '../cli/run-files';
 import type { LocalPipeline } from '../runtime/local-pipeline';
+import { UsageError } from '../shared/errors';
+import { uploadKey } from '../shared/upload-key';
 import type { UploadAnswer } from './api-types';
 import { InvalidUploadError, UploadTooLargeError } from './errors';
 

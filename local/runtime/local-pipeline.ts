@@ -3,7 +3,7 @@
  * served in-process — the real handler modules for the Lambdas, DuckDB for the Glue job, a
  * JSON-lines file for SNS — over a folder bucket, with the history kept in SQLite.
  */
-import '../node-compat';
+import './node-compat';
 
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,12 +21,12 @@ import { createSummarizeHandler } from '../../handlers/summarize';
 import { createTriggerHandler, type TriggerResult } from '../../handlers/trigger';
 import { createValidateHandler } from '../../handlers/validate';
 import { retriersOf, STATE, type StateMachineDefinition, taskStates } from '../../statemachine/definition';
-import { ExecutionStore, type ExecutionRecord } from '../execution-store';
-import { FolderBucket } from '../folder-bucket';
-import { DuckDbGlueJob } from '../glue/duckdb-job';
-import { type EngineName, type GlueJob, type JobArguments, jobRunFailed } from '../glue/glue-job';
-import { SparkGlueJob } from '../glue/spark-job';
-import { capturedObservability } from '../log-capture';
+import { ExecutionStore, type ExecutionRecord } from './execution-store';
+import { FolderBucket } from './folder-bucket';
+import { DuckDbGlueJob } from './engines/duckdb-job';
+import { type EngineName, type GlueJob, type JobArguments, jobRunFailed } from './engines/glue-job';
+import { SparkGlueJob } from './engines/spark-job';
+import { capturedObservability } from './log-capture';
 import { type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
 import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
 import { encodeEventKey, objectCreatedEvent } from './s3-event';

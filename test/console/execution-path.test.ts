@@ -4,7 +4,7 @@
  * resuming where the execution failed.
  */
 import { executionPath, timelineOf } from '../../local/console/execution-path';
-import type { ExecutionEvent } from '../../local/execution-store';
+import type { ExecutionEvent } from '../../local/runtime/execution-store';
 import { STATE } from '../../statemachine/definition';
 
 let seq = 0;

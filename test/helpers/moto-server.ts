@@ -6,7 +6,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-import { pythonInterpreter } from '../../local/glue/python-env';
+import { pythonInterpreter } from '../../local/runtime/engines/python-env';
 
 /** ThreadedMotoServer picks the port (0: any free one) and reports it on stdout. */
 const SERVER = [

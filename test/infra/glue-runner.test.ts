@@ -20,7 +20,7 @@ import { evaluateQuality } from '../../core/quality';
 import type { RowCounts } from '../../core/run-report';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
-import { pythonInterpreter } from '../../local/glue/python-env';
+import { pythonInterpreter } from '../../local/runtime/engines/python-env';
 import { STATE, parseDefinition, readAslText } from '../../statemachine/definition';
 import { ROOT, synthPipeline } from './synth-pipeline';
 

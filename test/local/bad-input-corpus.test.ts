@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { lastRunReportKey, utcDate } from '../../core/naming';
-import { runResult } from '../../local/cli/run-result';
-import { ENGINES } from '../../local/glue/glue-job';
+import { runResult } from '../../local/shared/run-result';
+import { ENGINES } from '../../local/runtime/engines/glue-job';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { objectCreatedEvent } from '../../local/runtime/s3-event';
 import { STATE } from '../../statemachine/definition';

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { utcDate } from '../../core/naming';
-import type { RunResult } from '../../local/cli/run-result';
+import type { RunResult } from '../../local/shared/run-result';
 import { watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { hasUploadCopy, notifications, sample, tempRoot } from '../helpers/local-root';

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { main } from '../../local/cli/main';
-import { ExecutionStore } from '../../local/execution-store';
+import { ExecutionStore } from '../../local/runtime/execution-store';
 import { STATE } from '../../statemachine/definition';
 import { PROJECT_ROOT, notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
 

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { executionInputSchema } from '../../core/execution-input-schema';
-import { FolderBucket, LOCAL_BUCKET } from '../../local/folder-bucket';
+import { FolderBucket, LOCAL_BUCKET } from '../../local/runtime/folder-bucket';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { ordersLine } from '../corpus/cases';
 import { notifications, sample, tempRoot } from '../helpers/local-root';

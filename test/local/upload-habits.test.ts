@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, symlinkSync, uti
 import path from 'node:path';
 
 import { runReportSchema } from '../../core/run-report';
-import type { RunResult } from '../../local/cli/run-result';
+import type { RunResult } from '../../local/shared/run-result';
 import { runFiles } from '../../local/cli/run-files';
 import { watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';

@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-import type { RunResult } from '../../local/cli/run-result';
+import type { RunResult } from '../../local/shared/run-result';
 import { watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { STATE } from '../../statemachine/definition';

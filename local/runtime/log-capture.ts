@@ -10,7 +10,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { Console } from 'node:console';
 import path from 'node:path';
 
-import { createObservability, type Observability } from '../handlers/observability';
+import { createObservability, type Observability } from '../../handlers/observability';
 
 /** Builds a function's Powertools set whose output goes to `<logsDir>/<serviceName>.log`. */
 export function capturedObservability(serviceName: string, logsDir: string): Observability {

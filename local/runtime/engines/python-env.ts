@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** The project root (where `.venv/` and `glue/` are). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** The command that creates the environment (also run by `npm test`). */
 export const PYTHON_ENV_COMMAND = 'npm run python-env';
 

@@ -12,10 +12,10 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-import type { EtlConfig } from '../../core/config/dataset-config';
-import { PLANS_PREFIX } from '../../core/naming';
-import { runReportSchema } from '../../core/run-report';
-import { compileTransformPlan } from '../../core/transform/compile-plan';
+import type { EtlConfig } from '../../../core/config/dataset-config';
+import { PLANS_PREFIX } from '../../../core/naming';
+import { runReportSchema } from '../../../core/run-report';
+import { compileTransformPlan } from '../../../core/transform/compile-plan';
 import type { FolderBucket } from '../folder-bucket';
 import { type GlueJob, type JobArguments, type JobRun, jobRunFailed, newJobRunId } from './glue-job';
 import { PROJECT_ROOT, pythonInterpreter } from './python-env';

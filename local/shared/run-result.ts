@@ -5,7 +5,7 @@
 import type { OutcomeStatus, OutcomeSummary } from '../../core/outcome';
 import { TOPICS } from '../../core/outcome';
 import { STATE } from '../../statemachine/definition';
-import type { ExecutionEvent, ExecutionRecord } from '../execution-store';
+import type { ExecutionEvent, ExecutionRecord } from '../runtime/execution-store';
 
 /** One line of `etl run --json`. */
 export interface RunResult {

@@ -10,10 +10,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import { InvalidKeyError, NotARegularFileError, ObjectNotFoundError } from '../core/errors';
-import { NULL_VERSION_ID } from '../core/execution-input';
-import { assertSafeKey, inputId } from '../core/naming';
-import type { ObjectHead, ObjectStore, ObjectVersion } from '../handlers/adapters/object-store';
+import { InvalidKeyError, NotARegularFileError, ObjectNotFoundError } from '../../core/errors';
+import { NULL_VERSION_ID } from '../../core/execution-input';
+import { assertSafeKey, inputId } from '../../core/naming';
+import type { ObjectHead, ObjectStore, ObjectVersion } from '../../handlers/adapters/object-store';
 
 /** The bucket name the local runtime uses in events and execution inputs. */
 export const LOCAL_BUCKET = 'local-etl-bucket';

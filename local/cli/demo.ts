@@ -3,16 +3,16 @@
  * (`.etl/demo`) and prints their outcomes. Exits 0 when each ends as the sample intends:
  * orders-clean SUCCESS, orders-with-duplicates WARNING, orders-rejected FAILURE.
  */
-import './node-compat';
+import '../runtime/node-compat';
 
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { formatRunResult } from './cli/run-result';
-import { runFiles } from './cli/run-files';
-import { LocalPipeline } from './runtime/local-pipeline';
+import { LocalPipeline } from '../runtime/local-pipeline';
+import { formatRunResult } from '../shared/run-result';
+import { runFiles } from './run-files';
 
-const SAMPLES = path.resolve(__dirname, '..', 'samples');
+const SAMPLES = path.resolve(__dirname, '..', '..', 'samples');
 const EXPECTED: Record<string, string> = {
   'orders-clean.csv': 'SUCCESS',
   'orders-with-duplicates.csv': 'WARNING',
