@@ -1,0 +1,51 @@
+/** `etl watch`: event-driven mode, each CSV dropped into the bucket's extract/ processed. */
+import type { Command } from 'commander';
+
+import type { EngineName } from '../../runtime/engines/glue-job';
+import type { LocalNotification } from '../../runtime/local-pipeline';
+import { formatRunResult, type RunResult } from '../../shared/run-result';
+import type { CliContext } from '../cli-context';
+import { configOption, engineOption, faultOption, openPipeline, positiveInt, rootOption } from '../options';
+import { DEFAULT_STABLE_MS, watchBucket } from '../watch';
+
+/** The options of `etl watch`. */
+export interface WatchOptions {
+  readonly root: string;
+  readonly config?: string;
+  readonly json?: boolean;
+  readonly engine: EngineName;
+  readonly maxConcurrentRuns: number;
+  readonly stableMs: number;
+  readonly fault: string[];
+}
+
+/** Adds `watch` to the program. */
+export function watchCommand(program: Command, { io }: CliContext): Command {
+  return program
+    .command('watch')
+    .description('event-driven mode: process CSV files as they are dropped into <root>/bucket/extract/ (Ctrl-C stops)')
+    .addOption(rootOption())
+    .addOption(configOption())
+    .option('--json', 'print one JSON object per file')
+    .addOption(engineOption())
+    .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
+    .addOption(faultOption())
+    .option('--stable-ms <ms>', 'a file is taken once it has not changed for this long', positiveInt, DEFAULT_STABLE_MS)
+    .action(async (opts: WatchOptions) => {
+      const pipeline = openPipeline(opts, { onNotification: (n: LocalNotification) => io.err(`notification → ${n.topic}: ${n.subject ?? ''}`) });
+      await watchBucket(
+        pipeline,
+        {
+          // The banner goes to stderr: with --json, stdout carries JSON lines only.
+          onReady: (dir) => (opts.json ? io.err : io.out)(`watching ${dir} (Ctrl-C to stop)`),
+          onResult: (result: RunResult) => io.out(opts.json ? JSON.stringify(result) : formatRunResult(result)),
+          onSkipped: (key, reason) => io.err(`skipped ${key}: ${reason}`),
+          onDuplicate: (key, executionName, archived) =>
+            io.err(`duplicate upload ${key}: the same bytes as execution ${executionName}${archived ? '; archived, removed from extract/' : ''}`),
+        },
+        undefined,
+        { stableMs: opts.stableMs },
+      );
+      pipeline.close();
+    });
+}

@@ -1,0 +1,84 @@
+/** The options several commands share, their parsers, and the local pipeline they open. */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { InvalidArgumentError, Option } from 'commander';
+
+import { loadLocalDefinition } from '../runtime/definition';
+import { ENGINES, type EngineName } from '../runtime/engines/glue-job';
+import { parseFaults } from '../runtime/faults';
+import { LocalPipeline } from '../runtime/local-pipeline';
+import { UsageError } from '../shared/errors';
+
+/** The local root when --root is not given, in the working directory. */
+export const DEFAULT_ROOT = '.etl';
+
+/** The options that open a local pipeline; a command has those it lists. */
+export interface PipelineOptions {
+  readonly root: string;
+  readonly config?: string;
+  readonly engine?: EngineName;
+  readonly maxConcurrentRuns?: number;
+  readonly memoryLimit?: string;
+  readonly fault?: readonly string[];
+}
+
+/** Task state names of the ASL, for --fault. */
+function taskStates(): string[] {
+  const states = loadLocalDefinition().States as Record<string, { Type: string }>;
+  return Object.entries(states)
+    .filter(([, s]) => s.Type === 'Task')
+    .map(([name]) => name);
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A DuckDB memory size: a number and a unit (`512MB`, `2GB`, `1.5GiB`). */
+export function memorySize(value: string): string {
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) {
+    throw new InvalidArgumentError('must be a size such as 512MB or 2GB');
+  }
+  return value.trim();
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one)');
+  return n;
+}
+
+export const rootOption = (): Option => new Option('--root <dir>', 'local root folder').default(DEFAULT_ROOT);
+
+export const configOption = (): Option => new Option('--config <file>', 'dataset configuration file (default: etl.config.json of the project)');
+
+export const faultOption = (): Option =>
+  new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS').argParser(collect).default([]);
+
+export const engineOption = (): Option =>
+  new Option('--engine <name>', 'what runs the Transform state: duckdb (in-process) or spark (glue/etl_runner.py on local PySpark)')
+    .choices(ENGINES)
+    .default('duckdb');
+
+/** Opens the local pipeline the options name; throws {@link UsageError} for a root or config that is not there. */
+export function openPipeline(opts: PipelineOptions, extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {}): LocalPipeline {
+  const specs = [...(opts.fault ?? []), ...(process.env.ETL_FAULTS ? [process.env.ETL_FAULTS] : [])];
+  const root = path.resolve(opts.root);
+  if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: not a folder`);
+  const configPath = opts.config ? path.resolve(opts.config) : undefined;
+  if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${opts.config}: no such file`);
+  return new LocalPipeline({
+    root,
+    configPath,
+    maxConcurrentRuns: opts.maxConcurrentRuns,
+    engine: opts.engine,
+    memoryLimit: opts.memoryLimit,
+    faults: specs.length > 0 ? parseFaults(specs, taskStates()) : undefined,
+    ...extra,
+  });
+}
