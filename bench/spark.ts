@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 
-import { PythonEnvironmentMissingError, pythonInterpreter } from '../local/runtime/engines/python-env';
+import { pythonInterpreter } from '../local/runtime/engines/python-env';
+import { PythonEnvironmentMissingError } from '../local/runtime/errors';
 import { SparkGlueJob } from '../local/runtime/engines/spark-job';
 import { BENCH_JOB_NAME, CHILD_PROCESSES, type TransformRun, benchBucket, runBenchJob, timed, waitForChildProcesses } from './job-run';
 import { WORK_DIR } from './paths';

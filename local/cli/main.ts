@@ -8,7 +8,7 @@ import '../runtime/node-compat';
 import { Command, CommanderError } from 'commander';
 
 import { ConfigError, InvalidKeyError } from '../../core/errors';
-import { PythonEnvironmentMissingError } from '../runtime/engines/python-env';
+import { PythonEnvironmentMissingError } from '../runtime/errors';
 import { UsageError } from '../shared/errors';
 import { type CliIo, EXIT } from './cli-context';
 import { consoleCommand } from './commands/console';

@@ -13,7 +13,8 @@ import { InvalidKeyError } from '../../core/errors';
 import type { ExecutionStatus } from '../runtime/execution-store';
 import type { EngineName } from '../runtime/engines/glue-job';
 import { loadLocalDefinition } from '../runtime/definition';
-import { ExecutionNotRedrivableError, LocalPipeline } from '../runtime/local-pipeline';
+import { ExecutionNotRedrivableError } from '../runtime/errors';
+import { LocalPipeline } from '../runtime/local-pipeline';
 import type { ApiError, ConsoleConfig, GraphLayout, RedriveAnswer } from './api-types';
 import { ConsoleRequestError, NotFoundError, PathOutsideRootError } from './errors';
 import { executionDetail, executionSummaries } from './execution-view';
@@ -246,7 +247,7 @@ function sendFile(context: Context, response: ServerResponse, key: string, metho
   try {
     file = context.pipeline.bucket.pathOf(key);
   } catch (e: unknown) {
-    if (e instanceof InvalidKeyError) throw new PathOutsideRootError(e.message);
+    if (e instanceof InvalidKeyError) throw new PathOutsideRootError(e.message, { cause: e });
     throw e;
   }
   let real: string;
@@ -319,7 +320,7 @@ function sendError(response: ServerResponse, e: unknown): void {
 function safeDecode(text: string): string {
   try {
     return decodeURIComponent(text);
-  } catch {
-    throw new ConsoleRequestError(400, `${text} is not a valid URL path`, 'InvalidPathError');
+  } catch (e: unknown) {
+    throw new ConsoleRequestError(400, `${text} is not a valid URL path`, 'InvalidPathError', { cause: e });
   }
 }

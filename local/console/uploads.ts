@@ -52,7 +52,7 @@ function keyFor(pipeline: LocalPipeline, file: string, dataset: string | null): 
   try {
     return uploadKey(pipeline, file, dataset ?? undefined);
   } catch (e: unknown) {
-    if (e instanceof UsageError || e instanceof ConfigError) throw new InvalidUploadError(e.message);
+    if (e instanceof UsageError || e instanceof ConfigError) throw new InvalidUploadError(e.message, { cause: e });
     throw e;
   }
 }

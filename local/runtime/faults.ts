@@ -14,22 +14,6 @@ export type Faults = Readonly<Record<string, FaultKind>>;
 
 const KINDS: readonly FaultKind[] = ['fail', 'timeout'];
 
-/** Raised by a Lambda or SNS Task state told to `fail`. */
-export class FaultInjectedError extends Error {
-  constructor(state: string) {
-    super(`fault injected into ${state}`);
-    this.name = 'FaultInjectedError';
-  }
-}
-
-/** What Step Functions reports when a Task exceeds its TimeoutSeconds. */
-export class InjectedTimeoutError extends Error {
-  constructor(state: string) {
-    super(`fault injected into ${state}: the task timed out`);
-    this.name = 'States.Timeout';
-  }
-}
-
 /**
  * Parses `State=kind` items (comma-separated or repeated); `taskStates` are the Task states of
  * the definition, so a misspelt state is an error, not a silent no-op.

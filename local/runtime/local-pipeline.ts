@@ -28,7 +28,15 @@ import { type EngineName, type GlueJob, type JobArguments, jobRunFailed } from '
 import { SparkGlueJob } from './engines/spark-job';
 import { capturedObservability } from './log-capture';
 import { type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
-import { FaultInjectedError, type Faults, InjectedTimeoutError } from './faults';
+import {
+  ConcurrentRunsExceededError,
+  ExecutionNotFoundError,
+  ExecutionNotRedrivableError,
+  FaultInjectedError,
+  InjectedTimeoutError,
+  NoLocalHandlerError,
+} from './errors';
+import type { Faults } from './faults';
 import { encodeEventKey, objectCreatedEvent } from './s3-event';
 
 /** The default dataset configuration file. */
@@ -46,14 +54,6 @@ export interface LocalNotification {
 
 /** How long a queued job run waits for a slot: about as long as the ASL's retries last on AWS. */
 const DEFAULT_GLUE_QUEUE_MS = 10 * 60 * 1000;
-
-/** Glue's answer when the job already runs `MaxConcurrentRuns` times. */
-export class ConcurrentRunsExceededError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'Glue.ConcurrentRunsExceededException';
-  }
-}
 
 /** Options of the local runtime. */
 export interface LocalPipelineOptions {
@@ -198,7 +198,7 @@ export class LocalPipeline {
     const pending = this.running.get(name);
     if (pending) return pending;
     const record = this.store.get(name);
-    if (!record) throw new Error(`no execution named ${name}`);
+    if (!record) throw new ExecutionNotFoundError(`no execution named ${name}`);
     return record;
   }
 
@@ -277,7 +277,7 @@ export class LocalPipeline {
       this.store.finish(name, { status: 'SUCCEEDED', output });
     } catch (e: unknown) {
       await recording.catch(() => undefined);
-      const fallback = e instanceof Error ? e : new Error(String(e));
+      const fallback = e instanceof Error ? e : { name: 'Error', message: String(e) };
       this.store.finish(name, {
         status: 'FAILED',
         error: failure?.Error ?? fallback.name,
@@ -294,7 +294,7 @@ export class LocalPipeline {
     const handlers: LocalHandlers = {};
     for (const [stateName, state] of taskStates(this.definition)) {
       const handler = this.resourceHandler(state.Resource, executionName);
-      if (!handler) throw new Error(`Task state ${stateName} uses ${state.Resource}, which has no local handler`);
+      if (!handler) throw new NoLocalHandlerError(`Task state ${stateName} uses ${state.Resource}, which has no local handler`);
       const fault = this.options.faults?.[stateName];
       handlers[stateName] = (fault ? this.faulty(stateName, state.Resource, fault) : handler) as LocalHandlers[string];
     }
@@ -316,11 +316,11 @@ export class LocalPipeline {
   /** A handler that fails as the resource really fails: a Glue job run FAILED, a Lambda error, a timeout. */
   private faulty(stateName: string, resource: string, kind: 'fail' | 'timeout'): (input: unknown) => Promise<never> {
     return async () => {
-      if (kind === 'timeout') throw new InjectedTimeoutError(stateName);
+      if (kind === 'timeout') throw new InjectedTimeoutError(`fault injected into ${stateName}: the task timed out`);
       if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
         throw jobRunFailed('jr_local_fault', GLUE_JOB.jobName, `FaultInjectedError: fault injected into ${stateName}`);
       }
-      throw new FaultInjectedError(stateName);
+      throw new FaultInjectedError(`fault injected into ${stateName}`);
     };
   }
 
@@ -379,14 +379,6 @@ export class LocalPipeline {
     appendFileSync(this.notificationsFile, `${JSON.stringify(notification)}\n`);
     this.options.onNotification?.(notification);
     return { MessageId: `local-${Date.now().toString(36)}` };
-  }
-}
-
-/** RedriveExecution refused: unknown execution, or one that is running or succeeded. */
-export class ExecutionNotRedrivableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExecutionNotRedrivableError';
   }
 }
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { utcDate } from '../../core/naming';
 import { runFiles } from '../../local/cli/run-files';
 import type { Faults } from '../../local/runtime/faults';
-import { ExecutionNotRedrivableError, LocalPipeline } from '../../local/runtime/local-pipeline';
+import { ExecutionNotRedrivableError } from '../../local/runtime/errors';
+import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { STATE } from '../../statemachine/definition';
 import { hasUploadCopy, notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
 

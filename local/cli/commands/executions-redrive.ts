@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 
 import type { EngineName } from '../../runtime/engines/glue-job';
-import { ExecutionNotRedrivableError } from '../../runtime/local-pipeline';
+import { ExecutionNotRedrivableError } from '../../runtime/errors';
 import { formatRunResult, runResult } from '../../shared/run-result';
 import { redriveAwsExecution } from '../aws-executions';
 import { type AwsOptions, awsExecutionArn, awsOptions, sfnClient } from '../aws-options';

@@ -69,11 +69,11 @@ export class DuckDbGlueJob implements GlueJob {
     try {
       report = await this.transform(args, base);
     } catch (e: unknown) {
-      const error = e instanceof EtlError ? describeError(e) : describeError(new TransformError(describeError(e).message));
-      const partial = (e as { report?: Partial<RunReport> }).report ?? {};
+      const error = e instanceof EtlError ? describeError(e) : describeError(new TransformError(describeError(e).message, { cause: e }));
+      const partial = (e instanceof EtlError ? e.report : undefined) ?? {};
       report = finish({ ...emptyCounts(), ...base, outputFiles: [], rejectsKey: null, previousRun: null, qualityFailures: [], ...partial, status: 'FAILED', error }, startedAt);
       await this.writeReport(args['--report_key'], report);
-      throw jobRunFailed(jobRunId, this.jobName, `${error.name}: ${error.message}`);
+      throw jobRunFailed(jobRunId, this.jobName, `${error.name}: ${error.message}`, { cause: e });
     }
     await this.writeReport(args['--report_key'], report);
     await this.writeReport(lastRunReportKey(args['--dataset']), report);
@@ -297,13 +297,11 @@ async function countRows(db: DuckDBConnection, plan: TransformPlan, output: Stag
 function refuseFailedRun(rejects: readonly RejectToNumber[], failures: readonly QualityFinding[], plan: TransformPlan, reportSoFar: Partial<RunReport>): void {
   const broken = recordSplitFailure(rejects, plan.swallowedRecordPattern);
   if (broken) {
-    const error = new MalformedCsvError(recordSplitMessage(`line ${broken.line ?? '?'}`, broken.reason));
-    throw Object.assign(error, { report: reportSoFar });
+    throw new MalformedCsvError(recordSplitMessage(`line ${broken.line ?? '?'}`, broken.reason), { report: reportSoFar });
   }
   if (failures.length > 0) {
     // Nothing is loaded: the staged output is discarded by the caller (transform's finally).
-    const error = new QualityThresholdError(failures.map((f) => f.message).join('; '));
-    throw Object.assign(error, { report: reportSoFar });
+    throw new QualityThresholdError(failures.map((f) => f.message).join('; '), { report: reportSoFar });
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { JobRunFailedError } from '../errors';
+
 /** The job arguments, as the state machine passes them to `glue:startJobRun`. */
 export interface JobArguments {
   readonly '--bucket': string;
@@ -23,14 +25,6 @@ export interface JobRun {
   readonly JobName: string;
   readonly JobRunState: 'SUCCEEDED';
   readonly ExecutionTime: number;
-}
-
-/** A failed job run: the `.sync` integration fails the task with `States.TaskFailed`. */
-export class JobRunFailedError extends Error {
-  constructor(cause: string) {
-    super(cause);
-    this.name = 'States.TaskFailed';
-  }
 }
 
 /** The engines that can stand in for the Glue job. */
@@ -53,6 +47,6 @@ export function newJobRunId(): string {
 }
 
 /** The error a failed job run raises, with the run as Glue's `.sync` integration reports it. */
-export function jobRunFailed(jobRunId: string, jobName: string, errorMessage: string): JobRunFailedError {
-  return new JobRunFailedError(JSON.stringify({ Id: jobRunId, JobName: jobName, JobRunState: 'FAILED', ErrorMessage: errorMessage }));
+export function jobRunFailed(jobRunId: string, jobName: string, errorMessage: string, options?: ErrorOptions): JobRunFailedError {
+  return new JobRunFailedError(JSON.stringify({ Id: jobRunId, JobName: jobName, JobRunState: 'FAILED', ErrorMessage: errorMessage }), options);
 }

@@ -17,6 +17,7 @@ import { PLANS_PREFIX } from '../../../core/naming';
 import { runReportSchema } from '../../../core/run-report';
 import { compileTransformPlan } from '../../../core/transform/compile-plan';
 import type { FolderBucket } from '../folder-bucket';
+import { SparkWorkerExitedError } from '../errors';
 import { type GlueJob, type JobArguments, type JobRun, jobRunFailed, newJobRunId } from './glue-job';
 import { PROJECT_ROOT, pythonInterpreter } from './python-env';
 
@@ -84,7 +85,7 @@ export class SparkGlueJob implements GlueJob {
     try {
       await this.start();
     } catch (e: unknown) {
-      throw jobRunFailed(jobRunId, this.jobName, (e as Error).message);
+      throw jobRunFailed(jobRunId, this.jobName, e instanceof Error ? e.message : String(e), { cause: e });
     }
     const id = this.nextId++;
     const answer = await new Promise<WorkerAnswer>((resolve) => {
@@ -138,7 +139,7 @@ export class SparkGlueJob implements GlueJob {
       });
       worker.on('exit', (code, signal) => {
         const message = `TransformError: the local Spark worker exited (${signal ?? `code ${code}`}); see ${this.bucket.keyOf(logFile)}`;
-        reject(new Error(message));
+        reject(new SparkWorkerExitedError(message));
         for (const settle of this.pending.values()) settle({ state: 'FAILED', errorMessage: message });
         this.pending.clear();
         if (this.worker === worker) {
