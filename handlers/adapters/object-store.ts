@@ -1,6 +1,6 @@
 /**
  * The object storage the handlers need, as a small interface: Amazon S3 on AWS
- * ({@link S3ObjectStore}), a folder on a laptop (`local/folder-bucket.ts`).
+ * ({@link S3ObjectStore}), a folder on a laptop (`local/runtime/folder-bucket.ts`).
  */
 import type { Readable } from 'node:stream';
 

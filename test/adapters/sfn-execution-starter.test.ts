@@ -180,7 +180,7 @@ describe('the trigger on Step Functions and S3', () => {
     const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: KEY, Body: `${BYTES}2,b@example.com,20.00\n` }));
     const reupload = loadFixture<PutEvent>('s3-object-created-put.json');
     reupload.Records[0].s3.object.eTag = (put.ETag ?? '').replace(/"/g, '');
-    reupload.Records[0].s3.object.versionId = put.VersionId;
+    reupload.Records[0].s3.object.versionId = String(put.VersionId);
 
     // Act
     const result = await trigger(reupload);
