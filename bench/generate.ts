@@ -208,6 +208,8 @@ if (require.main === module) {
     if (!(size in SIZES)) throw new Error(`unknown size ${size}; expected one of ${Object.keys(SIZES).join(', ')}`);
     const t0 = performance.now();
     const counts = ensureDataset(size);
-    process.stdout.write(`${size}: ${counts.rows} rows, ${(counts.bytes / 1e6).toFixed(1)} MB, ${counts.distinctKeys} keys (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(
+      `${size}: ${counts.rows} rows, ${(counts.bytes / 1e6).toFixed(1)} MB, ${counts.distinctKeys} keys (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`,
+    );
   }
 }

@@ -104,7 +104,7 @@ function descendants(): ProcStat[] | undefined {
   }
   const tree: ProcStat[] = [];
   const parents = new Set([process.pid]);
-  for (let grown = true; grown; ) {
+  for (let grown = true; grown;) {
     grown = false;
     for (const p of all) {
       if (parents.has(p.ppid) && !parents.has(p.pid)) {

@@ -6,7 +6,15 @@ import { CONTEXT_DEFAULTS } from '../infra/settings';
 import type { Check } from './checks';
 import type { LambdaBundle } from './lambda';
 import { fileLabel, mb, mib, msText, s, table } from './report-format';
-import { type BundleTables, type EndToEndTables, type SparkTables, type StateMachineFigures, type TransformTables, type ValidationTables, findTransform } from './report-tables';
+import {
+  type BundleTables,
+  type EndToEndTables,
+  type SparkTables,
+  type StateMachineFigures,
+  type TransformTables,
+  type ValidationTables,
+  findTransform,
+} from './report-tables';
 import type { BenchResults, Machine } from './run';
 
 /** The rendered parts of a benchmark run that the printed table and the document show. */
@@ -92,7 +100,16 @@ the same size always gives the same bytes, and it knows what the transform must 
 
 ${table(
   ['file', 'size', 'records', 'lines', 'quoted newlines', 'exact duplicates', 'key duplicates', 'rows out'],
-  datasets.map((d) => [`orders-${d.size}.csv`, `${mb(d.bytes)} MB`, `${d.rows}`, `${d.lines}`, `${d.quotedNewlines}`, `${d.exactDuplicates}`, `${d.keyDuplicates}`, `${d.distinctKeys}`]),
+  datasets.map((d) => [
+    `orders-${d.size}.csv`,
+    `${mb(d.bytes)} MB`,
+    `${d.rows}`,
+    `${d.lines}`,
+    `${d.quotedNewlines}`,
+    `${d.exactDuplicates}`,
+    `${d.keyDuplicates}`,
+    `${d.distinctKeys}`,
+  ]),
 )}
 
 About 5% of the records repeat a recent record exactly, about 5% are a later version of a recent

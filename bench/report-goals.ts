@@ -51,7 +51,12 @@ function validationGoals(validation: BenchResults['validation']): Goal[] {
   const largestScan = validation.fullScan[validation.fullScan.length - 1];
   if (largestScan) {
     const ratio = median(largestScan.fastCsv.map((p) => p.ms)) / median(largestScan.validate.map((p) => p.ms));
-    goals.push({ goal: `validation throughput (${rowsLabel(largestScan.size)} rows, full scan)`, target: '≥ 0.8× a bare fast-csv parse', measured: x(ratio), met: ratio >= 0.8 });
+    goals.push({
+      goal: `validation throughput (${rowsLabel(largestScan.size)} rows, full scan)`,
+      target: '≥ 0.8× a bare fast-csv parse',
+      measured: x(ratio),
+      met: ratio >= 0.8,
+    });
   }
   const sampledRuns = validation.bounded.filter((b) => b.sampled);
   if (sampledRuns.length > 0) {

@@ -33,12 +33,31 @@ export function renderTransform(transform: readonly TransformResult[]): Transfor
     ]),
   );
   const ranges = transform
-    .map((t) => `${rowsLabel(t.size)}: job ${t.job.runs.filter((run) => !run.error).map((run) => s(run.ms)).join(', ')} s; ${t.best ? `${t.best.kind} ${t.best.runs.map((run) => s(run.ms)).join(', ')} s` : ''}`)
+    .map(
+      (t) =>
+        `${rowsLabel(t.size)}: job ${t.job.runs
+          .filter((run) => !run.error)
+          .map((run) => s(run.ms))
+          .join(', ')} s; ${t.best ? `${t.best.kind} ${t.best.runs.map((run) => s(run.ms)).join(', ')} s` : ''}`,
+    )
     .join('\n');
   const jobRss = transform.map((t) => `${rowsLabel(t.size)} ${mib(range(t.job.runs.map((run) => run.maxRssBytes))[1])}`).join(', ');
   return {
     table: table(
-      ['rows', 'memory_limit', 'job (median)', 'fastest baseline (median)', 'job / baseline, wall', 'job / baseline, CPU', 'window', 'argmax', 'two-stage', 'row-struct', 'job peak RSS', 'runs'],
+      [
+        'rows',
+        'memory_limit',
+        'job (median)',
+        'fastest baseline (median)',
+        'job / baseline, wall',
+        'job / baseline, CPU',
+        'window',
+        'argmax',
+        'two-stage',
+        'row-struct',
+        'job peak RSS',
+        'runs',
+      ],
       transform.map(transformRow),
     ),
     chart,
@@ -85,7 +104,18 @@ export function renderSpark(spark: NonNullable<BenchResults['spark']>): SparkTab
   // Before the runner's main began: the worker, the JVM, the Spark session.
   const launchMs = first.ms - (first.reportedMs ?? Number.NaN);
   const rendered = table(
-    ['rows', 'DuckDB job (median)', 'Spark, warm run (median)', 'Spark / DuckDB, wall', 'Spark / DuckDB, CPU', 'Spark first run', 'Spark start-up (first − warm)', 'of which worker, JVM, session', 'Spark peak RSS', 'runs'],
+    [
+      'rows',
+      'DuckDB job (median)',
+      'Spark, warm run (median)',
+      'Spark / DuckDB, wall',
+      'Spark / DuckDB, CPU',
+      'Spark first run',
+      'Spark start-up (first − warm)',
+      'of which worker, JVM, session',
+      'Spark peak RSS',
+      'runs',
+    ],
     [
       [
         rows,
@@ -130,7 +160,15 @@ export function renderValidation(validation: BenchResults['validation']): Valida
     const vm = median(v.validate.map((p) => p.ms));
     const fm = median(v.fastCsv.map((p) => p.ms));
     const cm = median(v.csvParse.map((p) => p.ms));
-    return [fileLabel(v.size, v.bytes), `${mb(v.bytes / (vm / 1000))} MB/s`, `${mb(v.bytes / (fm / 1000))} MB/s`, `${mb(v.bytes / (cm / 1000))} MB/s`, x(fm / vm), x(cm / vm), `${s(vm)} s`];
+    return [
+      fileLabel(v.size, v.bytes),
+      `${mb(v.bytes / (vm / 1000))} MB/s`,
+      `${mb(v.bytes / (fm / 1000))} MB/s`,
+      `${mb(v.bytes / (cm / 1000))} MB/s`,
+      x(fm / vm),
+      x(cm / vm),
+      `${s(vm)} s`,
+    ];
   });
   const boundedRows = validation.bounded.map((b) => [
     fileLabel(b.size, b.bytes),
@@ -147,7 +185,10 @@ export function renderValidation(validation: BenchResults['validation']): Valida
     })),
   );
   return {
-    fullScan: table(['file', 'validate (full scan)', 'bare fast-csv', 'bare csv-parse', 'validate / fast-csv', 'validate / csv-parse', 'validate time'], fullScanRows),
+    fullScan: table(
+      ['file', 'validate (full scan)', 'bare fast-csv', 'bare csv-parse', 'validate / fast-csv', 'validate / csv-parse', 'validate time'],
+      fullScanRows,
+    ),
     bounded: table(['file', 'checked', 'rows checked', 'read', 'Validate step time (median)'], boundedRows),
     chart,
   };
@@ -196,7 +237,20 @@ export function renderEndToEnd(e2e: BenchResults['e2e']): EndToEndTables {
   const cliStart = median(e2e.cliStartMs);
   const stats = e2e.files.map((f) => endToEndStats(f, cliStart));
   const rendered = table(
-    ['file', 'outcome', 'wall (median)', 'process start + CLI load', 'execution', 'Validate', 'Transform', 'Summarize', 'Archive', 'Notify', 'state machine, per state', 'put + trigger + history + exit'],
+    [
+      'file',
+      'outcome',
+      'wall (median)',
+      'process start + CLI load',
+      'execution',
+      'Validate',
+      'Transform',
+      'Summarize',
+      'Archive',
+      'Notify',
+      'state machine, per state',
+      'put + trigger + history + exit',
+    ],
     stats.map((e) => [
       fileLabel(e.file.size, e.file.bytes),
       e.status,
@@ -217,10 +271,25 @@ export function renderEndToEnd(e2e: BenchResults['e2e']): EndToEndTables {
 }
 
 const notifyStates = (name: string): boolean => name.startsWith('Notify');
-const taskNames = new Set(['Validate', 'Transform', 'Summarize', 'Archive', 'NotifySuccess', 'NotifyWarning', 'NotifyFailure', 'NotifyRejected', 'NotifyTransformFailure', 'NotifyCritical', 'Reject', 'DescribeTransformFailure', 'RedriveGate']);
+const taskNames = new Set([
+  'Validate',
+  'Transform',
+  'Summarize',
+  'Archive',
+  'NotifySuccess',
+  'NotifyWarning',
+  'NotifyFailure',
+  'NotifyRejected',
+  'NotifyTransformFailure',
+  'NotifyCritical',
+  'Reject',
+  'DescribeTransformFailure',
+  'RedriveGate',
+]);
 
 function endToEndStats(f: EndToEndFile, cliStart: number): EndToEndStats {
-  const stateMs = (pick: (name: string) => boolean): number => median(f.runs.map((run) => run.states.filter((st) => pick(st.name)).reduce((a, st) => a + st.ms, 0)));
+  const stateMs = (pick: (name: string) => boolean): number =>
+    median(f.runs.map((run) => run.states.filter((st) => pick(st.name)).reduce((a, st) => a + st.ms, 0)));
   const overheadPerState = median(
     f.runs.map((run) => (run.executionMs - run.states.filter((st) => taskNames.has(st.name)).reduce((a, st) => a + st.ms, 0)) / Math.max(1, run.states.length)),
   );
@@ -280,7 +349,15 @@ export function renderBundles(bundles: readonly LambdaBundle[]): BundleTables {
   });
   return {
     table: table(
-      ['function', 'bundle, SDK from the runtime', 'cold import', 'same without zod (size only)', 'bundle, SDK bundled', 'cold import', 'largest parts (SDK from the runtime)'],
+      [
+        'function',
+        'bundle, SDK from the runtime',
+        'cold import',
+        'same without zod (size only)',
+        'bundle, SDK bundled',
+        'cold import',
+        'largest parts (SDK from the runtime)',
+      ],
       rows,
     ),
     trigger: bundle('trigger', 'sdk-external'),

@@ -38,13 +38,22 @@ export interface BenchResults {
   /** The same file on the local Spark engine and on the DuckDB job (absent from results saved before it). */
   readonly spark?: SparkComparison & { readonly size: SizeName };
   readonly validation: {
-    readonly fullScan: readonly { readonly size: SizeName; readonly bytes: number; readonly validate: ParseRun[]; readonly fastCsv: ParseRun[]; readonly csvParse: ParseRun[] }[];
+    readonly fullScan: readonly {
+      readonly size: SizeName;
+      readonly bytes: number;
+      readonly validate: ParseRun[];
+      readonly fastCsv: ParseRun[];
+      readonly csvParse: ParseRun[];
+    }[];
     readonly bounded: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: ParseRun[]; readonly sampled: boolean }[];
     readonly fullScanMaxBytes: number;
     readonly sampleRows: number;
   };
   readonly stateMachine: StateMachineOverhead;
-  readonly e2e: { readonly cliStartMs: readonly number[]; readonly files: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: EndToEndRun[] }[] };
+  readonly e2e: {
+    readonly cliStartMs: readonly number[];
+    readonly files: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: EndToEndRun[] }[];
+  };
   readonly bundles: readonly LambdaBundle[];
   readonly checks: readonly Check[];
 }
@@ -135,7 +144,9 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
 
   // Transform.
   const logRun = (run: TransformRun): void =>
-    log(`  ${run.kind.padEnd(20)} ${(run.ms / 1000).toFixed(2)} s  cpu ${(run.cpuMs / 1000).toFixed(2)} s  rss ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB${run.error ? `  FAILED: ${run.error.split('\n')[0]}` : ''}`);
+    log(
+      `  ${run.kind.padEnd(20)} ${(run.ms / 1000).toFixed(2)} s  cpu ${(run.cpuMs / 1000).toFixed(2)} s  rss ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB${run.error ? `  FAILED: ${run.error.split('\n')[0]}` : ''}`,
+    );
   const jobRunCheck = (name: string, run: TransformRun, counts: ExpectedCounts): Check =>
     run.error ? check(name, false, run.error) : expectCounts(`${name}: counts`, { ...run }, expectedTransformCounts(counts));
   const transform = plan.transform.map(({ size, memoryLimit, repeats }) => {
@@ -174,7 +185,13 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     const runs = { validate: [] as ParseRun[], fastCsv: [] as ParseRun[], csvParse: [] as ParseRun[] };
     for (let i = 0; i < repeats; i += 1) {
       const v = await validateFile(file, fullDataset);
-      checks.push(expectCounts(`validation ${size}: full scan`, { valid: v.report.valid, rowsChecked: v.report.rowsChecked, malformedRows: v.report.malformedRows }, { valid: true, rowsChecked: data(size).rows, malformedRows: 0 }));
+      checks.push(
+        expectCounts(
+          `validation ${size}: full scan`,
+          { valid: v.report.valid, rowsChecked: v.report.rowsChecked, malformedRows: v.report.malformedRows },
+          { valid: true, rowsChecked: data(size).rows, malformedRows: 0 },
+        ),
+      );
       runs.validate.push(v);
       runs.fastCsv.push(await bareFastCsv(file));
       runs.csvParse.push(await bareCsvParse(file));
@@ -194,11 +211,15 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
       sampled = v.report.sampled;
       const expectSampled = data(size).bytes > defaultDataset.validation.fullScanMaxBytes;
       checks.push(
-        expectCounts(`validation ${size}: as configured`, { valid: v.report.valid, sampled: v.report.sampled, rowsChecked: v.report.rowsChecked }, {
-          valid: true,
-          sampled: expectSampled,
-          rowsChecked: expectSampled ? defaultDataset.validation.sampleRows : data(size).rows,
-        }),
+        expectCounts(
+          `validation ${size}: as configured`,
+          { valid: v.report.valid, sampled: v.report.sampled, rowsChecked: v.report.rowsChecked },
+          {
+            valid: true,
+            sampled: expectSampled,
+            rowsChecked: expectSampled ? defaultDataset.validation.sampleRows : data(size).rows,
+          },
+        ),
       );
       runs.push(v);
     }
@@ -209,10 +230,14 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
   log(`state machine: ${plan.stateMachineExecutions} no-op executions`);
   const stateMachine = await measureStateMachineOverhead(plan.stateMachineExecutions);
   checks.push(
-    expectCounts('state machine: no-op executions', { status: stateMachine.status, path: stateMachine.path.join('>') }, {
-      status: 'SUCCEEDED',
-      path: 'Validate>IsValid>Transform>Summarize>Archive>RouteOutcome>NotifySuccess>Succeeded',
-    }),
+    expectCounts(
+      'state machine: no-op executions',
+      { status: stateMachine.status, path: stateMachine.path.join('>') },
+      {
+        status: 'SUCCEEDED',
+        path: 'Validate>IsValid>Transform>Summarize>Archive>RouteOutcome>NotifySuccess>Succeeded',
+      },
+    ),
   );
 
   // End to end.
@@ -226,12 +251,16 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
       log(`etl run: ${size} (${i + 1}/${repeats})`);
       const run = runEndToEnd(counts.file, path.join(WORK_DIR, `e2e-${size}-${process.pid}`));
       checks.push(
-        expectCounts(`etl run ${size}: result`, { ...run }, {
-          rowsIn: counts.rows,
-          rowsOut: counts.distinctKeys,
-          duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates,
-          malformedRows: 0,
-        }),
+        expectCounts(
+          `etl run ${size}: result`,
+          { ...run },
+          {
+            rowsIn: counts.rows,
+            rowsOut: counts.distinctKeys,
+            duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates,
+            malformedRows: 0,
+          },
+        ),
       );
       runs.push(run);
     }
@@ -312,7 +341,9 @@ async function main(): Promise<void> {
   writeFileSync(target, report.document);
   const failed = results.checks.filter((c) => !c.ok);
   if (results.spark && !results.spark.measured) process.stderr.write(`\nSpark row not measured: ${results.spark.reason}\n`);
-  process.stderr.write(`\n${results.checks.length - failed.length}/${results.checks.length} checks passed; wrote ${path.relative(ROOT, target)} (${results.durationS.toFixed(0)} s)\n`);
+  process.stderr.write(
+    `\n${results.checks.length - failed.length}/${results.checks.length} checks passed; wrote ${path.relative(ROOT, target)} (${results.durationS.toFixed(0)} s)\n`,
+  );
   for (const f of failed) process.stderr.write(`FAILED ${f.name}: ${f.detail}\n`);
   process.exitCode = failed.length > 0 ? 1 : 0;
 }

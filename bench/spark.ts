@@ -43,7 +43,12 @@ export type SparkComparison = SparkMeasured | SparkSkipped;
  * Runs `file` through Spark once (the first run), then `repeats` rounds of a DuckDB job run and a
  * warm Spark run. Not measured, with the reason, when the Python environment is missing.
  */
-export async function compareSpark(file: string, memoryLimit: string, repeats: number, onRun: (run: TransformRun) => void = () => undefined): Promise<SparkComparison> {
+export async function compareSpark(
+  file: string,
+  memoryLimit: string,
+  repeats: number,
+  onRun: (run: TransformRun) => void = () => undefined,
+): Promise<SparkComparison> {
   const workDir = path.join(WORK_DIR, `spark-${process.pid}`);
   rmSync(workDir, { recursive: true, force: true });
   const { bucket, config } = benchBucket(file, workDir);

@@ -11,7 +11,6 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionInput } from '../core/execution-input';
 import { type Definition, type JsonInput, type LocalHandlers, loadLocalDefinition } from '../local/runtime/definition';
 
-
 /** The result of the no-op runs. */
 export interface StateMachineOverhead {
   readonly executions: number;

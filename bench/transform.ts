@@ -38,11 +38,15 @@ const TSX_CLI = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 /** One run in a fresh process. */
 export function runTransform(kind: string, file: string, memoryLimit: string): TransformRun {
-  const child = spawnSync(process.execPath, ['--no-warnings', TSX_CLI, path.join(ROOT, 'bench', 'transform-worker.ts'), kind, file, path.join(WORK_DIR, `transform-${process.pid}`), memoryLimit], {
-    cwd: ROOT,
-    encoding: 'utf-8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--no-warnings', TSX_CLI, path.join(ROOT, 'bench', 'transform-worker.ts'), kind, file, path.join(WORK_DIR, `transform-${process.pid}`), memoryLimit],
+    {
+      cwd: ROOT,
+      encoding: 'utf-8',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const line = child.stdout.trim().split('\n').pop() ?? '';
   if (!line.startsWith('{')) {
     return { kind, ms: Number.NaN, cpuMs: Number.NaN, maxRssBytes: 0, rowsOut: -1, error: `worker exited ${child.status}: ${child.stderr.slice(-800)}` };
@@ -67,7 +71,12 @@ export function contender(kind: string, runs: readonly TransformRun[]): Contende
  * Compares the job with every baseline variant on `file`, `repeats` interleaved rounds. A baseline
  * that fails (out of memory) is not run again.
  */
-export function compareTransform(file: string, memoryLimit: string, repeats: number, onRun: (run: TransformRun) => void = () => undefined): TransformComparison {
+export function compareTransform(
+  file: string,
+  memoryLimit: string,
+  repeats: number,
+  onRun: (run: TransformRun) => void = () => undefined,
+): TransformComparison {
   const kinds = ['job', ...BASELINE_VARIANTS.map((v) => `baseline:${v}`)];
   const runs = new Map<string, TransformRun[]>(kinds.map((k) => [k, []]));
   for (let round = 0; round < repeats; round += 1) {

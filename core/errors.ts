@@ -164,9 +164,7 @@ export type EtlErrorClass = Pick<typeof EtlError, 'errorName' | 'kinds' | 'proto
  * @example errorClassesIn(await import('./errors'))
  */
 export function errorClassesIn(moduleExports: object): EtlErrorClass[] {
-  return Object.values(moduleExports).filter(
-    (value: unknown): value is EtlErrorClass => typeof value === 'function' && value.prototype instanceof EtlError,
-  );
+  return Object.values(moduleExports).filter((value: unknown): value is EtlErrorClass => typeof value === 'function' && value.prototype instanceof EtlError);
 }
 
 /** The names of the classes that can be `kind` (of all of them without one), sorted and distinct. */

@@ -4,17 +4,7 @@
  * No zod here: the trigger imports this module and must stay small (the schema is in
  * execution-input-schema.ts).
  */
-import {
-  archivedKey,
-  datasetLoadPrefix,
-  executionName,
-  inputId,
-  type ObjectVersionRef,
-  rejectedKey,
-  runReportKey,
-  uploadId,
-  utcDate,
-} from './naming';
+import { archivedKey, datasetLoadPrefix, executionName, inputId, type ObjectVersionRef, rejectedKey, runReportKey, uploadId, utcDate } from './naming';
 import type { DatasetRoute } from './config/dataset-routing';
 
 /** S3's version id of an object written while the bucket was not versioned. */

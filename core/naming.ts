@@ -49,7 +49,8 @@ export function assertSafeKey(key: string): string {
     /[\u0000-\u001f\u007f]/.test(key) ||
     segments.some((segment, i) => segment === '..' || segment === '.' || (segment === '' && i < segments.length - 1));
   // JSON-quoted: a key with a line break or a control character still makes one line.
-  if (bad) throw new InvalidKeyError(`object key ${JSON.stringify(key)} is not a safe relative key (no .., no empty segments, no backslashes or control characters)`);
+  if (bad)
+    throw new InvalidKeyError(`object key ${JSON.stringify(key)} is not a safe relative key (no .., no empty segments, no backslashes or control characters)`);
   return key;
 }
 

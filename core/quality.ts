@@ -18,10 +18,7 @@ export function qualityRatios(counts: RowCounts, previousRowsOut: number | undef
   return {
     malformedRowRatio: ratio(counts.malformedRows, counts.rowsIn),
     duplicateRatio: ratio(counts.exactDuplicates + counts.keyDuplicates, wellFormed),
-    volumeChangeRatio:
-      previousRowsOut === undefined || previousRowsOut === 0
-        ? undefined
-        : Math.abs(counts.rowsOut - previousRowsOut) / previousRowsOut,
+    volumeChangeRatio: previousRowsOut === undefined || previousRowsOut === 0 ? undefined : Math.abs(counts.rowsOut - previousRowsOut) / previousRowsOut,
   };
 }
 
@@ -29,11 +26,7 @@ export function qualityRatios(counts: RowCounts, previousRowsOut: number | undef
  * Every threshold the counts cross, `fail` before `warn`. A check crossing its `fail` threshold
  * is not reported again as a warning.
  */
-export function evaluateQuality(
-  counts: RowCounts,
-  previousRowsOut: number | undefined,
-  quality: QualityConfig,
-): QualityFinding[] {
+export function evaluateQuality(counts: RowCounts, previousRowsOut: number | undefined, quality: QualityConfig): QualityFinding[] {
   const findings: QualityFinding[] = [];
   const ratios = qualityRatios(counts, previousRowsOut);
   const describe: Record<'malformedRowRatio' | 'duplicateRatio' | 'volumeChangeRatio', string> = {

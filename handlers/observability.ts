@@ -44,11 +44,7 @@ export interface InvocationContext {
  * Wraps a handler body: request context on every log line, a trace subsegment, cold-start and
  * custom metrics flushed after each invocation, and the error logged before it propagates.
  */
-export function instrument<E, R>(
-  obs: Observability,
-  name: string,
-  body: (event: E) => Promise<R>,
-): (event: E, context?: InvocationContext) => Promise<R> {
+export function instrument<E, R>(obs: Observability, name: string, body: (event: E) => Promise<R>): (event: E, context?: InvocationContext) => Promise<R> {
   return async (event, context) => {
     if (context?.awsRequestId) obs.logger.appendKeys({ requestId: context.awsRequestId });
     obs.metrics.captureColdStartMetric();

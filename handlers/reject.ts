@@ -26,12 +26,7 @@ export function createRejectHandler(deps: RejectDeps) {
   return instrument(deps.obs, 'reject', async (event: unknown): Promise<Outcome> => {
     const input = rejectEventSchema.parse(event);
     await moveObject(deps.store, input.bucket, input.key, input.versionId, input.rejectedKey);
-    const outcome = failedOutcome(
-      input,
-      STATE.Validate,
-      { Error: input.validation.error.name, Cause: input.validation.error.message },
-      { rejected: true },
-    );
+    const outcome = failedOutcome(input, STATE.Validate, { Error: input.validation.error.name, Cause: input.validation.error.message }, { rejected: true });
     deps.obs.metrics.addDimension('dataset', outcome.summary.dataset);
     deps.obs.metrics.addMetric('FilesRejected', MetricUnit.Count, 1);
     deps.obs.logger.warn('input rejected', { summary: outcome.summary });

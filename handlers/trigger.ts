@@ -140,7 +140,7 @@ async function uploadContent(deps: TriggerDeps, record: S3EventRecord, key: stri
   if (head.contentId !== undefined) return { version: head.contentId, sizeBytes: head.sizeBytes };
   const version = recordContent(record);
   deps.obs.logger.warn(
-    'the bucket has no checksum of this object (stored before S3 kept one for every object, or with a composite one only): its upload is named by the event\'s ETag, so the same bytes uploaded again with SSE-KMS or SSE-C, or in parts of another size, get another ETag and are not taken for a duplicate',
+    "the bucket has no checksum of this object (stored before S3 kept one for every object, or with a composite one only): its upload is named by the event's ETag, so the same bytes uploaded again with SSE-KMS or SSE-C, or in parts of another size, get another ETag and are not taken for a duplicate",
     { key, versionId: record.s3.object.versionId, version },
   );
   return { version, sizeBytes: head.sizeBytes };

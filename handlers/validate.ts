@@ -29,7 +29,16 @@ export function createValidateHandler(deps: ValidateDeps) {
       const error = new UnknownDatasetError(
         `no dataset matches "${input.key}"; configured: ${deps.config.datasets.map((d) => `${d.name} (${d.match})`).join(', ')}`,
       );
-      report = { valid: false, error: describeError(error), header: [], rowsChecked: 0, malformedRows: 0, sampled: false, sizeBytes: input.sizeBytes, issues: [] };
+      report = {
+        valid: false,
+        error: describeError(error),
+        header: [],
+        rowsChecked: 0,
+        malformedRows: 0,
+        sampled: false,
+        sizeBytes: input.sizeBytes,
+        issues: [],
+      };
     } else {
       const head = await deps.store.head(input.bucket, input.key, input.versionId);
       if (!head) throw new ObjectNotFoundError(`s3://${input.bucket}/${input.key} is gone before validation`);

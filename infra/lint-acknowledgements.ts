@@ -32,18 +32,43 @@ export function lintAcknowledgements(stack: EtlPipelineStack): LintAcknowledgeme
   // CDK renders a function's DependsOn as [its role's default policy, its role]; the role half is
   // implied by the Role GetAtt, and harmless.
   const redundantRoleDependency = (scope: IConstruct, what: string): void =>
-    add(scope, 'cfn-lint', 'W3005', `${what}: aws-cdk-lib adds DependsOn on the role it already references with GetAtt (and on the role's default policy, which is needed); the duplicate changes no deployment order.`);
+    add(
+      scope,
+      'cfn-lint',
+      'W3005',
+      `${what}: aws-cdk-lib adds DependsOn on the role it already references with GetAtt (and on the role's default policy, which is needed); the duplicate changes no deployment order.`,
+    );
 
   // The pipeline's functions (the state machine's steps and the trigger).
   for (const [key, spec] of Object.entries(FUNCTION_SPECS) as [FunctionKey, (typeof FUNCTION_SPECS)[FunctionKey]][]) {
     const fn = stack.functions.byKey[key];
     const name = spec.functionName;
     redundantRoleDependency(fn, name);
-    add(fn, 'checkov', 'CKV_AWS_117', `${name} calls only AWS APIs (S3, Step Functions), over TLS, and reaches nothing inside a VPC: a VPC would add NAT gateway or endpoint costs and cold-start latency, and isolate nothing.`);
-    add(fn, 'checkov', 'CKV_AWS_115', `${name} is bounded upstream (one invocation per S3 event or state machine step; Glue's concurrent-run limit paces the pipeline); reserving concurrency would take it from the account's unreserved pool (as low as 10 in new accounts) and can fail the deploy.`);
-    add(fn, 'checkov', 'CKV_AWS_173', `${name}'s environment variables hold no secret (Powertools settings, the state machine ARN); Lambda encrypts them at rest with its AWS-managed key.`);
+    add(
+      fn,
+      'checkov',
+      'CKV_AWS_117',
+      `${name} calls only AWS APIs (S3, Step Functions), over TLS, and reaches nothing inside a VPC: a VPC would add NAT gateway or endpoint costs and cold-start latency, and isolate nothing.`,
+    );
+    add(
+      fn,
+      'checkov',
+      'CKV_AWS_115',
+      `${name} is bounded upstream (one invocation per S3 event or state machine step; Glue's concurrent-run limit paces the pipeline); reserving concurrency would take it from the account's unreserved pool (as low as 10 in new accounts) and can fail the deploy.`,
+    );
+    add(
+      fn,
+      'checkov',
+      'CKV_AWS_173',
+      `${name}'s environment variables hold no secret (Powertools settings, the state machine ARN); Lambda encrypts them at rest with its AWS-managed key.`,
+    );
     if (key !== 'trigger') {
-      add(fn, 'checkov', 'CKV_AWS_116', `${name} is invoked synchronously by the state machine, whose Retry and Catch handle its errors; a dead-letter queue applies only to asynchronous invocations (the trigger, invoked by S3, has one).`);
+      add(
+        fn,
+        'checkov',
+        'CKV_AWS_116',
+        `${name} is invoked synchronously by the state machine, whose Retry and Catch handle its errors; a dead-letter queue applies only to asynchronous invocations (the trigger, invoked by S3, has one).`,
+      );
     }
   }
   redundantRoleDependency(stack.machine.stateMachine, 'etl-pipeline state machine');
@@ -55,9 +80,24 @@ export function lintAcknowledgements(stack: EtlPipelineStack): LintAcknowledgeme
   ];
   for (const [handler, what] of handlers) {
     redundantRoleDependency(handler, what);
-    add(handler, 'checkov', 'CKV_AWS_116', `${what}: invoked synchronously by CloudFormation as a custom resource, which reports its failure in the deployment; a dead-letter queue would never receive anything.`);
-    add(handler, 'checkov', 'CKV_AWS_117', `${what}: reaches only S3 and CloudFormation's response URL, and aws-cdk-lib configures it; a VPC would need endpoints for both.`);
-    add(handler, 'checkov', 'CKV_AWS_115', `${what}: runs once per deployment; reserved concurrency would only take capacity from the account's unreserved pool.`);
+    add(
+      handler,
+      'checkov',
+      'CKV_AWS_116',
+      `${what}: invoked synchronously by CloudFormation as a custom resource, which reports its failure in the deployment; a dead-letter queue would never receive anything.`,
+    );
+    add(
+      handler,
+      'checkov',
+      'CKV_AWS_117',
+      `${what}: reaches only S3 and CloudFormation's response URL, and aws-cdk-lib configures it; a VPC would need endpoints for both.`,
+    );
+    add(
+      handler,
+      'checkov',
+      'CKV_AWS_115',
+      `${what}: runs once per deployment; reserved concurrency would only take capacity from the account's unreserved pool.`,
+    );
   }
   add(
     singleton(stack, 'Custom::CDKBucketDeployment'),
@@ -68,8 +108,18 @@ export function lintAcknowledgements(stack: EtlPipelineStack): LintAcknowledgeme
 
   // The server access log bucket.
   const accessLogs = stack.data.accessLogsBucket;
-  add(accessLogs, 'checkov', 'CKV_AWS_18', 'The access-log bucket is the destination of the data bucket\'s server access logs; logging its own accesses into itself would log every log delivery, endlessly.');
-  add(accessLogs, 'checkov', 'CKV_AWS_21', 'The access-log bucket holds server access logs that S3 writes once and that expire after etl:logsExpirationDays; versioning would only keep copies of expired logs (the data bucket is versioned).');
+  add(
+    accessLogs,
+    'checkov',
+    'CKV_AWS_18',
+    "The access-log bucket is the destination of the data bucket's server access logs; logging its own accesses into itself would log every log delivery, endlessly.",
+  );
+  add(
+    accessLogs,
+    'checkov',
+    'CKV_AWS_21',
+    'The access-log bucket holds server access logs that S3 writes once and that expire after etl:logsExpirationDays; versioning would only keep copies of expired logs (the data bucket is versioned).',
+  );
   return acks;
 }
 

@@ -92,12 +92,28 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
   const qualifier = (stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') as string | undefined) ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
   const deploymentReason = (what: string): string =>
     `CDK BucketDeployment handler (aws-cdk-lib, not our code) copies the Glue scripts and plans and the layout README files from the CDK assets bucket into the pipeline bucket: ${what}.`;
-  add(deployment, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', deploymentReason('the construct attaches the basic execution policy for its own logs'));
+  add(
+    deployment,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    deploymentReason('the construct attaches the basic execution policy for its own logs'),
+  );
   for (const action of ['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-    add(deployment, `AwsSolutions-IAM5[Action::${action}]`, deploymentReason(`${action} comes from the construct's fixed bucket and key grants (sync with prune needs list, copy and delete)`));
+    add(
+      deployment,
+      `AwsSolutions-IAM5[Action::${action}]`,
+      deploymentReason(`${action} comes from the construct's fixed bucket and key grants (sync with prune needs list, copy and delete)`),
+    );
   }
-  add(deployment, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*]`, deploymentReason('it reads the staged asset zips from the bootstrap assets bucket'));
-  add(deployment, `AwsSolutions-IAM5[Resource::${bucketArn}/*]`, deploymentReason('its grant covers the destination bucket; with prune it only touches the keys under its destination prefix'));
+  add(
+    deployment,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*]`,
+    deploymentReason('it reads the staged asset zips from the bootstrap assets bucket'),
+  );
+  add(
+    deployment,
+    `AwsSolutions-IAM5[Resource::${bucketArn}/*]`,
+    deploymentReason('its grant covers the destination bucket; with prune it only touches the keys under its destination prefix'),
+  );
   add(deployment, 'AwsSolutions-L1', deploymentReason('its Python runtime is chosen by aws-cdk-lib and moves forward with aws-cdk-lib upgrades'));
 
   // CDK's bucket-notifications handler (S3 → trigger notification).

@@ -74,9 +74,7 @@ const EMAIL = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
 const STAGE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Keeps the longest prefixed name within its limit (`<stage>-etl-describe-failure-function`: 64 for Lambda). */
 const STAGE_MAX_LENGTH = 12;
-const RETENTION_VALUES = new Set<number>(
-  Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE),
-);
+const RETENTION_VALUES = new Set<number>(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v !== RetentionDays.INFINITE));
 
 /**
  * Reads and validates the settings from a construct's context. Values may be JSON-typed (from
@@ -115,18 +113,24 @@ export function readSettings(node: Node): PipelineSettings {
   // A misspelt or retired key would otherwise be ignored without a word (etl:configFile was
   // removed: the Lambda bundles and the Glue plans are always built from etl.config.json).
   const known = new Set<string>(Object.keys(CONTEXT_DEFAULTS));
-  for (const key of Object.keys(node.getAllContext()).filter((k) => k.startsWith('etl:') && !known.has(k)).sort()) {
+  for (const key of Object.keys(node.getAllContext())
+    .filter((k) => k.startsWith('etl:') && !known.has(k))
+    .sort()) {
     problems.push(`${key}: not a setting of this app (settings: ${[...known].join(', ')})`);
   }
 
   const stage = String(raw('etl:stage'));
   if (stage !== '' && (!STAGE.test(stage) || stage.length > STAGE_MAX_LENGTH)) {
-    problems.push(`etl:stage: expected lower-case letters, digits and inner hyphens, starting with a letter, at most ${STAGE_MAX_LENGTH} characters, got ${JSON.stringify(stage)}`);
+    problems.push(
+      `etl:stage: expected lower-case letters, digits and inner hyphens, starting with a letter, at most ${STAGE_MAX_LENGTH} characters, got ${JSON.stringify(stage)}`,
+    );
   }
 
   const retention = Number(raw('etl:logRetentionDays'));
   if (!RETENTION_VALUES.has(retention)) {
-    problems.push(`etl:logRetentionDays: expected one of ${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}, got ${JSON.stringify(raw('etl:logRetentionDays'))}`);
+    problems.push(
+      `etl:logRetentionDays: expected one of ${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}, got ${JSON.stringify(raw('etl:logRetentionDays'))}`,
+    );
   }
 
   const settings: PipelineSettings = {
@@ -153,7 +157,9 @@ export function readSettings(node: Node): PipelineSettings {
   // S3 lifecycle rules need each step strictly later than the one before it.
   // S3 keeps objects in Standard-IA at least 30 days before a further transition.
   if (settings.inputsGlacierDays < settings.inputsInfrequentAccessDays + 30) {
-    problems.push(`etl:inputsGlacierDays (${settings.inputsGlacierDays}) must be at least etl:inputsInfrequentAccessDays + 30 (${settings.inputsInfrequentAccessDays + 30})`);
+    problems.push(
+      `etl:inputsGlacierDays (${settings.inputsGlacierDays}) must be at least etl:inputsInfrequentAccessDays + 30 (${settings.inputsInfrequentAccessDays + 30})`,
+    );
   }
   if (settings.inputsExpirationDays <= settings.inputsGlacierDays) {
     problems.push(`etl:inputsExpirationDays (${settings.inputsExpirationDays}) must exceed etl:inputsGlacierDays (${settings.inputsGlacierDays})`);

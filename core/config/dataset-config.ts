@@ -71,7 +71,11 @@ const partitioningSchema = z.discriminatedUnion('by', [
 const validationSchema = z
   .object({
     /** Files up to this size are checked row by row in full by the Validate step. */
-    fullScanMaxBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    fullScanMaxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     /** Above that size, only this many leading rows are checked; the transform checks the rest. */
     sampleRows: z.number().int().positive().default(10_000),
   })
@@ -82,9 +86,7 @@ const datasetSchema = z
     name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
     description: z.string().optional(),
     /** Glob over object keys, e.g. `extract/**\/*orders*.csv`. */
-    match: z
-      .string()
-      .refine((glob) => glob.startsWith('extract/'), { message: 'must start with "extract/"' }),
+    match: z.string().refine((glob) => glob.startsWith('extract/'), { message: 'must start with "extract/"' }),
     columns: z.array(columnSchema).min(1, 'a dataset needs at least one column'),
     dedupe: dedupeSchema.default({ keys: [] }),
     partitioning: partitioningSchema.default({ by: 'ingestion_date' }),
@@ -206,7 +208,5 @@ export function getDataset(config: EtlConfig, name: string): DatasetConfig {
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path
-    .map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
-    .join('');
+  return path.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`)).join('');
 }

@@ -68,9 +68,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
       parts.push(`WHEN ${lineBreak} AND ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name} ${SWALLOWED_RECORD_REASON}`)}`);
     }
     if (c.type.kind !== 'string') {
-      parts.push(
-        `WHEN NOT ${empty} AND ${typedExpression(d, raw, c.type)} IS NULL THEN ${d.literal(`${c.name}: not a ${typeLabel(c.type)}`)}`,
-      );
+      parts.push(`WHEN NOT ${empty} AND ${typedExpression(d, raw, c.type)} IS NULL THEN ${d.literal(`${c.name}: not a ${typeLabel(c.type)}`)}`);
     }
     return parts;
   });
@@ -88,8 +86,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
           `WHEN ${d.containsMatch(text, CONTROL_CHARACTER)} THEN ${d.literal('row: a text value holds a control character')}`,
         ];
   const reasonCases = [...rowRules, ...problems.flat()];
-  const reasonExpr =
-    reasonCases.length > 0 ? `CASE ${reasonCases.join(' ')} END` : `CAST(NULL AS ${d.sqlType({ kind: 'string' })})`;
+  const reasonExpr = reasonCases.length > 0 ? `CASE ${reasonCases.join(' ')} END` : `CAST(NULL AS ${d.sqlType({ kind: 'string' })})`;
 
   const names = columns.map((c) => q(c.name)).join(', ');
   // etl_typed is grouped: one row per distinct typed row (and reject reason) with the number of
@@ -110,9 +107,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
   const last = steps[steps.length - 1].name;
 
   const partitionExpr =
-    dataset.partitioning.by === 'ingestion_date'
-      ? `${d.formatDate(`p.ingestion_date`)}`
-      : d.formatDate(`r.${q(dataset.partitioning.column)}`);
+    dataset.partitioning.by === 'ingestion_date' ? `${d.formatDate(`p.ingestion_date`)}` : d.formatDate(`r.${q(dataset.partitioning.column)}`);
 
   return {
     formatVersion: 1,

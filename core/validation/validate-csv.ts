@@ -9,15 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import { parse } from 'fast-csv';
 
 import type { DatasetConfig } from '../config/dataset-config';
-import {
-  EmptyFileError,
-  EncodingError,
-  HeaderMismatchError,
-  MalformedCsvError,
-  MalformedRowsError,
-  NoDataRowsError,
-  describeError,
-} from '../errors';
+import { EmptyFileError, EncodingError, HeaderMismatchError, MalformedCsvError, MalformedRowsError, NoDataRowsError, describeError } from '../errors';
 import { recordSplitMessage } from '../rejects';
 import { SWALLOWED_RECORD_REASON, type ValueCheck, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
 import { normalizeHeader, matchHeader } from './header';
@@ -43,11 +35,7 @@ export const MAX_REPORTED_ISSUES = 10;
  * Validates a CSV stream against the dataset. Never throws for bad input: the report carries the
  * error. The stream is destroyed early when sampling.
  */
-export async function validateCsv(
-  source: Readable,
-  dataset: DatasetConfig,
-  sizeBytes: number,
-): Promise<ValidationReport> {
+export async function validateCsv(source: Readable, dataset: DatasetConfig, sizeBytes: number): Promise<ValidationReport> {
   const sampled = sizeBytes > dataset.validation.fullScanMaxBytes;
   const state = { header: [] as string[], rowsChecked: 0, malformedRows: 0, issues: [] as string[] };
   const report = (error: Error | null): ValidationReport => ({

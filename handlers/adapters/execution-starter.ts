@@ -61,9 +61,7 @@ export class SfnExecutionStarter implements ExecutionStarter, ExecutionLookup {
       // A Standard workflow answers a repeated start with the same name and input while the first
       // is still running with success (idempotent): that execution, dated when it started. Once it
       // has ended, the answer is ExecutionAlreadyExists.
-      const out = await this.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
-      );
+      const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
       // An execution this call started is dated after the call began, give or take the two
       // clocks' skew: a date clearly before is the running execution's.
       const startedBefore = out.startDate !== undefined && out.startDate.getTime() < calledAt - this.clockSkewMs;

@@ -130,9 +130,7 @@ export class S3ObjectStore implements ObjectStore {
   async copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void> {
     const source = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: sourceKey, VersionId: sourceVersionId }));
     if ((source.ContentLength ?? 0) <= this.multipartCopyThresholdBytes) {
-      await this.s3.send(
-        new CopyObjectCommand({ Bucket: bucket, Key: destinationKey, CopySource: copySource(bucket, sourceKey, sourceVersionId) }),
-      );
+      await this.s3.send(new CopyObjectCommand({ Bucket: bucket, Key: destinationKey, CopySource: copySource(bucket, sourceKey, sourceVersionId) }));
       return;
     }
     await this.copyInParts(bucket, sourceKey, destinationKey, source, sourceVersionId ?? source.VersionId);
@@ -143,10 +141,20 @@ export class S3ObjectStore implements ObjectStore {
    * an unversioned bucket by its ETag), so an upload under the key mid-copy cannot mix two files.
    * A failed part aborts the upload (the bucket's lifecycle rule clears what an abort misses).
    */
-  private async copyInParts(bucket: string, sourceKey: string, destinationKey: string, source: HeadObjectCommandOutput, versionId: string | undefined): Promise<void> {
+  private async copyInParts(
+    bucket: string,
+    sourceKey: string,
+    destinationKey: string,
+    source: HeadObjectCommandOutput,
+    versionId: string | undefined,
+  ): Promise<void> {
     const size = source.ContentLength ?? 0;
     const partBytes = Math.max(this.copyPartBytes, Math.ceil(size / S3_PART.maxCount));
-    const ranges = Array.from({ length: Math.ceil(size / partBytes) }, (_, i) => ({ number: i + 1, first: i * partBytes, last: Math.min(size, (i + 1) * partBytes) - 1 }));
+    const ranges = Array.from({ length: Math.ceil(size / partBytes) }, (_, i) => ({
+      number: i + 1,
+      first: i * partBytes,
+      last: Math.min(size, (i + 1) * partBytes) - 1,
+    }));
     // CopyObject keeps these; a multipart upload starts without them.
     const { UploadId } = await this.s3.send(
       new CreateMultipartUploadCommand({
@@ -197,7 +205,13 @@ export class S3ObjectStore implements ObjectStore {
     let versionIdMarker: string | undefined;
     for (;;) {
       const page = await this.s3.send(
-        new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker, MaxKeys: this.listVersionsPageSize }),
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          Prefix: key,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionIdMarker,
+          MaxKeys: this.listVersionsPageSize,
+        }),
       );
       for (const v of page.Versions ?? []) {
         if (v.Key !== key || v.VersionId === undefined) continue;

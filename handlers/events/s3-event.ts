@@ -22,10 +22,7 @@ const s3RecordSchema = z.object({
 });
 
 /** An S3 event notification (or the test event, which has no records). */
-export const s3EventSchema = z.union([
-  z.object({ Records: z.array(s3RecordSchema) }),
-  z.object({ Event: z.literal('s3:TestEvent') }),
-]);
+export const s3EventSchema = z.union([z.object({ Records: z.array(s3RecordSchema) }), z.object({ Event: z.literal('s3:TestEvent') })]);
 
 /** One record of an S3 event notification. */
 export type S3EventRecord = z.infer<typeof s3RecordSchema>;

@@ -16,7 +16,8 @@ import { PREFIX } from '../../core/naming';
  * layout deployment here, except `scripts/README.txt`, which the scripts deployment writes).
  */
 export const BUCKET_LAYOUT: Readonly<Record<'extract/' | 'load/' | 'logs/' | 'scripts/', string>> = {
-  'extract/': 'Upload CSV files here (any depth). Processed inputs move to extract/archived/YYYY-MM-DD/, inputs that fail validation to extract/rejected/YYYY-MM-DD/.',
+  'extract/':
+    'Upload CSV files here (any depth). Processed inputs move to extract/archived/YYYY-MM-DD/, inputs that fail validation to extract/rejected/YYYY-MM-DD/.',
   'load/': 'Snappy Parquet output: load/<dataset>/dt=YYYY-MM-DD/ (Hive partitions) and load/<dataset>/latest/ (the last run of the dataset).',
   'logs/': 'Run reports and rejected rows of the Glue job: logs/glue-jobs/<dataset>/.',
   'scripts/': 'The Glue runner, its helpers and the compiled Spark plans (deployed by CDK: do not edit here).',
@@ -76,17 +77,15 @@ export class DataBucket extends Construct {
       // Data outlives the stack: `cdk destroy` leaves the bucket (see the README's clean-up).
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        ...[PREFIX.archived, PREFIX.rejected].map(
-          (prefix): s3.LifecycleRule => ({
-            id: `inputs-${prefix.split('/')[1]}`,
-            prefix,
-            transitions: [
-              { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(props.inputsInfrequentAccessDays) },
-              { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(props.inputsGlacierDays) },
-            ],
-            expiration: Duration.days(props.inputsExpirationDays),
-          }),
-        ),
+        ...[PREFIX.archived, PREFIX.rejected].map((prefix): s3.LifecycleRule => ({
+          id: `inputs-${prefix.split('/')[1]}`,
+          prefix,
+          transitions: [
+            { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(props.inputsInfrequentAccessDays) },
+            { storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(props.inputsGlacierDays) },
+          ],
+          expiration: Duration.days(props.inputsExpirationDays),
+        })),
         { id: 'logs', prefix: PREFIX.glueReports, expiration: Duration.days(props.logsExpirationDays) },
         // Versioning keeps replaced and deleted objects (reruns replace load/ files): bound their cost.
         { id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(30), expiredObjectDeleteMarker: true },

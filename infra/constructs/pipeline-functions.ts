@@ -223,7 +223,11 @@ function grantObjectAccess(role: iam.Role, bucket: IBucket, key: IKey, access: O
     .filter(([, prefixes]) => prefixes.length > 0)
     .map(([kind, prefixes]) =>
       BUCKET_LEVEL.has(kind)
-        ? new iam.PolicyStatement({ actions: [...OBJECT_ACCESS[kind].actions], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } } })
+        ? new iam.PolicyStatement({
+            actions: [...OBJECT_ACCESS[kind].actions],
+            resources: [bucket.bucketArn],
+            conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+          })
         : new iam.PolicyStatement({ actions: [...OBJECT_ACCESS[kind].actions], resources: prefixes.map((p) => bucket.arnForObjects(`${p}*`)) }),
     );
   if (statements.length === 0) return;

@@ -89,9 +89,7 @@ export class PipelineMonitoring extends Construct {
         filterPattern: pattern,
         metricValue: '1',
       }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
-    const failedState = logs.FilterPattern.any(
-      ...GLUE_UNSUCCESSFUL_STATES.map((state) => logs.FilterPattern.stringValue('$.detail.state', '=', state)),
-    );
+    const failedState = logs.FilterPattern.any(...GLUE_UNSUCCESSFUL_STATES.map((state) => logs.FilterPattern.stringValue('$.detail.state', '=', state)));
     const glueSucceeded = glueMetric('GlueJobRunsSucceeded', logs.FilterPattern.stringValue('$.detail.state', '=', 'SUCCEEDED'));
     const glueFailed = glueMetric('GlueJobRunsFailed', failedState);
     const verdicts = dataVerdictErrors();
@@ -117,18 +115,43 @@ export class PipelineMonitoring extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
-    alarm('ExecutionsTimedOut', { alarmName: 'etl-executions-timed-out', alarmDescription: 'An execution timed out.', metric: sm.metricTimedOut(five), ...atLeastOnce });
-    alarm('ExecutionsThrottled', { alarmName: 'etl-executions-throttled', alarmDescription: 'Step Functions throttled the state machine.', metric: sm.metricThrottled(five), ...atLeastOnce });
-    alarm('ExecutionsAborted', { alarmName: 'etl-executions-aborted', alarmDescription: 'An execution was aborted (stopped by hand or by a deployment).', metric: sm.metricAborted(five), ...atLeastOnce });
+    alarm('ExecutionsTimedOut', {
+      alarmName: 'etl-executions-timed-out',
+      alarmDescription: 'An execution timed out.',
+      metric: sm.metricTimedOut(five),
+      ...atLeastOnce,
+    });
+    alarm('ExecutionsThrottled', {
+      alarmName: 'etl-executions-throttled',
+      alarmDescription: 'Step Functions throttled the state machine.',
+      metric: sm.metricThrottled(five),
+      ...atLeastOnce,
+    });
+    alarm('ExecutionsAborted', {
+      alarmName: 'etl-executions-aborted',
+      alarmDescription: 'An execution was aborted (stopped by hand or by a deployment).',
+      metric: sm.metricAborted(five),
+      ...atLeastOnce,
+    });
 
     // Lambda functions.
     for (const [key, fn] of Object.entries(props.functions) as [FunctionKey, IFunction][]) {
       const spec = FUNCTION_SPECS[key];
       const name = key.charAt(0).toUpperCase() + key.slice(1);
       if (!spec.errorsByDesign) {
-        alarm(`${name}Errors`, { alarmName: `${spec.functionName}-errors`, alarmDescription: `${spec.functionName} raised an error (bad input is not an error: this is a bug or an outage).`, metric: fn.metricErrors(five), ...atLeastOnce });
+        alarm(`${name}Errors`, {
+          alarmName: `${spec.functionName}-errors`,
+          alarmDescription: `${spec.functionName} raised an error (bad input is not an error: this is a bug or an outage).`,
+          metric: fn.metricErrors(five),
+          ...atLeastOnce,
+        });
       }
-      alarm(`${name}Throttles`, { alarmName: `${spec.functionName}-throttles`, alarmDescription: `${spec.functionName} was throttled.`, metric: fn.metricThrottles(five), ...atLeastOnce });
+      alarm(`${name}Throttles`, {
+        alarmName: `${spec.functionName}-throttles`,
+        alarmDescription: `${spec.functionName} was throttled.`,
+        metric: fn.metricThrottles(five),
+        ...atLeastOnce,
+      });
       const limitMs = (spec.timeoutSeconds * 1000 * props.lambdaDurationAlarmPercent) / 100;
       alarm(`${name}Duration`, {
         alarmName: `${spec.functionName}-duration`,

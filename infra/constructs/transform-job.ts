@@ -122,7 +122,9 @@ export class TransformJob extends Construct {
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
         // `<prefix>*`, not `<prefix>/*`: with CloudWatch encryption in the security configuration,
         // Glue may suffix the group names (it does so for its default groups).
-        resources: [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${this.logGroupPrefix}*` })],
+        resources: [
+          stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `${this.logGroupPrefix}*` }),
+        ],
       }),
     );
 
@@ -134,9 +136,7 @@ export class TransformJob extends Construct {
           // The tests and the local Spark engine's worker are not part of the job.
           exclude: ['tests', 'tests/**', 'local_worker.py', '__pycache__', '**/__pycache__', '*.pyc', '**/*.pyc', '.gitignore', '.ruff_cache', '.pytest_cache'],
         }),
-        ...props.datasets.map((dataset) =>
-          s3deploy.Source.jsonData(`plans/${dataset.name}.json`, compileTransformPlan(dataset, 'spark')),
-        ),
+        ...props.datasets.map((dataset) => s3deploy.Source.jsonData(`plans/${dataset.name}.json`, compileTransformPlan(dataset, 'spark'))),
         // Written here, not by the layout deployment: this one prunes scripts/ and would delete it.
         s3deploy.Source.data('README.txt', `${BUCKET_LAYOUT[PREFIX.scripts]}\n`),
       ],
@@ -190,7 +190,10 @@ function securityConfiguration(scope: Construct, props: TransformJobProps): glue
   const stack = Stack.of(scope);
   const digest = (): string =>
     // Resolved, the key is its logical reference: stable from synth to synth.
-    createHash('sha256').update(JSON.stringify(stack.resolve(cfn.encryptionConfiguration))).digest('hex').slice(0, 8);
+    createHash('sha256')
+      .update(JSON.stringify(stack.resolve(cfn.encryptionConfiguration)))
+      .digest('hex')
+      .slice(0, 8);
   const configuration = new glue.SecurityConfiguration(scope, 'Security', {
     securityConfigurationName: Lazy.string({ produce: () => `${props.names.of('etl-pipeline-security')}-${digest()}` }),
     s3Encryption: glue.S3Encryption.kms(props.encryptionKey),

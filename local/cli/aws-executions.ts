@@ -24,11 +24,7 @@ export function executionArn(stateMachineArn: string, nameOrArn: string): string
 }
 
 /** One line per execution, newest first (as ListExecutions returns them). */
-export async function listAwsExecutions(
-  sfn: SFNClient,
-  stateMachineArn: string,
-  options: { status?: string; limit: number },
-): Promise<string[]> {
+export async function listAwsExecutions(sfn: SFNClient, stateMachineArn: string, options: { status?: string; limit: number }): Promise<string[]> {
   const lines: string[] = [];
   let nextToken: string | undefined;
   do {

@@ -58,7 +58,9 @@ export const rootOption = (): Option => new Option('--root <dir>', 'local root f
 export const configOption = (): Option => new Option('--config <file>', 'dataset configuration file (default: etl.config.json of the project)');
 
 export const faultOption = (): Option =>
-  new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS').argParser(collect).default([]);
+  new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS')
+    .argParser(collect)
+    .default([]);
 
 export const engineOption = (): Option =>
   new Option('--engine <name>', 'what runs the Transform state: duckdb (in-process) or spark (glue/etl_runner.py on local PySpark)')

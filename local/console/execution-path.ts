@@ -50,10 +50,21 @@ export function executionPath(events: readonly ExecutionEvent[], status: Executi
         break;
       case 'StateEntered': {
         if (!state) break;
-        if (previous !== null) steps.push({ from: previous, to: state, via: previous === START_NODE ? 'start' : previous === caughtIn ? 'catch' : 'next', attempt });
+        if (previous !== null)
+          steps.push({ from: previous, to: state, via: previous === START_NODE ? 'start' : previous === caughtIn ? 'catch' : 'next', attempt });
         visits.set(state, [
           ...(visits.get(state) ?? []),
-          { attempt, enteredAt: event.timestamp, exitedAt: null, input: detail.state?.input ?? null, output: null, error: null, retries: 0, caughtBy: null, status: 'running' },
+          {
+            attempt,
+            enteredAt: event.timestamp,
+            exitedAt: null,
+            input: detail.state?.input ?? null,
+            output: null,
+            error: null,
+            retries: 0,
+            caughtBy: null,
+            status: 'running',
+          },
         ]);
         previous = state;
         caughtIn = null;

@@ -165,8 +165,13 @@ async function handle(context: Context, request: IncomingMessage, response: Serv
       throw new ConsoleRequestError(400, `status must be one of ${STATUSES.join(', ')}`, 'InvalidQueryError');
     }
     const limit = Number(url.searchParams.get('limit') ?? 200);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new ConsoleRequestError(400, 'limit must be a whole number from 1 to 1000', 'InvalidQueryError');
-    const executions = executionSummaries(context.pipeline, context.notifications, { status: status as ExecutionStatus | undefined, search: url.searchParams.get('q') ?? undefined, limit });
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new ConsoleRequestError(400, 'limit must be a whole number from 1 to 1000', 'InvalidQueryError');
+    const executions = executionSummaries(context.pipeline, context.notifications, {
+      status: status as ExecutionStatus | undefined,
+      search: url.searchParams.get('q') ?? undefined,
+      limit,
+    });
     return sendJson(response, 200, { executions });
   }
   const redrive = /^\/api\/executions\/([^/]+)\/redrive$/.exec(route);
@@ -212,7 +217,8 @@ function startRedrive(context: Context, name: string): RedriveAnswer {
 function checkOrigin(context: Context, request: IncomingMessage): void {
   const allowed = [`${CONSOLE_HOST}:${context.port}`, `localhost:${context.port}`];
   const host = request.headers.host ?? '';
-  if (!allowed.includes(host)) throw new ConsoleRequestError(403, `the console answers only on ${allowed[0]}, not ${host || 'an empty Host'}`, 'ForbiddenHostError');
+  if (!allowed.includes(host))
+    throw new ConsoleRequestError(403, `the console answers only on ${allowed[0]}, not ${host || 'an empty Host'}`, 'ForbiddenHostError');
   const origin = request.headers.origin;
   if (origin !== undefined && origin !== `http://${host}`) {
     throw new ConsoleRequestError(403, `requests from ${origin} are refused`, 'ForbiddenOriginError');
@@ -261,13 +267,16 @@ function sendFile(context: Context, response: ServerResponse, key: string, metho
   const info = statSync(real);
   if (!info.isFile()) throw new NotFoundError(`no file ${key} in the bucket`);
   const headers: Record<string, string | number> = { ...COMMON_HEADERS, 'Content-Type': fileType(key), 'Content-Length': info.size };
-  if (headers['Content-Type'] === 'application/octet-stream') headers['Content-Disposition'] = `attachment; filename="${path.basename(key).replace(/["\\]/g, '_')}"`;
+  if (headers['Content-Type'] === 'application/octet-stream')
+    headers['Content-Disposition'] = `attachment; filename="${path.basename(key).replace(/["\\]/g, '_')}"`;
   response.writeHead(200, headers);
   if (method === 'HEAD') {
     response.end();
     return;
   }
-  createReadStream(real).on('error', () => response.destroy()).pipe(response);
+  createReadStream(real)
+    .on('error', () => response.destroy())
+    .pipe(response);
 }
 
 /** Text is served as plain text (never as HTML the browser would run); the rest is a download. */
@@ -285,10 +294,16 @@ const COMMON_HEADERS = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 } as const;
 
-const PAGE_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_POLICY =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function sendAsset(response: ServerResponse, asset: WebAsset, method: string): void {
-  response.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': asset.contentType, 'Content-Length': asset.body.length, 'Content-Security-Policy': PAGE_POLICY });
+  response.writeHead(200, {
+    ...COMMON_HEADERS,
+    'Content-Type': asset.contentType,
+    'Content-Length': asset.body.length,
+    'Content-Security-Policy': PAGE_POLICY,
+  });
   response.end(method === 'HEAD' ? undefined : asset.body);
 }
 

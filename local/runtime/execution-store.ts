@@ -70,9 +70,7 @@ export class ExecutionStore {
   /** Records a new RUNNING execution; `false` when the name is taken (a duplicate start). */
   tryCreate(name: string, input: { dataset: string | null; key: string }): boolean {
     const inserted = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO executions (name, status, dataset, input_key, input, start_date, owner_pid) VALUES (?, 'RUNNING', ?, ?, ?, ?, ?)`,
-      )
+      .prepare(`INSERT OR IGNORE INTO executions (name, status, dataset, input_key, input, start_date, owner_pid) VALUES (?, 'RUNNING', ?, ?, ?, ?, ?)`)
       .run(name, input.dataset, input.key, JSON.stringify(input), new Date().toISOString(), process.pid);
     return inserted.changes === 1;
   }
@@ -101,7 +99,11 @@ export class ExecutionStore {
       .map((row) => row.name);
     for (const name of orphans) {
       this.addEvent(name, { type: 'ExecutionAborted', timestamp: new Date().toISOString(), state: null, detail: { reason: 'the process running it ended' } });
-      this.finish(name, { status: 'ABORTED', error: 'ExecutionInterruptedError', cause: 'the local process running this execution ended before it did; redrive it to resume' });
+      this.finish(name, {
+        status: 'ABORTED',
+        error: 'ExecutionInterruptedError',
+        cause: 'the local process running this execution ended before it did; redrive it to resume',
+      });
     }
     return orphans;
   }

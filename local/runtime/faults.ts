@@ -20,7 +20,10 @@ const KINDS: readonly FaultKind[] = ['fail', 'timeout'];
  */
 export function parseFaults(specs: readonly string[], taskStates: readonly string[]): Faults {
   const faults: Record<string, FaultKind> = {};
-  for (const spec of specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {
+  for (const spec of specs
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [state, kind = 'fail'] = spec.split('=');
     if (!taskStates.includes(state)) {
       throw new ConfigError(`--fault ${spec}: "${state}" is not a Task state; choose one of ${taskStates.join(', ')}`);

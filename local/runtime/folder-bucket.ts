@@ -40,7 +40,10 @@ export class FolderBucket implements ObjectStore {
   private readonly versionsDir: string;
   private realBucketDir?: string;
 
-  constructor(root: string, readonly name: string = LOCAL_BUCKET) {
+  constructor(
+    root: string,
+    readonly name: string = LOCAL_BUCKET,
+  ) {
     this.dir = path.resolve(root, 'bucket');
     this.versionsDir = path.resolve(root, 'versions');
     for (const folder of LAYOUT) mkdirSync(path.join(this.dir, folder), { recursive: true });
@@ -208,7 +211,7 @@ export class FolderBucket implements ObjectStore {
     }
     if (info.isSymbolicLink()) {
       const target = await realpath(file).catch(() => undefined);
-      if (!target || !target.startsWith(await this.realDir() + path.sep)) {
+      if (!target || !target.startsWith((await this.realDir()) + path.sep)) {
         throw new NotARegularFileError(`s3://${this.name}/${key} is a link leading outside the bucket; it is not read`);
       }
       info = await stat(target);

@@ -176,7 +176,9 @@ export class LocalPipeline {
       eventTime,
       // S3's sequencer orders events of one key; the file's modification time plays that part
       // (not ctime, which links and permission changes also move).
-      sequencer: Math.round(version.mtimeMs * 1000).toString(16).toUpperCase(),
+      sequencer: Math.round(version.mtimeMs * 1000)
+        .toString(16)
+        .toUpperCase(),
     });
   }
 
@@ -242,11 +244,7 @@ export class LocalPipeline {
     return { redriveCount, resumedAt: failed.state };
   }
 
-  private async execute(
-    name: string,
-    input: object,
-    resume?: { machine: StateMachine; stateInput: unknown; redriveCount: number },
-  ): Promise<ExecutionRecord> {
+  private async execute(name: string, input: object, resume?: { machine: StateMachine; stateInput: unknown; redriveCount: number }): Promise<ExecutionRecord> {
     const machine = resume?.machine ?? this.stateMachine;
     const execution = machine.run((resume ? resume.stateInput : input) as JsonInput, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(name), retryIntervalOverrides: this.retryIntervalOverrides },

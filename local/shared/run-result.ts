@@ -80,9 +80,7 @@ export function formatRunResult(result: RunResult): string {
   const where = result.file ?? result.inputKey;
   const parts = [result.status.padEnd(7), where];
   if (result.rowsIn !== null) {
-    parts.push(
-      `rows ${result.rowsIn} in → ${result.rowsOut ?? 0} out (duplicates ${result.duplicatesRemoved ?? 0}, malformed ${result.malformedRows ?? 0})`,
-    );
+    parts.push(`rows ${result.rowsIn} in → ${result.rowsOut ?? 0} out (duplicates ${result.duplicatesRemoved ?? 0}, malformed ${result.malformedRows ?? 0})`);
   }
   if (result.error) parts.push(`${result.error.name}: ${firstLine(result.error.message)}`);
   for (const warning of result.warnings) parts.push(`warning: ${warning}`);

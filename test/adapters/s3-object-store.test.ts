@@ -39,7 +39,16 @@ import { fullObjectChecksum, S3ObjectStore } from '../../handlers/adapters/s3-ob
 import { type MotoServer, startMotoServer } from '../helpers/moto-server';
 
 /** Keys as uploads name them: spaces, `+`, `%`, `#`, brackets, `&`, `=`, non-ASCII. */
-const KEYS = ['extract/plain.csv', 'extract/with space.csv', 'extract/a+b.csv', 'extract/100%.csv', 'extract/#1.csv', 'extract/[1].csv', 'extract/a&b=c.csv', 'extract/ünï/東京 2026.csv'];
+const KEYS = [
+  'extract/plain.csv',
+  'extract/with space.csv',
+  'extract/a+b.csv',
+  'extract/100%.csv',
+  'extract/#1.csv',
+  'extract/[1].csv',
+  'extract/a&b=c.csv',
+  'extract/ünï/東京 2026.csv',
+];
 const MIB = 1024 * 1024;
 
 let moto: MotoServer;
@@ -56,7 +65,12 @@ async function bucket(versioned = true): Promise<string> {
   return name;
 }
 
-async function put(name: string, key: string, body: string | Uint8Array, extra: { ContentType?: string; Metadata?: Record<string, string> } = {}): Promise<string | undefined> {
+async function put(
+  name: string,
+  key: string,
+  body: string | Uint8Array,
+  extra: { ContentType?: string; Metadata?: Record<string, string> } = {},
+): Promise<string | undefined> {
   return (await s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body, ...extra }))).VersionId;
 }
 
@@ -186,27 +200,30 @@ describe('versioned objects', () => {
 describe('the versions of one key', () => {
   const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
-  it.each(['extract/orders.csv', 'extract/ünï/東京 2026+1.csv'])('%s: every version newest first, ETags unquoted, no delete marker, no other key it prefixes', async (key) => {
-    // Prepare: the same bytes twice, other bytes between, a delete marker; keys the key prefixes
-    const name = await bucket();
-    await put(name, `${key}.bak`, 'a\n');
-    const first = await put(name, key, 'a\n');
-    const second = await put(name, key, 'bb\n');
-    await store.delete(name, key);
-    const third = await put(name, key, 'a\n');
-    await put(name, `${key}/inner.csv`, 'a\n');
-    await put(name, `${key}2`, 'a\n');
+  it.each(['extract/orders.csv', 'extract/ünï/東京 2026+1.csv'])(
+    '%s: every version newest first, ETags unquoted, no delete marker, no other key it prefixes',
+    async (key) => {
+      // Prepare: the same bytes twice, other bytes between, a delete marker; keys the key prefixes
+      const name = await bucket();
+      await put(name, `${key}.bak`, 'a\n');
+      const first = await put(name, key, 'a\n');
+      const second = await put(name, key, 'bb\n');
+      await store.delete(name, key);
+      const third = await put(name, key, 'a\n');
+      await put(name, `${key}/inner.csv`, 'a\n');
+      await put(name, `${key}2`, 'a\n');
 
-    // Act
-    const versions = await store.listVersions(name, key);
+      // Act
+      const versions = await store.listVersions(name, key);
 
-    // Assess
-    expect(versions).toEqual([
-      { versionId: third, eTag: md5('a\n'), sizeBytes: 2, isLatest: true },
-      { versionId: second, eTag: md5('bb\n'), sizeBytes: 3, isLatest: false },
-      { versionId: first, eTag: md5('a\n'), sizeBytes: 2, isLatest: false },
-    ]);
-  });
+      // Assess
+      expect(versions).toEqual([
+        { versionId: third, eTag: md5('a\n'), sizeBytes: 2, isLatest: true },
+        { versionId: second, eTag: md5('bb\n'), sizeBytes: 3, isLatest: false },
+        { versionId: first, eTag: md5('a\n'), sizeBytes: 2, isLatest: false },
+      ]);
+    },
+  );
 
   it('page by page (MaxKeys), stopping at the first other key', async () => {
     // Prepare: 5 versions of the key, 4 of a key it prefixes (listed after it)
@@ -303,7 +320,10 @@ describe('copies above the multipart threshold', () => {
     await expect(act).rejects.toMatchObject({ name: 'InternalError' });
     expect(mock).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: 'etl-bucket', Key: 'extract/archived/big.csv', UploadId: 'upload-1' });
     expect(mock).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
-    expect(mock).toHaveReceivedCommandWith(UploadPartCopyCommand, { CopySource: 'etl-bucket/extract/big.csv?versionId=v1', CopySourceRange: 'bytes=5242880-10485759' });
+    expect(mock).toHaveReceivedCommandWith(UploadPartCopyCommand, {
+      CopySource: 'etl-bucket/extract/big.csv?versionId=v1',
+      CopySourceRange: 'bytes=5242880-10485759',
+    });
   });
 
   it('refuse a part size S3 would refuse', () => {
@@ -322,11 +342,20 @@ describe('content ids: the same bytes, however uploaded, one id', () => {
 
   /** A multipart upload of `bytes` in parts of `partBytes`; returns the version id. */
   async function multipart(bytes: Buffer, partBytes: number, checksum: { algorithm?: ChecksumAlgorithm; type?: ChecksumType } = {}): Promise<string> {
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: KEY, ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type }));
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: name, Key: KEY, ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type }),
+    );
     const parts = [];
     for (let first = 0, number = 1; first < bytes.length; first += partBytes, number += 1) {
       const out = await s3.send(
-        new UploadPartCommand({ Bucket: name, Key: KEY, UploadId, PartNumber: number, Body: bytes.subarray(first, first + partBytes), ChecksumAlgorithm: checksum.algorithm }),
+        new UploadPartCommand({
+          Bucket: name,
+          Key: KEY,
+          UploadId,
+          PartNumber: number,
+          Body: bytes.subarray(first, first + partBytes),
+          ChecksumAlgorithm: checksum.algorithm,
+        }),
       );
       parts.push({ PartNumber: number, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32, ChecksumCRC64NVME: out.ChecksumCRC64NVME });
     }
@@ -368,7 +397,7 @@ describe('content ids: the same bytes, however uploaded, one id', () => {
     expect(two?.contentId).toBe(one?.contentId);
   });
 
-  it('one part with the SDK\'s default checksum (CRC-32) and multipart with a full-object CRC-32: other ETags, one content id, with the size', async () => {
+  it("one part with the SDK's default checksum (CRC-32) and multipart with a full-object CRC-32: other ETags, one content id, with the size", async () => {
     // Prepare
     const single = await put(name, KEY, body);
     const parts = await multipart(body, 5 * MIB, { algorithm: 'CRC32', type: 'FULL_OBJECT' });
@@ -433,10 +462,18 @@ describe('content ids: the same bytes, however uploaded, one id', () => {
 
 describe('fullObjectChecksum', () => {
   it.each([
-    ['CRC-64/NVME, S3\'s default', { ChecksumCRC64NVME: 'Hr8HqRxQZ2A=', ChecksumType: 'FULL_OBJECT' }, 'crc64nvme:Hr8HqRxQZ2A='],
+    ["CRC-64/NVME, S3's default", { ChecksumCRC64NVME: 'Hr8HqRxQZ2A=', ChecksumType: 'FULL_OBJECT' }, 'crc64nvme:Hr8HqRxQZ2A='],
     ['CRC-64/NVME without a type (always of the full object)', { ChecksumCRC64NVME: 'Hr8HqRxQZ2A=' }, 'crc64nvme:Hr8HqRxQZ2A='],
-    ['CRC-64/NVME before another', { ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumCRC64NVME: 'Hr8HqRxQZ2A=', ChecksumType: 'FULL_OBJECT' }, 'crc64nvme:Hr8HqRxQZ2A='],
-    ['SHA-256 of a single part', { ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumType: 'FULL_OBJECT' }, 'sha256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg='],
+    [
+      'CRC-64/NVME before another',
+      { ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumCRC64NVME: 'Hr8HqRxQZ2A=', ChecksumType: 'FULL_OBJECT' },
+      'crc64nvme:Hr8HqRxQZ2A=',
+    ],
+    [
+      'SHA-256 of a single part',
+      { ChecksumSHA256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=', ChecksumType: 'FULL_OBJECT' },
+      'sha256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+    ],
     ['CRC-32C, with the size', { ChecksumCRC32C: 'yZRlqg==', ChecksumType: 'FULL_OBJECT' }, 'crc32c:yZRlqg==:4718'],
     ['a composite checksum', { ChecksumCRC32: 'u8Lw+Q==-3', ChecksumType: 'COMPOSITE' }, undefined],
     ['a composite checksum without a type', { ChecksumSHA1: 'qZk+NkcGgWq6PiVxeFDCbJzQ2J0=-12' }, undefined],

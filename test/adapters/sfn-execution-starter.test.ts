@@ -11,13 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  SFNClient,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 
 import { parseConfigText } from '../../core/config/dataset-config';
 import { executionInputSchema } from '../../core/execution-input-schema';
@@ -71,7 +65,13 @@ beforeAll(async () => {
   );
   stateMachineArn = created.stateMachineArn as string;
   const executions = new SfnExecutionStarter(sfn, stateMachineArn, { clockSkewMs: CLOCK_SKEW_MS });
-  trigger = createTriggerHandler({ config: CONFIG, starter: executions, executions, store: new S3ObjectStore(s3), obs: createObservability(LAMBDA_STEPS.trigger.service) });
+  trigger = createTriggerHandler({
+    config: CONFIG,
+    starter: executions,
+    executions,
+    store: new S3ObjectStore(s3),
+    obs: createObservability(LAMBDA_STEPS.trigger.service),
+  });
 });
 
 afterAll(async () => {
@@ -98,7 +98,10 @@ async function upload(): Promise<PutEvent> {
 /** The version ids under the key in extract/. */
 async function versionsInExtract(): Promise<string[]> {
   const out = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: KEY }));
-  return (out.Versions ?? []).filter((v) => v.Key === KEY).map((v) => v.VersionId as string).sort();
+  return (out.Versions ?? [])
+    .filter((v) => v.Key === KEY)
+    .map((v) => v.VersionId as string)
+    .sort();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

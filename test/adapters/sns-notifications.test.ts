@@ -73,7 +73,12 @@ function notifications(file: string): { state: string; topic: string; outcome: O
   return [
     { state: STATE.NotifySuccess, topic: TOPICS.success, outcome: loadedOutcome(input, report, []), at: 'outcome' },
     { state: STATE.NotifyWarning, topic: TOPICS.warning, outcome: loadedOutcome(input, report, [finding]), at: 'outcome' },
-    { state: STATE.NotifyRejected, topic: TOPICS.failure, outcome: failedOutcome(input, STATE.Validate, { Error: 'HeaderMismatchError', Cause: 'header differs' }, { rejected: true }), at: 'outcome' },
+    {
+      state: STATE.NotifyRejected,
+      topic: TOPICS.failure,
+      outcome: failedOutcome(input, STATE.Validate, { Error: 'HeaderMismatchError', Cause: 'header differs' }, { rejected: true }),
+      at: 'outcome',
+    },
     { state: STATE.NotifyTransformFailure, topic: TOPICS.failure, outcome: failedOutcome(input, STATE.Transform, caught, { rejected: false }), at: 'failure' },
   ];
 }
@@ -92,10 +97,14 @@ afterAll(async () => {
 describe.each(Object.entries(FILE_NAMES))('with %s', (_case, file) => {
   it.each(notifications(file).map((n) => [n.state, n] as const))('%s publishes the outcome to its topic, with a subject SNS takes', async (state, n) => {
     // Act: the failure paths go on to the gate, which fails the execution as the real one does
-    const run = await runStates(state, { ...execution(file), [n.at]: n.outcome }, {
-      [state]: publish,
-      [STATE.RedriveGate]: failingWith('QualityThresholdError'),
-    });
+    const run = await runStates(
+      state,
+      { ...execution(file), [n.at]: n.outcome },
+      {
+        [state]: publish,
+        [STATE.RedriveGate]: failingWith('QualityThresholdError'),
+      },
+    );
 
     // Assess: SNS took it at the first attempt, as the state machine sends it
     expect(run.retried).toEqual([]);

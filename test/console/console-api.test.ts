@@ -182,7 +182,10 @@ describe('console server API', () => {
 
     // Assess
     expect(again.status).toBe(409);
-    expect(again.json<ApiError>().error).toEqual({ name: 'ExecutionNotRedrivableError', message: `${succeeded} is SUCCEEDED: only FAILED or ABORTED executions can be redriven` });
+    expect(again.json<ApiError>().error).toEqual({
+      name: 'ExecutionNotRedrivableError',
+      message: `${succeeded} is SUCCEEDED: only FAILED or ABORTED executions can be redriven`,
+    });
     expect(unknown.status).toBe(404);
     expect(viaGet.status).toBe(405);
     expect(server.pipeline.store.get(succeeded)?.redriveCount).toBe(0);
@@ -207,7 +210,12 @@ describe('console server API', () => {
     const badName = await send(server.port, { method: 'POST', path: '/api/uploads?name=..%2Forders.csv', body: csv });
     const notCsv = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders.txt', body: csv });
     const tooBig = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders-big.csv', body: big });
-    const tooBigStreamed = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders-big.csv', body: big, headers: { 'Transfer-Encoding': 'chunked' } });
+    const tooBigStreamed = await send(server.port, {
+      method: 'POST',
+      path: '/api/uploads?name=orders-big.csv',
+      body: big,
+      headers: { 'Transfer-Encoding': 'chunked' },
+    });
     const unknownDataset = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders-x.csv&dataset=nope', body: csv });
 
     // Assess
@@ -224,7 +232,9 @@ describe('console server API', () => {
       message: 'the file is 20.0 KiB; the console accepts uploads up to 16.0 KiB (use etl run for larger files)',
     });
     expect(tooBigStreamed.status).toBe(413);
-    expect(tooBigStreamed.json<ApiError>().error.message).toBe('the file is more than 16.0 KiB; the console accepts uploads up to 16.0 KiB (use etl run for larger files)');
+    expect(tooBigStreamed.json<ApiError>().error.message).toBe(
+      'the file is more than 16.0 KiB; the console accepts uploads up to 16.0 KiB (use etl run for larger files)',
+    );
     expect(existsSync(path.join(root, 'bucket', 'extract', 'orders-big.csv'))).toBe(false);
     expect(unknownDataset.status).toBe(400);
     expect(unknownDataset.json<ApiError>().error.message).toContain('unknown dataset "nope"');

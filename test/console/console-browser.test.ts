@@ -19,7 +19,15 @@ import { PROJECT_ROOT, sample, tempRoot } from '../helpers/local-root';
 /** Debian's chromium; the test never downloads a browser. */
 const CHROMIUM = process.env.ETL_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'console.png');
-const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const nodeStatus = (page: Page, state: string) => page.getAttribute(`g.node[data-state="${state}"]`, 'data-status');
 
@@ -80,10 +88,14 @@ describe('execution console in chromium', () => {
 
     // Act: redrive, and wait for the live update.
     await page.click('#redrive');
-    await page.waitForFunction(() => document.querySelector('#execution-status')?.textContent === 'SUCCEEDED', undefined, { timeout: 30_000 }).catch(async (e: unknown) => {
-      const stored = (server as ConsoleServer).pipeline.store.get(failedName)?.status;
-      throw new Error(`the page did not show SUCCEEDED (stored: ${stored}; page: ${await page.textContent('.detail-head')}; stream: ${await page.textContent('#live')}): ${String(e)}`);
-    });
+    await page
+      .waitForFunction(() => document.querySelector('#execution-status')?.textContent === 'SUCCEEDED', undefined, { timeout: 30_000 })
+      .catch(async (e: unknown) => {
+        const stored = (server as ConsoleServer).pipeline.store.get(failedName)?.status;
+        throw new Error(
+          `the page did not show SUCCEEDED (stored: ${stored}; page: ${await page.textContent('.detail-head')}; stream: ${await page.textContent('#live')}): ${String(e)}`,
+        );
+      });
 
     // Assess: the new path, the history, the notification and the files.
     expect(await nodeStatus(page, STATE.NotifySuccess)).toBe('succeeded');

@@ -34,7 +34,9 @@ describe('etl console', () => {
   it('prints its address on 127.0.0.1, serves the page, and stops on Ctrl-C', async () => {
     // Prepare
     const root = tempRoot();
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'etl.js'), 'console', '--root', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'etl.js'), 'console', '--root', root, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
     // Act

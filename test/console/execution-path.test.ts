@@ -11,7 +11,10 @@ let seq = 0;
 const at = (n: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, n)).toISOString();
 function ev(type: string, state: string | null, extra: Record<string, unknown> = {}): ExecutionEvent {
   seq += 1;
-  const detail = state && type.startsWith('State') ? { state: { name: state, input: { step: state }, ...(type === 'StateExited' ? { output: { done: state } } : {}) }, ...extra } : extra;
+  const detail =
+    state && type.startsWith('State')
+      ? { state: { name: state, input: { step: state }, ...(type === 'StateExited' ? { output: { done: state } } : {}) }, ...extra }
+      : extra;
   return { seq, type, timestamp: at(seq), state, detail };
 }
 
@@ -50,7 +53,11 @@ describe('execution path', () => {
 
     // Assess: before the redrive
     expect(before.states[STATE.Validate]).toMatchObject({ status: 'retried' });
-    expect(before.states[STATE.Validate].visits[0]).toMatchObject({ retries: 1, error: { error: 'Lambda.ServiceException', cause: 'busy' }, output: { done: STATE.Validate } });
+    expect(before.states[STATE.Validate].visits[0]).toMatchObject({
+      retries: 1,
+      error: { error: 'Lambda.ServiceException', cause: 'busy' },
+      output: { done: STATE.Validate },
+    });
     expect(before.states[STATE.Transform]).toMatchObject({ status: 'caught' });
     expect(before.states[STATE.Transform].visits[0]).toMatchObject({ caughtBy: STATE.DescribeTransformFailure, error: { error: 'States.TaskFailed' } });
     expect(before.states[STATE.RedriveGate]).toMatchObject({ status: 'failed', failedBefore: false });
@@ -75,7 +82,12 @@ describe('execution path', () => {
 
   it('a state left open by an execution that was aborted is where it stopped', () => {
     // Prepare
-    const events = [ev('StateEntered', STATE.Validate), ev('StateExited', STATE.Validate), ev('StateEntered', STATE.Transform), ev('ExecutionAborted', null, { reason: 'the process running it ended' })];
+    const events = [
+      ev('StateEntered', STATE.Validate),
+      ev('StateExited', STATE.Validate),
+      ev('StateEntered', STATE.Transform),
+      ev('ExecutionAborted', null, { reason: 'the process running it ended' }),
+    ];
 
     // Act
     const path = executionPath(events, 'ABORTED');
@@ -90,7 +102,12 @@ describe('execution path', () => {
 
   it('the timeline keeps errors and notes, not the state payloads', () => {
     // Prepare
-    const events = [ev('StateEntered', STATE.Transform), ev('StateFailed', STATE.Transform, { Error: 'States.Timeout', Cause: 'slow' }), ev('StateCaught', STATE.Transform, { catch: { catcher: { Next: 'X' } } }), ev('ExecutionRedriven', STATE.Transform, { redriveCount: 2 })];
+    const events = [
+      ev('StateEntered', STATE.Transform),
+      ev('StateFailed', STATE.Transform, { Error: 'States.Timeout', Cause: 'slow' }),
+      ev('StateCaught', STATE.Transform, { catch: { catcher: { Next: 'X' } } }),
+      ev('ExecutionRedriven', STATE.Transform, { redriveCount: 2 }),
+    ];
 
     // Act
     const timeline = timelineOf(events);

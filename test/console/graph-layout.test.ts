@@ -29,7 +29,11 @@ describe('graph layout of statemachine/etl.asl.json', () => {
     expect(edges('choice').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.Transform, label: 'valid = true' });
     expect(edges('default').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.Reject, label: 'default' });
     expect(edges('choice').find((e) => e.from === STATE.RouteOutcome)).toMatchObject({ to: STATE.NotifyWarning, label: 'status = "WARNING"' });
-    expect(edges('catch').filter((e) => e.from === STATE.Transform).map((e) => e.to)).toEqual([STATE.NotifyCritical, STATE.DescribeTransformFailure, STATE.NotifyCritical]);
+    expect(
+      edges('catch')
+        .filter((e) => e.from === STATE.Transform)
+        .map((e) => e.to),
+    ).toEqual([STATE.NotifyCritical, STATE.DescribeTransformFailure, STATE.NotifyCritical]);
     expect(edges('catch').find((e) => e.from === STATE.Transform && e.to === STATE.DescribeTransformFailure)?.detail).toContain('States.TaskFailed');
     expect(edges('retry').find((e) => e.from === STATE.Transform)).toMatchObject({ to: STATE.Transform, label: 'retry ×8' });
     expect(edges('next').find((e) => e.from === STATE.Summarize)).toMatchObject({ to: STATE.Archive });

@@ -158,7 +158,12 @@ const skipped = (errorName?: string, inputEndsIn: InputEndsIn = 'in-place'): Cas
 /** The corpus. Keys are unique: each case is judged on its own input. */
 export const CASES: readonly CorpusCase[] = [
   // ── Empty and near-empty files ────────────────────────────────────────────────────────────
-  { name: 'empty file (0 bytes)', generate: (dir) => write(dir, 'empty.csv', ''), key: 'extract/corpus/orders-empty.csv', expected: rejected('EmptyFileError') },
+  {
+    name: 'empty file (0 bytes)',
+    generate: (dir) => write(dir, 'empty.csv', ''),
+    key: 'extract/corpus/orders-empty.csv',
+    expected: rejected('EmptyFileError'),
+  },
   { name: 'only blank lines', file: 'blank-lines-only.csv', key: 'extract/corpus/orders-blank-lines-only.csv', expected: rejected('EmptyFileError') },
   { name: 'header only, no data rows', file: 'header-only.csv', key: 'extract/corpus/orders-header-only.csv', expected: rejected('NoDataRowsError') },
 
@@ -175,7 +180,15 @@ export const CASES: readonly CorpusCase[] = [
   { name: 'blank lines after the last row', file: 'trailing-blank-lines.csv', key: 'extract/corpus/orders-trailing-blank-lines.csv', expected: loaded(20) },
   {
     name: 'Latin-1 bytes (not UTF-8)',
-    generate: (dir) => write(dir, 'latin1.csv', Buffer.from(ordersCsv(20, (n) => (n === 7 ? '"Café crème, très fragile"' : '')), 'latin1')),
+    generate: (dir) =>
+      write(
+        dir,
+        'latin1.csv',
+        Buffer.from(
+          ordersCsv(20, (n) => (n === 7 ? '"Café crème, très fragile"' : '')),
+          'latin1',
+        ),
+      ),
     key: 'extract/corpus/orders-latin1.csv',
     expected: rejected('EncodingError'),
   },
@@ -199,10 +212,20 @@ export const CASES: readonly CorpusCase[] = [
   },
 
   // ── CSV syntax ────────────────────────────────────────────────────────────────────────────
-  { name: 'quoted commas, doubled quotes and newlines in fields', file: 'quoted-commas-quotes-newlines.csv', key: 'extract/corpus/orders-quoted-fields.csv', expected: loaded(20) },
+  {
+    name: 'quoted commas, doubled quotes and newlines in fields',
+    file: 'quoted-commas-quotes-newlines.csv',
+    key: 'extract/corpus/orders-quoted-fields.csv',
+    expected: loaded(20),
+  },
   { name: 'quoted header names', file: 'quoted-header.csv', key: 'extract/corpus/orders-quoted-header.csv', expected: loaded(20) },
   { name: 'spaces around header names', file: 'spaces-around-header-names.csv', key: 'extract/corpus/orders-header-spaces.csv', expected: loaded(20) },
-  { name: 'unterminated quote in the last row', file: 'unterminated-quote.csv', key: 'extract/corpus/orders-unterminated-quote.csv', expected: rejected('MalformedCsvError') },
+  {
+    name: 'unterminated quote in the last row',
+    file: 'unterminated-quote.csv',
+    key: 'extract/corpus/orders-unterminated-quote.csv',
+    expected: rejected('MalformedCsvError'),
+  },
   {
     name: 'unterminated quote mid-file (swallows the rest of the file)',
     file: 'unterminated-quote-mid-file.csv',
@@ -213,28 +236,83 @@ export const CASES: readonly CorpusCase[] = [
   { name: 'tab delimiter', file: 'tab-delimiter.csv', key: 'extract/corpus/orders-tab.csv', expected: rejected('HeaderMismatchError') },
 
   // ── Row shape ─────────────────────────────────────────────────────────────────────────────
-  { name: 'one row with too few fields (1 of 40)', file: 'one-row-too-few-fields.csv', key: 'extract/corpus/orders-one-short-row.csv', expected: warnedMalformed(1, 39) },
-  { name: 'one row with too many fields (1 of 40)', file: 'one-row-too-many-fields.csv', key: 'extract/corpus/orders-one-long-row.csv', expected: warnedMalformed(1, 39) },
-  { name: 'every row with too few fields', file: 'every-row-too-few-fields.csv', key: 'extract/corpus/orders-all-short-rows.csv', expected: rejected('MalformedRowsError') },
-  { name: 'every row with too many fields', file: 'every-row-too-many-fields.csv', key: 'extract/corpus/orders-all-long-rows.csv', expected: rejected('MalformedRowsError') },
+  {
+    name: 'one row with too few fields (1 of 40)',
+    file: 'one-row-too-few-fields.csv',
+    key: 'extract/corpus/orders-one-short-row.csv',
+    expected: warnedMalformed(1, 39),
+  },
+  {
+    name: 'one row with too many fields (1 of 40)',
+    file: 'one-row-too-many-fields.csv',
+    key: 'extract/corpus/orders-one-long-row.csv',
+    expected: warnedMalformed(1, 39),
+  },
+  {
+    name: 'every row with too few fields',
+    file: 'every-row-too-few-fields.csv',
+    key: 'extract/corpus/orders-all-short-rows.csv',
+    expected: rejected('MalformedRowsError'),
+  },
+  {
+    name: 'every row with too many fields',
+    file: 'every-row-too-many-fields.csv',
+    key: 'extract/corpus/orders-all-long-rows.csv',
+    expected: rejected('MalformedRowsError'),
+  },
 
   // ── Header ────────────────────────────────────────────────────────────────────────────────
-  { name: 'missing required column', file: 'missing-required-column.csv', key: 'extract/corpus/orders-missing-column.csv', expected: rejected('HeaderMismatchError') },
+  {
+    name: 'missing required column',
+    file: 'missing-required-column.csv',
+    key: 'extract/corpus/orders-missing-column.csv',
+    expected: rejected('HeaderMismatchError'),
+  },
   {
     name: 'missing nullable column (notes: nullable but required in the header)',
     file: 'missing-nullable-column.csv',
     key: 'extract/corpus/orders-missing-notes-column.csv',
     expected: rejected('HeaderMismatchError'),
   },
-  { name: 'extra (unknown) column', file: 'extra-unknown-column.csv', key: 'extract/corpus/orders-extra-column.csv', expected: rejected('HeaderMismatchError') },
+  {
+    name: 'extra (unknown) column',
+    file: 'extra-unknown-column.csv',
+    key: 'extract/corpus/orders-extra-column.csv',
+    expected: rejected('HeaderMismatchError'),
+  },
   { name: 'reordered columns', file: 'reordered-columns.csv', key: 'extract/corpus/orders-reordered.csv', expected: loaded(20) },
-  { name: 'duplicate header names', file: 'duplicate-header-names.csv', key: 'extract/corpus/orders-duplicate-header.csv', expected: rejected('HeaderMismatchError') },
-  { name: 'upper-case header names', file: 'case-changed-header.csv', key: 'extract/corpus/orders-upper-header.csv', expected: rejected('HeaderMismatchError') },
+  {
+    name: 'duplicate header names',
+    file: 'duplicate-header-names.csv',
+    key: 'extract/corpus/orders-duplicate-header.csv',
+    expected: rejected('HeaderMismatchError'),
+  },
+  {
+    name: 'upper-case header names',
+    file: 'case-changed-header.csv',
+    key: 'extract/corpus/orders-upper-header.csv',
+    expected: rejected('HeaderMismatchError'),
+  },
 
   // ── Values ────────────────────────────────────────────────────────────────────────────────
-  { name: 'a value of the wrong type (1 of 40)', file: 'wrong-type-one-row.csv', key: 'extract/corpus/orders-wrong-type.csv', expected: warnedMalformed(1, 39) },
-  { name: 'wrong type in every row', file: 'wrong-type-every-row.csv', key: 'extract/corpus/orders-wrong-type-all.csv', expected: rejected('MalformedRowsError') },
-  { name: 'an empty required value (1 of 40)', file: 'empty-required-value.csv', key: 'extract/corpus/orders-empty-value.csv', expected: warnedMalformed(1, 39) },
+  {
+    name: 'a value of the wrong type (1 of 40)',
+    file: 'wrong-type-one-row.csv',
+    key: 'extract/corpus/orders-wrong-type.csv',
+    expected: warnedMalformed(1, 39),
+  },
+  {
+    name: 'wrong type in every row',
+    file: 'wrong-type-every-row.csv',
+    key: 'extract/corpus/orders-wrong-type-all.csv',
+    expected: rejected('MalformedRowsError'),
+  },
+  {
+    name: 'an empty required value (1 of 40)',
+    file: 'empty-required-value.csv',
+    key: 'extract/corpus/orders-empty-value.csv',
+    expected: warnedMalformed(1, 39),
+  },
   { name: 'out-of-range numbers (3 of 40)', file: 'out-of-range-numbers.csv', key: 'extract/corpus/orders-out-of-range.csv', expected: warnedMalformed(3, 37) },
   { name: 'bad dates (3 of 40)', file: 'bad-dates.csv', key: 'extract/corpus/orders-bad-dates.csv', expected: warnedMalformed(3, 37) },
   { name: 'bad timestamps (3 of 40)', file: 'bad-timestamps.csv', key: 'extract/corpus/orders-bad-timestamps.csv', expected: warnedMalformed(3, 37) },
@@ -250,18 +328,33 @@ export const CASES: readonly CorpusCase[] = [
     key: 'extract/corpus/orders-year-zero.csv',
     expected: warnedMalformed(1, 39),
   },
-  { name: 'every accepted timestamp spelling', file: 'valid-timestamp-variants.csv', key: 'extract/corpus/orders-timestamp-variants.csv', expected: loaded(20) },
+  {
+    name: 'every accepted timestamp spelling',
+    file: 'valid-timestamp-variants.csv',
+    key: 'extract/corpus/orders-timestamp-variants.csv',
+    expected: loaded(20),
+  },
 
   // ── Size ──────────────────────────────────────────────────────────────────────────────────
   {
     name: 'a very long line (2 MB notes field)',
-    generate: (dir) => write(dir, 'long-line.csv', ordersCsv(20, (n) => (n === 10 ? `"${'lorem ipsum, "" dolor '.repeat(Math.ceil((2 * 1024 * 1024) / 23))}"` : ''))),
+    generate: (dir) =>
+      write(
+        dir,
+        'long-line.csv',
+        ordersCsv(20, (n) => (n === 10 ? `"${'lorem ipsum, "" dolor '.repeat(Math.ceil((2 * 1024 * 1024) / 23))}"` : '')),
+      ),
     key: 'extract/corpus/orders-long-line.csv',
     expected: loaded(20),
   },
   {
     name: `a large file (${LARGE_FILE_ROWS} rows, ~33 MB > 16 MiB: validation samples, the transform checks all)`,
-    generate: (dir) => write(dir, 'large.csv', ordersCsv(LARGE_FILE_ROWS, (n) => (n % 2 === 0 ? `"${LARGE_NOTE} ${n}"` : ''))),
+    generate: (dir) =>
+      write(
+        dir,
+        'large.csv',
+        ordersCsv(LARGE_FILE_ROWS, (n) => (n % 2 === 0 ? `"${LARGE_NOTE} ${n}"` : '')),
+      ),
     key: 'extract/corpus/orders-large.csv',
     expected: { ...loaded(LARGE_FILE_ROWS), sampled: true },
   },
@@ -269,7 +362,14 @@ export const CASES: readonly CorpusCase[] = [
   {
     name: 'invalid UTF-8 beyond the validation sample of a large file',
     generate: (dir) =>
-      write(dir, 'large-latin1.csv', Buffer.from(ordersCsv(LARGE_FILE_ROWS / 2, (n) => (n === 90_000 ? '"Café crème"' : `"${LARGE_NOTE} ${n}"`)), 'latin1')),
+      write(
+        dir,
+        'large-latin1.csv',
+        Buffer.from(
+          ordersCsv(LARGE_FILE_ROWS / 2, (n) => (n === 90_000 ? '"Café crème"' : `"${LARGE_NOTE} ${n}"`)),
+          'latin1',
+        ),
+      ),
     key: 'extract/corpus/orders-large-latin1.csv',
     // The transform sets the undecodable line aside (listed in the rejects file, counted as
     // malformed); 1 of 100 000 is below the dataset's malformedRowRatio warn threshold.

@@ -44,7 +44,10 @@ export const READINGS_DATASET = {
 } as const;
 
 export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
-  { name: 'dates and timestamps before 1582-10-15', content: csv([...good(1, 3), withField(4, 'order_date', '1200-03-01'), withField(5, 'order_ts', '0999-12-31T23:59:59Z')]) },
+  {
+    name: 'dates and timestamps before 1582-10-15',
+    content: csv([...good(1, 3), withField(4, 'order_date', '1200-03-01'), withField(5, 'order_ts', '0999-12-31T23:59:59Z')]),
+  },
   { name: 'a number with a line break before its closing quote ("42\\n")', content: csv([...good(1, 3), withField(4, 'quantity', '"4\n"')]) },
   {
     name: 'equal keepLatestBy: the same key and order_ts, different rows',
@@ -71,14 +74,25 @@ export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
   { name: 'hour 24:00:00', content: csv([...good(1, 3), withField(4, 'order_ts', '2026-11-24T24:00:00Z')]) },
   {
     name: 'UTC offsets at and beyond ±18:00',
-    content: csv([...good(1, 2), withField(3, 'order_ts', '2026-11-24T10:00:00+18:00'), withField(4, 'order_ts', '2026-11-24T10:00:00-18:30'), withField(5, 'order_ts', '2026-11-24T10:00:00+19:00')]),
+    content: csv([
+      ...good(1, 2),
+      withField(3, 'order_ts', '2026-11-24T10:00:00+18:00'),
+      withField(4, 'order_ts', '2026-11-24T10:00:00-18:30'),
+      withField(5, 'order_ts', '2026-11-24T10:00:00+19:00'),
+    ]),
   },
-  { name: 'invalid UTF-8 in one row', content: Buffer.concat([Buffer.from(csv(good(1, 3))), Buffer.from(`${withField(4, 'notes', 'caf')}`), Buffer.from([0xe9, 0x0a])]) },
+  {
+    name: 'invalid UTF-8 in one row',
+    content: Buffer.concat([Buffer.from(csv(good(1, 3))), Buffer.from(`${withField(4, 'notes', 'caf')}`), Buffer.from([0xe9, 0x0a])]),
+  },
   { name: 'a backslash-escaped quote inside quotes ("a\\"b")', content: csv([...good(1, 3), withField(4, 'notes', '"a\\"b"')]) },
   { name: 'text after a closing quote ("abc"x)', content: csv([...good(1, 3), withField(4, 'notes', '"abc"x')]) },
   { name: 'a space before an opening quote', content: csv([...good(1, 3), withField(4, 'notes', ' "spaced"')]) },
   { name: 'CRLF inside a quoted field', content: csv([...good(1, 3), withField(4, 'notes', '"line one\r\nline two"')]) },
-  { name: 'rejected rows with empty fields and spaces', content: csv([...good(1, 3), withField(4, 'quantity', 'x'), withField(5, 'notes', '  padded  ').replace(',1,', ', 2 ,')]) },
+  {
+    name: 'rejected rows with empty fields and spaces',
+    content: csv([...good(1, 3), withField(4, 'quantity', 'x'), withField(5, 'notes', '  padded  ').replace(',1,', ', 2 ,')]),
+  },
   { name: 'a value beyond the range of decimal(12,2) (1e400)', content: csv([...good(1, 3), withField(4, 'unit_price', '1e400')]) },
   {
     name: 'readings: doubles beyond the double range, booleans, bigints, dates as partition',
@@ -116,5 +130,8 @@ export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
     // 1 header; 2–3 row 1; 4 blank; 5 row 2; 6–8 row 3; 9, 10 row 4 twice; 11 too few; 12, 13; 14.
     rejectLines: [5, 9, 10, 11, 14],
   },
-  { name: 'a NUL byte and control characters inside text', content: csv([...good(1, 3), withField(4, 'notes', 'a\u0000b'), withField(5, 'customer_email', 'x\u0001@example.com')]) },
+  {
+    name: 'a NUL byte and control characters inside text',
+    content: csv([...good(1, 3), withField(4, 'notes', 'a\u0000b'), withField(5, 'customer_email', 'x\u0001@example.com')]),
+  },
 ];

@@ -32,19 +32,20 @@ const loaded = (rowsIn: number, rowsOut: number, malformed: number): EngineObser
 /** By the name of the suite's case. */
 export const DIVERGENCES: Readonly<Record<string, Divergence>> = {
   'corpus: binary garbage named .csv': {
-    reason: 'the header probe differs: DuckDB\'s (fast-csv) fails on the bytes, Spark\'s (Python csv) reads a header that matches no column. Both fail the run; Validate rejects such a file first.',
+    reason:
+      "the header probe differs: DuckDB's (fast-csv) fails on the bytes, Spark's (Python csv) reads a header that matches no column. Both fail the run; Validate rejects such a file first.",
     duckdb: failed('TransformError'),
     spark: failed('HeaderMismatchError'),
   },
   'corpus: unterminated quote in the last row': {
     reason:
       'DuckDB sets the rest of the file aside, and the runner refuses a file whose quote nothing closes (MalformedCsvError, as Validate does); ' +
-      'Spark\'s multiLine reader takes the rest of the file as the value, which holds no whole record to tell. Validate rejects it when it checks the whole file (≤ 16 MiB).',
+      "Spark's multiLine reader takes the rest of the file as the value, which holds no whole record to tell. Validate rejects it when it checks the whole file (≤ 16 MiB).",
     duckdb: { status: 'FAILED', errorName: 'MalformedCsvError', counts: [20, 19, 0, 0, 1], rejects: 1 },
     spark: loaded(20, 20, 0),
   },
   'a backslash-escaped quote inside quotes ("a\\"b")': {
-    reason: 'not RFC 4180: DuckDB\'s strict reader fails the whole scan, Spark (escape = \'"\') keeps the text as it reads it. Validate rejects it first.',
+    reason: "not RFC 4180: DuckDB's strict reader fails the whole scan, Spark (escape = '\"') keeps the text as it reads it. Validate rejects it first.",
     duckdb: failed('TransformError'),
     spark: loaded(4, 4, 0),
   },

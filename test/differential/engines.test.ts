@@ -56,13 +56,19 @@ function config(): EtlConfig {
 }
 
 function inputs(): Input[] {
-  const corpus = CASES.filter((c) => c.rawEventKey === undefined && c.key.startsWith('extract/') && !c.key.startsWith('extract/archived/') && !c.key.startsWith('extract/rejected/'))
+  const corpus = CASES.filter(
+    (c) => c.rawEventKey === undefined && c.key.startsWith('extract/') && !c.key.startsWith('extract/archived/') && !c.key.startsWith('extract/rejected/'),
+  )
     .filter((c) => c.key.toLowerCase().endsWith('.csv'))
     .map<Input>((c) => ({
       name: `corpus: ${c.name}`,
       dataset: 'orders',
       key: c.key.replace(/^extract\//, 'extract/differential/'),
-      write: (file) => writeFileSync(file, c.file !== undefined ? readFileSync(path.join(CORPUS_FILES, c.file)) : readFileSync((c.generate as (dir: string) => string)(generated))),
+      write: (file) =>
+        writeFileSync(
+          file,
+          c.file !== undefined ? readFileSync(path.join(CORPUS_FILES, c.file)) : readFileSync((c.generate as (dir: string) => string)(generated)),
+        ),
     }));
   const written = DIFFERENTIAL_CASES.map<Input>((c, n) => ({
     name: c.name,
@@ -144,7 +150,11 @@ class Engines {
       // Instants as microseconds since the epoch; everything else as its exact text.
       return c.type.kind === 'timestamp' ? `CAST(epoch_us(${name}) AS VARCHAR)` : `CAST(${name} AS VARCHAR)`;
     });
-    const rows = (await db.runAndReadAll(`SELECT to_json(list_value(${canonical.join(', ')}, CAST(dt AS VARCHAR))) AS row FROM read_parquet(${list}, hive_partitioning = true) ORDER BY 1`))
+    const rows = (
+      await db.runAndReadAll(
+        `SELECT to_json(list_value(${canonical.join(', ')}, CAST(dt AS VARCHAR))) AS row FROM read_parquet(${list}, hive_partitioning = true) ORDER BY 1`,
+      )
+    )
       .getRowObjectsJS()
       .map((r) => String(r.row));
     // Physical type and the type a reader resolves from the annotations (the engines annotate
@@ -177,28 +187,32 @@ describe('DuckDB and Spark give the same results for the same files', () => {
     rmSync(generated, { recursive: true, force: true });
   });
 
-  it.each(inputs().map((input) => [input.name, input] as const))('%s', async (name, input) => {
-    // Prepare
-    const file = path.join(generated, `input-${inputId(input.key)}.csv`);
-    input.write(file);
+  it.each(inputs().map((input) => [input.name, input] as const))(
+    '%s',
+    async (name, input) => {
+      // Prepare
+      const file = path.join(generated, `input-${inputId(input.key)}.csv`);
+      input.write(file);
 
-    // Act
-    const duckdb = await engines.observe('duckdb', input, file);
-    const spark = await engines.observe('spark', input, file);
+      // Act
+      const duckdb = await engines.observe('duckdb', input, file);
+      const spark = await engines.observe('spark', input, file);
 
-    // Assess
-    const divergence = DIVERGENCES[name];
-    if (divergence) {
-      expect({ duckdb: pinned(duckdb), spark: pinned(spark) }).toEqual({ duckdb: divergence.duckdb, spark: divergence.spark });
-      if (divergence.rowText) {
-        expect(duckdb.rows.some((row) => row.includes(divergence.rowText?.duckdb ?? ''))).toBe(true);
-        expect(spark.rows.some((row) => row.includes(divergence.rowText?.spark ?? ''))).toBe(true);
+      // Assess
+      const divergence = DIVERGENCES[name];
+      if (divergence) {
+        expect({ duckdb: pinned(duckdb), spark: pinned(spark) }).toEqual({ duckdb: divergence.duckdb, spark: divergence.spark });
+        if (divergence.rowText) {
+          expect(duckdb.rows.some((row) => row.includes(divergence.rowText?.duckdb ?? ''))).toBe(true);
+          expect(spark.rows.some((row) => row.includes(divergence.rowText?.spark ?? ''))).toBe(true);
+        }
+        return;
       }
-      return;
-    }
-    expect(spark).toEqual(duckdb);
-    if (input.rejectLines) expect(duckdb.rejectLines).toEqual(input.rejectLines);
-  }, 180_000);
+      expect(spark).toEqual(duckdb);
+      if (input.rejectLines) expect(duckdb.rejectLines).toEqual(input.rejectLines);
+    },
+    180_000,
+  );
 
   it('every divergence listed names a case of the suite', () => {
     const names = new Set(inputs().map((input) => input.name));

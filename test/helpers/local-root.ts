@@ -40,9 +40,7 @@ export async function readParquet(dir: string, pattern = '**/*.parquet'): Promis
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
   try {
-    const reader = await db.runAndReadAll(
-      `SELECT * FROM read_parquet('${path.join(dir, pattern).replace(/'/g, "''")}', hive_partitioning = true)`,
-    );
+    const reader = await db.runAndReadAll(`SELECT * FROM read_parquet('${path.join(dir, pattern).replace(/'/g, "''")}', hive_partitioning = true)`);
     return reader.getRowObjectsJS() as Record<string, unknown>[];
   } finally {
     db.closeSync();

@@ -87,9 +87,7 @@ export class MemoryObjectStore implements ObjectStore {
 
   async listVersions(bucket: string, key: string): Promise<ObjectVersion[]> {
     const versions = this.versions.get(`${bucket}/${key}`) ?? [];
-    return versions
-      .map((v, i) => ({ versionId: v.versionId, eTag: v.eTag, sizeBytes: v.body.length, isLatest: i === versions.length - 1 }))
-      .reverse();
+    return versions.map((v, i) => ({ versionId: v.versionId, eTag: v.eTag, sizeBytes: v.body.length, isLatest: i === versions.length - 1 })).reverse();
   }
 
   private find(bucket: string, key: string, versionId?: string): StoredVersion | undefined {

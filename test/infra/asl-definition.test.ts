@@ -78,20 +78,17 @@ describe('the deployed definition', () => {
     expect(() => assertSubstitutionsMatch(text, { A: 'x', B: 'y' })).not.toThrow();
   });
 
-  it.each(Object.values(FUNCTION_SPECS).filter((s) => s.aslPlaceholder))(
-    'lets $functionName time out before its Task does',
-    (spec) => {
-      // Prepare
-      const invoking = tasks.filter(([, s]) => s.Resource === placeholderText(spec.aslPlaceholder as string));
+  it.each(Object.values(FUNCTION_SPECS).filter((s) => s.aslPlaceholder))('lets $functionName time out before its Task does', (spec) => {
+    // Prepare
+    const invoking = tasks.filter(([, s]) => s.Resource === placeholderText(spec.aslPlaceholder as string));
 
-      // Act
-      const taskTimeouts = invoking.map(([, s]) => s.TimeoutSeconds ?? Number.POSITIVE_INFINITY);
+    // Act
+    const taskTimeouts = invoking.map(([, s]) => s.TimeoutSeconds ?? Number.POSITIVE_INFINITY);
 
-      // Assess
-      expect(invoking.length).toBeGreaterThan(0);
-      for (const timeout of taskTimeouts) expect(spec.timeoutSeconds).toBeLessThan(timeout);
-    },
-  );
+    // Assess
+    expect(invoking.length).toBeGreaterThan(0);
+    for (const timeout of taskTimeouts) expect(spec.timeoutSeconds).toBeLessThan(timeout);
+  });
 
   it('runs the Glue job with a timeout below the Transform Task timeout', () => {
     // Prepare

@@ -50,7 +50,10 @@ describe('the Transform step', () => {
     ['Glue.ConcurrentRunsExceededException', 'no free run after the retries'],
   ])('notifies etl-job-failure on %s: %s', async (error) => {
     // Act
-    const run = await runStates(STATE.Transform, INPUT, { ...PIPELINE, [STATE.Transform]: failingWith(error, '{"ErrorMessage":"QualityThresholdError: too many malformed rows"}') });
+    const run = await runStates(STATE.Transform, INPUT, {
+      ...PIPELINE,
+      [STATE.Transform]: failingWith(error, '{"ErrorMessage":"QualityThresholdError: too many malformed rows"}'),
+    });
 
     // Assess
     expect(run.entered).toEqual(expect.arrayContaining([STATE.DescribeTransformFailure, STATE.NotifyTransformFailure]));
@@ -84,7 +87,11 @@ describe('the SNS notifications', () => {
 
   it('give up after a few attempts and alert etl-critical-alerts', async () => {
     // Act
-    const run = await runStates(STATE.NotifySuccess, { ...INPUT, outcome }, { ...PIPELINE, [STATE.NotifySuccess]: failingWith('SNS.AuthorizationErrorException') });
+    const run = await runStates(
+      STATE.NotifySuccess,
+      { ...INPUT, outcome },
+      { ...PIPELINE, [STATE.NotifySuccess]: failingWith('SNS.AuthorizationErrorException') },
+    );
 
     // Assess
     expect(run.retried.length).toBeGreaterThan(0);

@@ -53,20 +53,23 @@ function glueScript(lines: readonly string[], input: string): { status: number |
 
 /** Calls a function of glue/etl_helpers.py on JSON arguments and returns its JSON result. */
 function helper(name: string, ...args: unknown[]): unknown {
-  const result = glueScript([
-    'import etl_helpers as h',
-    'name, args = json.load(sys.stdin)',
-    'try:',
-    '    print(json.dumps({"ok": getattr(h, name)(*args)}))',
-    'except h.EtlError as e:',
-    '    print(json.dumps({"error": {"name": e.name, "message": str(e)}}))',
-  ], JSON.stringify([name, args]));
+  const result = glueScript(
+    [
+      'import etl_helpers as h',
+      'name, args = json.load(sys.stdin)',
+      'try:',
+      '    print(json.dumps({"ok": getattr(h, name)(*args)}))',
+      'except h.EtlError as e:',
+      '    print(json.dumps({"error": {"name": e.name, "message": str(e)}}))',
+    ],
+    JSON.stringify([name, args]),
+  );
   if (result.status !== 0) throw new Error(result.stderr);
   return JSON.parse(result.stdout);
 }
 
 describe('the scripts', () => {
-  it('pytest glue/tests passes on PySpark 3.5: the entry point from Glue\'s argv, the runner on real Spark', () => {
+  it("pytest glue/tests passes on PySpark 3.5: the entry point from Glue's argv, the runner on real Spark", () => {
     // Prepare: the plans as the deployment ships them
     const plans = mkdtempSync(path.join(tmpdir(), 'etl-plans-'));
     for (const dataset of synthPipeline({ bundle: false }).stack.config.datasets) {
@@ -85,7 +88,10 @@ describe('the scripts', () => {
 
   it('ruff check and ruff format --check pass on glue/', () => {
     const ruff = path.join(path.dirname(pythonInterpreter()), 'ruff');
-    for (const args of [['check', 'glue'], ['format', '--check', 'glue']]) {
+    for (const args of [
+      ['check', 'glue'],
+      ['format', '--check', 'glue'],
+    ]) {
       const result = spawnSync(ruff, args, { cwd: ROOT, encoding: 'utf-8' });
       expect(`${result.stdout}${result.stderr}`).not.toMatch(/error|would reformat/i);
       expect(result.status).toBe(0);
@@ -109,8 +115,18 @@ describe('glue/etl_helpers.py agrees with core/', () => {
     ['malformed fail + volume warn', { rowsIn: 1000, malformedRows: 150, exactDuplicates: 10, keyDuplicates: 5, rowsOut: 835 }, 400, quality],
     ['tiny malformed ratio (3 decimals)', { rowsIn: 7000, malformedRows: 1, exactDuplicates: 0, keyDuplicates: 0, rowsOut: 6999 }, undefined, quality],
     ['everything duplicated', { rowsIn: 10, malformedRows: 0, exactDuplicates: 4, keyDuplicates: 6, rowsOut: 0 }, 0, quality],
-    ['empty after dedupe as warning', { rowsIn: 3, malformedRows: 3, exactDuplicates: 0, keyDuplicates: 0, rowsOut: 0 }, 12, { ...quality, emptyAfterDedupe: 'warn' as never }],
-    ['no thresholds', { rowsIn: 8, malformedRows: 4, exactDuplicates: 2, keyDuplicates: 1, rowsOut: 1 }, 3, { malformedRowRatio: {}, duplicateRatio: {}, volumeChangeRatio: {}, emptyAfterDedupe: 'fail' } as never],
+    [
+      'empty after dedupe as warning',
+      { rowsIn: 3, malformedRows: 3, exactDuplicates: 0, keyDuplicates: 0, rowsOut: 0 },
+      12,
+      { ...quality, emptyAfterDedupe: 'warn' as never },
+    ],
+    [
+      'no thresholds',
+      { rowsIn: 8, malformedRows: 4, exactDuplicates: 2, keyDuplicates: 1, rowsOut: 1 },
+      3,
+      { malformedRowRatio: {}, duplicateRatio: {}, volumeChangeRatio: {}, emptyAfterDedupe: 'fail' } as never,
+    ],
   ];
   it.each(cases)('evaluate_quality is evaluateQuality: %s', (_name, counts, previous, config) => {
     expect(helper('evaluate_quality', counts, previous ?? null, config)).toEqual({ ok: evaluateQuality(counts, previous, config as never) });
@@ -169,7 +185,7 @@ describe('the deployment of scripts/', () => {
     expect(readdirSync(glueAsset).sort()).toEqual(['etl_helpers.py', 'etl_runner.py', 'job_context.py', 's3_bucket.py']);
   });
 
-  it('the job\'s default arguments and the state machine\'s resolve through getResolvedOptions into the runner\'s', () => {
+  it("the job's default arguments and the state machine's resolve through getResolvedOptions into the runner's", () => {
     // Prepare: the argv Glue builds from the deployed job and the Transform state's Arguments
     const { stack } = synthPipeline({ bundle: false });
     const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -182,7 +198,11 @@ describe('the deployment of scripts/', () => {
     const argv = ['script.py', '--JOB_ID', 'j_1', '--JOB_RUN_ID', 'jr_1', '--JOB_NAME', GLUE_JOB.jobName, ...defaults.flat(), ...runArguments.flat()];
     // Act
     const result = glueScript(
-      ['from awsglue.utils import getResolvedOptions', 'import etl_runner', 'print(json.dumps(sorted(getResolvedOptions(json.load(sys.stdin), etl_runner.ARGUMENTS))))'],
+      [
+        'from awsglue.utils import getResolvedOptions',
+        'import etl_runner',
+        'print(json.dumps(sorted(getResolvedOptions(json.load(sys.stdin), etl_runner.ARGUMENTS))))',
+      ],
       JSON.stringify(argv),
     );
 

@@ -97,7 +97,10 @@ describe('state machine role', () => {
       expect(jobName).toEqual({ Ref: expect.stringMatching(/^TransformJob/) });
       const [, job] = Object.entries(resourcesOf(template, 'AWS::Glue::Job')).find(([id]) => id === (jobName as { Ref: string }).Ref) ?? [];
       const jobArn = {
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:job/${String(job?.Properties?.Name)}`]],
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':glue:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:job/${String(job?.Properties?.Name)}`],
+        ],
       };
       // .sync: start the run, poll it, and stop it when the Task times out or the execution stops.
       return ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'].map((a) => grant(a, jobArn));
@@ -163,7 +166,10 @@ describe('bucket access on exact prefixes', () => {
   });
 
   // What each handler does with the bucket (handlers/*.ts): written here by hand, not derived.
-  const expectedByFunction: Record<FunctionKey, { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }> = {
+  const expectedByFunction: Record<
+    FunctionKey,
+    { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }
+  > = {
     // HeadObject of the event's version (its checksum) and of the first execution's archived copy, then a delete of the duplicate's version only.
     trigger: { get: ['extract/'], delVersion: ['extract/'] },
     validate: { get: ['extract/'] },
@@ -224,7 +230,9 @@ describe('bucket access on exact prefixes', () => {
     // Assess: DescribeExecution on this state machine's executions (arn:…:execution:<its name>:*)
     expect(others).toEqual([]);
     expect(start).toMatch(/^states:StartExecution on \{"Ref":"PipelineStateMachine[0-9A-F]+"\}$/);
-    expect(describe).toMatch(/^states:DescribeExecution on \{"Fn::Join":\["",\["arn:",.*":execution:",\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"PipelineStateMachine[0-9A-F]+"\}\]\}\]\},":\*"\]\]\}$/);
+    expect(describe).toMatch(
+      /^states:DescribeExecution on \{"Fn::Join":\["",\["arn:",.*":execution:",\{"Fn::Select":\[6,\{"Fn::Split":\[":",\{"Ref":"PipelineStateMachine[0-9A-F]+"\}\]\}\]\},":\*"\]\]\}$/,
+    );
   });
 
   it('lets the Glue job read inputs (by version) and scripts, and write load/ and logs/glue-jobs/ only', () => {

@@ -38,7 +38,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     // Assess
     expect(unacknowledged).toEqual([]);
     const reportFile = path.join(assembly.directory, 'validation-report.json');
-    const reports = existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, 'utf-8')) as { pluginReports: { violations: unknown[] }[] }).pluginReports : [];
+    const reports = existsSync(reportFile)
+      ? (JSON.parse(readFileSync(reportFile, 'utf-8')) as { pluginReports: { violations: unknown[] }[] }).pluginReports
+      : [];
     expect(reports.flatMap((r) => r.violations)).toEqual([]);
   });
 

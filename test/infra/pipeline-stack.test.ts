@@ -29,7 +29,9 @@ let assemblyDir: string;
 
 beforeAll(() => {
   let app: App;
-  ({ template, stack, app } = synthPipeline({ context: { 'etl:criticalEmails': 'ops@example.com,oncall@example.com', 'etl:failureEmails': ['data@example.com'] } }));
+  ({ template, stack, app } = synthPipeline({
+    context: { 'etl:criticalEmails': 'ops@example.com,oncall@example.com', 'etl:failureEmails': ['data@example.com'] },
+  }));
   assemblyDir = app.synth().directory;
 });
 
@@ -50,7 +52,9 @@ describe('storage', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } }],
+        ServerSideEncryptionConfiguration: [
+          { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } },
+        ],
       },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: 'etl-bucket/' },
@@ -103,7 +107,14 @@ describe('storage', () => {
     const trigger = { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionsTrigger'), 'Arn'] };
     const notification = (suffix: string) => ({
       Events: ['s3:ObjectCreated:*'],
-      Filter: { Key: { FilterRules: Match.arrayEquals([{ Name: 'suffix', Value: suffix }, { Name: 'prefix', Value: 'extract/' }]) } },
+      Filter: {
+        Key: {
+          FilterRules: Match.arrayEquals([
+            { Name: 'suffix', Value: suffix },
+            { Name: 'prefix', Value: 'extract/' },
+          ]),
+        },
+      },
       LambdaFunctionArn: trigger,
     });
 
@@ -123,7 +134,9 @@ describe('storage', () => {
     const deployments = Object.values(resourcesOf(template, 'Custom::CDKBucketDeployment')).map((d) => {
       const props = d.Properties as { SourceObjectKeys: string[]; DestinationBucketKeyPrefix?: string; Prune: boolean };
       const prefix = props.DestinationBucketKeyPrefix ?? '';
-      const keys = props.SourceObjectKeys.flatMap((zip) => filesBelow(path.join(assemblyDir, `asset.${zip.replace(/\.zip$/, '')}`)).map((f) => `${prefix}${f}`));
+      const keys = props.SourceObjectKeys.flatMap((zip) =>
+        filesBelow(path.join(assemblyDir, `asset.${zip.replace(/\.zip$/, '')}`)).map((f) => `${prefix}${f}`),
+      );
       return { prefix, prune: props.Prune, keys };
     });
 
@@ -135,9 +148,12 @@ describe('storage', () => {
     // Assess
     expect(deployments).toHaveLength(2);
     expect(clobbered).toEqual([]);
-    expect(deployments.flatMap((d) => d.keys).filter((k) => k.endsWith('README.txt')).sort()).toEqual(
-      ['extract/README.txt', 'load/README.txt', 'logs/README.txt', 'scripts/README.txt'],
-    );
+    expect(
+      deployments
+        .flatMap((d) => d.keys)
+        .filter((k) => k.endsWith('README.txt'))
+        .sort(),
+    ).toEqual(['extract/README.txt', 'load/README.txt', 'logs/README.txt', 'scripts/README.txt']);
   });
 });
 
@@ -153,7 +169,11 @@ describe('Lambda functions', () => {
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: spec.service, POWERTOOLS_METRICS_NAMESPACE: 'EtlPipeline' }) },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/${spec.functionName}`, RetentionInDays: 30, KmsKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/lambda/${spec.functionName}`,
+      RetentionInDays: 30,
+      KmsKeyId: Match.anyValue(),
+    });
   });
 
   it('names the trigger etl-trigger-function, logging to /aws/lambda/etl-trigger-function, with the state machine ARN', () => {
@@ -225,7 +245,15 @@ describe('Glue job', () => {
         '--extra-py-files': {
           'Fn::Join': [
             '',
-            ['s3://', { Ref: Match.anyValue() }, '/scripts/etl_helpers.py,s3://', { Ref: Match.anyValue() }, '/scripts/s3_bucket.py,s3://', { Ref: Match.anyValue() }, '/scripts/job_context.py'],
+            [
+              's3://',
+              { Ref: Match.anyValue() },
+              '/scripts/etl_helpers.py,s3://',
+              { Ref: Match.anyValue() },
+              '/scripts/s3_bucket.py,s3://',
+              { Ref: Match.anyValue() },
+              '/scripts/job_context.py',
+            ],
           ],
         },
       }),
@@ -312,9 +340,7 @@ describe('notifications', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: id }],
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -325,7 +351,11 @@ describe('notifications', () => {
 
     // Act / Assess
     expect(subscriptions.sort()).toEqual(['data@example.com', 'oncall@example.com', 'ops@example.com']);
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'data@example.com', TopicArn: { Ref: Match.stringLikeRegexp('^TopicsFailure') } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'data@example.com',
+      TopicArn: { Ref: Match.stringLikeRegexp('^TopicsFailure') },
+    });
   });
 });
 
@@ -353,7 +383,9 @@ describe('audit path', () => {
     // Prepare: what EventBridge does with an input template: a variable that is a whole JSON value
     // becomes that value; one inside a string is pasted in raw (it does not escape it).
     const [rule] = Object.values(resourcesOf(template, 'AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties?.EventPattern).includes('aws.states'));
-    const { InputPathsMap: paths, InputTemplate: inputTemplate } = (rule.Properties?.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[])[0].InputTransformer;
+    const { InputPathsMap: paths, InputTemplate: inputTemplate } = (
+      rule.Properties?.Targets as { InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }[]
+    )[0].InputTransformer;
     const detail: Record<string, unknown> = {
       name: 'orders-orders-2026-11-25-1a2b3c',
       status: 'FAILED',
@@ -384,7 +416,13 @@ describe('audit path', () => {
 
     // Assess
     expect(() => JSON.parse(message)).not.toThrow();
-    expect(JSON.parse(message)).toMatchObject({ execution: detail.name, status: 'FAILED', error: 'Lambda.Unknown', cause: detail.cause, executionArn: detail.executionArn });
+    expect(JSON.parse(message)).toMatchObject({
+      execution: detail.name,
+      status: 'FAILED',
+      error: 'Lambda.Unknown',
+      cause: detail.cause,
+      executionArn: detail.executionArn,
+    });
   });
 
   it('sends executions that timed out, were aborted or failed unannounced to etl-critical-alerts', () => {
@@ -394,10 +432,15 @@ describe('audit path', () => {
         'detail-type': ['Step Functions Execution Status Change'],
         detail: {
           stateMachineArn: [{ Ref: Match.stringLikeRegexp('^PipelineStateMachine') }],
-          $or: [{ status: ['TIMED_OUT', 'ABORTED'] }, { status: ['FAILED'], error: [{ 'anything-but': Match.arrayWith(['HeaderMismatchError', 'PipelineCriticalError', 'States.TaskFailed']) }] }],
+          $or: [
+            { status: ['TIMED_OUT', 'ABORTED'] },
+            { status: ['FAILED'], error: [{ 'anything-but': Match.arrayWith(['HeaderMismatchError', 'PipelineCriticalError', 'States.TaskFailed']) }] },
+          ],
         },
       },
-      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^TopicsCritical') }, DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+      Targets: [
+        Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^TopicsCritical') }, DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() }),
+      ],
     });
   });
 });
@@ -432,7 +475,13 @@ describe('monitoring', () => {
     ['ExecutionThrottled', 1, 300],
     ['ExecutionsAborted', 1, 300],
   ])('alarms on the state machine metric %s (threshold %d per %d s)', (metricName, threshold, period) => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, Namespace: 'AWS/States', MetricName: metricName, Threshold: threshold, Period: period });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...critical,
+      Namespace: 'AWS/States',
+      MetricName: metricName,
+      Threshold: threshold,
+      Period: period,
+    });
   });
 
   it.each(Object.values(FUNCTION_SPECS).map((s) => [s.functionName, s.timeoutSeconds, s.errorsByDesign] as const))(
@@ -442,7 +491,13 @@ describe('monitoring', () => {
       if (errorsByDesign) {
         expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `${functionName}-errors` } })).toEqual({});
       } else {
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, ...dims, AlarmName: `${functionName}-errors`, MetricName: 'Errors', Threshold: 1 });
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          ...critical,
+          ...dims,
+          AlarmName: `${functionName}-errors`,
+          MetricName: 'Errors',
+          Threshold: 1,
+        });
       }
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, AlarmName: `${functionName}-throttles`, MetricName: 'Throttles' });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -466,7 +521,10 @@ describe('monitoring', () => {
             Metric: {
               Namespace: 'EtlPipeline',
               MetricName: 'RowsIngested',
-              Dimensions: Match.arrayWith([{ Name: 'dataset', Value: 'orders' }, { Name: 'service', Value: 'etl-summarize' }]),
+              Dimensions: Match.arrayWith([
+                { Name: 'dataset', Value: 'orders' },
+                { Name: 'service', Value: 'etl-summarize' },
+              ]),
             },
           }),
         }),
@@ -475,7 +533,11 @@ describe('monitoring', () => {
   });
 
   it('alarms when events wait in a dead-letter queue', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, AlarmName: 'etl-trigger-events-dead-letters', MetricName: 'ApproximateNumberOfMessagesVisible' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...critical,
+      AlarmName: 'etl-trigger-events-dead-letters',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...critical, AlarmName: 'etl-rule-targets-dead-letters' });
   });
 
@@ -487,9 +549,10 @@ describe('monitoring', () => {
 
   it('creates the budget only once the critical topic lets Budgets publish (Budgets checks it at creation)', () => {
     // Prepare
-    const [policyId] = Object.entries(resourcesOf(template, 'AWS::SNS::TopicPolicy')).find(([, p]) =>
-      JSON.stringify(p.Properties?.PolicyDocument).includes('budgets.amazonaws.com'),
-    ) ?? [];
+    const [policyId] =
+      Object.entries(resourcesOf(template, 'AWS::SNS::TopicPolicy')).find(([, p]) =>
+        JSON.stringify(p.Properties?.PolicyDocument).includes('budgets.amazonaws.com'),
+      ) ?? [];
     const [budget] = Object.values(resourcesOf(template, 'AWS::Budgets::Budget'));
 
     // Act / Assess
@@ -522,7 +585,15 @@ describe('monitoring', () => {
     // Assess
     expect(dashboards).toHaveLength(1);
     expect(dashboards[0].Properties?.DashboardName).toEqual({ 'Fn::Join': ['', ['etl-pipeline-', { Ref: 'AWS::Region' }]] });
-    for (const title of ['Executions', 'Glue job runs', 'Lambda duration (max)', 'Lambda errors and throttles', 'Rows in / out', 'Duplicates removed', 'Rejects: files and malformed rows']) {
+    for (const title of [
+      'Executions',
+      'Glue job runs',
+      'Lambda duration (max)',
+      'Lambda errors and throttles',
+      'Rows in / out',
+      'Duplicates removed',
+      'Rejects: files and malformed rows',
+    ]) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
   });

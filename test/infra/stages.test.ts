@@ -91,6 +91,9 @@ describe('two stages in one account and region', () => {
     const global = physicalNames(dev.template).filter((n) => /^AWS::(Budgets::Budget|CloudWatch::Dashboard) /.test(n));
 
     // Assess
-    expect(global.sort()).toEqual(['AWS::Budgets::Budget dev-etl-pipeline-monthly-cost-${AWS::Region}', 'AWS::CloudWatch::Dashboard dev-etl-pipeline-${AWS::Region}']);
+    expect(global.sort()).toEqual([
+      'AWS::Budgets::Budget dev-etl-pipeline-monthly-cost-${AWS::Region}',
+      'AWS::CloudWatch::Dashboard dev-etl-pipeline-${AWS::Region}',
+    ]);
   });
 });

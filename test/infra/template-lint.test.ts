@@ -114,7 +114,9 @@ describe('cfn-lint', () => {
     const wanted = acks.filter((a) => a.tool === 'cfn-lint').map((a) => finding('cfn-lint', a.rule, logicalIdOf(a)));
 
     // Act
-    const found = cfnLintFindings('unacknowledged.json').map((r) => finding('cfn-lint', r.Rule.Id, String(r.Location.Path[r.Location.Path[0] === 'Resources' ? 1 : 0])));
+    const found = cfnLintFindings('unacknowledged.json').map((r) =>
+      finding('cfn-lint', r.Rule.Id, String(r.Location.Path[r.Location.Path[0] === 'Resources' ? 1 : 0])),
+    );
 
     // Assess
     expect([...new Set(found)].sort()).toEqual([...new Set(wanted)].sort());

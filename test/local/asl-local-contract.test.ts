@@ -5,17 +5,7 @@
  */
 import { LOCAL_SUBSTITUTIONS } from '../../local/runtime/definition';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
-import {
-  STATE,
-  type State,
-  allStates,
-  catchersOf,
-  parseDefinition,
-  placeholdersOf,
-  readAslText,
-  retriersOf,
-  taskStates,
-} from '../../statemachine/definition';
+import { STATE, type State, allStates, catchersOf, parseDefinition, placeholdersOf, readAslText, retriersOf, taskStates } from '../../statemachine/definition';
 import { tempRoot } from '../helpers/local-root';
 
 const text = readAslText();

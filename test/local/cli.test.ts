@@ -23,7 +23,10 @@ async function etl(args: string[]): Promise<{ code: number; out: string[]; err: 
 async function csvRecords(text: string): Promise<Record<string, string>[]> {
   const rows: Record<string, string>[] = [];
   await new Promise<void>((resolve, reject) =>
-    parseString(text, { headers: true }).on('data', (r: Record<string, string>) => rows.push(r)).on('end', () => resolve()).on('error', reject),
+    parseString(text, { headers: true })
+      .on('data', (r: Record<string, string>) => rows.push(r))
+      .on('end', () => resolve())
+      .on('error', reject),
   );
   return rows;
 }
@@ -50,14 +53,23 @@ describe('etl CLI', () => {
     // Assess
     expect(code).toBe(0);
     const result = JSON.parse(out[0]);
-    expect(result).toMatchObject({ dataset: 'orders', inputKey: 'extract/orders-dupes.csv', rowsIn: 7, rowsOut: 3, duplicatesRemoved: 4, malformedRows: 0, outputPrefix: 'load/orders/' });
+    expect(result).toMatchObject({
+      dataset: 'orders',
+      inputKey: 'extract/orders-dupes.csv',
+      rowsIn: 7,
+      rowsOut: 3,
+      duplicatesRemoved: 4,
+      malformedRows: 0,
+      outputPrefix: 'load/orders/',
+    });
     expect(['SUCCESS', 'WARNING']).toContain(result.status);
     expect(withoutUploadId(result.archivedKey)).toBe(`extract/archived/${utcDate(new Date())}/orders-dupes.csv`);
     for (const field of ['topic', 'executionName', 'durationMs']) expect(result).toHaveProperty(field);
 
     const input = await csvRecords(`${header}\n${rows.join('\n')}\n`);
     const latest = new Map<string, number>();
-    for (const r of input) latest.set(r.order_id, Math.max(latest.get(r.order_id) ?? 0, Date.parse(r.order_ts.replace(' ', 'T') + (/[Z+]/.test(r.order_ts.slice(19)) ? '' : 'Z'))));
+    for (const r of input)
+      latest.set(r.order_id, Math.max(latest.get(r.order_id) ?? 0, Date.parse(r.order_ts.replace(' ', 'T') + (/[Z+]/.test(r.order_ts.slice(19)) ? '' : 'Z'))));
     const parquet = await readParquet(path.join(root, 'bucket', 'load', 'orders'), 'dt=*/*.parquet');
     expect(parquet).toHaveLength(latest.size);
     for (const row of parquet) {

@@ -24,13 +24,17 @@ describe('concurrency', () => {
     const isReady = new Promise<void>((resolve) => (ready = resolve));
     let allDone!: () => void;
     const done = new Promise<void>((resolve) => (allDone = resolve));
-    const watching = watchBucket(pipeline, {
-      onReady: () => ready(),
-      onResult: (r) => {
-        results.push(r);
-        if (results.length === 50) allDone();
+    const watching = watchBucket(
+      pipeline,
+      {
+        onReady: () => ready(),
+        onResult: (r) => {
+          results.push(r);
+          if (results.length === 50) allDone();
+        },
       },
-    }, controller.signal);
+      controller.signal,
+    );
 
     // Act
     await isReady;
@@ -46,7 +50,11 @@ describe('concurrency', () => {
     const archived = path.join(extract, 'archived', utcDate(new Date()));
     for (const r of results) {
       const file = path.basename(r.inputKey);
-      expect(r.status === 'FAILURE' ? existsSync(path.join(extract, file)) : hasUploadCopy(pipeline.bucket.dir, `extract/archived/${path.basename(archived)}/${file}`)).toBe(true);
+      expect(
+        r.status === 'FAILURE'
+          ? existsSync(path.join(extract, file))
+          : hasUploadCopy(pipeline.bucket.dir, `extract/archived/${path.basename(archived)}/${file}`),
+      ).toBe(true);
     }
     // Beyond two runs they queued, as with Glue's job run queuing: none failed for concurrency.
     expect(results.map((r) => r.status)).toEqual(Array(50).fill('SUCCESS'));
@@ -68,7 +76,11 @@ describe('concurrency', () => {
     const failed = records.filter((r) => r.status === 'FAILED');
     expect(failed).toHaveLength(1);
     expect(failed[0].error).toBe('Glue.ConcurrentRunsExceededException');
-    expect(notifications(root).map((n) => n.topic).sort()).toEqual(['etl-job-failure', 'etl-job-success']);
+    expect(
+      notifications(root)
+        .map((n) => n.topic)
+        .sort(),
+    ).toEqual(['etl-job-failure', 'etl-job-success']);
     expect(readdirSync(path.join(root, 'bucket', 'extract')).filter((f) => f.endsWith('.csv'))).toEqual([failed[0].inputKey.slice('extract/'.length)]);
 
     // Act: redrive

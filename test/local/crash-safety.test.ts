@@ -83,7 +83,11 @@ describe('crash safety', () => {
     expect(out[0]).toMatch(/^WARNING .*rows 300000 in → 300000 out/);
     const rows = await readParquet(path.join(root, 'bucket', 'load', 'orders'), 'dt=*/*.parquet');
     expect(rows).toHaveLength(300_000 + 40);
-    expect(notifications(root).map((n) => n.topic).sort()).toEqual(['etl-job-success', 'etl-job-warning']);
+    expect(
+      notifications(root)
+        .map((n) => n.topic)
+        .sort(),
+    ).toEqual(['etl-job-success', 'etl-job-warning']);
     store.close();
   }, 120_000);
 });

@@ -52,7 +52,9 @@ function holdAtArchive(pipeline: LocalPipeline): { at: (name: string) => Promise
 function keptVersions(root: string): string[] {
   const dir = path.join(root, 'versions');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('bytes'));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('bytes'));
 }
 
 /** The files below a folder of the bucket, as keys. */
@@ -252,7 +254,7 @@ describe("the folder bucket's versions", () => {
     expect(existsSync(bucket.pathOf(KEY))).toBe(false);
   });
 
-  it('a head of a recorded version gives its MD5 as the content id (its id and ETag); of the key\'s file, none, without reading it', async () => {
+  it("a head of a recorded version gives its MD5 as the content id (its id and ETag); of the key's file, none, without reading it", async () => {
     // Prepare
     writeFileSync(bucket.pathOf(KEY), 'a\n');
     const { versionId, eTag } = await bucket.putVersion(KEY);

@@ -94,7 +94,9 @@ describe('local pipeline routes', () => {
   it('critical: an unexpected error in a step (archive destination unusable) alerts etl-critical-alerts', async () => {
     // Prepare: a folder where the archive copy must go makes the copy fail.
     const key = 'extract/orders-clean.csv';
-    const content = createHash('md5').update(readFileSync(sample('orders-clean.csv'))).digest('hex');
+    const content = createHash('md5')
+      .update(readFileSync(sample('orders-clean.csv')))
+      .digest('hex');
     mkdirSync(bucketPath(archivedKey(key, today(), uploadId(key, content))), { recursive: true });
 
     // Act

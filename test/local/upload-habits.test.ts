@@ -128,7 +128,9 @@ describe('nothing lost under real upload habits', () => {
 
     // Assess
     expect(records.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    const reports = records.map((r) => runReportSchema.parse(JSON.parse(readFileSync(pipeline.bucket.pathOf((r.input as { reportKey: string }).reportKey), 'utf-8'))));
+    const reports = records.map((r) =>
+      runReportSchema.parse(JSON.parse(readFileSync(pipeline.bucket.pathOf((r.input as { reportKey: string }).reportKey), 'utf-8'))),
+    );
     expect(reports.map((r) => r.rowsOut)).toEqual([3000, 500]);
     expect(await readParquet(path.join(pipeline.bucket.dir, 'load', 'orders'), 'dt=*/*.parquet')).toHaveLength(3500);
     const archived = readdirSync(path.join(pipeline.bucket.dir, 'extract', 'archived'), { recursive: true }).filter((f) => String(f).endsWith('.csv'));
@@ -192,7 +194,11 @@ describe('nothing lost under real upload habits', () => {
 
   /** A file over the full-scan size (16 MiB), so Validate checks only its first rows: row 150 000 is bad. */
   const largeWithBadNote = (root: string, badNote: string): string =>
-    writeCsv(root, 'orders-large.csv', orders(1, 200_000, (n) => ordersLine(n, n === 150_000 ? badNote : `"padding for the size of the file, row ${n} of many"`)));
+    writeCsv(
+      root,
+      'orders-large.csv',
+      orders(1, 200_000, (n) => ordersLine(n, n === 150_000 ? badNote : `"padding for the size of the file, row ${n} of many"`)),
+    );
 
   it('a NUL byte late in a large file: every row accounted for, the bad one in the rejects file with its line', async () => {
     // Prepare
@@ -209,7 +215,9 @@ describe('nothing lost under real upload habits', () => {
     expect(result.malformedRows).toBe(1);
     const rejects = readFileSync(pipeline.bucket.pathOf(`logs/glue-jobs/orders/${result.executionName}.rejects.csv`), 'utf-8');
     const loaded = new Set((await readParquet(path.join(pipeline.bucket.dir, 'load', 'orders'), 'dt=*/*.parquet')).map((r) => String(r.order_id)));
-    const lost = Array.from({ length: 200_000 }, (_, i) => `ORD-2026-${String(i + 1).padStart(7, '0')}`).filter((id) => !loaded.has(id) && !rejects.includes(id));
+    const lost = Array.from({ length: 200_000 }, (_, i) => `ORD-2026-${String(i + 1).padStart(7, '0')}`).filter(
+      (id) => !loaded.has(id) && !rejects.includes(id),
+    );
     expect(lost).toEqual([]);
     expect(rejects.split('\n')[1]).toMatch(/^150001,row: a text value holds a control character,.*ORD-2026-0150000/);
     pipeline.close();

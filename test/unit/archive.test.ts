@@ -66,7 +66,10 @@ describe('archive handler', () => {
     expect(store.versionIds(BUCKET, KEY)).toEqual([other]);
     expect(store.versionIds(BUCKET, input.archivedKey)).toHaveLength(1);
     expect(await store.readText(BUCKET, input.archivedKey)).toBe(BYTES);
-    expect(info).toHaveBeenCalledWith('re-uploads of the archived bytes removed from extract/', expect.objectContaining({ key: KEY, versionIds: [thrice, again], archivedKey: input.archivedKey }));
+    expect(info).toHaveBeenCalledWith(
+      're-uploads of the archived bytes removed from extract/',
+      expect.objectContaining({ key: KEY, versionIds: [thrice, again], archivedKey: input.archivedKey }),
+    );
   });
 
   it('deletes nothing before the archived copy exists', async () => {

@@ -70,8 +70,22 @@ describe('etl executions --aws', () => {
     // Prepare
     sfn
       .on(ListExecutionsCommand)
-      .resolvesOnce({ executions: [{ executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, name: NAME, status: 'FAILED', startDate: new Date('2026-11-25T09:00:00Z') }], nextToken: 't1' })
-      .resolvesOnce({ executions: [{ executionArn: `${EXECUTION}-2`, stateMachineArn: STATE_MACHINE, name: `${NAME}-2`, status: 'FAILED', startDate: new Date('2026-11-25T08:00:00Z'), redriveCount: 1 }] });
+      .resolvesOnce({
+        executions: [{ executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, name: NAME, status: 'FAILED', startDate: new Date('2026-11-25T09:00:00Z') }],
+        nextToken: 't1',
+      })
+      .resolvesOnce({
+        executions: [
+          {
+            executionArn: `${EXECUTION}-2`,
+            stateMachineArn: STATE_MACHINE,
+            name: `${NAME}-2`,
+            status: 'FAILED',
+            startDate: new Date('2026-11-25T08:00:00Z'),
+            redriveCount: 1,
+          },
+        ],
+      });
 
     // Act
     const { code, out } = await etl(['executions', 'list', '--aws', '--state-machine', STATE_MACHINE, '--status', 'FAILED', '--region', 'eu-west-1']);
@@ -109,8 +123,13 @@ describe('etl executions --aws', () => {
   it('show reads DescribeExecution and the whole GetExecutionHistory', async () => {
     // Prepare
     sfn.on(DescribeExecutionCommand).resolves({
-      executionArn: EXECUTION, stateMachineArn: STATE_MACHINE, name: NAME, status: 'FAILED', startDate: new Date('2026-11-25T09:00:00Z'),
-      error: 'QualityThresholdError', cause: 'malformedRowRatio 12.0% > fail 10.0%',
+      executionArn: EXECUTION,
+      stateMachineArn: STATE_MACHINE,
+      name: NAME,
+      status: 'FAILED',
+      startDate: new Date('2026-11-25T09:00:00Z'),
+      error: 'QualityThresholdError',
+      cause: 'malformedRowRatio 12.0% > fail 10.0%',
     });
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [

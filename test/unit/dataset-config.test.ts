@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { formatColumnType, parseColumnType } from '../../core/config/column-type';
-import {
-  type EtlConfig,
-  findDatasetForKey,
-  getDataset,
-  parseConfig,
-  parseConfigText,
-} from '../../core/config/dataset-config';
+import { type EtlConfig, findDatasetForKey, getDataset, parseConfig, parseConfigText } from '../../core/config/dataset-config';
 import { ConfigError } from '../../core/errors';
 
 const CONFIG_PATH = join(__dirname, '..', '..', 'etl.config.json');
@@ -295,10 +289,7 @@ describe('parseConfig errors name the field path and the problem', () => {
     // Assess
     const lines = error.message.split('\n');
     expect(lines[0]).toBe('etl.config.json is invalid:');
-    expect(lines.slice(1).sort()).toEqual([
-      expect.stringContaining('datasets[0].columns[1].type'),
-      expect.stringContaining('datasets[0].match'),
-    ].sort());
+    expect(lines.slice(1).sort()).toEqual([expect.stringContaining('datasets[0].columns[1].type'), expect.stringContaining('datasets[0].match')].sort());
     expect(lines).toHaveLength(3);
   });
 
@@ -375,33 +366,27 @@ describe('parseColumnType', () => {
 describe('findDatasetForKey and getDataset', () => {
   const config = parseConfigText(readFileSync(CONFIG_PATH, 'utf-8'));
 
-  it.each(['extract/orders.csv', 'extract/2026/11/daily-orders-01.csv', 'extract/shop/orders-2026-11-25.csv'])(
-    'finds the orders dataset for %s',
-    (key) => {
-      // Prepare
-      const objectKey = key;
+  it.each(['extract/orders.csv', 'extract/2026/11/daily-orders-01.csv', 'extract/shop/orders-2026-11-25.csv'])('finds the orders dataset for %s', (key) => {
+    // Prepare
+    const objectKey = key;
 
-      // Act
-      const dataset = findDatasetForKey(config, objectKey);
+    // Act
+    const dataset = findDatasetForKey(config, objectKey);
 
-      // Assess
-      expect(dataset?.name).toBe('orders');
-    },
-  );
+    // Assess
+    expect(dataset?.name).toBe('orders');
+  });
 
-  it.each(['extract/customers.csv', 'extract/orders.txt', 'load/orders.csv', 'orders.csv'])(
-    'finds no dataset for %s',
-    (key) => {
-      // Prepare
-      const objectKey = key;
+  it.each(['extract/customers.csv', 'extract/orders.txt', 'load/orders.csv', 'orders.csv'])('finds no dataset for %s', (key) => {
+    // Prepare
+    const objectKey = key;
 
-      // Act
-      const dataset = findDatasetForKey(config, objectKey);
+    // Act
+    const dataset = findDatasetForKey(config, objectKey);
 
-      // Assess
-      expect(dataset).toBeUndefined();
-    },
-  );
+    // Assess
+    expect(dataset).toBeUndefined();
+  });
 
   it('returns the first dataset whose glob matches', () => {
     // Prepare

@@ -46,7 +46,7 @@ function reupload(first: ExecutionInput, versionId = 'v-again'): DuplicateEvent 
 }
 
 describe('settleDuplicate', () => {
-  it('deletes exactly the event\'s version once the execution has archived the same bytes', async () => {
+  it("deletes exactly the event's version once the execution has archived the same bytes", async () => {
     // Prepare
     const first = firstInput();
     const { store, deps } = setup(first, { archived: true });
@@ -77,7 +77,7 @@ describe('settleDuplicate', () => {
     expect(store.versionIds(BUCKET, KEY)).toEqual(['v-again']);
   });
 
-  it('deletes nothing for the execution\'s own event delivered again (same version, same time)', async () => {
+  it("deletes nothing for the execution's own event delivered again (same version, same time)", async () => {
     // Prepare
     const first = firstInput();
     const { store, deps } = setup(first, { archived: true });
@@ -90,7 +90,7 @@ describe('settleDuplicate', () => {
     expect(store.deletes).toEqual([]);
   });
 
-  it('deletes a re-drop whose version id is its bytes\' hash (the folder bucket): same version, a new event', async () => {
+  it("deletes a re-drop whose version id is its bytes' hash (the folder bucket): same version, a new event", async () => {
     // Prepare
     const first = firstInput('0123456789abcdef0123456789abcdef');
     const { store, deps } = setup(first, { archived: true });
@@ -113,7 +113,10 @@ describe('settleDuplicate', () => {
     const outcome = await settleDuplicate(deps, reupload(first, 'null'));
 
     // Assess
-    expect(outcome).toEqual({ disposition: 'left', reason: 'left in extract/: the bucket is not versioned, so a delete could remove a newer upload under the key' });
+    expect(outcome).toEqual({
+      disposition: 'left',
+      reason: 'left in extract/: the bucket is not versioned, so a delete could remove a newer upload under the key',
+    });
     expect(store.deletes).toEqual([]);
   });
 

@@ -24,7 +24,10 @@ class LateDeliveryError extends EtlError {
 }
 
 /** Classes whose constructor is `(message, options?)`. */
-const MESSAGE_FIRST = ALL_CLASSES.filter((ErrorClass) => ErrorClass !== PipelineFailedError) as unknown as (new (message: string, options?: ErrorOptions) => EtlError)[];
+const MESSAGE_FIRST = ALL_CLASSES.filter((ErrorClass) => ErrorClass !== PipelineFailedError) as unknown as (new (
+  message: string,
+  options?: ErrorOptions,
+) => EtlError)[];
 
 describe('every EtlError class', () => {
   it.each(ALL_CLASSES.map((ErrorClass) => [ErrorClass.errorName, ErrorClass]))('%s sets its own name and kinds', (_name, ErrorClass) => {

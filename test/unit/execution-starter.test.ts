@@ -1,13 +1,6 @@
 import 'aws-sdk-client-mock-jest';
 
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  InvalidName,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, InvalidName, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 
 import { SfnExecutionStarter } from '../../handlers/adapters/execution-starter';
@@ -47,9 +40,7 @@ describe('SfnExecutionStarter', () => {
 
   it("returns 'duplicate' when Step Functions answers ExecutionAlreadyExists", async () => {
     // Prepare
-    sfnMock
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
+    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
 
     // Act
     const result = await starter().start('orders-orders-abc123', {});

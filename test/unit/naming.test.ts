@@ -1,14 +1,5 @@
 import { InvalidKeyError } from '../../core/errors';
-import {
-  MAX_EXECUTION_NAME_LENGTH,
-  archivedKey,
-  assertSafeKey,
-  decodeS3EventKey,
-  executionName,
-  rejectedKey,
-  skipReason,
-  uploadId,
-} from '../../core/naming';
+import { MAX_EXECUTION_NAME_LENGTH, archivedKey, assertSafeKey, decodeS3EventKey, executionName, rejectedKey, skipReason, uploadId } from '../../core/naming';
 
 const EXECUTION_NAME_CHARS = /^[0-9A-Za-z_-]+$/;
 
@@ -46,19 +37,16 @@ describe('decodeS3EventKey', () => {
 });
 
 describe('assertSafeKey', () => {
-  it.each(['extract/orders.csv', 'extract/2026/11/orders.csv', 'extract/my file+é.csv', 'extract/folder/'])(
-    'returns the safe key %j unchanged',
-    (key) => {
-      // Prepare
-      const input = key;
+  it.each(['extract/orders.csv', 'extract/2026/11/orders.csv', 'extract/my file+é.csv', 'extract/folder/'])('returns the safe key %j unchanged', (key) => {
+    // Prepare
+    const input = key;
 
-      // Act
-      const result = assertSafeKey(input);
+    // Act
+    const result = assertSafeKey(input);
 
-      // Assess
-      expect(result).toBe(input);
-    },
-  );
+    // Assess
+    expect(result).toBe(input);
+  });
 
   it.each([
     ['a .. segment', 'extract/../secrets.csv'],
@@ -113,19 +101,16 @@ describe('skipReason', () => {
     expect(result).toBe(reason);
   });
 
-  it.each(['extract/orders.csv', 'extract/2026/11/daily-orders-01.csv', 'extract/archived-orders.csv'])(
-    'takes %s',
-    (key) => {
-      // Prepare
-      const input = key;
+  it.each(['extract/orders.csv', 'extract/2026/11/daily-orders-01.csv', 'extract/archived-orders.csv'])('takes %s', (key) => {
+    // Prepare
+    const input = key;
 
-      // Act
-      const result = skipReason(input);
+    // Act
+    const result = skipReason(input);
 
-      // Assess
-      expect(result).toBeUndefined();
-    },
-  );
+    // Assess
+    expect(result).toBeUndefined();
+  });
 });
 
 describe('archivedKey and rejectedKey', () => {

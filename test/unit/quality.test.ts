@@ -34,9 +34,7 @@ describe('evaluateQuality', () => {
     const findings = evaluateQuality(run, undefined, QUALITY);
 
     // Assess
-    expect(findings).toEqual([
-      { check: 'malformedRowRatio', level: 'warn', message: 'malformedRowRatio 5.0% > warn 1.0% (5 of 100 rows malformed)' },
-    ]);
+    expect(findings).toEqual([{ check: 'malformedRowRatio', level: 'warn', message: 'malformedRowRatio 5.0% > warn 1.0% (5 of 100 rows malformed)' }]);
   });
 
   it('fails (and does not also warn) when the malformed ratio is above fail', () => {

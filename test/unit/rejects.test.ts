@@ -1,6 +1,14 @@
 import { Readable } from 'node:stream';
 
-import { type RejectToNumber, UNCLOSED_QUOTE_REASON, fieldsKey, hasUnclosedQuote, numberRejects, recordSplitFailure, valueRejectFields } from '../../core/rejects';
+import {
+  type RejectToNumber,
+  UNCLOSED_QUOTE_REASON,
+  fieldsKey,
+  hasUnclosedQuote,
+  numberRejects,
+  recordSplitFailure,
+  valueRejectFields,
+} from '../../core/rejects';
 import { SWALLOWED_RECORD_REASON, swallowedRecordPattern } from '../../core/value-rules';
 
 /** The pattern of a dataset of three columns. */
@@ -88,7 +96,11 @@ describe('the fields of a reject', () => {
 describe('recordSplitFailure', () => {
   it('names the first reject holding swallowed rows, and nothing for ordinary rejects', () => {
     // Prepare
-    const at = (line: number, reason: string): RejectToNumber => ({ row: { line, reject_reason: reason, record: '{}' }, find: { fields: [] }, unclosedQuote: false });
+    const at = (line: number, reason: string): RejectToNumber => ({
+      row: { line, reject_reason: reason, record: '{}' },
+      find: { fields: [] },
+      unclosedQuote: false,
+    });
     const swallowed = at(7, `notes ${SWALLOWED_RECORD_REASON}`);
     const later = at(9, `notes ${SWALLOWED_RECORD_REASON}`);
     const ordinary = at(3, 'quantity: empty');
@@ -100,7 +112,11 @@ describe('recordSplitFailure', () => {
 
   it('names raw text a reader set aside that holds a whole record after a line break', () => {
     // Prepare: a quote that swallowed the next record, closed by that record's own quote
-    const raw: RejectToNumber = { row: { line: 4, reject_reason: 'Expected Number of Columns: 3 Found: 4', record: '3,1,"open\n4,1,"x"' }, find: { ordinal: 4 }, unclosedQuote: false };
+    const raw: RejectToNumber = {
+      row: { line: 4, reject_reason: 'Expected Number of Columns: 3 Found: 4', record: '3,1,"open\n4,1,"x"' },
+      find: { ordinal: 4 },
+      unclosedQuote: false,
+    };
 
     // Act + Assess
     expect(recordSplitFailure([raw], PATTERN)).toEqual({ line: 4, reason: `the record ${SWALLOWED_RECORD_REASON}` });

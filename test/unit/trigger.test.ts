@@ -167,24 +167,23 @@ describe('trigger handler over several records', () => {
     const result = await handler(event);
 
     // Assess
-    expect(result.started.map((s) => s.key)).toEqual([
-      'extract/orders-1.csv',
-      'extract/2026/11/daily-orders-02.csv',
-      'extract/orders-3.csv',
-    ]);
+    expect(result.started.map((s) => s.key)).toEqual(['extract/orders-1.csv', 'extract/2026/11/daily-orders-02.csv', 'extract/orders-3.csv']);
     expect(new Set(starter.calls.map((c) => c.name)).size).toBe(3);
   });
 
   it('skips keys under extract/archived/ and extract/rejected/ and outside extract/', async () => {
     // Prepare
     const { handler, starter, store } = setup();
-    const event = uploaded(store, putEvent(
-      'extract/archived/2026-11-25/orders.csv',
-      'extract/rejected/2026-11-25/orders.csv',
-      'load/orders/part-0.parquet',
-      'extract/2026/',
-      'extract/orders.csv',
-    ));
+    const event = uploaded(
+      store,
+      putEvent(
+        'extract/archived/2026-11-25/orders.csv',
+        'extract/rejected/2026-11-25/orders.csv',
+        'load/orders/part-0.parquet',
+        'extract/2026/',
+        'extract/orders.csv',
+      ),
+    );
 
     // Act
     const result = await handler(event);
@@ -429,9 +428,7 @@ describe('trigger handler over several records', () => {
     const result = await handler(event);
 
     // Assess
-    expect(result.skipped).toEqual([
-      { key: 'extract/caf%E9.csv', reason: 'InvalidKeyError: object key is not valid URL encoding: extract/caf%E9.csv' },
-    ]);
+    expect(result.skipped).toEqual([{ key: 'extract/caf%E9.csv', reason: 'InvalidKeyError: object key is not valid URL encoding: extract/caf%E9.csv' }]);
     expect(starter.calls).toEqual([]);
   });
 
@@ -513,7 +510,7 @@ describe('trigger handler: what names the upload', () => {
     ]);
   });
 
-  it('without a checksum of the object, names the upload by the event\'s ETag and warns that re-uploads may then load again', async () => {
+  it("without a checksum of the object, names the upload by the event's ETag and warns that re-uploads may then load again", async () => {
     // Prepare: an object stored before S3 kept a checksum of every object
     const { handler, starter, store, obs } = setup();
     const warn = jest.spyOn(obs.logger, 'warn');
@@ -527,7 +524,10 @@ describe('trigger handler: what names the upload', () => {
     const three = await handler(otherETag);
 
     // Assess: the same ETag is still a duplicate; another is taken for other bytes
-    expect(starter.calls[0].input).toMatchObject({ version: '0123456789abcdef0123456789abcdef', uploadId: uploadId('extract/daily orders 2026-11-25.csv', '0123456789abcdef0123456789abcdef') });
+    expect(starter.calls[0].input).toMatchObject({
+      version: '0123456789abcdef0123456789abcdef',
+      uploadId: uploadId('extract/daily orders 2026-11-25.csv', '0123456789abcdef0123456789abcdef'),
+    });
     expect(one.started).toHaveLength(1);
     expect(two.duplicates.map((d) => d.executionName)).toEqual([one.started[0].executionName]);
     expect(three.started).toHaveLength(1);

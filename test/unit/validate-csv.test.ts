@@ -234,7 +234,9 @@ describe('validateCsv header checks', () => {
 
   it('trims spaces around header names', async () => {
     // Prepare
-    const header = HEADER.split(',').map((n) => ` ${n} `).join(',');
+    const header = HEADER.split(',')
+      .map((n) => ` ${n} `)
+      .join(',');
     const text = `${header}\n${row(1)}\n`;
 
     // Act
@@ -279,11 +281,7 @@ describe('validateCsv encoding checks', () => {
 
   it('reports EncodingError for a Latin-1 byte (0xE9)', async () => {
     // Prepare
-    const bytes = Buffer.concat([
-      Buffer.from(`${HEADER}\n${row(1, 'caf')}`, 'utf-8'),
-      Buffer.from([0xe9]),
-      Buffer.from(`\n${row(2)}\n`, 'utf-8'),
-    ]);
+    const bytes = Buffer.concat([Buffer.from(`${HEADER}\n${row(1, 'caf')}`, 'utf-8'), Buffer.from([0xe9]), Buffer.from(`\n${row(2)}\n`, 'utf-8')]);
 
     // Act
     const result = await validate(bytes);

@@ -145,7 +145,9 @@ describe('isWellFormed', () => {
     const result = verdicts(BOOLEAN, values);
 
     // Assess
-    const accepted = Object.entries(result).filter(([, ok]) => ok).map(([v]) => v);
+    const accepted = Object.entries(result)
+      .filter(([, ok]) => ok)
+      .map(([v]) => v);
     expect(accepted.sort()).toEqual([...BOOLEAN_TRUE, ...BOOLEAN_FALSE].sort());
     expect(BOOLEAN_TRUE).toEqual(['true', 'TRUE', 'True', '1']);
     expect(BOOLEAN_FALSE).toEqual(['false', 'FALSE', 'False', '0']);
@@ -153,7 +155,19 @@ describe('isWellFormed', () => {
 
   it('checks dates against the calendar', () => {
     // Prepare
-    const values = ['2026-11-25', '2024-02-29', '2026-02-29', '2026-02-30', '2026-13-01', '2026-00-10', '2026-11-31', '0000-01-01', '26-11-25', '2026/11/25', '2026-11-25T00:00:00Z'];
+    const values = [
+      '2026-11-25',
+      '2024-02-29',
+      '2026-02-29',
+      '2026-02-30',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-11-31',
+      '0000-01-01',
+      '26-11-25',
+      '2026/11/25',
+      '2026-11-25T00:00:00Z',
+    ];
 
     // Act
     const result = verdicts(DATE, values);

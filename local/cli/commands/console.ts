@@ -21,7 +21,7 @@ export interface ConsoleOptions {
 export function consoleCommand(program: Command, { io }: CliContext): Command {
   return program
     .command('console')
-    .description('serve the execution console on 127.0.0.1: the graph, each execution\'s path, events and files; redrive and upload (Ctrl-C stops)')
+    .description("serve the execution console on 127.0.0.1: the graph, each execution's path, events and files; redrive and upload (Ctrl-C stops)")
     .addOption(rootOption())
     .addOption(configOption())
     .addOption(engineOption())

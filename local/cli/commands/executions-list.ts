@@ -22,7 +22,16 @@ export function executionsListCommand(executions: Command, { io }: CliContext): 
       .command('list')
       .description('executions, newest first')
       .addOption(rootOption())
-      .addOption(new Option('--status <status>', 'only executions with this status').choices(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'PENDING_REDRIVE']))
+      .addOption(
+        new Option('--status <status>', 'only executions with this status').choices([
+          'RUNNING',
+          'SUCCEEDED',
+          'FAILED',
+          'ABORTED',
+          'TIMED_OUT',
+          'PENDING_REDRIVE',
+        ]),
+      )
       .option('--limit <n>', 'at most this many', positiveInt, 50)
       .option('--json', 'print one JSON object per execution'),
   ).action(async (opts: ExecutionsListOptions) => {

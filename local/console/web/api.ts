@@ -20,7 +20,11 @@ export async function call<T>(url: string, init: RequestInit = {}): Promise<T> {
   try {
     response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...(init.headers ?? {}) } });
   } catch (e: unknown) {
-    throw new ApiRequestError(0, 'NetworkError', `the console server did not answer (${e instanceof Error ? e.message : String(e)}); is etl console still running?`);
+    throw new ApiRequestError(
+      0,
+      'NetworkError',
+      `the console server did not answer (${e instanceof Error ? e.message : String(e)}); is etl console still running?`,
+    );
   }
   const text = await response.text();
   let body: unknown;

@@ -77,7 +77,14 @@ export class ExecutionDetailView {
   private render(): void {
     const d = this.detail;
     if (!d) {
-      fill(this.body, h('div', { class: 'placeholder' }, h('p', {}, 'Select an execution to see its path on the graph, its events, each state’s input and output, and what it sent.')));
+      fill(
+        this.body,
+        h(
+          'div',
+          { class: 'placeholder' },
+          h('p', {}, 'Select an execution to see its path on the graph, its events, each state’s input and output, and what it sent.'),
+        ),
+      );
       return;
     }
     const e = d.execution;
@@ -101,7 +108,9 @@ export class ExecutionDetailView {
               type: 'button',
               class: 'primary',
               disabled: !redrivable || this.busy,
-              title: redrivable ? 'Resume at the state that failed, with the same input' : `Only FAILED or ABORTED executions can be redriven (this one is ${e.status})`,
+              title: redrivable
+                ? 'Resume at the state that failed, with the same input'
+                : `Only FAILED or ABORTED executions can be redriven (this one is ${e.status})`,
               onclick: () => void this.redrive(e.name),
             },
             this.busy ? 'Redriving…' : 'Redrive',
@@ -113,13 +122,21 @@ export class ExecutionDetailView {
           ...fact('execution', h('code', { title: e.name }, e.name)),
           ...fact('dataset', e.dataset ?? '—'),
           ...fact('input', h('code', { title: e.inputKey }, e.inputKey)),
-          ...fact('started', `${clock(e.startDate)}${stop ? ` · took ${duration(Date.parse(stop) - Date.parse(e.startDate))}` : ' · running'}${e.redriveCount > 0 ? ` · redriven ${e.redriveCount}×` : ''}`),
+          ...fact(
+            'started',
+            `${clock(e.startDate)}${stop ? ` · took ${duration(Date.parse(stop) - Date.parse(e.startDate))}` : ' · running'}${e.redriveCount > 0 ? ` · redriven ${e.redriveCount}×` : ''}`,
+          ),
           ...(d.outcome && d.outcome.rowsIn !== null
-            ? fact('rows', `${d.outcome.rowsIn} in → ${d.outcome.rowsOut ?? 0} out · ${d.outcome.duplicatesRemoved ?? 0} duplicates · ${d.outcome.malformedRows ?? 0} malformed`)
+            ? fact(
+                'rows',
+                `${d.outcome.rowsIn} in → ${d.outcome.rowsOut ?? 0} out · ${d.outcome.duplicatesRemoved ?? 0} duplicates · ${d.outcome.malformedRows ?? 0} malformed`,
+              )
             : []),
         ),
         e.error && e.status !== 'SUCCEEDED' ? h('div', { class: 'error-box', role: 'status' }, h('strong', {}, e.error), e.cause ? `: ${e.cause}` : '') : null,
-        this.message ? h('div', { class: `message message-${this.message.kind}`, role: this.message.kind === 'error' ? 'alert' : 'status' }, this.message.text) : null,
+        this.message
+          ? h('div', { class: `message message-${this.message.kind}`, role: this.message.kind === 'error' ? 'alert' : 'status' }, this.message.text)
+          : null,
       ),
       h(
         'nav',
@@ -235,7 +252,8 @@ function block(title: string, value: unknown, open: boolean): HTMLElement {
 }
 
 function notifications(d: ExecutionDetail): HTMLElement {
-  if (d.notifications.length === 0) return h('p', { class: 'muted' }, d.execution.status === 'RUNNING' ? 'Nothing sent yet.' : 'This execution sent no notification.');
+  if (d.notifications.length === 0)
+    return h('p', { class: 'muted' }, d.execution.status === 'RUNNING' ? 'Nothing sent yet.' : 'This execution sent no notification.');
   return h(
     'div',
     { class: 'notifications' },
@@ -256,6 +274,18 @@ function files(d: ExecutionDetail): HTMLElement {
   return h(
     'table',
     { class: 'files' },
-    h('tbody', {}, ...d.files.map((f) => h('tr', {}, h('td', { class: 'role' }, f.role), h('td', {}, h('a', { href: `/files/${f.key.split('/').map(enc).join('/')}`, target: '_blank', rel: 'noopener' }, f.key)), h('td', { class: 'size' }, bytes(f.sizeBytes))))),
+    h(
+      'tbody',
+      {},
+      ...d.files.map((f) =>
+        h(
+          'tr',
+          {},
+          h('td', { class: 'role' }, f.role),
+          h('td', {}, h('a', { href: `/files/${f.key.split('/').map(enc).join('/')}`, target: '_blank', rel: 'noopener' }, f.key)),
+          h('td', { class: 'size' }, bytes(f.sizeBytes)),
+        ),
+      ),
+    ),
   );
 }

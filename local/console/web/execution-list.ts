@@ -74,7 +74,10 @@ export class ExecutionList {
     const filtered = Boolean(this.status.value || this.search.value.trim());
     fill(this.count, `${executions.length}${executions.length === 200 ? '+' : ''}`);
     if (executions.length === 0) {
-      fill(this.items, h('li', { class: 'empty' }, filtered ? 'No execution matches.' : 'No executions yet. Upload a CSV, or run etl run / etl watch on this root.'));
+      fill(
+        this.items,
+        h('li', { class: 'empty' }, filtered ? 'No execution matches.' : 'No executions yet. Upload a CSV, or run etl run / etl watch on this root.'),
+      );
       return;
     }
     fill(

@@ -32,7 +32,13 @@ export class GraphView {
     const labelLayer = s('g', { class: 'edge-labels' });
     for (const edge of layout.edges) {
       if (edge.kind === 'retry') continue;
-      const el = s('path', { d: pathOf(edge.points), class: `edge edge-${edge.kind}`, 'data-from': edge.from, 'data-to': edge.to, 'marker-end': 'url(#arrow)' });
+      const el = s('path', {
+        d: pathOf(edge.points),
+        class: `edge edge-${edge.kind}`,
+        'data-from': edge.from,
+        'data-to': edge.to,
+        'marker-end': 'url(#arrow)',
+      });
       if (edge.detail) el.append(s('title', {}, edge.detail));
       edgeLayer.append(el);
       this.edges.push({ edge, el });
@@ -178,7 +184,15 @@ export class GraphView {
       // A Retry: a loop on the state's right side.
       const x = node.x + node.width / 2;
       g.append(
-        s('path', { d: `M${x} ${node.y - 7} C${x + 16} ${node.y - 14} ${x + 16} ${node.y + 14} ${x} ${node.y + 7}`, class: 'retry-loop', 'marker-end': 'url(#arrow-retry)' }, s('title', {}, retry.map((e) => e.detail).join('\n'))),
+        s(
+          'path',
+          {
+            d: `M${x} ${node.y - 7} C${x + 16} ${node.y - 14} ${x + 16} ${node.y + 14} ${x} ${node.y + 7}`,
+            class: 'retry-loop',
+            'marker-end': 'url(#arrow-retry)',
+          },
+          s('title', {}, retry.map((e) => e.detail).join('\n')),
+        ),
       );
     }
     g.append(s('title', {}, [`${node.id} (${node.type})`, node.comment ?? '', ...retry.map((e) => e.detail ?? '')].filter(Boolean).join('\n')));
@@ -196,8 +210,19 @@ export class GraphView {
 
 function defs(): SVGDefsElement {
   const arrow = (id: string, cls: string) =>
-    s('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse', class: cls }, s('path', { d: 'M0 1 L9 5 L0 9 z' }));
-  return s('defs', {}, arrow('arrow', 'arrow'), arrow('arrow-taken', 'arrow arrow-taken'), arrow('arrow-caught', 'arrow arrow-caught'), arrow('arrow-retry', 'arrow arrow-retry'));
+    s(
+      'marker',
+      { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse', class: cls },
+      s('path', { d: 'M0 1 L9 5 L0 9 z' }),
+    );
+  return s(
+    'defs',
+    {},
+    arrow('arrow', 'arrow'),
+    arrow('arrow-taken', 'arrow arrow-taken'),
+    arrow('arrow-caught', 'arrow arrow-caught'),
+    arrow('arrow-retry', 'arrow arrow-retry'),
+  );
 }
 
 /** A small label on a node's top edge, right-aligned at `right`. */

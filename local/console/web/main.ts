@@ -159,7 +159,13 @@ function uploadControl(config: ConsoleConfig, onDone: (answer: UploadAnswer) => 
     input.value = '';
     if (!file) return;
     if (file.size > config.maxUploadBytes) {
-      showError(new ApiRequestError(413, 'UploadTooLargeError', `${file.name} is ${bytes(file.size)}; the console accepts uploads up to ${bytes(config.maxUploadBytes)} (use etl run for larger files)`));
+      showError(
+        new ApiRequestError(
+          413,
+          'UploadTooLargeError',
+          `${file.name} is ${bytes(file.size)}; the console accepts uploads up to ${bytes(config.maxUploadBytes)} (use etl run for larger files)`,
+        ),
+      );
       return;
     }
     button.disabled = true;

@@ -16,7 +16,15 @@ import { type ColumnConfig, type DatasetConfig, type EtlConfig, getDataset } fro
 import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../../core/errors';
 import { datasetLoadPrefix, lastRunReportKey } from '../../../core/naming';
 import { type QualityFinding, evaluateQuality } from '../../../core/quality';
-import { REJECTS_COLUMNS, type RejectToNumber, hasUnclosedQuote, numberRejects, recordSplitFailure, recordSplitMessage, valueRejectFields } from '../../../core/rejects';
+import {
+  REJECTS_COLUMNS,
+  type RejectToNumber,
+  hasUnclosedQuote,
+  numberRejects,
+  recordSplitFailure,
+  recordSplitMessage,
+  valueRejectFields,
+} from '../../../core/rejects';
 import { type RowCounts, type RunReport, runReportSchema } from '../../../core/run-report';
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../../core/transform/compile-plan';
 import { matchHeader } from '../../../core/validation/header';
@@ -71,7 +79,10 @@ export class DuckDbGlueJob implements GlueJob {
     } catch (e: unknown) {
       const error = e instanceof EtlError ? describeError(e) : describeError(new TransformError(describeError(e).message, { cause: e }));
       const partial = (e instanceof EtlError ? e.report : undefined) ?? {};
-      report = finish({ ...emptyCounts(), ...base, outputFiles: [], rejectsKey: null, previousRun: null, qualityFailures: [], ...partial, status: 'FAILED', error }, startedAt);
+      report = finish(
+        { ...emptyCounts(), ...base, outputFiles: [], rejectsKey: null, previousRun: null, qualityFailures: [], ...partial, status: 'FAILED', error },
+        startedAt,
+      );
       await this.writeReport(args['--report_key'], report);
       throw jobRunFailed(jobRunId, this.jobName, `${error.name}: ${error.message}`, { cause: e });
     }
@@ -111,7 +122,12 @@ export class DuckDbGlueJob implements GlueJob {
       await registerInputs(db, dataset, input, args['--ingestion_date']);
       const counts = await runPlan(db, plan, output);
       const failures = evaluateQuality(counts, previous?.rowsOut, plan.quality).filter((f) => f.level === 'fail');
-      const reportSoFar = { ...counts, duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates, previousRun: previous, qualityFailures: failures.map((f) => f.message) };
+      const reportSoFar = {
+        ...counts,
+        duplicatesRemoved: counts.exactDuplicates + counts.keyDuplicates,
+        previousRun: previous,
+        qualityFailures: failures.map((f) => f.message),
+      };
 
       const rejectsKey = counts.malformedRows > 0 ? `logs/glue-jobs/${dataset.name}/${args['--execution_name']}.rejects.csv` : null;
       const rejects = rejectsKey ? await this.writeRejects(db, plan, input.source, input.header, this.bucket.pathOf(rejectsKey)) : [];
@@ -171,14 +187,20 @@ export class DuckDbGlueJob implements GlueJob {
     const byValue = await rows<{ reject_reason: string; record: string }>(db, `SELECT reject_reason, record FROM (${plan.rejectsSql})`);
     const toNumber: RejectToNumber[] = [
       ...(await Promise.all(
-        structural.map(async ({ ordinal, ...row }) => ({ row: { line: null, ...row }, find: { ordinal: Number(ordinal) }, unclosedQuote: await hasUnclosedQuote(row.record) })),
+        structural.map(async ({ ordinal, ...row }) => ({
+          row: { line: null, ...row },
+          find: { ordinal: Number(ordinal) },
+          unclosedQuote: await hasUnclosedQuote(row.record),
+        })),
       )),
       ...byValue.map((row) => ({ row: { line: null, ...row }, find: { fields: valueRejectFields(row.record, header) }, unclosedQuote: false })),
     ];
     const numbered = await numberRejects(createReadStream(source), toNumber);
     await mkdir(path.dirname(file), { recursive: true });
     await new Promise<void>((resolve, reject) => {
-      writeToPath(file, numbered, { headers: [...REJECTS_COLUMNS] }).on('error', reject).on('finish', () => resolve());
+      writeToPath(file, numbered, { headers: [...REJECTS_COLUMNS] })
+        .on('error', reject)
+        .on('finish', () => resolve());
     });
     return toNumber;
   }
@@ -280,7 +302,8 @@ async function countRows(db: DuckDBConnection, plan: TransformPlan, output: Stag
       : `CREATE VIEW ${last} AS SELECT * FROM (${written.query}) LIMIT 0`,
   );
   const m = await one(db, plan.metricsSql);
-  if (Number(m.output_rows) !== written.rowCount) throw new TransformError(`wrote ${written.rowCount} rows, but the written files hold ${String(m.output_rows)}`);
+  if (Number(m.output_rows) !== written.rowCount)
+    throw new TransformError(`wrote ${written.rowCount} rows, but the written files hold ${String(m.output_rows)}`);
   return {
     rowsIn: Number(m.rows_typed) + structural,
     malformedRows: Number(m.malformed_rows) + structural,

@@ -13,7 +13,9 @@ export const PYTHON_ENV_COMMAND = 'npm run python-env';
 export function pythonInterpreter(): string {
   const python = process.env.ETL_PYTHON ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python');
   if (!existsSync(python)) {
-    throw new PythonEnvironmentMissingError(`the Spark engine needs the project's Python environment (${python} not found): run \`${PYTHON_ENV_COMMAND}\` once`);
+    throw new PythonEnvironmentMissingError(
+      `the Spark engine needs the project's Python environment (${python} not found): run \`${PYTHON_ENV_COMMAND}\` once`,
+    );
   }
   return python;
 }
