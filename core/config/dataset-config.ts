@@ -10,6 +10,13 @@ import { routeKey } from './dataset-routing';
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
+/**
+ * The partition column every output carries (`load/<dataset>/dt=YYYY-MM-DD/`): a declared column
+ * of that name would be written twice, so it is refused. (The engines' internal names start with
+ * `_`, which {@link IDENTIFIER} already refuses.)
+ */
+export const PARTITION_COLUMN = 'dt';
+
 const columnSchema = z
   .object({
     name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
@@ -105,6 +112,15 @@ const datasetSchema = z
   })
   .strict()
   .superRefine((dataset, ctx) => {
+    dataset.columns.forEach((column, index) => {
+      if (column.name === PARTITION_COLUMN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', index, 'name'],
+          message: `"${PARTITION_COLUMN}" is reserved: it is the partition column of every output (load/<dataset>/${PARTITION_COLUMN}=YYYY-MM-DD/); rename the column`,
+        });
+      }
+    });
     const byName = new Map(dataset.columns.map((c) => [c.name, c]));
     if (byName.size !== dataset.columns.length) {
       const seen = new Set<string>();

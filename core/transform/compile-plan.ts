@@ -3,7 +3,7 @@
  * raw CSV columns, sets malformed rows aside, removes exact duplicates, keeps the latest row per
  * key and adds the partition column. The engine (DuckDB locally, Spark on Glue) only runs it.
  */
-import type { DatasetConfig, QualityConfig } from '../config/dataset-config';
+import { type DatasetConfig, PARTITION_COLUMN, type QualityConfig } from '../config/dataset-config';
 import { BOOLEAN_FALSE, BOOLEAN_TRUE, CONTROL_CHARACTER, SWALLOWED_RECORD_REASON, swallowedRecordPattern, valuePattern } from '../value-rules';
 import { type Dialect, type DialectName, dialectByName } from './dialect';
 
@@ -38,7 +38,7 @@ export interface TransformPlan {
   /** The rows to write, with the partition column last. */
   readonly outputSql: string;
   /** Name of the partition column in `outputSql` (values `YYYY-MM-DD`). */
-  readonly partitionColumn: 'dt';
+  readonly partitionColumn: typeof PARTITION_COLUMN;
   readonly quality: QualityConfig;
   /**
    * {@link swallowedRecordPattern} for the dataset: the runner tests the raw text of the records
@@ -125,8 +125,8 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     ].join('\n'),
     // Recomputed from the raw text so that the rejects file shows the values as they arrived.
     rejectsSql: `SELECT * FROM (SELECT ${reasonExpr} AS reject_reason, ${d.jsonObject(columns.map((c) => c.name))} AS record FROM ${RUNNER_INPUTS.raw}) r WHERE reject_reason IS NOT NULL`,
-    outputSql: `SELECT ${columns.map((c) => `r.${q(c.name)}`).join(', ')}, ${partitionExpr} AS dt FROM ${last} r CROSS JOIN ${RUNNER_INPUTS.params} p`,
-    partitionColumn: 'dt',
+    outputSql: `SELECT ${columns.map((c) => `r.${q(c.name)}`).join(', ')}, ${partitionExpr} AS ${PARTITION_COLUMN} FROM ${last} r CROSS JOIN ${RUNNER_INPUTS.params} p`,
+    partitionColumn: PARTITION_COLUMN,
     quality: dataset.quality,
     swallowedRecordPattern: swallowed,
   };

@@ -5,6 +5,9 @@
  */
 import '../runtime/node-compat';
 
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import { Command, CommanderError } from 'commander';
 
 import { ConfigError, InvalidKeyError } from '../../core/errors';
@@ -19,10 +22,16 @@ import { DEFAULT_ROOT } from './options';
 
 export { type CliIo, EXIT } from './cli-context';
 
+/** The version in the project's package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf-8')) as { version: string }).version;
+}
+
 /** Builds the program; actions report their exit code through `result` (never process.exitCode). */
 export function buildProgram(io: CliIo = defaultIo(), result: { exitCode: number } = { exitCode: EXIT.ok }): Command {
   const program = new Command('etl')
     .description('Run the ETL pipeline locally: the same state machine, handlers and transform as on AWS.')
+    .version(packageVersion(), '-V, --version', 'print the version of the pipeline')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .addHelpText(

@@ -175,4 +175,15 @@ describe('etl CLI', () => {
     expect(help.stdout).toContain('Exit codes:');
     expect(help.stdout).toContain('2  usage error');
   });
+
+  it('the installed bin prints the version of package.json and exits 0', () => {
+    // Prepare
+    const { version } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf-8')) as { version: string };
+
+    // Act
+    const shown = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'etl.js'), '--version'], { encoding: 'utf-8' });
+
+    // Assess
+    expect({ status: shown.status, stdout: shown.stdout.trim() }).toEqual({ status: 0, stdout: version });
+  });
 });

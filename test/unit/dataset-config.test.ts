@@ -187,6 +187,19 @@ describe('parseConfig errors name the field path and the problem', () => {
     expect(error.message).toContain('duplicate column "order_id"');
   });
 
+  it('rejects a column named dt: the partition column of every output', () => {
+    // Prepare
+    const document = rawConfig();
+    (document.datasets[0].columns as Record<string, unknown>[])[8].name = 'dt';
+
+    // Act
+    const error = configErrorOf(document);
+
+    // Assess
+    expect(error.message).toContain('datasets[0].columns[8].name');
+    expect(error.message).toContain('"dt" is reserved: it is the partition column of every output');
+  });
+
   it('rejects a dedupe key that is not a declared column', () => {
     // Prepare
     const document = rawConfig();
