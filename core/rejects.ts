@@ -81,7 +81,10 @@ export async function numberRejects(source: Readable, rejects: readonly RejectTo
   const byFields = new Map<string, RejectRow[]>();
   for (const { row, find } of rejects) {
     if ('ordinal' in find) byOrdinal.set(find.ordinal, row);
-    else byFields.set(fieldsKey(find.fields), [...(byFields.get(fieldsKey(find.fields)) ?? []), row]);
+    else {
+      const key = fieldsKey(find.fields);
+      byFields.set(key, [...(byFields.get(key) ?? []), row]);
+    }
   }
   if (rejects.length > 0) {
     // A blank line is a record: every line is counted, and ordinals count as DuckDB's do.
@@ -95,11 +98,13 @@ export async function numberRejects(source: Readable, rejects: readonly RejectTo
         const start = line;
         ordinal += 1;
         line += 1 + fields.reduce((breaks, value) => breaks + lineBreaks(value), 0);
-        const found = ordinal === 1 ? undefined : (byOrdinal.get(ordinal) ?? byFields.get(fieldsKey(fields))?.shift());
+        if (ordinal === 1) continue; // the header
+        const key = fieldsKey(fields);
+        const found = byOrdinal.get(ordinal) ?? byFields.get(key)?.shift();
         if (!found) continue;
         found.line = start;
         byOrdinal.delete(ordinal);
-        if (byFields.get(fieldsKey(fields))?.length === 0) byFields.delete(fieldsKey(fields));
+        if (byFields.get(key)?.length === 0) byFields.delete(key);
         if (byOrdinal.size === 0 && byFields.size === 0) break;
       }
     } finally {

@@ -11,7 +11,7 @@ import { parse } from 'fast-csv';
 import type { DatasetConfig } from '../config/dataset-config';
 import { EmptyFileError, EncodingError, HeaderMismatchError, MalformedCsvError, MalformedRowsError, NoDataRowsError, describeError } from '../errors';
 import { recordSplitMessage } from '../rejects';
-import { SWALLOWED_RECORD_REASON, type ValueCheck, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
+import { SWALLOWED_RECORD_REASON, type ValueCheck, isSwallowedRecord, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
 import { normalizeHeader, matchHeader } from './header';
 
 /** What the Validate step found. `valid: false` always comes with a named `error`. */
@@ -70,7 +70,7 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
       state.rowsChecked += 1;
       const problem = rowProblem(record, columnsByPosition);
       // Rows an unterminated quote swallowed: the file is refused, as the transform refuses it.
-      if (problem?.endsWith(SWALLOWED_RECORD_REASON)) return report(new MalformedCsvError(recordSplitMessage(`row ${state.rowsChecked}`, problem)));
+      if (problem !== undefined && isSwallowedRecord(problem)) return report(new MalformedCsvError(recordSplitMessage(`row ${state.rowsChecked}`, problem)));
       if (problem) {
         state.malformedRows += 1;
         if (state.issues.length < MAX_REPORTED_ISSUES) state.issues.push(`row ${state.rowsChecked}: ${problem}`);
