@@ -100,14 +100,82 @@ export function uploadId(inputKey: string, content: string): string {
   return createHash('sha256').update(`${inputKey}\n${content}`).digest('hex').slice(0, 16);
 }
 
-/** The dataset's output folder: `load/<dataset>/`. */
+/** The dataset's table: `load/<dataset>/`, holding its `dt=YYYY-MM-DD/` partitions and nothing else. */
 export function datasetLoadPrefix(dataset: string): string {
   return `${PREFIX.load}${dataset}/`;
 }
 
+/**
+ * Where a job run stages its files before publishing them: `load/_staging/<dataset>/<job run>/`,
+ * outside every table (no dataset is named `_staging`: names start with a letter).
+ */
+export function stagingPrefix(dataset: string, jobRunId: string): string {
+  return `${PREFIX.load}_staging/${dataset}/${jobRunId}/`;
+}
+
+/**
+ * The dataset's current state (the latest row per dedupe key across every load; without keys, the
+ * last load's rows): `load/latest/<dataset>/`, outside the dataset's table. It holds versions
+ * (`versions/<version>/part-<n>.parquet`) and the {@link latestManifestKey} naming the current one.
+ */
+export function latestStatePrefix(dataset: string): string {
+  return `${PREFIX.load}latest/${dataset}/`;
+}
+
+/**
+ * The pointer to the current version of a dataset's state, written last (conditionally, so two
+ * runs publishing together never lose each other's rows): an Athena symlink manifest, one
+ * `s3://<bucket>/<key>` per line, read by the `<dataset>_latest` catalog table and by the engines.
+ */
+export function latestManifestKey(dataset: string): string {
+  return `${latestStatePrefix(dataset)}_symlink_format_manifest/manifest`;
+}
+
+/** The folder of one version of a dataset's state; `version` sorts by creation time ({@link latestVersionId}). */
+export function latestVersionPrefix(dataset: string, version: string): string {
+  return `${latestStatePrefix(dataset)}versions/${version}/`;
+}
+
+/**
+ * A version id of a dataset's state: `<UTC yyyymmddThhmmssZ>-<job run id>`, so versions sort by
+ * creation time and a publication can tell an abandoned version (old) from one being written.
+ */
+export function latestVersionId(createdAt: Date, jobRunId: string): string {
+  return `${createdAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}-${jobRunId}`;
+}
+
+/** The text of a state manifest: one `s3://<bucket>/<key>` per line. */
+export function formatLatestManifest(bucket: string, keys: readonly string[]): string {
+  return keys.map((key) => `s3://${bucket}/${key}\n`).join('');
+}
+
+/** The keys a state manifest lists (its `s3://<bucket>/` prefixes removed). */
+export function parseLatestManifest(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.replace(/^s3:\/\/[^/]+\//, ''));
+}
+
+/** The names of a dataset's tables in the catalog (and in `etl query`): its loads, and its current state. */
+export function catalogTableNames(dataset: string): { readonly table: string; readonly latest: string } {
+  return { table: dataset, latest: `${dataset}${LATEST_TABLE_SUFFIX}` };
+}
+
+/** The suffix of a dataset's state table: no dataset name may end with it (see dataset-config.ts). */
+export const LATEST_TABLE_SUFFIX = '_latest';
+
 /** Where the transform writes its run report for one execution. */
 export function runReportKey(dataset: string, executionName: string): string {
   return `${PREFIX.glueReports}${dataset}/${executionName}.json`;
+}
+
+/** The schema the dataset's loads were written with (the schema guard compares the config with it). */
+export function loadedSchemaKey(dataset: string): string {
+  return `${PREFIX.glueReports}${dataset}/_schema.json`;
 }
 
 /** The run report of the dataset's most recent successful transform (for volume-change checks). */

@@ -40,8 +40,13 @@ export const runReportSchema = z.object({
   duplicatesRemoved: z.number(),
   rowsOut: z.number(),
   outputPrefix: z.string(),
+  /** The dataset's state folder (`load/latest/<dataset>/`). */
   latestPrefix: z.string(),
   outputFiles: z.array(z.string()),
+  /** The files of the state version this run published (none when it failed). */
+  latestFiles: z.array(z.string()).default([]),
+  /** Rows in the dataset's state after this run (null when it failed, or in a report before it was counted). */
+  latestRows: z.number().nullable().default(null),
   rejectsKey: z.string().nullable(),
   previousRun: previousRunSchema.nullable(),
   qualityFailures: z.array(z.string()),

@@ -70,9 +70,19 @@ const dedupeSchema = z
   })
   .strict();
 
+/**
+ * The first `dt` the catalog's partition projection covers (`YYYY-MM-DD`): Athena sees the
+ * partitions from it to today (ingestion dates) or to a year ahead (a date column). Rows of an
+ * earlier date are stored but not visible to Athena: set it to the earliest date the data holds.
+ */
+const firstDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .default('2020-01-01');
+
 const partitioningSchema = z.discriminatedUnion('by', [
-  z.object({ by: z.literal('ingestion_date') }).strict(),
-  z.object({ by: z.literal('column'), column: z.string() }).strict(),
+  z.object({ by: z.literal('ingestion_date'), firstDate: firstDateSchema }).strict(),
+  z.object({ by: z.literal('column'), column: z.string(), firstDate: firstDateSchema }).strict(),
 ]);
 
 const validationSchema = z
@@ -96,7 +106,7 @@ const datasetSchema = z
     match: z.string().refine((glob) => glob.startsWith('extract/'), { message: 'must start with "extract/"' }),
     columns: z.array(columnSchema).min(1, 'a dataset needs at least one column'),
     dedupe: dedupeSchema.default({ keys: [] }),
-    partitioning: partitioningSchema.default({ by: 'ingestion_date' }),
+    partitioning: partitioningSchema.default({ by: 'ingestion_date', firstDate: '2020-01-01' }),
     quality: qualitySchema.default({
       malformedRowRatio: { warn: 0, fail: 0.1 },
       duplicateRatio: { warn: 0.2 },

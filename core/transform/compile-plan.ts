@@ -11,9 +11,11 @@ import { type Dialect, type DialectName, dialectByName } from './dialect';
  * Names of the relations the runner provides before running the plan:
  * - `etl_raw`: one text column per declared column (NULL for an optional column absent from the
  *   header), in declaration order, nothing else;
- * - `etl_params`: one row with `ingestion_date` (DATE).
+ * - `etl_params`: one row with `ingestion_date` (DATE);
+ * - `etl_previous_latest` (only to run {@link TransformPlan.latestSql}): the dataset's current
+ *   state before this run, the declared columns typed (NULL for a column its files lack).
  */
-export const RUNNER_INPUTS = { raw: 'etl_raw', params: 'etl_params' } as const;
+export const RUNNER_INPUTS = { raw: 'etl_raw', params: 'etl_params', previousLatest: 'etl_previous_latest' } as const;
 
 /** One query of the plan: the runner registers its result under `name`. */
 export interface PlanStep {
@@ -37,6 +39,14 @@ export interface TransformPlan {
   readonly rejectsSql: string;
   /** The rows to write, with the partition column last. */
   readonly outputSql: string;
+  /**
+   * The dataset's new current state, the declared columns (no partition column): the previous
+   * state and this run's rows (the plan's last step), one row per dedupe key by the same rule as
+   * the load's own dedupe. Merging a load already merged changes nothing, so a rerun leaves the
+   * state as one run. `null` for a dataset without keys: its state is the last load's rows (the
+   * runner copies the written files), as it is for any dataset's first load.
+   */
+  readonly latestSql: string | null;
   /** Name of the partition column in `outputSql` (values `YYYY-MM-DD`). */
   readonly partitionColumn: typeof PARTITION_COLUMN;
   readonly quality: QualityConfig;
@@ -126,6 +136,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     // Recomputed from the raw text so that the rejects file shows the values as they arrived.
     rejectsSql: `SELECT * FROM (SELECT ${reasonExpr} AS reject_reason, ${d.jsonObject(columns.map((c) => c.name))} AS record FROM ${RUNNER_INPUTS.raw}) r WHERE reject_reason IS NOT NULL`,
     outputSql: `SELECT ${columns.map((c) => `r.${q(c.name)}`).join(', ')}, ${partitionExpr} AS ${PARTITION_COLUMN} FROM ${last} r CROSS JOIN ${RUNNER_INPUTS.params} p`,
+    latestSql: latestStateSql(d, dataset, last),
     partitionColumn: PARTITION_COLUMN,
     quality: dataset.quality,
     swallowedRecordPattern: swallowed,
@@ -136,26 +147,35 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
 const REPLACEMENT_CHARACTER = '\uFFFD';
 
 function keyDedupeSteps(d: Dialect, dataset: DatasetConfig): PlanStep[] {
+  if (dataset.dedupe.keys.length === 0) return [];
+  return [{ name: 'etl_deduped', sql: latestPerKey(d, dataset, 'etl_distinct'), materialize: false }];
+}
+
+function latestStateSql(d: Dialect, dataset: DatasetConfig, last: string): string | null {
+  if (dataset.dedupe.keys.length === 0) return null;
+  const all = dataset.columns.map((c) => d.quote(c.name)).join(', ');
+  // UNION, not UNION ALL: a row already in the state (a rerun of a load) counts once.
+  return latestPerKey(d, dataset, `(SELECT ${all} FROM ${RUNNER_INPUTS.previousLatest} UNION SELECT ${all} FROM ${last})`);
+}
+
+/**
+ * The keepLatestBy rule, one definition for a load's own dedupe and for the merged state: one
+ * row per key of `source` (distinct rows), the latest by keepLatestBy first, ties broken by the
+ * whole row in column order. Both engines compare values alike (text byte by byte), so both
+ * keep the same row; NULLS LAST is spelled out (Spark's default for ASC is NULLS FIRST, DuckDB's
+ * LAST). DuckDB's window spills and completes 5M rows under a 1 GB memory limit when the CSV
+ * reader's buffers are sized (see duckdb-job.ts); it is the fastest of the plans measured by
+ * `npm run bench` (aggregate + semi-join, arg_max).
+ */
+function latestPerKey(d: Dialect, dataset: DatasetConfig, source: string): string {
   const keys = dataset.dedupe.keys.map((k) => d.quote(k));
-  if (keys.length === 0) return [];
   const all = dataset.columns.map((c) => d.quote(c.name));
-  // One ROW_NUMBER() window per key: the latest by keepLatestBy first, ties broken by the whole
-  // row in column order. Both engines compare values alike (text byte by byte), so both keep the
-  // same row; NULLS LAST is spelled out (Spark's default for ASC is NULLS FIRST, DuckDB's LAST).
-  // DuckDB's window spills and completes 5M rows under a 1 GB memory limit when the CSV reader's
-  // buffers are sized (see duckdb-job.ts); it is the fastest of the plans measured by `npm run
-  // bench` (aggregate + semi-join, arg_max).
   const latest = dataset.dedupe.keepLatestBy === undefined ? [] : [`${d.quote(dataset.dedupe.keepLatestBy)} DESC NULLS LAST`];
   const order = [...latest, ...prefixed('r', all).map((c) => `${c} ASC NULLS LAST`)].join(', ');
-  return [
-    {
-      name: 'etl_deduped',
-      sql:
-        `SELECT ${prefixed('r', all).join(', ')} FROM (SELECT r.*, row_number() OVER (PARTITION BY ${keys.join(', ')} ` +
-        `ORDER BY ${order}) AS _etl_rank FROM etl_distinct r) r WHERE r._etl_rank = 1`,
-      materialize: false,
-    },
-  ];
+  return (
+    `SELECT ${prefixed('r', all).join(', ')} FROM (SELECT r.*, row_number() OVER (PARTITION BY ${keys.join(', ')} ` +
+    `ORDER BY ${order}) AS _etl_rank FROM ${source} r) r WHERE r._etl_rank = 1`
+  );
 }
 
 function prefixed(alias: string, columns: readonly string[]): string[] {

@@ -80,7 +80,19 @@ export class DuckDbGlueJob implements GlueJob {
       const error = e instanceof EtlError ? describeError(e) : describeError(new TransformError(describeError(e).message, { cause: e }));
       const partial = (e instanceof EtlError ? e.report : undefined) ?? {};
       report = finish(
-        { ...emptyCounts(), ...base, outputFiles: [], rejectsKey: null, previousRun: null, qualityFailures: [], ...partial, status: 'FAILED', error },
+        {
+          ...emptyCounts(),
+          ...base,
+          outputFiles: [],
+          latestFiles: [],
+          latestRows: null,
+          rejectsKey: null,
+          previousRun: null,
+          qualityFailures: [],
+          ...partial,
+          status: 'FAILED',
+          error,
+        },
         startedAt,
       );
       await this.writeReport(args['--report_key'], report);
@@ -133,7 +145,10 @@ export class DuckDbGlueJob implements GlueJob {
       const rejects = rejectsKey ? await this.writeRejects(db, plan, input.source, input.header, this.bucket.pathOf(rejectsKey)) : [];
       refuseFailedRun(rejects, failures, plan, { ...reportSoFar, rejectsKey });
       const outputFiles = await this.publish(output);
-      return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, rejectsKey, error: null }, new Date(base.startedAt));
+      return finish(
+        { ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, latestFiles: [], latestRows: null, rejectsKey, error: null },
+        new Date(base.startedAt),
+      );
     } finally {
       db.closeSync();
       instance.closeSync();
