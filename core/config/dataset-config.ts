@@ -171,7 +171,7 @@ const datasetSchema = z
     }
   });
 
-const configSchema = z
+export const configSchema = z
   .object({
     $schema: z.string().optional(),
     datasets: z.array(datasetSchema).min(1, 'declare at least one dataset'),
