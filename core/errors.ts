@@ -16,12 +16,16 @@ import type { RunReport } from './run-report';
  *   error's name), and keys or objects the pipeline never takes.
  * - `data-verdict`: the transform's verdict on the whole file. The Glue job run fails, one
  *   `etl-job-failure`, the input stays for a redrive; no alarm, since the data is at fault.
+ * - `refused-config`: the deployed configuration of the dataset is refused for its data (a schema
+ *   change that is not a compatible evolution of the one its loads were written with). Validate
+ *   fails before the transform, so nothing is written: one `etl-job-failure`, the input stays in
+ *   `extract/` for a redrive once the configuration is fixed; the file is not at fault.
  * - `critical`: the pipeline itself failed (its code, its configuration, a service it calls).
  *
  * A verdict stays a verdict whichever step reaches it, so a class lists every kind it can be:
  * `HeaderMismatchError` is Validate's verdict on the file and the transform's too.
  */
-export type ErrorKind = 'rejected-input' | 'data-verdict' | 'critical';
+export type ErrorKind = 'rejected-input' | 'data-verdict' | 'refused-config' | 'critical';
 
 /** Options of an {@link EtlError}: the `cause`, and what a transform had counted when it stopped. */
 export interface EtlErrorOptions extends ErrorOptions {
@@ -113,6 +117,18 @@ export class MalformedRowsError extends EtlError {
   static override readonly kinds = ['rejected-input'] as const;
 }
 
+/**
+ * A dataset's configuration is not a compatible evolution of the schema its loads were written
+ * with (a column's type changed, a column removed or renamed, a non-nullable column added, the
+ * dedupe keys or the partitioning changed): refused at synth against `etl.schema-lock.json`, and
+ * by Validate against `logs/glue-jobs/<dataset>/_schema.json` before anything is written. The
+ * message lists each change and how to migrate (see core/schema-guard.ts).
+ */
+export class SchemaEvolutionError extends EtlError {
+  static override readonly errorName = 'SchemaEvolutionError';
+  static override readonly kinds = ['refused-config'] as const;
+}
+
 /** A quality threshold configured as `fail` was crossed by the full-file transform. */
 export class QualityThresholdError extends EtlError {
   static override readonly errorName = 'QualityThresholdError';
@@ -122,6 +138,15 @@ export class QualityThresholdError extends EtlError {
 /** The transform engine failed while reading, transforming or writing. */
 export class TransformError extends EtlError {
   static override readonly errorName = 'TransformError';
+  static override readonly kinds = ['critical'] as const;
+}
+
+/**
+ * The transform could not publish the dataset's new current state: other runs kept publishing
+ * theirs first. Nothing of the state is lost (the loads are in place); a redrive publishes it.
+ */
+export class LatestStateConflictError extends EtlError {
+  static override readonly errorName = 'LatestStateConflictError';
   static override readonly kinds = ['critical'] as const;
 }
 

@@ -147,6 +147,29 @@ export function latestVersionId(createdAt: Date, jobRunId: string): string {
     .replace(/\.\d{3}/, '')}-${jobRunId}`;
 }
 
+/** When a version of a dataset's state was created (from its {@link latestVersionId}), or `undefined` for another name. */
+export function latestVersionCreatedAt(version: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(version);
+  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : undefined;
+}
+
+/**
+ * A version folder a publication may delete: neither the version it published nor the one
+ * before (a reader may still be reading it), and older than an hour (a younger one may be being
+ * written by a concurrent run that will then lose its race and retry).
+ */
+export function isAbandonedLatestVersion(version: string, keep: readonly string[], now: Date): boolean {
+  const createdAt = latestVersionCreatedAt(version);
+  return !keep.includes(version) && createdAt !== undefined && now.getTime() - createdAt.getTime() > ABANDONED_VERSION_AGE_MS;
+}
+
+const ABANDONED_VERSION_AGE_MS = 60 * 60 * 1000;
+
+/** The version a state file belongs to (`…/versions/<version>/part-0.parquet`), or `undefined`. */
+export function latestVersionOf(key: string): string | undefined {
+  return /\/versions\/([^/]+)\/[^/]+$/.exec(key)?.[1];
+}
+
 /** The text of a state manifest: one `s3://<bucket>/<key>` per line. */
 export function formatLatestManifest(bucket: string, keys: readonly string[]): string {
   return keys.map((key) => `s3://${bucket}/${key}\n`).join('');

@@ -143,7 +143,7 @@ export interface TimelineEvent {
 /** A file of the bucket that belongs to the execution. */
 export interface FileLink {
   readonly key: string;
-  /** What it is: input, run report, rejected rows, output, latest copy. */
+  /** What it is: input, run report, rejected rows, output, current state. */
   readonly role: string;
   readonly sizeBytes: number;
 }

@@ -2,8 +2,7 @@
  * What the console shows of the history: the execution list, and one execution in full (its
  * path, timeline, notifications and the files it wrote), built from the store and the bucket.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 
 import { runResult } from '../shared/run-result';
 import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-store';
@@ -69,7 +68,7 @@ interface ExecutionInput {
 interface RunReport {
   readonly outputFiles?: readonly string[];
   readonly rejectsKey?: string | null;
-  readonly latestPrefix?: string;
+  readonly latestFiles?: readonly string[];
 }
 
 /** The bucket files of an execution that exist now: its input, run report, rejected rows, outputs. */
@@ -89,13 +88,8 @@ export function filesOf(bucket: FolderBucket, execution: ExecutionRecord): FileL
   if (!report) return links;
   add(report.rejectsKey, 'rejected rows');
   for (const key of report.outputFiles ?? []) add(key, 'output');
-  // The latest/ copy is named after the same input as the outputs (part-<id>-…).
-  const ids = new Set((report.outputFiles ?? []).map((key) => /^(part-[0-9a-f]+-)/.exec(path.posix.basename(key))?.[1]).filter(Boolean));
-  if (report.latestPrefix && ids.size > 0) {
-    for (const file of listFolder(bucket, report.latestPrefix)) {
-      if ([...ids].some((id) => file.startsWith(id as string))) add(`${report.latestPrefix.replace(/\/?$/, '/')}${file}`, 'latest copy');
-    }
-  }
+  // The dataset's state as this run published it (while that version is kept).
+  for (const key of report.latestFiles ?? []) add(key, 'current state');
   return links;
 }
 
@@ -113,13 +107,5 @@ function readReport(bucket: FolderBucket, key: string): RunReport | undefined {
     return JSON.parse(readFileSync(bucket.pathOf(key), 'utf-8')) as RunReport;
   } catch {
     return undefined; // not written (the job did not run) or unreadable
-  }
-}
-
-function listFolder(bucket: FolderBucket, prefix: string): string[] {
-  try {
-    return readdirSync(bucket.pathOf(prefix.replace(/\/$/, '')));
-  } catch {
-    return [];
   }
 }

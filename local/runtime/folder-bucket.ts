@@ -106,6 +106,34 @@ export class FolderBucket implements ObjectStore {
     await rename(temporary, file);
   }
 
+  /** The object's text and a token of its bytes (their MD5, as S3's ETag of such an object), or `undefined`. */
+  async readWithToken(key: string): Promise<{ readonly text: string; readonly token: string } | undefined> {
+    try {
+      const bytes = await readFile(this.pathOf(key));
+      return { text: bytes.toString('utf-8'), token: md5Hex(bytes) };
+    } catch (e: unknown) {
+      if (isMissing(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * S3's conditional write: replaces the object only while its bytes still have `token` (its
+   * MD5; `null`: only while there is none); `false`, leaving it as it is, otherwise. Safe across
+   * processes sharing the folder (the local engines, a watch beside a run): the compare and the
+   * replace happen under a lock file.
+   */
+  async writeIfMatch(key: string, body: string, token: string | null): Promise<boolean> {
+    const file = this.pathOf(key);
+    await mkdir(path.dirname(file), { recursive: true });
+    return withLockFile(`${file}.lock`, async () => {
+      const current = await this.readWithToken(key);
+      if ((current?.token ?? null) !== token) return false;
+      await this.write(this.name, key, body);
+      return true;
+    });
+  }
+
   async copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void> {
     this.checkBucket(bucket);
     const source = await this.objectFile(sourceKey, sourceVersionId);
@@ -293,6 +321,33 @@ function kindOf(info: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevic
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
   return 'not a file';
+}
+
+function md5Hex(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** A lock left by a process that died holding it is taken over after this long. */
+const STALE_LOCK_MS = 30_000;
+
+/** Runs `action` holding the lock file (created exclusively, removed after), waiting for it meanwhile. */
+async function withLockFile<T>(lock: string, action: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e: unknown) {
+      if (!(typeof e === 'object' && e !== null && 'code' in e && e.code === 'EEXIST')) throw e;
+      const taken = await stat(lock).catch(() => undefined);
+      if (taken && Date.now() - taken.mtimeMs > STALE_LOCK_MS) await rm(lock, { force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  try {
+    return await action();
+  } finally {
+    await rm(lock, { force: true });
+  }
 }
 
 function isMissing(e: unknown): boolean {

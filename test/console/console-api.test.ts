@@ -136,7 +136,7 @@ describe('console server API', () => {
     expect(log.status).toBe(200);
     expect(log.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(log.text).toBe(readFileSync(path.join(root, 'bucket', 'logs', 'notifications.jsonl'), 'utf-8'));
-    expect(detail.files.map((f) => f.role)).toEqual(['input, archived', 'run report', 'output', 'latest copy']);
+    expect(detail.files.map((f) => f.role)).toEqual(['input, archived', 'run report', 'output', 'current state']);
     expect(parquet.status).toBe(200);
     expect(parquet.headers['content-disposition']).toMatch(/^attachment/);
     expect(put.status).toBe(405);

@@ -1,12 +1,12 @@
 /**
  * The local stand-in for the Glue job: runs the dataset's compiled transform plan (DuckDB dialect)
  * on the input file and writes what the Glue job writes on AWS — Snappy Parquet under
- * `load/<dataset>/dt=YYYY-MM-DD/`, a refreshed `load/<dataset>/latest/`, a rejects file and the
- * run report under `logs/glue-jobs/`. Output files are named after the input, so a rerun of the
- * same input replaces its rows instead of adding them.
+ * `load/<dataset>/dt=YYYY-MM-DD/`, the dataset's merged current state under `load/latest/<dataset>/`
+ * (latest-state.ts), a rejects file and the run report under `logs/glue-jobs/`. Output files are
+ * named after the input, so a rerun of the same input replaces its rows instead of adding them.
  */
-import { constants, createReadStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
+import { createReadStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -14,7 +14,7 @@ import { writeToPath } from 'fast-csv';
 
 import { type ColumnConfig, type DatasetConfig, type EtlConfig, getDataset } from '../../../core/config/dataset-config';
 import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../../core/errors';
-import { datasetLoadPrefix, lastRunReportKey } from '../../../core/naming';
+import { datasetLoadPrefix, lastRunReportKey, latestStatePrefix } from '../../../core/naming';
 import { type QualityFinding, evaluateQuality } from '../../../core/quality';
 import {
   REJECTS_COLUMNS,
@@ -29,7 +29,9 @@ import { type RowCounts, type RunReport, runReportSchema } from '../../../core/r
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../../core/transform/compile-plan';
 import { matchHeader } from '../../../core/validation/header';
 import type { FolderBucket } from '../folder-bucket';
+import { one, rows, run, sqlText } from './duckdb-sql';
 import { type GlueJob, type JobArguments, type JobRun, jobRunFailed, newJobRunId } from './glue-job';
+import { type PublishedState, publishLatestState } from './latest-state';
 import { readCsvHeader } from './read-header';
 
 /** Engine settings of the local job. */
@@ -71,7 +73,7 @@ export class DuckDbGlueJob implements GlueJob {
       ingestionDate: args['--ingestion_date'],
       startedAt: startedAt.toISOString(),
       outputPrefix: datasetLoadPrefix(args['--dataset']),
-      latestPrefix: `${datasetLoadPrefix(args['--dataset'])}latest/`,
+      latestPrefix: latestStatePrefix(args['--dataset']),
     };
     let report: RunReport;
     try {
@@ -144,11 +146,9 @@ export class DuckDbGlueJob implements GlueJob {
       const rejectsKey = counts.malformedRows > 0 ? `logs/glue-jobs/${dataset.name}/${args['--execution_name']}.rejects.csv` : null;
       const rejects = rejectsKey ? await this.writeRejects(db, plan, input.source, input.header, this.bucket.pathOf(rejectsKey)) : [];
       refuseFailedRun(rejects, failures, plan, { ...reportSoFar, rejectsKey });
-      const outputFiles = await this.publish(output);
-      return finish(
-        { ...base, ...reportSoFar, status: 'SUCCEEDED', outputFiles, latestFiles: [], latestRows: null, rejectsKey, error: null },
-        new Date(base.startedAt),
-      );
+      const { outputFiles, state } = await this.publish(db, plan, output, { dataset: dataset.name, jobRunId: base.jobRunId, rows: counts.rowsOut });
+      const published = { outputFiles, latestFiles: state.files, latestRows: state.rows };
+      return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', ...published, rejectsKey, error: null }, new Date(base.startedAt));
     } finally {
       db.closeSync();
       instance.closeSync();
@@ -182,10 +182,19 @@ export class DuckDbGlueJob implements GlueJob {
     });
   }
 
-  /** Moves the staged output into place; returns the keys of the files published. */
-  private async publish(output: StagedOutput): Promise<string[]> {
-    // One publication at a time: two runs finishing together would interleave their latest/ refresh.
-    const published = this.publishing.then(() => output.publish());
+  /** Moves the staged output into place, then publishes the dataset's new state. */
+  private async publish(
+    db: DuckDBConnection,
+    plan: TransformPlan,
+    output: StagedOutput,
+    load: { dataset: string; jobRunId: string; rows: number },
+  ): Promise<{ outputFiles: string[]; state: PublishedState }> {
+    // One publication at a time in this process (another process sharing the folder loses a race
+    // on the state's manifest and merges again).
+    const published = this.publishing.then(async () => {
+      const outputFiles = await output.publish();
+      return { outputFiles, state: await publishLatestState(db, this.bucket, plan, { ...load, keys: outputFiles }) };
+    });
     this.publishing = published.catch(() => undefined);
     return published;
   }
@@ -371,7 +380,7 @@ function cteMaterialization(step: PlanStep, inOutput: readonly PlanStep[]): stri
 
 /**
  * The output of one input, written to a staging folder of the job run first and published (moved
- * into `load/<dataset>/`'s partitions, replacing this input's earlier files; latest/ refreshed)
+ * into `load/<dataset>/`'s partitions, replacing this input's earlier files)
  * only once the quality checks passed. Whatever is left unpublished is removed.
  */
 class StagedOutput {
@@ -405,7 +414,7 @@ class StagedOutput {
       .sort();
   }
 
-  /** Moves the staged files into place and refreshes latest/ with copies of them; returns their keys. */
+  /** Moves the staged files into place; returns their keys. */
   async publish(): Promise<string[]> {
     const staged = this.stagedFiles();
     await mkdir(this.loadDir, { recursive: true });
@@ -424,15 +433,6 @@ class StagedOutput {
       written.push(target);
     }
     await this.discard();
-    // latest/ holds this input's rows, without the partition column: exactly what the partition
-    // files hold, so it gets copies of them (clones where the file system can) instead of a
-    // second write.
-    const latest = path.join(this.loadDir, 'latest');
-    await rm(latest, { recursive: true, force: true });
-    await mkdir(latest, { recursive: true });
-    for (const [index, file] of written.entries()) {
-      await copyFile(file, path.join(latest, `part-${this.id}-${index}.parquet`), constants.COPYFILE_FICLONE);
-    }
     return written.map((file) => this.bucket.keyOf(file)).sort();
   }
 
@@ -474,20 +474,4 @@ function emptyCounts() {
 function finish(report: Omit<RunReport, 'finishedAt' | 'durationMs'>, startedAt: Date): RunReport {
   const finishedAt = new Date();
   return { ...report, finishedAt: finishedAt.toISOString(), durationMs: finishedAt.getTime() - startedAt.getTime() };
-}
-
-function sqlText(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-async function run(db: DuckDBConnection, sql: string): Promise<void> {
-  await db.run(sql);
-}
-
-async function rows<T>(db: DuckDBConnection, sql: string): Promise<T[]> {
-  return (await db.runAndReadAll(sql)).getRowObjectsJS() as T[];
-}
-
-async function one(db: DuckDBConnection, sql: string): Promise<Record<string, unknown>> {
-  return (await rows<Record<string, unknown>>(db, sql))[0];
 }

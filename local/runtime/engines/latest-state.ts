@@ -1,0 +1,134 @@
+/**
+ * Publishes a dataset's current state (`load/latest/<dataset>/`) after a load, as the Glue runner
+ * does (glue/etl_runner.py, `publish_latest_state`): a new version folder, then the manifest that
+ * names it, written only if no other run replaced it meanwhile (else the merge is done again over
+ * what that run published). A reader thus never sees the state empty or half-written, and two runs
+ * finishing together never lose each other's rows.
+ */
+import { constants } from 'node:fs';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+import { LatestStateConflictError } from '../../../core/errors';
+import {
+  formatLatestManifest,
+  isAbandonedLatestVersion,
+  latestManifestKey,
+  latestStatePrefix,
+  latestVersionId,
+  latestVersionOf,
+  latestVersionPrefix,
+  parseLatestManifest,
+} from '../../../core/naming';
+import { RUNNER_INPUTS, type TransformPlan } from '../../../core/transform/compile-plan';
+import type { FolderBucket } from '../folder-bucket';
+import { one, rows, run, sqlText } from './duckdb-sql';
+
+/** How often a publication that lost the race to another run's merges again before it gives up. */
+export const LATEST_STATE_ATTEMPTS = 5;
+
+/** What one load adds to the state. */
+export interface LoadedFiles {
+  readonly dataset: string;
+  readonly jobRunId: string;
+  /** The keys of the load's files just published under `load/<dataset>/dt=…/` (declared columns only). */
+  readonly keys: readonly string[];
+  /** The rows they hold. */
+  readonly rows: number;
+}
+
+/** The published version: its files and rows. */
+export interface PublishedState {
+  readonly files: string[];
+  readonly rows: number;
+}
+
+/**
+ * Merges the load into the dataset's state and publishes it. `db` has the plan's steps registered,
+ * the plan's last step among them: it is pointed at the load's published files here.
+ */
+export async function publishLatestState(db: DuckDBConnection, bucket: FolderBucket, plan: TransformPlan, load: LoadedFiles): Promise<PublishedState> {
+  const manifestKey = latestManifestKey(load.dataset);
+  for (let attempt = 1; attempt <= LATEST_STATE_ATTEMPTS; attempt++) {
+    const current = await bucket.readWithToken(manifestKey);
+    const previous = current ? parseLatestManifest(current.text) : [];
+    const version = latestVersionId(new Date(), attempt === 1 ? load.jobRunId : `${load.jobRunId}-${attempt}`);
+    const prefix = latestVersionPrefix(load.dataset, version);
+    // Without keys the state is the last load's rows; with keys and no state yet, the load's rows
+    // are the state too (already one per key): copies of the files, no second write.
+    const state =
+      plan.latestSql === null || previous.length === 0 ? await copyLoad(bucket, load, prefix) : await writeMerged(db, bucket, plan, load, previous, prefix);
+    if (await bucket.writeIfMatch(manifestKey, formatLatestManifest(bucket.name, state.files), current?.token ?? null)) {
+      await removeAbandonedVersions(bucket, load.dataset, [version, ...previous.map(latestVersionOf).filter((v) => v !== undefined)]);
+      return state;
+    }
+    await rm(bucket.pathOf(prefix.slice(0, -1)), { recursive: true, force: true });
+  }
+  throw new LatestStateConflictError(
+    `could not publish ${latestStatePrefix(load.dataset)}: other runs replaced it ${LATEST_STATE_ATTEMPTS} times while this one merged; the load itself is in place, a redrive publishes the state`,
+  );
+}
+
+async function copyLoad(bucket: FolderBucket, load: LoadedFiles, prefix: string): Promise<PublishedState> {
+  const files = load.keys.map((_, n) => `${prefix}part-${n}.parquet`);
+  await mkdir(bucket.pathOf(prefix.slice(0, -1)), { recursive: true });
+  for (const [n, key] of load.keys.entries()) {
+    await copyFile(bucket.pathOf(key), bucket.pathOf(files[n]), constants.COPYFILE_FICLONE);
+  }
+  return { files, rows: load.rows };
+}
+
+async function writeMerged(
+  db: DuckDBConnection,
+  bucket: FolderBucket,
+  plan: TransformPlan,
+  load: LoadedFiles,
+  previous: readonly string[],
+  prefix: string,
+): Promise<PublishedState> {
+  const last = plan.steps[plan.steps.length - 1].name;
+  await run(
+    db,
+    `CREATE OR REPLACE VIEW ${last} AS ${await typedParquet(
+      db,
+      plan,
+      load.keys.map((k) => bucket.pathOf(k)),
+    )}`,
+  );
+  await run(
+    db,
+    `CREATE OR REPLACE VIEW ${RUNNER_INPUTS.previousLatest} AS ${await typedParquet(
+      db,
+      plan,
+      previous.map((k) => bucket.pathOf(k)),
+    )}`,
+  );
+  const file = `${prefix}part-0.parquet`;
+  await mkdir(bucket.pathOf(prefix.slice(0, -1)), { recursive: true });
+  const written = await one(db, `COPY (${plan.latestSql}) TO ${sqlText(bucket.pathOf(file))} (FORMAT parquet, COMPRESSION snappy)`);
+  return { files: [file], rows: Number(written.Count) };
+}
+
+/**
+ * The declared columns of Parquet files, typed; a column the files lack (a nullable column added
+ * since they were written) as NULL; no row when there is no file.
+ */
+async function typedParquet(db: DuckDBConnection, plan: TransformPlan, files: readonly string[]): Promise<string> {
+  if (files.length === 0) {
+    return `SELECT ${plan.columns.map((c) => `CAST(NULL AS ${c.sqlType}) AS "${c.name}"`).join(', ')} WHERE false`;
+  }
+  const source = `read_parquet([${files.map(sqlText).join(', ')}], union_by_name = true)`;
+  const present = new Set((await rows<{ column_name: string }>(db, `DESCRIBE SELECT * FROM ${source}`)).map((c) => c.column_name));
+  const projection = plan.columns.map((c) => `CAST(${present.has(c.name) ? `"${c.name}"` : 'NULL'} AS ${c.sqlType}) AS "${c.name}"`);
+  return `SELECT ${projection.join(', ')} FROM ${source}`;
+}
+
+async function removeAbandonedVersions(bucket: FolderBucket, dataset: string, keep: readonly string[]): Promise<void> {
+  const versions = bucket.pathOf(`${latestStatePrefix(dataset)}versions`);
+  const now = new Date();
+  for (const version of await readdir(versions).catch(() => [] as string[])) {
+    if (isAbandonedLatestVersion(version, keep, now)) await rm(path.join(versions, version), { recursive: true, force: true });
+  }
+}
