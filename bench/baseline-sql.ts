@@ -3,7 +3,7 @@
  * same work as the `orders` job — read every column as text, type it behind the same patterns
  * (malformed rows dropped), remove exact duplicates, keep the latest `order_ts` per `order_id`
  * (ties broken by a row hash) and write Snappy Parquet partitioned by ingestion date. It skips
- * what only a pipeline needs (counts, rejects file, run report, latest/ copy).
+ * what only a pipeline needs (counts, rejects file, run report, the dataset's state).
  */
 import { valuePattern } from '../core/value-rules';
 

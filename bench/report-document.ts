@@ -125,12 +125,12 @@ function transformSection(transform: TransformTables): string {
 
 **job** is the local Glue stand-in, \`DuckDbGlueJob.run\`: the compiled plan
 (\`core/transform/compile-plan.ts\`) through our engine layer, writing the partitioned Snappy Parquet,
-\`latest/\`, the run report with its counts (and a rejects file when there are malformed rows).
+the dataset's first state under \`load/latest/\`, the run report with its counts (and a rejects file when there are malformed rows).
 The **baselines** are single hand-written DuckDB statements (\`bench/baseline-sql.ts\`) doing the same
 transform on the same file with the same engine settings — read every column as text, type it behind
 the same patterns, drop malformed rows, remove exact duplicates, keep the latest \`order_ts\` per
 \`order_id\` with the same hash tiebreak, write Snappy Parquet partitioned by date — and nothing a
-pipeline needs besides (no counts, no report, no \`latest/\`). They differ in how they keep one row per
+pipeline needs besides (no counts, no report, no state). They differ in how they keep one row per
 key: \`window\` (\`QUALIFY row_number() OVER (…)\`), \`argmax\` (\`arg_max(hash, (order_ts, -hash))\` per key
 and a semi-join), \`two-stage\` (max per key and a semi-join, then min hash and a semi-join: the plan's
 earlier algorithm) and \`row-struct\` (\`arg_max\` of the whole row). The plan itself uses the window. The job is compared with the fastest
@@ -164,9 +164,10 @@ const ENGINE_LAYER_SECTION = `What the engine layer does (\`local/runtime/engine
   copied (\`NOT MATERIALIZED\`).
 - **nothing computed twice.** The output is written to a staging folder first; the metrics count the
   last step's rows in the written Parquet files (metadata only) instead of recomputing the dedupe;
-  the quality gate then publishes or discards the staging folder; \`latest/\` is a copy (a clone where
-  the file system can) of the written files, which hold exactly its rows (the partition column is
-  not stored in them), instead of a second dedupe and a second Parquet write.
+  the quality gate then publishes or discards the staging folder; a dataset's first state (each run
+  here is a first load) is a copy (a clone where the file system can) of the written files, which hold
+  exactly its rows (the partition column is not stored in them), instead of a second Parquet write;
+  later loads merge into the state (one more window over state and load, not measured here).
 - **a compressed working database.** The table lives in an attached in-memory database with
   compression (\`ATTACH ':memory:' (COMPRESS)\`): on the 5M file it is several times smaller than a
   temp table, so far less spills under a 1 GB limit (the whole 5M job went from about 30 s to about

@@ -110,7 +110,7 @@ function smallTransformWhy(small: TransformResult | undefined, mid: TransformRes
     `**Transform on a small file (${rowsLabel(small.size)} rows: ${x(small.job.medianMs / small.best.medianMs)}).** The whole transform takes a few tenths of a ` +
     `second there, and the job's fixed costs — reading the header with fast-csv to match it with the dataset (about 25 ms in a cold process), ` +
     `the working database, a dozen short statements instead of one, reading the previous run's report and writing this one, moving the staged ` +
-    `files and copying them to latest/ — add up to ${s(small.job.medianMs - small.best.medianMs)} s. They do not grow with the file` +
+    `files and copying them to the dataset's state — add up to ${s(small.job.medianMs - small.best.medianMs)} s. They do not grow with the file` +
     (mid?.best ? `: at ${rowsLabel(mid.size)} rows the ratio is ${x(mid.job.medianMs / mid.best.medianMs)}.` : '.')
   );
 }
@@ -121,7 +121,7 @@ function bigTransformWhy(big: TransformResult | undefined, mid: TransformResult 
     `**Transform on 5M rows under 1 GB (${x(big.job.medianMs / big.best.medianMs)} of ${big.best.kind}).** The plan dedupes with the same ` +
     `\`ROW_NUMBER()\` window as the \`window\` baseline; what the job adds is what a pipeline needs and a single statement skips: the ` +
     `grouped pass that yields the run report's counts (rows in, malformed rows, exact and key duplicates) for the quality gate, staging ` +
-    `the output before the gate publishes it, and refreshing latest/. Under a 1 GB memory limit these passes spill, so they weigh more at ` +
+    `the output before the gate publishes it, and publishing the dataset's state. Under a 1 GB memory limit these passes spill, so they weigh more at ` +
     `5M rows than at 1M` +
     (mid?.best ? ` (${x(mid.job.medianMs / mid.best.medianMs)} there).` : '.')
   );

@@ -4,7 +4,7 @@
  *   tsx bench/transform-worker.ts <job | baseline:<variant>> <file.csv> <workDir> [memoryLimit] [threads]
  *
  * - `job`: the local Glue stand-in (`DuckDbGlueJob.run`): our compiled plan through our engine
- *   layer, writing partitioned Parquet, latest/, the run report (and a rejects file if any);
+ *   layer, writing partitioned Parquet, the dataset's state, the run report (and a rejects file if any);
  * - `baseline`: one hand-written DuckDB statement doing the same transform (see baseline-sql.ts).
  */
 import { mkdirSync, rmSync } from 'node:fs';
