@@ -33,7 +33,7 @@ describe('local pipeline routes', () => {
     expect(existsSync(bucketPath('extract/orders-clean.csv'))).toBe(false);
     expect(hasUploadCopy(pipeline.bucket.dir, `extract/archived/${today()}/orders-clean.csv`)).toBe(true);
     expect(await readParquet(bucketPath(`load/orders/dt=${today()}`))).toHaveLength(40);
-    expect(await readParquet(bucketPath('load/orders/latest'))).toHaveLength(40);
+    expect(await readParquet(bucketPath('load/latest/orders/versions'))).toHaveLength(40);
     expect(notifications(root).map((n) => n.topic)).toEqual(['etl-job-success']);
     expect(pipeline.store.get(result.executionName)?.status).toBe('SUCCEEDED');
   });

@@ -106,7 +106,7 @@ describe('parseConfigText on the real etl.config.json', () => {
     expect(quality.volumeChangeRatio).toEqual({ warn: 0.5 });
     expect(quality.emptyAfterDedupe).toBe('fail');
     expect(validation).toEqual({ fullScanMaxBytes: 16777216, sampleRows: 10000 });
-    expect(partitioning).toEqual({ by: 'ingestion_date' });
+    expect(partitioning).toEqual({ by: 'ingestion_date', firstDate: '2020-01-01' });
   });
 });
 
@@ -120,7 +120,7 @@ describe('parseConfig defaults', () => {
 
     // Assess
     expect(dataset.dedupe).toEqual({ keys: [] });
-    expect(dataset.partitioning).toEqual({ by: 'ingestion_date' });
+    expect(dataset.partitioning).toEqual({ by: 'ingestion_date', firstDate: '2020-01-01' });
     expect(dataset.quality.emptyAfterDedupe).toBe('fail');
     expect(dataset.quality.malformedRowRatio).toEqual({ warn: 0, fail: 0.1 });
     expect(dataset.validation).toEqual({ fullScanMaxBytes: 16 * 1024 * 1024, sampleRows: 10_000 });
