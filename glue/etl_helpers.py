@@ -68,6 +68,12 @@ class TransformError(EtlError):
     __module__ = "builtins"
 
 
+class LatestStateConflictError(EtlError):
+    """Every attempt to publish the dataset's new state lost the race for its manifest to other runs."""
+
+    __module__ = "builtins"
+
+
 def describe_error(exc):
     """``{name, message}`` of an error; anything not raised on purpose is a TransformError."""
     if isinstance(exc, EtlError):
@@ -95,11 +101,62 @@ def rejects_key(dataset, execution_name):
     return f"{REPORTS_PREFIX}{dataset}/{execution_name}.rejects.csv"
 
 
-def staging_prefix(dataset, job_run_id):
-    """The folder of one job run's staged files (its input copy, output, rejects)."""
+def check_job_run_id(job_run_id):
+    """The job run id, checked before it names folders (staging, state versions)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", job_run_id or ""):
         raise ConfigError(f"--JOB_RUN_ID must be a plain job run id, got {job_run_id!r}")
-    return f"{dataset_load_prefix(dataset)}_staging/{job_run_id}/"
+    return job_run_id
+
+
+def staging_prefix(dataset, job_run_id):
+    """The folder of one job run's staged files, outside every table: ``load/_staging/<dataset>/<job run>/``."""
+    return f"{LOAD_PREFIX}_staging/{dataset}/{check_job_run_id(job_run_id)}/"
+
+
+def latest_state_prefix(dataset):
+    """The dataset's current state, outside its table: ``load/latest/<dataset>/`` (core's ``latestStatePrefix``)."""
+    return f"{LOAD_PREFIX}latest/{dataset}/"
+
+
+def latest_manifest_key(dataset):
+    """The pointer to the state's current version, a symlink manifest (core's ``latestManifestKey``)."""
+    return f"{latest_state_prefix(dataset)}_symlink_format_manifest/manifest"
+
+
+def latest_versions_prefix(dataset):
+    return f"{latest_state_prefix(dataset)}versions/"
+
+
+def latest_version_prefix(dataset, version):
+    """The folder of one version of the state (core's ``latestVersionPrefix``)."""
+    return f"{latest_versions_prefix(dataset)}{version}/"
+
+
+_VERSION_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def latest_version_id(created_at, job_run_id, attempt=1):
+    """``<UTC yyyymmddThhmmssZ>-<job run id>`` (core's ``latestVersionId``), ``-<attempt>`` from the 2nd attempt."""
+    version = f"{created_at.astimezone(UTC).strftime(_VERSION_TIME_FORMAT)}-{check_job_run_id(job_run_id)}"
+    return version if attempt == 1 else f"{version}-{attempt}"
+
+
+def version_created_at(version):
+    """When a version was created, from its id; ``None`` for a folder not named as a version."""
+    try:
+        return datetime.strptime(version[:16], _VERSION_TIME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def format_latest_manifest(bucket, keys):
+    """The manifest's text: one ``s3://<bucket>/<key>`` per line (core's ``formatLatestManifest``)."""
+    return "".join(f"s3://{bucket}/{key}\n" for key in keys)
+
+
+def parse_latest_manifest(text):
+    """The keys a manifest lists, ``s3://<bucket>/`` removed (core's ``parseLatestManifest``)."""
+    return [re.sub(r"^s3://[^/]+/", "", line) for line in text.split("\n") if line.strip() != ""]
 
 
 def plan_key(plans_prefix, dataset):
@@ -126,7 +183,7 @@ def check_ingestion_date(text):
 
 # --- the compiled plan (core/transform/compile-plan.ts) ---------------------------------------
 
-_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "outputSql", "partitionColumn", "quality", "swallowedRecordPattern")
+_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "outputSql", "latestSql", "partitionColumn", "quality", "swallowedRecordPattern")
 
 
 def parse_plan(text, dataset):
@@ -426,6 +483,8 @@ _REPORT_FIELDS = {
     "outputFiles": list,
     "qualityFailures": list,
 }
+# Fields the TypeScript schema defaults (reports written before them lack them).
+_DEFAULTED_REPORT_FIELDS = {"latestFiles": list, "latestRows": (int, float, type(None))}
 
 
 def is_run_report(document):
@@ -435,6 +494,9 @@ def is_run_report(document):
     for key, kind in _REPORT_FIELDS.items():
         value = document.get(key)
         if not isinstance(value, kind) or isinstance(value, bool):
+            return False
+    for key, kind in _DEFAULTED_REPORT_FIELDS.items():
+        if key in document and (not isinstance(document[key], kind) or isinstance(document[key], bool)):
             return False
     if document["status"] not in ("SUCCEEDED", "FAILED") or document["engine"] not in ("duckdb", "spark"):
         return False
@@ -486,7 +548,7 @@ def base_report(args, job_run_id, started_at):
         "ingestionDate": args["ingestion_date"],
         "startedAt": iso_timestamp(started_at),
         "outputPrefix": load,
-        "latestPrefix": f"{load}latest/",
+        "latestPrefix": latest_state_prefix(args["dataset"]),
     }
 
 
@@ -507,6 +569,9 @@ def failed_report(base, partial, error, started_at, finished_at=None):
         "previousRun": None,
         "qualityFailures": [],
         **partial,
+        # A failed run published no state, whatever it had counted.
+        "latestFiles": [],
+        "latestRows": None,
         "status": "FAILED",
         "error": error,
     }
@@ -542,10 +607,39 @@ def partition_file_keys(staged_keys, staging_prefix, load_prefix, run_input_id):
     return pairs
 
 
-def latest_file_keys(staged_keys, staging_prefix, latest_prefix, run_input_id):
-    """``(staged key, final key)`` pairs of the ``latest/`` files: ``part-<id>-<n>.parquet``."""
+def latest_file_keys(staged_keys, staging_prefix, version_prefix):
+    """``(staged key, final key)`` pairs of a state version's files: ``<version>/part-<n>.parquet``."""
     files = sorted(k for k in staged_keys if k.startswith(staging_prefix) and _is_data_file(k))
-    return [(key, f"{latest_prefix}part-{run_input_id}-{n}.parquet") for n, key in enumerate(files)]
+    return [(key, f"{version_prefix}part-{n}.parquet") for n, key in enumerate(files)]
+
+
+def ddl_schema(columns):
+    """The plan's declared columns as a Spark DDL schema, e.g. ```a` STRING, `b` INT``."""
+    return ", ".join(f"{quote_identifier(c['name'])} {c['sqlType']}" for c in columns)
+
+
+ABANDONED_VERSION_AGE_SECONDS = 3600
+
+
+def abandoned_version_keys(version_keys, versions_prefix, kept_versions, now):
+    """The files of state versions to delete after a publication: neither kept (the new one, the
+    previous one) nor younger than an hour (a concurrent run may be writing it), nor a folder not
+    named as a version (not ours)."""
+    abandoned = []
+    for key in version_keys:
+        relative = key[len(versions_prefix) :] if key.startswith(versions_prefix) else ""
+        version = relative.split("/", 1)[0] if "/" in relative else None
+        if version is None or version in kept_versions:
+            continue
+        created = version_created_at(version)
+        if created is not None and (now - created).total_seconds() > ABANDONED_VERSION_AGE_SECONDS:
+            abandoned.append(key)
+    return sorted(abandoned)
+
+
+def versions_of(keys, versions_prefix):
+    """The version folders ``keys`` lie in (those under ``versions_prefix``)."""
+    return {k[len(versions_prefix) :].split("/", 1)[0] for k in keys if k.startswith(versions_prefix) and "/" in k[len(versions_prefix) :]}
 
 
 def stale_input_files(existing_keys, kept_keys, load_prefix, run_input_id):

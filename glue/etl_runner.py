@@ -4,8 +4,11 @@ A thin, generic runner: the SQL comes from ``scripts/plans/<dataset>.json`` (com
 core/transform/compile-plan.ts in the Spark dialect); this script only provides the inputs the
 plan expects, runs it, and writes what the local DuckDB job (local/runtime/engines/duckdb-job.ts) writes:
 
-- Snappy Parquet under ``load/<dataset>/dt=YYYY-MM-DD/part-<inputId>-<n>.parquet``, replacing the
-  files an earlier run of the same input wrote (never appending), and ``load/<dataset>/latest/``;
+- Snappy Parquet under ``load/<dataset>/dt=YYYY-MM-DD/part-<loadId>-<n>.parquet``, replacing the
+  files an earlier run of the same load wrote (never appending);
+- the dataset's new state (the latest row per key across every load; without keys, this load's
+  rows) as a new version under ``load/latest/<dataset>/versions/``, published by a conditional
+  write of ``load/latest/<dataset>/_symlink_format_manifest/manifest`` (see ``publish_state``);
 - a rejects CSV and the run report JSON under ``logs/glue-jobs/<dataset>/`` (the report also as
   ``_last-success.json`` on success);
 - on a crossed ``fail`` quality threshold, nothing under ``load/`` and a ``QualityThresholdError``.
@@ -43,6 +46,8 @@ ARGUMENTS = [
     "plans_prefix",
 ]
 HEADER_PROBE_BYTES = 1024 * 1024
+# Publication attempts before a run gives up on the state manifest (LatestStateConflictError).
+PUBLISH_ATTEMPTS = 5
 # The plan's timestamps are instants (UTC), as in the local engine; Parquet gets INT64 micros, and
 # dates before 1582-10-15 are written as they are (proleptic Gregorian, as DuckDB writes them).
 SESSION_SETTINGS = {
@@ -75,6 +80,7 @@ class TransformRun:
         # Everything this run stages is under a folder of its own job run: runs that overlap (a
         # redrive beside a late duplicate, two versions of one key) never touch each other's files.
         self.staging = h.staging_prefix(self.dataset, args["JOB_RUN_ID"])
+        self.job_run_id = args["JOB_RUN_ID"]
         self.counted = {}
 
     def run(self):
@@ -148,8 +154,9 @@ class TransformRun:
         if failures:
             raise h.QualityThresholdError("; ".join(failures))
         output_files = self.write_output(plan)
+        latest_files, latest_rows = self.publish_state(plan, output_files)
         raw_file.unpersist()
-        return {**self.counted, "status": "SUCCEEDED", "outputFiles": output_files, "error": None}
+        return {**self.counted, "status": "SUCCEEDED", "outputFiles": output_files, "latestFiles": latest_files, "latestRows": latest_rows, "error": None}
 
     def write_rejects(self, plan, key, header, input_copy):
         """The rejects file, each row with its line; returns the rows (dicts), in line order."""
@@ -168,30 +175,69 @@ class TransformRun:
         return numbered
 
     def write_output(self, plan):
-        """Partitioned files (replacing this input's earlier ones), then a refreshed latest/."""
+        """Partitioned files, replacing this load's earlier ones; returns their keys."""
         output = self.spark.sql(plan["outputSql"]).persist(StorageLevel.MEMORY_AND_DISK)
         staging = f"{self.staging}output/"
-        latest_staging = f"{self.staging}latest/"
-
         output.write.mode("overwrite").partitionBy(h.PARTITION_COLUMN).option("compression", "snappy").parquet(self.bucket.url(staging))
-        output.drop(h.PARTITION_COLUMN).write.mode("overwrite").option("compression", "snappy").parquet(self.bucket.url(latest_staging))
 
         # Copy over the final names first (an overwrite is atomic per object), then delete what
-        # this input wrote before and did not rewrite: readers never see the input's rows twice.
+        # this load wrote before and did not rewrite: readers never see the load's rows twice.
         pairs = h.partition_file_keys(self.bucket.keys(staging), staging, self.load_prefix, self.load_id)
         for source, destination in pairs:
             self.bucket.copy(source, destination)
         written = [destination for _, destination in pairs]
         existing = self.bucket.keys(f"{self.load_prefix}{h.PARTITION_COLUMN}=")
         self.bucket.delete(h.stale_input_files(existing, written, self.load_prefix, self.load_id))
-
-        latest_prefix = f"{self.load_prefix}latest/"
-        latest_pairs = h.latest_file_keys(self.bucket.keys(latest_staging), latest_staging, latest_prefix, self.load_id)
-        self.bucket.delete(self.bucket.keys(latest_prefix))
-        for source, destination in latest_pairs:
-            self.bucket.copy(source, destination)
         output.unpersist()
         return sorted(written)
+
+    def publish_state(self, plan, written):
+        """Publishes the dataset's new state; returns its files and its row count.
+
+        Readers follow the manifest, so they see the previous version or the new one, whole. Each
+        attempt reads the manifest and its token, writes a new version from the state it names,
+        then replaces the manifest only if it still holds that token: a run that finished first
+        makes this one's write fail, and it merges again onto the state that run published (no
+        lost update). The protocol of local/runtime/engines/duckdb-job.ts, step for step.
+        """
+        manifest_key = h.latest_manifest_key(self.dataset)
+        versions_prefix = h.latest_versions_prefix(self.dataset)
+        for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+            manifest, token = self.bucket.read_text_with_token(manifest_key)
+            previous = h.parse_latest_manifest(manifest) if manifest is not None else []
+            version = h.latest_version_id(datetime.now(UTC), self.job_run_id, attempt)
+            version_prefix = h.latest_version_prefix(self.dataset, version)
+            if plan["latestSql"] is None or not previous:
+                # The state is this load's rows: the files just written hold exactly the declared
+                # columns. Copies, not the files themselves: a rerun of the load rewrites those.
+                pairs = h.latest_file_keys(written, self.load_prefix, version_prefix)
+                rows = self.counted["rowsOut"]
+            else:
+                pairs, rows = self.merge_state(plan, previous, version_prefix)
+            for source, destination in pairs:
+                self.bucket.copy(source, destination)
+            files = [destination for _, destination in pairs]
+            if self.bucket.write_text_if(manifest_key, h.format_latest_manifest(self.bucket.name, files), "text/plain", token):
+                kept = {version} | h.versions_of(previous, versions_prefix)
+                self.bucket.delete(h.abandoned_version_keys(self.bucket.keys(versions_prefix), versions_prefix, kept, datetime.now(UTC)))
+                log("state published", version=version, latestRows=rows, attempt=attempt)
+                return files, rows
+            log("state manifest changed meanwhile: merging again", version=version, attempt=attempt)
+            self.bucket.delete(files)
+        raise h.LatestStateConflictError(
+            f"could not publish the state of dataset {self.dataset}: {manifest_key} changed during each of {PUBLISH_ATTEMPTS} attempts "
+            "(other runs kept publishing first); run the load again"
+        )
+
+    def merge_state(self, plan, previous, version_prefix):
+        """The previous state merged with this load's rows (the plan's ``latestSql``), staged and
+        named as the version's files; returns the ``(staged, final)`` pairs and the row count."""
+        # Read with the declared schema: a column a file lacks (added since) reads NULL.
+        self.spark.read.schema(h.ddl_schema(plan["columns"])).parquet(*[self.bucket.url(k) for k in previous]).createOrReplaceTempView("etl_previous_latest")
+        staging = f"{self.staging}latest/"
+        self.spark.sql(plan["latestSql"]).write.mode("overwrite").option("compression", "snappy").parquet(self.bucket.url(staging))
+        rows = self.spark.read.parquet(self.bucket.url(staging)).count()
+        return h.latest_file_keys(self.bucket.keys(staging), staging, version_prefix), rows
 
 
 def main(argv=None, context=None):

@@ -12,10 +12,14 @@ second copy of it, and Spark's ``s3a://`` needs hadoop-aws plus a ~280 MB AWS SD
 code (``s3_bucket.S3Bucket``) is tested against moto's S3 server instead.
 """
 
+import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
+import time
+import uuid
 from pathlib import Path
 
 import etl_helpers as h
@@ -54,8 +58,19 @@ class LocalJobContext:
         """Bookmarks are Glue's; locally there is nothing to commit."""
 
 
+# A lock file older than this was left by a writer that died (a conditional write takes ms).
+LOCK_STALE_SECONDS = 30
+_LOCK_POLL_SECONDS = 0.02
+
+
 class FolderBucket:
-    """``S3Bucket``'s operations on the local bucket folder (keys are relative paths in it)."""
+    """``S3Bucket``'s operations on the local bucket folder (keys are relative paths in it).
+
+    Conditional writes (the state manifest's) use the protocol of the TypeScript folder bucket
+    (local/runtime/folder-bucket.ts), so both engines can share one local root: the token is the
+    MD5 hex of the file's bytes; the writer holds ``<file>.lock`` (created with O_EXCL, broken
+    when older than 30 s), compares, and replaces the file by a rename.
+    """
 
     def __init__(self, directory, name):
         self.dir = Path(directory).resolve()
@@ -85,13 +100,62 @@ class FolderBucket:
             body = source.read(first_bytes) if first_bytes else source.read()
         return body.decode("utf-8", errors="replace")
 
+    def read_text_with_token(self, key):
+        """The file's text and the MD5 hex of its bytes, ``(None, None)`` when absent."""
+        body = self._bytes(self._path(key))
+        if body is None:
+            return None, None
+        return body.decode("utf-8", errors="replace"), hashlib.md5(body).hexdigest()
+
+    def write_text_if(self, key, text, _content_type, token):
+        """Writes the file only if its bytes still have the MD5 ``token`` (``None``: only if absent);
+        ``False`` when another writer came first."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked(path):
+            body = self._bytes(path)
+            current = None if body is None else hashlib.md5(body).hexdigest()
+            if current != token:
+                return False
+            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            temporary.write_bytes(text.encode("utf-8"))
+            os.replace(temporary, path)
+        return True
+
+    @staticmethod
+    def _bytes(path):
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    @contextlib.contextmanager
+    def _locked(self, path):
+        lock = path.with_name(f"{path.name}.lock")
+        while True:
+            try:
+                os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                break
+            except FileExistsError:
+                try:
+                    if time.time() - lock.stat().st_mtime > LOCK_STALE_SECONDS:
+                        lock.unlink(missing_ok=True)
+                        continue
+                except FileNotFoundError:
+                    continue
+                time.sleep(_LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+
     def write_json(self, key, document):
         self.write_text(key, json.dumps(document, indent=2) + "\n", "application/json")
 
     def write_text(self, key, text, _content_type):
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # one per writer: runs overlap
         temporary.write_text(text, encoding="utf-8", newline="")
         os.replace(temporary, path)  # whole or not at all, as an S3 PUT
 

@@ -4,12 +4,16 @@ The local Spark engine swaps this for ``job_context.FolderBucket``; both offer t
 """
 
 import json
+import threading
 
 import etl_helpers as h
 from botocore.exceptions import ClientError
 
 # S3 DeleteObjects takes at most 1,000 keys per request.
 _DELETE_BATCH = 1000
+# What S3 answers a conditional write that lost: the condition failed (412), another conditional
+# write of the key in flight (409), or, for If-Match, the key gone meanwhile (404).
+_LOST_RACE_CODES = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404")
 
 
 class S3Bucket:
@@ -18,6 +22,17 @@ class S3Bucket:
     def __init__(self, client, name):
         self.s3 = client
         self.name = name
+        # Conditional PUTs send their header from an event hook rather than PutObject's IfMatch /
+        # IfNoneMatch parameters: Glue's own botocore may predate them (added late 2024), and an
+        # unknown parameter fails validation. The header is per thread, so it rides only on the
+        # one call that set it (and its retries).
+        self._conditions = threading.local()
+        client.meta.events.register("before-sign.s3.PutObject", self._add_condition_header, unique_id=f"etl-conditional-put-{id(self)}")
+
+    def _add_condition_header(self, request, **_):
+        header = getattr(self._conditions, "header", None)
+        if header is not None:
+            request.headers[header[0]] = header[1]
 
     def read_text(self, key, first_bytes=None, version_id=None):
         """The object's text (or its first bytes), ``None`` when there is no such key."""
@@ -34,6 +49,32 @@ class S3Bucket:
                 return ""
             raise
         return body.decode("utf-8", errors="replace")
+
+    def read_text_with_token(self, key):
+        """The object's text and its ETag (the token of :meth:`write_text_if`), ``(None, None)`` when absent."""
+        try:
+            answer = self.s3.get_object(Bucket=self.name, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None, None
+            raise
+        return answer["Body"].read().decode("utf-8", errors="replace"), answer["ETag"]
+
+    def write_text_if(self, key, text, content_type, token):
+        """Writes the object only if it is still what ``token`` says (``If-Match`` its ETag; with
+        ``None``, ``If-None-Match: *``: only if absent). ``False`` when another writer came first."""
+        self._conditions.header = ("If-None-Match", "*") if token is None else ("If-Match", token)
+        try:
+            self.write_text(key, text, content_type)
+        except ClientError as exc:
+            error = exc.response.get("Error", {}).get("Code")
+            status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+            if error in _LOST_RACE_CODES or status in ("412", "409"):
+                return False
+            raise
+        finally:
+            self._conditions.header = None
+        return True
 
     def write_json(self, key, document):
         self.write_text(key, json.dumps(document, indent=2) + "\n", "application/json")

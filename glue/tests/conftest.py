@@ -1,6 +1,7 @@
 """Fixtures of the Glue runner's tests: one local SparkSession (PySpark 3.5, as Glue 5.0), the
 compiled Spark plans of etl.config.json, and a local bucket folder per test."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,4 +48,26 @@ def bucket_dir(tmp_path, plans_dir):
     """A local bucket folder with the plans deployed under scripts/plans/."""
     bucket = tmp_path / "bucket"
     shutil.copytree(plans_dir, bucket / "scripts" / "plans")
+    return bucket
+
+
+@pytest.fixture(scope="session")
+def keyless_plans_dir(tmp_path_factory):
+    """The Spark plan of ``orders`` declared without dedupe keys (its state: the last load's rows)."""
+    target = tmp_path_factory.mktemp("keyless-plans")
+    config = json.loads((ROOT / "etl.config.json").read_text(encoding="utf-8"))
+    config.pop("$schema", None)
+    for dataset in config["datasets"]:
+        dataset.pop("dedupe", None)
+    config_path = target / "etl.config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    plans = target / "plans"
+    subprocess.run([str(ROOT / "node_modules" / ".bin" / "tsx"), str(ROOT / "test" / "helpers" / "write-spark-plans.ts"), str(plans), str(config_path)], check=True)
+    return plans
+
+
+@pytest.fixture()
+def keyless_bucket_dir(tmp_path, keyless_plans_dir):
+    bucket = tmp_path / "bucket"
+    shutil.copytree(keyless_plans_dir, bucket / "scripts" / "plans")
     return bucket

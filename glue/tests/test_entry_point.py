@@ -96,7 +96,13 @@ def test_entry_point_runs_the_job_from_glue_argv(spark, bucket_dir):
     assert report["jobRunId"] == "jr_0123456789abcdef"
     assert (report["rowsIn"], report["rowsOut"], report["malformedRows"]) == (40, 40, 0)
     assert report["outputFiles"] and all(k.startswith("load/orders/dt=2026-11-24/part-") for k in report["outputFiles"])
-    assert not any((bucket_dir / "load" / "orders" / "_staging").glob("**/*")), "the run's staging is removed"
+    assert not any((bucket_dir / "load" / "_staging").glob("**/*")), "the run's staging is removed"
+    # the state: its first load's rows, as the version this run published
+    assert report["latestPrefix"] == "load/latest/orders/"
+    assert report["latestRows"] == 40
+    assert report["latestFiles"] and all(k.startswith("load/latest/orders/versions/") and "-jr_0123456789abcdef/part-" in k for k in report["latestFiles"])
+    manifest = (bucket_dir / "load/latest/orders/_symlink_format_manifest/manifest").read_text()
+    assert manifest == "".join(f"s3://data-bucket/{k}\n" for k in report["latestFiles"])
 
 
 def test_a_failing_run_leaves_its_report_and_raises_the_named_error(spark, bucket_dir):
@@ -115,4 +121,5 @@ def test_a_failing_run_leaves_its_report_and_raises_the_named_error(spark, bucke
     report = json.loads((bucket_dir / getResolvedOptions(argv, etl_runner.ARGUMENTS)["report_key"]).read_text())
     assert report["status"] == "FAILED"
     assert report["error"]["name"] == "HeaderMismatchError"
+    assert (report["latestFiles"], report["latestRows"], report["latestPrefix"]) == ([], None, "load/latest/orders/")
     assert not (bucket_dir / "load" / "orders").exists() or not any((bucket_dir / "load" / "orders").glob("dt=*/*"))

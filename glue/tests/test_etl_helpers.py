@@ -44,6 +44,7 @@ def plan_text(**overrides):
         "metricsSql": "SELECT 1",
         "rejectsSql": "SELECT 1",
         "outputSql": "SELECT 1",
+        "latestSql": None,
         "partitionColumn": "dt",
         "quality": ORDERS_QUALITY,
         "swallowedRecordPattern": PATTERN_OF_3,
@@ -63,6 +64,30 @@ class NamingTest(unittest.TestCase):
         self.assertEqual(h.last_run_report_key("orders"), "logs/glue-jobs/orders/_last-success.json")
         self.assertEqual(h.rejects_key("orders", "orders-x-1"), "logs/glue-jobs/orders/orders-x-1.rejects.csv")
         self.assertEqual(h.plan_key("scripts/plans/", "orders"), "scripts/plans/orders.json")
+        self.assertEqual(h.staging_prefix("orders", "jr_1"), "load/_staging/orders/jr_1/")
+        self.assertEqual(h.latest_state_prefix("orders"), "load/latest/orders/")
+        self.assertEqual(h.latest_manifest_key("orders"), "load/latest/orders/_symlink_format_manifest/manifest")
+        self.assertEqual(h.latest_version_prefix("orders", "v1"), "load/latest/orders/versions/v1/")
+
+    def test_a_job_run_id_that_is_not_plain_names_no_folder(self):
+        for bad in ["jr/1", "", None, "jr 1"]:
+            with self.subTest(bad=bad), self.assertRaises(h.ConfigError):
+                h.staging_prefix("orders", bad)
+
+    def test_version_ids_sort_by_creation_time_and_tell_their_age(self):
+        # Values from core/naming.ts latestVersionId(new Date('2024-05-01T12:03:04.567Z'), 'jr_1').
+        created = datetime(2024, 5, 1, 12, 3, 4, 567000, tzinfo=UTC)
+        self.assertEqual(h.latest_version_id(created, "jr_1"), "20240501T120304Z-jr_1")
+        self.assertEqual(h.latest_version_id(created, "jr_1", 2), "20240501T120304Z-jr_1-2")
+        self.assertEqual(h.version_created_at("20240501T120304Z-jr_1-2"), datetime(2024, 5, 1, 12, 3, 4, tzinfo=UTC))
+        self.assertIsNone(h.version_created_at("not-a-version"))
+
+    def test_the_manifest_lists_one_url_per_line_and_reads_back_as_keys(self):
+        keys = ["load/latest/orders/versions/v1/part-0.parquet", "load/latest/orders/versions/v1/part-1.parquet"]
+        text = h.format_latest_manifest("data-bucket", keys)
+        self.assertEqual(text, "s3://data-bucket/load/latest/orders/versions/v1/part-0.parquet\ns3://data-bucket/load/latest/orders/versions/v1/part-1.parquet\n")
+        self.assertEqual(h.parse_latest_manifest(text + "\n"), keys)
+        self.assertEqual(h.parse_latest_manifest(""), [])
 
     def test_ingestion_date_must_be_a_real_iso_date(self):
         self.assertEqual(h.params_sql("2024-05-01"), "SELECT DATE'2024-05-01' AS ingestion_date")
@@ -82,6 +107,12 @@ class PlanTest(unittest.TestCase):
         message = str(caught.exception)
         for part in ["dialect 'duckdb'", "dataset 'events'", "formatVersion 2"]:
             self.assertIn(part, message)
+
+    def test_a_plan_compiled_before_the_merged_state_is_refused(self):
+        plan = json.loads(plan_text())
+        del plan["latestSql"]
+        with self.assertRaisesRegex(h.ConfigError, "missing latestSql"):
+            h.parse_plan(json.dumps(plan), "orders")
 
     def test_a_plan_that_is_not_json_is_a_config_error(self):
         with self.assertRaises(h.ConfigError):
@@ -177,7 +208,13 @@ class RunReportTest(unittest.TestCase):
     def test_a_finished_report_has_the_schema_fields(self):
         report = self.report()
         self.assertTrue(h.is_run_report(report))
-        self.assertEqual((report["engine"], report["durationMs"], report["latestPrefix"]), ("spark", 2000, "load/orders/latest/"))
+        self.assertEqual((report["engine"], report["durationMs"], report["latestPrefix"]), ("spark", 2000, "load/latest/orders/"))
+
+    def test_the_state_fields_are_checked_when_present_and_may_be_absent(self):
+        self.assertTrue(h.is_run_report(self.report(latestFiles=["load/latest/orders/versions/v/part-0.parquet"], latestRows=40)))
+        self.assertTrue(h.is_run_report(self.report(latestFiles=[], latestRows=None)))
+        self.assertFalse(h.is_run_report(self.report(latestRows="40")))
+        self.assertFalse(h.is_run_report(self.report(latestFiles=None)))
 
     def test_a_failed_report_keeps_what_was_counted(self):
         report = h.failed_report(
@@ -188,6 +225,7 @@ class RunReportTest(unittest.TestCase):
         )
         self.assertTrue(h.is_run_report(report))
         self.assertEqual((report["status"], report["rowsIn"], report["rejectsKey"]), ("FAILED", 5, "logs/x.csv"))
+        self.assertEqual((report["latestFiles"], report["latestRows"]), ([], None))
         self.assertEqual(report["error"], {"name": "QualityThresholdError", "message": "too many"})
 
     def test_previous_run_is_the_last_success_unless_it_is_this_execution(self):
@@ -215,7 +253,7 @@ class OutputFilesTest(unittest.TestCase):
     ID = "3a97e1921584727e"
 
     def test_staged_partition_files_get_input_named_keys_numbered_per_partition(self):
-        staging = "load/orders/_staging/id/"
+        staging = "load/_staging/orders/id/"
         staged = [
             f"{staging}_SUCCESS",
             f"{staging}dt=2024-05-02/part-00001-abc.c000.snappy.parquet",
@@ -231,10 +269,33 @@ class OutputFilesTest(unittest.TestCase):
             ],
         )
 
-    def test_latest_files_are_named_after_the_input(self):
-        staging = "load/orders/_staging/id-latest/"
-        pairs = h.latest_file_keys([f"{staging}part-1.snappy.parquet", f"{staging}_SUCCESS"], staging, "load/orders/latest/", self.ID)
-        self.assertEqual(pairs, [(f"{staging}part-1.snappy.parquet", f"load/orders/latest/part-{self.ID}-0.parquet")])
+    def test_state_files_are_numbered_in_their_version(self):
+        staging = "load/_staging/orders/id/latest/"
+        staged = [f"{staging}part-2.snappy.parquet", f"{staging}_SUCCESS", f"{staging}part-1.snappy.parquet"]
+        pairs = h.latest_file_keys(staged, staging, "load/latest/orders/versions/v/")
+        self.assertEqual(
+            pairs,
+            [
+                (f"{staging}part-1.snappy.parquet", "load/latest/orders/versions/v/part-0.parquet"),
+                (f"{staging}part-2.snappy.parquet", "load/latest/orders/versions/v/part-1.parquet"),
+            ],
+        )
+
+    def test_the_declared_columns_read_as_a_ddl_schema(self):
+        self.assertEqual(h.ddl_schema(ORDERS_COLUMNS), "`order_id` STRING, `quantity` INT, `notes` STRING")
+
+    def test_only_old_versions_neither_new_nor_previous_are_abandoned(self):
+        prefix = "load/latest/orders/versions/"
+        now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+        keys = [
+            f"{prefix}20240501T095959Z-jr_old/part-0.parquet",  # 2 h old: abandoned
+            f"{prefix}20240501T095959Z-jr_prev/part-0.parquet",  # old, but the previous version
+            f"{prefix}20240501T113000Z-jr_busy/part-0.parquet",  # 30 min: maybe being written
+            f"{prefix}20240501T120000Z-jr_new/part-0.parquet",
+            f"{prefix}someone-elses/part-0.parquet",  # not named as a version: not ours
+        ]
+        kept = {"20240501T120000Z-jr_new"} | h.versions_of([keys[1]], prefix)
+        self.assertEqual(h.abandoned_version_keys(keys, prefix, kept, now), [keys[0]])
 
     def test_only_this_inputs_files_not_rewritten_are_stale(self):
         existing = [
@@ -242,7 +303,7 @@ class OutputFilesTest(unittest.TestCase):
             f"load/orders/dt=2024-05-01/part-{self.ID}-1.parquet",
             f"load/orders/dt=2024-04-30/part-{self.ID}-0.parquet",
             "load/orders/dt=2024-05-01/part-ffffffffffffffff-0.parquet",
-            f"load/orders/latest/part-{self.ID}-0.parquet",
+            f"load/latest/orders/versions/v/part-{self.ID}-0.parquet",
         ]
         kept = [f"load/orders/dt=2024-05-01/part-{self.ID}-0.parquet"]
         self.assertEqual(

@@ -81,8 +81,10 @@ def test_a_crossed_fail_threshold_loads_nothing(spark, bucket_dir):
     # Assess
     assert type(raised).__name__ == "QualityThresholdError"
     assert loaded_files(bucket_dir) == []
+    assert not (bucket_dir / "load" / "latest").exists(), "no state published"
     report = json.loads((bucket_dir / args["report_key"]).read_text())
     assert report["status"] == "FAILED" and report["duplicatesRemoved"] == 40
+    assert (report["latestFiles"], report["latestRows"]) == ([], None)
 
 
 def test_overlapping_runs_of_one_key_keep_to_their_own_staging(spark, bucket_dir):
@@ -109,5 +111,5 @@ def test_overlapping_runs_of_one_key_keep_to_their_own_staging(spark, bucket_dir
     assert errors == []
     for args in runs:
         assert json.loads((bucket_dir / args["report_key"]).read_text())["status"] == "SUCCEEDED"
-    assert not any((bucket_dir / "load" / "orders" / "_staging").glob("**/*"))
+    assert not any((bucket_dir / "load" / "_staging").glob("**/*"))
     assert row_count(spark, bucket_dir) == 30

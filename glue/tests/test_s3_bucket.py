@@ -1,9 +1,15 @@
 """The runner's S3 calls (s3_bucket.S3Bucket) against moto's S3 server on 127.0.0.1 — a real S3
 HTTP API — and, where S3 must answer an error moto cannot produce, botocore's Stubber."""
 
+import gzip
+import json
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
+import botocore
+import botocore.session
 import etl_helpers as h
 import pytest
 from botocore.stub import Stubber
@@ -62,11 +68,11 @@ def test_the_version_named_is_the_one_read_and_copied_after_an_overwrite(bucket)
 
     # Act
     read = bucket.read_text("extract/orders.csv", version_id=first)
-    bucket.copy("extract/orders.csv", "load/orders/_staging/jr_1/input/input.csv", first)
+    bucket.copy("extract/orders.csv", "load/_staging/orders/jr_1/input/input.csv", first)
 
     # Assess
     assert read == "version one\n"
-    assert bucket.read_text("load/orders/_staging/jr_1/input/input.csv") == "version one\n"
+    assert bucket.read_text("load/_staging/orders/jr_1/input/input.csv") == "version one\n"
     assert bucket.read_text("extract/orders.csv") == "version two\n"
 
 
@@ -82,17 +88,17 @@ def test_missing_keys_and_versions_read_as_none_and_an_empty_object_as_empty(buc
 
 def test_listing_pages_past_1000_keys_and_deleting_in_batches(bucket):
     # Prepare
-    keys = [f"load/orders/_staging/jr_1/output/part-{n:05d}.parquet" for n in range(1005)]
+    keys = [f"load/_staging/orders/jr_1/output/part-{n:05d}.parquet" for n in range(1005)]
     for key in keys:
         bucket.s3.put_object(Bucket=bucket.name, Key=key, Body=b"x")
 
     # Act
-    listed = bucket.keys("load/orders/_staging/jr_1/")
+    listed = bucket.keys("load/_staging/orders/jr_1/")
     bucket.delete(listed)
 
     # Assess
     assert sorted(listed) == keys
-    assert bucket.keys("load/orders/_staging/jr_1/") == []
+    assert bucket.keys("load/_staging/orders/jr_1/") == []
 
 
 def test_a_key_s3_refuses_to_delete_fails_the_run(s3):
@@ -118,3 +124,132 @@ def test_a_text_written_is_read_back_and_downloaded_byte_for_byte(bucket, tmp_pa
     head = bucket.s3.head_object(Bucket=bucket.name, Key="logs/glue-jobs/orders/e.rejects.csv")
     assert head["ContentType"] == "text/csv"
     assert (tmp_path / "copy.csv").read_bytes() == text.encode("utf-8")
+
+
+def put_statuses(client):
+    """The HTTP status of each PutObject the client makes, in order."""
+    statuses = []
+    client.meta.events.register("after-call.s3.PutObject", lambda http_response, **_: statuses.append(http_response.status_code))
+    return statuses
+
+
+def test_a_conditional_write_with_a_stale_token_gets_412_and_writes_nothing(bucket):
+    # Prepare
+    statuses = put_statuses(bucket.s3)
+    key = h.latest_manifest_key("orders")
+
+    # Act
+    created = bucket.write_text_if(key, "s3://b/one\n", "text/plain", None)
+    text, token = bucket.read_text_with_token(key)
+    again = bucket.write_text_if(key, "s3://b/two\n", "text/plain", None)
+    bucket.write_text(key, "s3://b/other\n", "text/plain")  # another writer: the token is stale now
+    stale = bucket.write_text_if(key, "s3://b/three\n", "text/plain", token)
+    _, current = bucket.read_text_with_token(key)
+    fresh = bucket.write_text_if(key, "s3://b/four\n", "text/plain", current)
+
+    # Assess: If-None-Match * and If-Match both held by S3; a plain PUT between carried no header
+    assert (text, created, again, stale, fresh) == ("s3://b/one\n", True, False, False, True)
+    assert statuses == [200, 412, 200, 412, 200]
+    assert bucket.read_text(key) == "s3://b/four\n"
+    assert bucket.read_text_with_token("load/latest/none/_symlink_format_manifest/manifest") == (None, None)
+
+
+def publishing_run(bucket, job_run_id="jr_a"):
+    """A run whose dt= file is written; its plan has no latestSql, so publishing needs no Spark."""
+    from etl_runner import TransformRun
+
+    run = TransformRun(None, bucket, {"dataset": "orders", "load_id": "00000000000000aa", "JOB_RUN_ID": job_run_id})
+    run.counted = {"rowsOut": 3}
+    written = ["load/orders/dt=2026-11-24/part-00000000000000aa-0.parquet"]
+    bucket.s3.put_object(Bucket=bucket.name, Key=written[0], Body=b"parquet bytes")
+    return run, written
+
+
+def test_a_publication_that_loses_the_race_retries_and_cleans_up(bucket):
+    # Prepare: a current state, an abandoned version (old) and one being written (young)
+    versions = h.latest_versions_prefix("orders")
+    young = h.latest_version_id(datetime.now(UTC) - timedelta(minutes=10), "jr_busy")
+    for version in ("20200101T000000Z-jr_prev", "20200101T000000Z-jr_dead", young):
+        bucket.s3.put_object(Bucket=bucket.name, Key=f"{versions}{version}/part-0.parquet", Body=b"x")
+    manifest = h.latest_manifest_key("orders")
+    bucket.write_text(manifest, f"s3://{bucket.name}/{versions}20200101T000000Z-jr_prev/part-0.parquet\n", "text/plain")
+    run, written = publishing_run(bucket)
+    statuses = put_statuses(bucket.s3)
+    real_read = bucket.read_text_with_token
+    reads = []
+
+    def read_then_a_rival_publishes(key):
+        answer = real_read(key)
+        if not reads:  # a rival run replaces the manifest right after this run's first read
+            rival = f"{versions}{h.latest_version_id(datetime.now(UTC), 'jr_rival')}/part-0.parquet"
+            bucket.s3.put_object(Bucket=bucket.name, Key=rival, Body=b"x")
+            bucket.write_text(key, f"s3://{bucket.name}/{rival}\n", "text/plain")
+        reads.append(answer)
+        return answer
+
+    bucket.read_text_with_token = read_then_a_rival_publishes
+
+    # Act
+    files, rows = run.publish_state({"latestSql": None}, written)
+
+    # Assess: a 412, then a second attempt (its version id says so) that won
+    assert 412 in statuses and statuses[-1] == 200
+    assert len(reads) == 2 and rows == 3
+    assert len(files) == 1 and files[0].startswith(versions) and files[0].endswith("-jr_a-2/part-0.parquet")
+    assert h.parse_latest_manifest(bucket.read_text(manifest)) == files
+    left = {key[len(versions) :].split("/")[0] for key in bucket.keys(versions)}
+    # kept: the new version, the previous one (the rival's), the young one; gone: the first
+    # attempt's files, and the old versions that are neither new nor previous
+    assert left == {files[0].split("/")[4], h.parse_latest_manifest(reads[1][0])[0].split("/")[4], young}
+
+
+def test_a_publication_that_always_loses_is_a_named_error_and_leaves_no_files(bucket):
+    # Prepare: a rival publishes between every read and write
+    run, written = publishing_run(bucket)
+    versions = h.latest_versions_prefix("orders")
+    real_read = bucket.read_text_with_token
+
+    def read_then_a_rival_publishes(key):
+        answer = real_read(key)
+        bucket.write_text(key, f"s3://{bucket.name}/elsewhere/{uuid.uuid4().hex}\n", "text/plain")
+        return answer
+
+    bucket.read_text_with_token = read_then_a_rival_publishes
+
+    # Act + Assess
+    with pytest.raises(h.LatestStateConflictError, match="changed during each of 5 attempts"):
+        run.publish_state({"latestSql": None}, written)
+    assert bucket.keys(versions) == []
+
+
+def test_conditional_writes_work_with_a_botocore_that_predates_if_match(endpoint, s3, tmp_path):
+    # Prepare: a client built from an S3 model without PutObject's IfMatch / IfNoneMatch (as a
+    # botocore before late 2024 has, which Glue 5.0 may ship)
+    source = Path(botocore.__file__).parent / "data" / "s3" / "2006-03-01"
+    model = json.loads(gzip.decompress((source / "service-2.json.gz").read_bytes()))
+    for member in ("IfMatch", "IfNoneMatch"):
+        model["shapes"]["PutObjectRequest"]["members"].pop(member, None)
+    target = tmp_path / "models" / "s3" / "2006-03-01"
+    target.mkdir(parents=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+    for extra in source.iterdir():
+        if extra.name != "service-2.json.gz":
+            (target / extra.name).write_bytes(extra.read_bytes())
+    session = botocore.session.get_session()
+    session.get_component("data_loader").search_paths.insert(0, str(tmp_path / "models"))
+    old = boto3.Session(botocore_session=session).client("s3", endpoint_url=endpoint, region_name="eu-west-1")
+    assert "IfMatch" not in old.meta.service_model.operation_model("PutObject").input_shape.members
+    name = f"etl-{uuid.uuid4().hex[:16]}"
+    old.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    bucket = S3Bucket(old, name)
+
+    # Act
+    created = bucket.write_text_if("m", "one\n", "text/plain", None)
+    again = bucket.write_text_if("m", "two\n", "text/plain", None)
+    _, token = bucket.read_text_with_token("m")
+    bucket.write_text("m", "rival\n", "text/plain")
+    stale = bucket.write_text_if("m", "three\n", "text/plain", token)
+
+    # Assess
+    assert (created, again, stale) == (True, False, False)
+    assert bucket.read_text("m") == "rival\n"

@@ -1,0 +1,183 @@
+"""The dataset's state (``load/latest/<dataset>/``) on real local Spark: merged across loads by the
+keepLatestBy rule, the same after a rerun, no update lost when runs publish together, and the
+last load's rows for a dataset without keys."""
+
+import csv
+import io
+import json
+import threading
+
+import etl_helpers as h
+import etl_runner
+from job_context import LocalJobContext
+from test_runner_spark import SAMPLES, args_for, argv
+
+MANIFEST = h.latest_manifest_key("orders")
+
+
+def sample_rows():
+    with open(f"{SAMPLES}/orders-clean.csv", encoding="utf-8", newline="") as source:
+        rows = list(csv.DictReader(source))
+    return rows
+
+
+def write_csv(bucket_dir, key, rows):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    (bucket_dir / key).parent.mkdir(parents=True, exist_ok=True)
+    (bucket_dir / key).write_text(out.getvalue(), encoding="utf-8")
+
+
+def second_load_rows():
+    """10 keys of the first load updated a day later, one key sent again with an older row (the
+    state keeps the newer one), 5 new keys."""
+    first = sample_rows()
+    updated = [{**row, "status": "REFUNDED", "order_ts": row["order_ts"].replace("2026-11-24", "2026-11-25")} for row in first[:10]]
+    older = [{**first[10], "status": "STALE", "order_ts": "2026-11-01T00:00:00Z"}]
+    new = [{**row, "order_id": row["order_id"].replace("ORD-2026-0000", "ORD-2026-0009")} for row in first[20:25]]
+    return updated + older + new
+
+
+def run(spark, bucket_dir, args):
+    return etl_runner.main(argv(args), LocalJobContext(spark, bucket_dir, "data-bucket"))
+
+
+def load(spark, bucket_dir, key, execution, job_run_id, rows, ingestion_date, load_id):
+    write_csv(bucket_dir, key, rows)
+    return run(spark, bucket_dir, args_for(key, execution, job_run_id, ingestion_date, load_id))
+
+
+def manifest_keys(bucket_dir):
+    return h.parse_latest_manifest((bucket_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def state_rows(spark, bucket_dir):
+    """The state as a reader sees it: the files the manifest names."""
+    frame = spark.read.parquet(*[str(bucket_dir / key) for key in manifest_keys(bucket_dir)])
+    return {row["order_id"]: row.asDict() for row in frame.collect()}, frame.count()
+
+
+def table_rows(spark, bucket_dir):
+    return spark.read.parquet(str(bucket_dir / "load" / "orders")).count()
+
+
+def test_a_second_load_updates_the_state_and_the_table_holds_both(spark, bucket_dir):
+    # Prepare
+    first = load(spark, bucket_dir, "extract/orders-1.csv", "orders-1", "jr_first", sample_rows(), "2026-11-24", "00000000000000aa")
+
+    # Act
+    second = load(spark, bucket_dir, "extract/orders-2.csv", "orders-2", "jr_second", second_load_rows(), "2026-11-25", "00000000000000bb")
+
+    # Assess: each key once, the newer row by order_ts; the table holds both loads
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 45
+    assert {state[r["order_id"]]["status"] for r in sample_rows()[:10]} == {"REFUNDED"}
+    assert state[sample_rows()[10]["order_id"]]["status"] == sample_rows()[10]["status"]
+    assert table_rows(spark, bucket_dir) == 40 + 16
+    assert not any((bucket_dir / "load" / "orders").glob("latest*")), "the table holds dt= folders only"
+    assert sorted(p.name for p in (bucket_dir / "load" / "orders").iterdir()) == ["dt=2026-11-24", "dt=2026-11-25"]
+    # the reports: the version each run published, and the rows of the state after it
+    assert (first["latestRows"], second["latestRows"]) == (40, 45)
+    assert second["latestFiles"] == manifest_keys(bucket_dir)
+    assert second["latestPrefix"] == "load/latest/orders/"
+    version = second["latestFiles"][0].split("/")[4]
+    assert version.endswith("-jr_second") and h.version_created_at(version) is not None
+    assert all(key.startswith(f"load/latest/orders/versions/{version}/part-") for key in second["latestFiles"])
+    assert not (bucket_dir / "load" / "_staging").exists() or not any((bucket_dir / "load" / "_staging").glob("**/*"))
+
+
+def test_a_rerun_of_a_load_leaves_the_same_state_in_a_new_version(spark, bucket_dir):
+    # Prepare
+    load(spark, bucket_dir, "extract/orders-1.csv", "orders-1", "jr_first", sample_rows(), "2026-11-24", "00000000000000aa")
+    second = load(spark, bucket_dir, "extract/orders-2.csv", "orders-2", "jr_second", second_load_rows(), "2026-11-25", "00000000000000bb")
+    before, _ = state_rows(spark, bucket_dir)
+
+    # Act: the same execution again (a redrive), another job run
+    again = run(spark, bucket_dir, args_for("extract/orders-2.csv", "orders-2", "jr_again", "2026-11-25", "00000000000000bb"))
+
+    # Assess: the same rows, published as a new version; the table still holds each load once
+    after, count = state_rows(spark, bucket_dir)
+    assert after == before and count == 45
+    assert again["latestRows"] == 45
+    assert again["latestFiles"] != second["latestFiles"] and "-jr_again" in again["latestFiles"][0]
+    assert table_rows(spark, bucket_dir) == 56
+
+
+def test_two_loads_publishing_together_lose_neither_ones_rows(spark, bucket_dir):
+    # Prepare: two inputs of distinct keys, loaded by job runs that overlap
+    rows = sample_rows()
+    write_csv(bucket_dir, "extract/orders-a.csv", rows[:20])
+    write_csv(bucket_dir, "extract/orders-b.csv", rows[20:])
+    runs = [
+        args_for("extract/orders-a.csv", "orders-a", "jr_a", "2026-11-24", "00000000000000aa"),
+        args_for("extract/orders-b.csv", "orders-b", "jr_b", "2026-11-24", "00000000000000bb"),
+    ]
+    errors = []
+
+    def job(args):
+        try:
+            run(spark, bucket_dir, args)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    # Act
+    threads = [threading.Thread(target=job, args=(args,)) for args in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Assess
+    assert errors == []
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 40
+    assert not list(bucket_dir.glob("**/*.lock"))
+
+
+def test_a_run_that_loses_the_manifest_merges_again_onto_the_winners_state(spark, bucket_dir, monkeypatch):
+    # Prepare: a first load; then run B publishes while run A is between reading the manifest
+    # and writing it (deterministically, from inside A's first conditional write)
+    rows = sample_rows()
+    load(spark, bucket_dir, "extract/orders-1.csv", "orders-1", "jr_first", rows[:10], "2026-11-24", "00000000000000aa")
+    write_csv(bucket_dir, "extract/orders-a.csv", rows[10:20])
+    write_csv(bucket_dir, "extract/orders-b.csv", rows[20:30])
+    context = LocalJobContext(spark, bucket_dir, "data-bucket")
+    real_write = context.bucket.write_text_if
+    answers = []
+
+    def write_after_the_other_run(key, text, content_type, token):
+        if not answers:
+            run(spark, bucket_dir, args_for("extract/orders-b.csv", "orders-b", "jr_b", "2026-11-24", "00000000000000bb"))
+        answers.append(real_write(key, text, content_type, token))
+        return answers[-1]
+
+    context.bucket.write_text_if = write_after_the_other_run
+
+    # Act
+    report = etl_runner.main(argv(args_for("extract/orders-a.csv", "orders-a", "jr_a", "2026-11-24", "00000000000000cc")), context)
+
+    # Assess: A lost once, merged again, and the state holds all three loads' keys
+    assert answers == [False, True]
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 30 == report["latestRows"]
+    assert report["latestFiles"][0].split("/")[4].endswith("-jr_a-2")
+    versions = {p.name for p in (bucket_dir / h.latest_versions_prefix("orders")).iterdir()}
+    assert not any(v.endswith("-jr_a") for v in versions), "the losing attempt's files are deleted"
+
+
+def test_the_state_of_a_dataset_without_keys_is_the_last_loads_rows(spark, keyless_bucket_dir):
+    # Prepare
+    bucket_dir = keyless_bucket_dir
+    assert json.loads((bucket_dir / "scripts" / "plans" / "orders.json").read_text())["latestSql"] is None
+    load(spark, bucket_dir, "extract/orders-1.csv", "orders-1", "jr_first", sample_rows(), "2026-11-24", "00000000000000aa")
+
+    # Act
+    second = load(spark, bucket_dir, "extract/orders-2.csv", "orders-2", "jr_second", second_load_rows(), "2026-11-25", "00000000000000bb")
+
+    # Assess: the state is the second load's 16 rows; the table holds both loads
+    state, count = state_rows(spark, bucket_dir)
+    assert count == 16 == second["latestRows"]
+    assert state[sample_rows()[10]["order_id"]]["status"] == "STALE"
+    assert table_rows(spark, bucket_dir) == 56
