@@ -8,6 +8,12 @@ import type { ColumnType } from './config/column-type';
 import { type DatasetConfig, type EtlConfig, PARTITION_COLUMN } from './config/dataset-config';
 import { catalogTableNames, datasetLoadPrefix, latestManifestKey } from './naming';
 
+/**
+ * Where the Athena workgroup writes query results (SSE-KMS, expiring with the logs): beside the
+ * run reports under `logs/`, outside every table.
+ */
+export const QUERY_RESULTS_PREFIX = 'logs/athena-results/';
+
 /** The Hive (Glue, Athena DDL) spelling of a column type, e.g. `int`, `decimal(12,2)`. */
 export function hiveType(type: ColumnType): string {
   switch (type.kind) {

@@ -21,6 +21,7 @@ import { EtlStateMachine } from './constructs/etl-state-machine';
 import { NotificationTopics } from './constructs/notification-topics';
 import { PipelineFunctions } from './constructs/pipeline-functions';
 import { PipelineMonitoring } from './constructs/pipeline-monitoring';
+import { QueryCatalog } from './constructs/query-catalog';
 import { TransformJob } from './constructs/transform-job';
 import { PhysicalNames } from './physical-names';
 import { type PipelineSettings, readSettings } from './settings';
@@ -52,6 +53,7 @@ export class EtlPipelineStack extends Stack {
   readonly machine: EtlStateMachine;
   readonly audit: AuditRules;
   readonly monitoring: PipelineMonitoring;
+  readonly query: QueryCatalog;
   /** The validated dataset configuration the stack was built from. */
   readonly config: EtlConfig;
   /** The physical names of the stack's stage. */
@@ -65,7 +67,7 @@ export class EtlPipelineStack extends Stack {
     this.config = parseConfigText(readFileSync(path.join(PROJECT_ROOT, CONFIG_FILE), 'utf-8'), CONFIG_FILE);
 
     this.key = new kms.Key(this, 'Key', {
-      description: 'ETL pipeline: bucket, topics, queues, log groups, Glue logs and bookmarks',
+      description: 'ETL pipeline: bucket, topics, queues, log groups, Glue logs and bookmarks, Athena query results',
       enableKeyRotation: true,
     });
     this.allowServicesToUseKey();
@@ -156,10 +158,21 @@ export class EtlPipelineStack extends Stack {
       monthlyBudgetUsd: settings.monthlyBudgetUsd,
     });
 
+    this.query = new QueryCatalog(this, 'Query', { names, bucket, encryptionKey: this.key, config: this.config });
+
     new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'Upload CSV files under s3://<bucket>/extract/' });
     new CfnOutput(this, 'StateMachineArn', { value: this.machine.stateMachine.stateMachineArn });
     new CfnOutput(this, 'GlueJobName', { value: this.transform.job.ref });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'GlueDatabaseName', {
+      value: this.query.database.ref,
+      description: "The Glue database of the datasets' tables (<dataset>, <dataset>_latest)",
+    });
+    new CfnOutput(this, 'AthenaWorkGroupName', { value: this.query.workGroup.ref, description: 'Run Athena queries in this workgroup (--work-group)' });
+    new CfnOutput(this, 'QueryPolicyArn', {
+      value: this.query.queryPolicy.managedPolicyArn,
+      description: 'Attach to the users or roles that query the tables',
+    });
     for (const [role, topic] of Object.entries(this.topics.byRole)) {
       new CfnOutput(this, `${role.charAt(0).toUpperCase()}${role.slice(1)}TopicArn`, { value: topic.topicArn });
     }

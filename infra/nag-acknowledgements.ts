@@ -8,6 +8,8 @@ import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 
+import { QUERY_RESULTS_PREFIX } from '../core/catalog';
+import { PREFIX } from '../core/naming';
 import { FUNCTION_SPECS, type FunctionKey, OBJECT_ACCESS, type ObjectAccess } from './constructs/pipeline-functions';
 import { ConstructLookupError } from './errors';
 import type { EtlPipelineStack } from './etl-pipeline-stack';
@@ -74,7 +76,8 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
   const glueObjects: Record<string, string> = {
     'extract/': 'reads the one input CSV named by its --input_key argument, anywhere below extract/',
     'scripts/': 'reads its helper module and the compiled plan of the run’s dataset, below scripts/',
-    'load/': 'writes and replaces Parquet files of any dataset and partition below load/ (staging, dt=…/, latest/)',
+    'load/':
+      'writes, publishes and replaces Parquet files of any dataset below load/ (a run’s files in load/_staging/<dataset>/<run>/, the partitions load/<dataset>/dt=…/, the state’s versions and its symlink manifest in load/latest/<dataset>/)',
     'logs/glue-jobs/': 'writes the run report, the last-success report and the rejects file below logs/glue-jobs/',
   };
   for (const [prefix, what] of Object.entries(glueObjects)) {
@@ -85,6 +88,20 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
     glueRole,
     `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${glueLogs}*]`,
     `etl-transformation-job writes to ${glueLogs}/output and /error (--custom-logGroup-prefix); Glue names a log stream per job run (and may suffix the group names when the security configuration encrypts logs), so the grant is the prefix.`,
+  );
+
+  // The query policy: the tables' files and the query results, whose keys only Athena knows.
+  const queryPolicy = stack.query.queryPolicy;
+  const queryWho = `The query policy of the ${stack.query.workGroupName} workgroup`;
+  add(
+    queryPolicy,
+    objects(PREFIX.load),
+    `${queryWho} reads the tables' Parquet files: every dt= partition Athena projects below load/<dataset>/ and the files a load/latest/<dataset>/ symlink manifest lists; the wildcard is limited to load/ of the pipeline bucket.`,
+  );
+  add(
+    queryPolicy,
+    objects(QUERY_RESULTS_PREFIX),
+    `${queryWho} writes and reads query results, which Athena names per query execution below ${QUERY_RESULTS_PREFIX}; the wildcard is limited to that prefix of the pipeline bucket.`,
   );
 
   // CDK's BucketDeployment handler (the scripts/ deployment and the layout READMEs).

@@ -19,6 +19,15 @@ export class PhysicalNames {
   }
 
   /**
+   * A Glue Data Catalog name (database): {@link of} with underscores for hyphens, since Athena's
+   * DDL and the console take names of lower-case letters, digits and underscores unquoted.
+   * @example new PhysicalNames('dev-eu').glue('etl_pipeline') // 'dev_eu_etl_pipeline'
+   */
+  glue(base: string): string {
+    return this.of(base).replace(/-/g, '_').toLowerCase();
+  }
+
+  /**
    * A name unique within the whole account (AWS Budgets and CloudWatch dashboards are not
    * regional): {@link of} followed by the region, which may be a deploy-time token.
    */

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 
+import { QUERY_RESULTS_PREFIX } from '../../core/catalog';
 import { PREFIX } from '../../core/naming';
 
 /**
@@ -18,8 +19,9 @@ import { PREFIX } from '../../core/naming';
 export const BUCKET_LAYOUT: Readonly<Record<'extract/' | 'load/' | 'logs/' | 'scripts/', string>> = {
   'extract/':
     'Upload CSV files here (any depth). Processed inputs move to extract/archived/YYYY-MM-DD/, inputs that fail validation to extract/rejected/YYYY-MM-DD/.',
-  'load/': 'Snappy Parquet output: load/<dataset>/dt=YYYY-MM-DD/ (Hive partitions) and load/<dataset>/latest/ (the last run of the dataset).',
-  'logs/': 'Run reports and rejected rows of the Glue job: logs/glue-jobs/<dataset>/.',
+  'load/':
+    "Snappy Parquet output. load/<dataset>/dt=YYYY-MM-DD/part-*.parquet: every load, Hive partitions (the catalog table <dataset>); load/latest/<dataset>/: the current state, versions/<version>/part-<n>.parquet and _symlink_format_manifest/manifest listing the current version's files (the table <dataset>_latest); load/_staging/: a run's files before they are published.",
+  'logs/': `Run reports and rejected rows of the Glue job: logs/glue-jobs/<dataset>/. Athena query results of the pipeline's workgroup: ${QUERY_RESULTS_PREFIX} (SSE-KMS).`,
   'scripts/': 'The Glue runner, its helpers and the compiled Spark plans (deployed by CDK: do not edit here).',
 };
 
@@ -35,7 +37,7 @@ export interface DataBucketProps {
   readonly inputsGlacierDays: number;
   /** Days before archived and rejected inputs are deleted. */
   readonly inputsExpirationDays: number;
-  /** Days before run reports and rejects files (`logs/glue-jobs/`) are deleted; also the server access logs' lifetime. */
+  /** Days before run reports, rejects files (`logs/glue-jobs/`) and Athena query results are deleted; also the server access logs' lifetime. */
   readonly logsExpirationDays: number;
 }
 
@@ -87,6 +89,7 @@ export class DataBucket extends Construct {
           expiration: Duration.days(props.inputsExpirationDays),
         })),
         { id: 'logs', prefix: PREFIX.glueReports, expiration: Duration.days(props.logsExpirationDays) },
+        { id: 'query-results', prefix: QUERY_RESULTS_PREFIX, expiration: Duration.days(props.logsExpirationDays) },
         // Versioning keeps replaced and deleted objects (reruns replace load/ files): bound their cost.
         { id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(30), expiredObjectDeleteMarker: true },
         { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
