@@ -34,7 +34,9 @@ const NOT_PHYSICAL = new Set(['DisplayName', 'MetricName', 'AWS::IAM::Policy Pol
 function physicalNames(template: Template): string[] {
   const names: string[] = [];
   for (const resource of Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
-    const properties = { ...resource.Properties, ...(resource.Properties?.Budget as object | undefined) };
+    // A budget's and a Glue database's names are one level down.
+    const nested = ['Budget', 'DatabaseInput'].map((key) => resource.Properties?.[key] as object | undefined);
+    const properties = Object.assign({}, resource.Properties, ...nested) as Record<string, unknown>;
     for (const [key, value] of Object.entries(properties)) {
       const physical = key.endsWith('Name') && !NOT_PHYSICAL.has(key) && !NOT_PHYSICAL.has(`${resource.Type} ${key}`);
       const name = physical ? literal(value) : undefined;
@@ -75,10 +77,12 @@ describe('two stages in one account and region', () => {
     const prodNames = new Set(physicalNames(prod.template));
 
     // Assess: topics, functions, log groups, state machine, Glue job and security configuration,
-    // rules, alarms, log resource policy, budget, dashboard
+    // rules, alarms, log resource policy, budget, dashboard, Glue database, Athena workgroup
     expect(devNames.length).toBeGreaterThan(40);
     expect(devNames.filter((n) => prodNames.has(n))).toEqual([]);
-    for (const name of devNames) expect(name).toMatch(/ (\/[\w/]+\/)?dev-/);
+    // Glue Data Catalog names take underscores (dev_etl_pipeline).
+    for (const name of devNames) expect(name).toMatch(/ (\/[\w/]+\/)?dev[-_]/);
+    expect(devNames).toContain('AWS::Glue::Database dev_etl_pipeline');
   });
 
   it('write their metrics to namespaces of their own (alarms of one stage never see the other)', () => {
