@@ -141,12 +141,21 @@ def latest_version_id(created_at, job_run_id, attempt=1):
     return version if attempt == 1 else f"{version}-{attempt}"
 
 
+_VERSION_CREATED_AT = re.compile(r"^(\d{8}T\d{6}Z)-")
+
+
 def version_created_at(version):
-    """When a version was created, from its id; ``None`` for a folder not named as a version."""
-    try:
-        return datetime.strptime(version[:16], _VERSION_TIME_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        return None
+    """When a version was created, from its id; ``None`` for a folder not named as a version
+    (core's ``latestVersionCreatedAt``)."""
+    found = _VERSION_CREATED_AT.match(version)
+    return datetime.strptime(found.group(1), _VERSION_TIME_FORMAT).replace(tzinfo=UTC) if found else None
+
+
+def latest_version_of(key):
+    """The version a state file belongs to (``…/versions/<version>/part-0.parquet``), else ``None``
+    (core's ``latestVersionOf``)."""
+    found = re.search(r"/versions/([^/]+)/[^/]+$", key)
+    return found.group(1) if found else None
 
 
 def format_latest_manifest(bucket, keys):
@@ -621,25 +630,17 @@ def ddl_schema(columns):
 ABANDONED_VERSION_AGE_SECONDS = 3600
 
 
-def abandoned_version_keys(version_keys, versions_prefix, kept_versions, now):
-    """The files of state versions to delete after a publication: neither kept (the new one, the
-    previous one) nor younger than an hour (a concurrent run may be writing it), nor a folder not
-    named as a version (not ours)."""
+def abandoned_version_keys(version_keys, kept_versions, now):
+    """The files of state versions to delete after a publication (core's ``isAbandonedLatestVersion``):
+    neither kept (the new one, the previous one) nor an hour old or younger (a concurrent run may
+    be writing it), nor in a folder not named as a version (not ours)."""
     abandoned = []
     for key in version_keys:
-        relative = key[len(versions_prefix) :] if key.startswith(versions_prefix) else ""
-        version = relative.split("/", 1)[0] if "/" in relative else None
-        if version is None or version in kept_versions:
-            continue
-        created = version_created_at(version)
-        if created is not None and (now - created).total_seconds() > ABANDONED_VERSION_AGE_SECONDS:
+        version = latest_version_of(key)
+        created = version_created_at(version) if version is not None else None
+        if created is not None and version not in kept_versions and (now - created).total_seconds() > ABANDONED_VERSION_AGE_SECONDS:
             abandoned.append(key)
     return sorted(abandoned)
-
-
-def versions_of(keys, versions_prefix):
-    """The version folders ``keys`` lie in (those under ``versions_prefix``)."""
-    return {k[len(versions_prefix) :].split("/", 1)[0] for k in keys if k.startswith(versions_prefix) and "/" in k[len(versions_prefix) :]}
 
 
 def stale_input_files(existing_keys, kept_keys, load_prefix, run_input_id):

@@ -8,7 +8,7 @@ plan expects, runs it, and writes what the local DuckDB job (local/runtime/engin
   files an earlier run of the same load wrote (never appending);
 - the dataset's new state (the latest row per key across every load; without keys, this load's
   rows) as a new version under ``load/latest/<dataset>/versions/``, published by a conditional
-  write of ``load/latest/<dataset>/_symlink_format_manifest/manifest`` (see ``publish_state``);
+  write of ``load/latest/<dataset>/_symlink_format_manifest/manifest`` (see ``publish_latest_state``);
 - a rejects CSV and the run report JSON under ``logs/glue-jobs/<dataset>/`` (the report also as
   ``_last-success.json`` on success);
 - on a crossed ``fail`` quality threshold, nothing under ``load/`` and a ``QualityThresholdError``.
@@ -154,7 +154,7 @@ class TransformRun:
         if failures:
             raise h.QualityThresholdError("; ".join(failures))
         output_files = self.write_output(plan)
-        latest_files, latest_rows = self.publish_state(plan, output_files)
+        latest_files, latest_rows = self.publish_latest_state(plan, output_files)
         raw_file.unpersist()
         return {**self.counted, "status": "SUCCEEDED", "outputFiles": output_files, "latestFiles": latest_files, "latestRows": latest_rows, "error": None}
 
@@ -191,7 +191,7 @@ class TransformRun:
         output.unpersist()
         return sorted(written)
 
-    def publish_state(self, plan, written):
+    def publish_latest_state(self, plan, written):
         """Publishes the dataset's new state; returns its files and its row count.
 
         Readers follow the manifest, so they see the previous version or the new one, whole. Each
@@ -218,8 +218,8 @@ class TransformRun:
                 self.bucket.copy(source, destination)
             files = [destination for _, destination in pairs]
             if self.bucket.write_text_if(manifest_key, h.format_latest_manifest(self.bucket.name, files), "text/plain", token):
-                kept = {version} | h.versions_of(previous, versions_prefix)
-                self.bucket.delete(h.abandoned_version_keys(self.bucket.keys(versions_prefix), versions_prefix, kept, datetime.now(UTC)))
+                kept = {version} | {h.latest_version_of(key) for key in previous}
+                self.bucket.delete(h.abandoned_version_keys(self.bucket.keys(versions_prefix), kept, datetime.now(UTC)))
                 log("state published", version=version, latestRows=rows, attempt=attempt)
                 return files, rows
             log("state manifest changed meanwhile: merging again", version=version, attempt=attempt)

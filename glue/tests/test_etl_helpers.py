@@ -81,6 +81,9 @@ class NamingTest(unittest.TestCase):
         self.assertEqual(h.latest_version_id(created, "jr_1", 2), "20240501T120304Z-jr_1-2")
         self.assertEqual(h.version_created_at("20240501T120304Z-jr_1-2"), datetime(2024, 5, 1, 12, 3, 4, tzinfo=UTC))
         self.assertIsNone(h.version_created_at("not-a-version"))
+        self.assertIsNone(h.version_created_at("20240501T120304Z"))
+        self.assertEqual(h.latest_version_of("load/latest/orders/versions/v1/part-0.parquet"), "v1")
+        self.assertIsNone(h.latest_version_of("elsewhere/part-0.parquet"))
 
     def test_the_manifest_lists_one_url_per_line_and_reads_back_as_keys(self):
         keys = ["load/latest/orders/versions/v1/part-0.parquet", "load/latest/orders/versions/v1/part-1.parquet"]
@@ -294,8 +297,8 @@ class OutputFilesTest(unittest.TestCase):
             f"{prefix}20240501T120000Z-jr_new/part-0.parquet",
             f"{prefix}someone-elses/part-0.parquet",  # not named as a version: not ours
         ]
-        kept = {"20240501T120000Z-jr_new"} | h.versions_of([keys[1]], prefix)
-        self.assertEqual(h.abandoned_version_keys(keys, prefix, kept, now), [keys[0]])
+        kept = {"20240501T120000Z-jr_new", h.latest_version_of(keys[1])}
+        self.assertEqual(h.abandoned_version_keys(keys, kept, now), [keys[0]])
 
     def test_only_this_inputs_files_not_rewritten_are_stale(self):
         existing = [

@@ -190,7 +190,7 @@ def test_a_publication_that_loses_the_race_retries_and_cleans_up(bucket):
     bucket.read_text_with_token = read_then_a_rival_publishes
 
     # Act
-    files, rows = run.publish_state({"latestSql": None}, written)
+    files, rows = run.publish_latest_state({"latestSql": None}, written)
 
     # Assess: a 412, then a second attempt (its version id says so) that won
     assert 412 in statuses and statuses[-1] == 200
@@ -218,7 +218,7 @@ def test_a_publication_that_always_loses_is_a_named_error_and_leaves_no_files(bu
 
     # Act + Assess
     with pytest.raises(h.LatestStateConflictError, match="changed during each of 5 attempts"):
-        run.publish_state({"latestSql": None}, written)
+        run.publish_latest_state({"latestSql": None}, written)
     assert bucket.keys(versions) == []
 
 
