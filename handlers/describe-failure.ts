@@ -1,6 +1,7 @@
 /**
- * DescribeFailure: turns an error caught by the state machine (for now, the Transform step's)
- * into the failure notification. The input stays in `extract/` so the execution can be redriven.
+ * DescribeFailure: turns an error caught by the state machine (the Transform step's, or the
+ * `SchemaEvolutionError` of Validate's schema guard) into the failure notification. The input
+ * stays in `extract/` so the execution can be redriven.
  */
 import { z } from 'zod';
 
@@ -13,6 +14,8 @@ import { readRunReport } from './run-report-reader';
 
 const failureEventSchema = executionInputSchema.extend({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
+  /** Validate's result: absent when the error was Validate's own. */
+  validation: z.unknown().optional(),
 });
 
 /** Dependencies of the DescribeFailure handler. */
@@ -25,6 +28,12 @@ export interface DescribeFailureDeps {
 export function createDescribeFailureHandler(deps: DescribeFailureDeps) {
   return instrument(deps.obs, 'describe-failure', async (event: unknown): Promise<Outcome> => {
     const input = failureEventSchema.parse(event);
+    if (input.validation === undefined) {
+      // Validate refused the dataset's configuration: no transform ran, no report to read.
+      const outcome = failedOutcome(input, STATE.Validate, input.error, { rejected: false });
+      deps.obs.logger.error('configuration refused before the transform', { summary: outcome.summary });
+      return outcome;
+    }
     // The runner writes a report even when it fails; it carries the counts and the error name.
     const report = await readRunReport(deps.store, input.bucket, input.reportKey).catch(() => undefined);
     const failed = report?.status === 'FAILED' && report.executionName === input.executionName ? report : undefined;

@@ -1,13 +1,17 @@
 /**
  * Summarize: reads the transform's run report, applies the dataset's `warn` thresholds and
- * builds the notification: SUCCESS, or WARNING naming each threshold crossed.
+ * builds the notification: SUCCESS, or WARNING naming each threshold crossed. It records the
+ * schema the dataset was loaded with (a first load, or a compatible evolution), which Validate
+ * holds later configurations to.
  */
-import { type EtlConfig, getDataset } from '../core/config/dataset-config';
+import { type DatasetConfig, type EtlConfig, getDataset } from '../core/config/dataset-config';
 import { RunReportError } from '../core/errors';
 import { executionInputSchema } from '../core/execution-input-schema';
 import { type Outcome, loadedOutcome } from '../core/outcome';
 import { evaluateQuality } from '../core/quality';
+import { formatDatasetSchema, guardDatasetSchema } from '../core/schema-guard';
 import type { ObjectStore } from './adapters/object-store';
+import { readLoadedSchema } from './loaded-schema';
 import { instrument, MetricUnit, type Observability } from './observability';
 import { readRunReport } from './run-report-reader';
 
@@ -27,6 +31,7 @@ export function createSummarizeHandler(deps: SummarizeDeps) {
     const report = await readRunReport(deps.store, input.bucket, input.reportKey);
     if (!report) throw new RunReportError(`no run report at s3://${input.bucket}/${input.reportKey}`);
     if (report.status !== 'SUCCEEDED') throw new RunReportError(`run report says ${report.status} but the job succeeded`);
+    await recordSchema(deps, input.bucket, dataset);
     const findings = evaluateQuality(report, report.previousRun?.rowsOut, dataset.quality);
     const outcome = loadedOutcome(input, report, findings);
     metrics.addDimension('dataset', report.dataset);
@@ -38,4 +43,17 @@ export function createSummarizeHandler(deps: SummarizeDeps) {
     logger.info('run summarized', { summary: outcome.summary });
     return outcome;
   });
+}
+
+/**
+ * Records the schema the dataset's table now holds, when it differs from the one recorded: the
+ * same guard as Validate's first (a record changed since then is not overwritten by an
+ * incompatible one), so a redrive or a concurrent run writes the same bytes or nothing.
+ */
+async function recordSchema(deps: SummarizeDeps, bucket: string, dataset: DatasetConfig): Promise<void> {
+  const loaded = await readLoadedSchema(deps.store, bucket, dataset.name);
+  const schema = formatDatasetSchema(guardDatasetSchema(dataset, loaded.recorded, loaded.source));
+  if (schema === loaded.text) return;
+  await deps.store.write(bucket, loaded.key, schema, 'application/json');
+  deps.obs.logger.info(loaded.recorded ? 'schema evolved: recorded' : 'schema recorded', { dataset: dataset.name, key: loaded.key });
 }

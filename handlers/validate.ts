@@ -1,12 +1,17 @@
 /**
- * Validate: streams the uploaded object through the CSV checks of its dataset and returns the
- * report the state machine branches on (`valid`). Bad input is a report, never an exception.
+ * Validate: checks that the dataset's configuration may load into its table (the schema guard),
+ * then streams the uploaded object through the CSV checks of its dataset and returns the report
+ * the state machine branches on (`valid`). Bad input is a report, never an exception; a refused
+ * configuration is a {@link SchemaEvolutionError}, which the state machine notifies on
+ * etl-job-failure with the input left in place (the file is not at fault).
  */
-import { type EtlConfig } from '../core/config/dataset-config';
-import { ObjectNotFoundError, UnknownDatasetError, describeError } from '../core/errors';
+import { type DatasetConfig, type EtlConfig } from '../core/config/dataset-config';
+import { ObjectNotFoundError, SchemaEvolutionError, UnknownDatasetError, describeError } from '../core/errors';
 import { executionInputSchema } from '../core/execution-input-schema';
+import { guardDatasetSchema } from '../core/schema-guard';
 import { type ValidationReport, validateCsv } from '../core/validation/validate-csv';
 import type { ObjectStore } from './adapters/object-store';
+import { readLoadedSchema } from './loaded-schema';
 import { instrument, MetricUnit, type Observability } from './observability';
 
 /** Dependencies of the Validate handler. */
@@ -40,6 +45,7 @@ export function createValidateHandler(deps: ValidateDeps) {
         issues: [],
       };
     } else {
+      await guardSchema(deps, input.bucket, dataset);
       const head = await deps.store.head(input.bucket, input.key, input.versionId);
       if (!head) throw new ObjectNotFoundError(`s3://${input.bucket}/${input.key} is gone before validation`);
       report = await validateCsv(await deps.store.read(input.bucket, input.key, input.versionId), dataset, head.sizeBytes);
@@ -51,4 +57,22 @@ export function createValidateHandler(deps: ValidateDeps) {
     else logger.warn('file rejected', { ...about, error: report.error, issues: report.issues });
     return report;
   });
+}
+
+/**
+ * Refuses, before the transform writes anything, a configuration that is not a compatible
+ * evolution of the schema the dataset's loads were written with (recorded by Summarize).
+ */
+async function guardSchema(deps: ValidateDeps, bucket: string, dataset: DatasetConfig): Promise<void> {
+  const { recorded, source } = await readLoadedSchema(deps.store, bucket, dataset.name);
+  try {
+    guardDatasetSchema(dataset, recorded, source);
+  } catch (e: unknown) {
+    // The error itself is logged as the handler's failure.
+    if (e instanceof SchemaEvolutionError) {
+      deps.obs.metrics.addDimension('dataset', dataset.name);
+      deps.obs.metrics.addMetric('SchemaChangesRefused', MetricUnit.Count, 1);
+    }
+    throw e;
+  }
 }

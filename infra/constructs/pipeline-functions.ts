@@ -15,14 +15,14 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { PREFIX } from '../../core/naming';
+import { loadedSchemaKey, PREFIX } from '../../core/naming';
 import { LAMBDA_STEP_KEYS, LAMBDA_STEPS, type LambdaStep, type LambdaStepKey, METRICS_NAMESPACE } from '../../core/pipeline-steps';
 import type { PhysicalNames } from '../physical-names';
 
 /** Which function: a key of core's step table. */
 export type FunctionKey = LambdaStepKey;
 
-/** S3 access of a function: object actions per key prefix. */
+/** S3 access of a function: object actions per key prefix (an IAM pattern: `*` stands for any characters). */
 export interface ObjectAccess {
   readonly read?: readonly string[];
   /** Only whether an object exists: HeadObject of the current version. */
@@ -53,6 +53,9 @@ export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actio
 /** The {@link ObjectAccess} kinds granted on the bucket (with an `s3:prefix` condition), not on objects. */
 const BUCKET_LEVEL: ReadonlySet<keyof ObjectAccess> = new Set(['listVersions']);
 
+/** The schema each dataset was loaded with (`logs/glue-jobs/<dataset>/_schema.json`), for any dataset. */
+const LOADED_SCHEMAS = loadedSchemaKey('*');
+
 /** What infra adds to a function of the step table. */
 export interface FunctionSettings {
   /** Seconds; below the ASL Task's `TimeoutSeconds` so the Lambda times out first, with its own error. */
@@ -78,8 +81,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
   },
   validate: {
     timeoutSeconds: 840,
-    description: 'Validate step: streams the CSV through the dataset header and type checks.',
-    s3: { read: [PREFIX.extract] },
+    description: 'Validate step: the schema guard, then the CSV through the dataset header and type checks.',
+    // The schema guard reads the schema the dataset's loads were written with.
+    s3: { read: [PREFIX.extract, LOADED_SCHEMAS] },
   },
   reject: {
     timeoutSeconds: 240,
@@ -88,13 +92,14 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
   },
   describeFailure: {
     timeoutSeconds: 45,
-    description: 'DescribeTransformFailure step: turns a failed Glue run into the failure notification.',
+    description: 'DescribeTransformFailure step: turns a failed Glue run, or a refused schema change, into the failure notification.',
     s3: { read: [PREFIX.glueReports] },
   },
   summarize: {
     timeoutSeconds: 90,
-    description: 'Summarize step: reads the run report and applies the quality thresholds.',
-    s3: { read: [PREFIX.glueReports] },
+    description: 'Summarize step: reads the run report, applies the quality thresholds, records the loaded schema.',
+    // After a load, the schema it was written with (a first load, or a compatible evolution).
+    s3: { read: [PREFIX.glueReports], write: [LOADED_SCHEMAS] },
   },
   archive: {
     timeoutSeconds: 240,

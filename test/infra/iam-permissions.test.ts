@@ -172,10 +172,11 @@ describe('bucket access on exact prefixes', () => {
   > = {
     // HeadObject of the event's version (its checksum) and of the first execution's archived copy, then a delete of the duplicate's version only.
     trigger: { get: ['extract/'], delVersion: ['extract/'] },
-    validate: { get: ['extract/'] },
+    // The schema guard reads the schema each dataset was loaded with; Summarize records it.
+    validate: { get: ['extract/', 'logs/glue-jobs/*/_schema.json'] },
     reject: { get: ['extract/'], put: ['extract/rejected/'], del: ['extract/'] },
     describeFailure: { get: ['logs/glue-jobs/'] },
-    summarize: { get: ['logs/glue-jobs/'] },
+    summarize: { get: ['logs/glue-jobs/'], put: ['logs/glue-jobs/*/_schema.json'] },
     // Re-uploads of the archived bytes: ListBucketVersions under extract/, then deletes of those versions.
     archive: { get: ['extract/'], put: ['extract/archived/'], del: ['extract/'], listVersions: ['extract/'] },
     redriveGate: {},

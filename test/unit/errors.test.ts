@@ -15,7 +15,7 @@ import * as infraErrors from '../../infra/errors';
 
 const CORE_CLASSES = errorClassesIn(coreErrors);
 const ALL_CLASSES = [...CORE_CLASSES, ...errorClassesIn(handlerErrors)];
-const KINDS: readonly ErrorKind[] = ['rejected-input', 'data-verdict', 'critical'];
+const KINDS: readonly ErrorKind[] = ['rejected-input', 'data-verdict', 'refused-config', 'critical'];
 
 /** A class as a test could add it to core/errors.ts. */
 class LateDeliveryError extends EtlError {
@@ -72,10 +72,12 @@ describe('every EtlError class', () => {
         'UnknownDatasetError',
       ],
       'data-verdict': ['HeaderMismatchError', 'MalformedCsvError', 'PipelineFailedError', 'QualityThresholdError'],
+      'refused-config': ['SchemaEvolutionError'],
       critical: [
         'ConfigError',
         'InvalidEventError',
         'InvalidStateMachineArnError',
+        'LatestStateConflictError',
         'MissingEnvironmentVariableError',
         'ObjectNotFoundError',
         'PipelineCriticalError',
