@@ -26,10 +26,14 @@ const withField = (n: number, column: (typeof ORDERS_HEADER)[number], raw: strin
 };
 const good = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => ordersLine(from + i));
 
-/** The datasets the suite runs: the project's `orders`, and `readings` for the other column types. */
+/**
+ * The datasets the suite runs: the project's `orders`, and `readings` for the other column types.
+ * Its glob takes the suite's keys (`case-<n>-readings.csv`, `state-<n>-<i>-readings.csv`) and no
+ * name holding "orders": the config refuses globs that overlap.
+ */
 export const READINGS_DATASET = {
   name: 'readings',
-  match: 'extract/**/*readings*.csv',
+  match: 'extract/**/@(case|state)-+([0-9-])readings.csv',
   columns: [
     { name: 'reading_id', type: 'string' },
     { name: 'sensor', type: 'bigint' },
@@ -133,5 +137,53 @@ export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
   {
     name: 'a NUL byte and control characters inside text',
     content: csv([...good(1, 3), withField(4, 'notes', 'a\u0000b'), withField(5, 'customer_email', 'x\u0001@example.com')]),
+  },
+];
+
+/** Loads in a row into one dataset: after each, both engines' merged states must hold the same rows. */
+export interface StateSequence {
+  readonly name: string;
+  readonly dataset: 'orders' | 'readings';
+  readonly loads: readonly string[];
+}
+
+/** Order n a day later: a later order_ts and another status. */
+const updated = (n: number): string =>
+  withField(n, 'order_ts', ordersLine(n).split(',')[7].replace('2026-11-24T', '2026-11-25T')).replace(/,(PAID|SHIPPED|DELIVERED),/, ',REFUNDED,');
+/** Order n again with the same order_ts but another status: a tie the whole row breaks. */
+const tied = (n: number): string => ordersLine(n).replace(/,(PAID|SHIPPED|DELIVERED),/, ',CANCELLED,');
+const ordersUpdates = csv([
+  ...Array.from({ length: 10 }, (_, i) => updated(1 + i)),
+  ...Array.from({ length: 5 }, (_, i) => tied(11 + i)),
+  ...good(41, 10),
+  withField(51, 'notes', ''),
+]);
+const readingsHeader = 'reading_id,sensor,value,ok,taken_at,day';
+
+export const STATE_SEQUENCES: readonly StateSequence[] = [
+  {
+    name: 'orders: updated keys, keepLatestBy ties, new keys, then the same load again',
+    dataset: 'orders',
+    loads: [csv([...good(1, 40), withField(51, 'notes', 'later emptied')]), ordersUpdates, ordersUpdates],
+  },
+  {
+    name: 'readings: a later reading, a tie on taken_at broken by the value, a new day',
+    dataset: 'readings',
+    loads: [
+      [
+        readingsHeader,
+        'r1,1,1.5,true,2026-11-24T10:00:00Z,2026-11-24',
+        'r2,2,2.5,false,2026-11-24T10:00:00Z,2026-11-24',
+        'r3,3,3.5,true,2026-11-24T10:00:00Z,2026-11-25',
+        '',
+      ].join('\n'),
+      [
+        readingsHeader,
+        'r1,1,9.5,true,2026-11-24T11:00:00Z,2026-11-24',
+        'r2,2,-2.5,false,2026-11-24T10:00:00Z,2026-11-24',
+        'r4,4,4.5,true,2026-11-26T10:00:00Z,2026-11-26',
+        '',
+      ].join('\n'),
+    ],
   },
 ];

@@ -18,7 +18,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
-import { inputId, lastRunReportKey, runReportKey } from '../../core/naming';
+import { inputId, lastRunReportKey, latestManifestKey, latestStatePrefix, parseLatestManifest, runReportKey } from '../../core/naming';
 import { type RunReport, runReportSchema } from '../../core/run-report';
 import { FolderBucket } from '../../local/runtime/folder-bucket';
 import { DuckDbGlueJob } from '../../local/runtime/engines/duckdb-job';
@@ -27,7 +27,7 @@ import { JobRunFailedError } from '../../local/runtime/errors';
 import { SparkGlueJob } from '../../local/runtime/engines/spark-job';
 import { CASES, CORPUS_FILES } from '../corpus/cases';
 import { PROJECT_ROOT } from '../helpers/local-root';
-import { DIFFERENTIAL_CASES, READINGS_DATASET } from './cases';
+import { DIFFERENTIAL_CASES, READINGS_DATASET, STATE_SEQUENCES } from './cases';
 import { DIVERGENCES, type EngineObservation } from './divergences';
 
 /** One input for both engines. */
@@ -96,8 +96,9 @@ class Engines {
   async observe(engine: EngineName, input: Input, content: string): Promise<Observation> {
     const bucket = this.buckets[engine];
     const executionName = `differential-${inputId(input.key)}`;
-    // Each input is judged on its own: no volume comparison with the previous one.
-    rmSync(bucket.pathOf(lastRunReportKey(input.dataset)), { force: true });
+    // Each input is judged on its own: no volume comparison with the previous one, no state to
+    // merge into (the merge has its own cases: STATE_SEQUENCES).
+    this.forget(engine, input.dataset);
     const target = bucket.pathOf(input.key);
     mkdirSync(path.dirname(target), { recursive: true });
     copyFileSync(content, target);
@@ -117,7 +118,7 @@ class Engines {
       if (!(e instanceof JobRunFailedError)) throw e;
       errorName = /^(\w+):/.exec((JSON.parse(e.message) as { ErrorMessage: string }).ErrorMessage)?.[1] ?? 'unnamed';
     }
-    const report = runReportSchema.parse(JSON.parse(readFileSync(bucket.pathOf(runReportKey(input.dataset, executionName)), 'utf-8'))) as RunReport;
+    const report = this.report(engine, input.dataset, executionName);
     const rejectRows = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true }) as { line: string }[]) : [];
     const rejects = rejectRows.length;
     // Every row accounted for, in either engine: read = loaded + duplicates + malformed, and
@@ -139,8 +140,39 @@ class Engines {
     };
   }
 
+  /** Loads one file into the dataset as it stands (its state merged into); returns the state's rows and the report's count of them. */
+  async load(engine: EngineName, dataset: string, key: string, content: string): Promise<{ rows: string[]; latestRows: number | null }> {
+    const bucket = this.buckets[engine];
+    const executionName = `differential-${inputId(key)}`;
+    mkdirSync(path.dirname(bucket.pathOf(key)), { recursive: true });
+    writeFileSync(bucket.pathOf(key), content);
+    await this.jobs[engine].run({
+      '--bucket': bucket.name,
+      '--input_key': key,
+      '--input_version_id': 'null',
+      '--load_id': inputId(key),
+      '--dataset': dataset,
+      '--execution_name': executionName,
+      '--ingestion_date': '2026-11-25',
+      '--report_key': runReportKey(dataset, executionName),
+    });
+    const state = parseLatestManifest(readFileSync(bucket.pathOf(latestManifestKey(dataset)), 'utf-8')).map((k) => bucket.pathOf(k));
+    return { rows: (await this.readOutput(state, dataset, { partitioned: false })).rows, latestRows: this.report(engine, dataset, executionName).latestRows };
+  }
+
+  /** Removes the dataset's last run report and its state. */
+  forget(engine: EngineName, dataset: string): void {
+    const bucket = this.buckets[engine];
+    rmSync(bucket.pathOf(lastRunReportKey(dataset)), { force: true });
+    rmSync(bucket.pathOf(latestStatePrefix(dataset).slice(0, -1)), { recursive: true, force: true });
+  }
+
+  private report(engine: EngineName, dataset: string, executionName: string): RunReport {
+    return runReportSchema.parse(JSON.parse(readFileSync(this.buckets[engine].pathOf(runReportKey(dataset, executionName)), 'utf-8')));
+  }
+
   /** The written rows as canonical text, and the Parquet schema of the files. */
-  private async readOutput(files: readonly string[], dataset: string): Promise<{ rows: string[]; parquetTypes: string[] }> {
+  private async readOutput(files: readonly string[], dataset: string, { partitioned = true } = {}): Promise<{ rows: string[]; parquetTypes: string[] }> {
     if (files.length === 0) return { rows: [], parquetTypes: [] };
     const db = await this.db;
     const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
@@ -152,7 +184,8 @@ class Engines {
     });
     const rows = (
       await db.runAndReadAll(
-        `SELECT to_json(list_value(${canonical.join(', ')}, CAST(dt AS VARCHAR))) AS row FROM read_parquet(${list}, hive_partitioning = true) ORDER BY 1`,
+        `SELECT to_json(list_value(${[...canonical, ...(partitioned ? ['CAST(dt AS VARCHAR)'] : [])].join(', ')})) AS row ` +
+          `FROM read_parquet(${list}, hive_partitioning = ${partitioned}) ORDER BY 1`,
       )
     )
       .getRowObjectsJS()
@@ -210,6 +243,26 @@ describe('DuckDB and Spark give the same results for the same files', () => {
       }
       expect(spark).toEqual(duckdb);
       if (input.rejectLines) expect(duckdb.rejectLines).toEqual(input.rejectLines);
+    },
+    180_000,
+  );
+
+  it.each(STATE_SEQUENCES.map((sequence, n) => [sequence.name, sequence, n] as const))(
+    'the merged state: %s',
+    async (_name, sequence, n) => {
+      // Prepare
+      for (const engine of ['duckdb', 'spark'] as const) engines.forget(engine, sequence.dataset);
+
+      for (const [i, content] of sequence.loads.entries()) {
+        // Act
+        const key = `extract/differential/state-${n}-${i}-${sequence.dataset}.csv`;
+        const duckdb = await engines.load('duckdb', sequence.dataset, key, content);
+        const spark = await engines.load('spark', sequence.dataset, key, content);
+
+        // Assess
+        expect({ load: i, ...spark }).toEqual({ load: i, ...duckdb });
+        expect(duckdb.latestRows).toBe(duckdb.rows.length);
+      }
     },
     180_000,
   );
