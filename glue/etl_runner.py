@@ -198,7 +198,7 @@ class TransformRun:
         attempt reads the manifest and its token, writes a new version from the state it names,
         then replaces the manifest only if it still holds that token: a run that finished first
         makes this one's write fail, and it merges again onto the state that run published (no
-        lost update). The protocol of local/runtime/engines/duckdb-job.ts, step for step.
+        lost update). The protocol of local/runtime/engines/latest-state.ts, step for step.
         """
         manifest_key = h.latest_manifest_key(self.dataset)
         versions_prefix = h.latest_versions_prefix(self.dataset)
