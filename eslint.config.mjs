@@ -27,7 +27,7 @@ const LAYERS = [
 
 /** The pure layers: of what is outside the project, only node's builtins and these packages. */
 const PURE_LAYERS = ['core', 'statemachine'];
-const PURE_PACKAGES = ['zod', 'fast-csv', 'csv-parse', 'picomatch'];
+const PURE_PACKAGES = ['zod', 'fast-csv', 'csv-parse', 'picomatch', 'refa'];
 
 /** Never in a Lambda bundle: the CDK, and the local runtime's native and CLI packages. */
 const NOT_IN_LAMBDA = [

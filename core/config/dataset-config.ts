@@ -5,8 +5,10 @@
 import { z } from 'zod';
 
 import { ConfigError } from '../errors';
+import { LATEST_TABLE_SUFFIX, datasetLoadPrefix, latestStatePrefix } from '../naming';
 import { type ColumnType, parseColumnType } from './column-type';
 import { routeKey } from './dataset-routing';
+import { findMatchOverlaps } from './match-overlap';
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
@@ -102,7 +104,7 @@ const datasetSchema = z
   .object({
     name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
     description: z.string().optional(),
-    /** Glob over object keys, e.g. `extract/**\/*orders*.csv`. */
+    /** Glob over object keys, e.g. `extract/**\/*orders*.csv`; no key may match two datasets' globs. */
     match: z.string().refine((glob) => glob.startsWith('extract/'), { message: 'must start with "extract/"' }),
     columns: z.array(columnSchema).min(1, 'a dataset needs at least one column'),
     dedupe: dedupeSchema.default({ keys: [] }),
@@ -122,6 +124,20 @@ const datasetSchema = z
   })
   .strict()
   .superRefine((dataset, ctx) => {
+    if (latestStatePrefix(dataset.name).startsWith(datasetLoadPrefix(dataset.name))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: `"${dataset.name}" is reserved: its folder ${datasetLoadPrefix(dataset.name)} holds every dataset's current state (${latestStatePrefix('<dataset>')}); rename the dataset`,
+      });
+    } else if (dataset.name.endsWith(LATEST_TABLE_SUFFIX)) {
+      const base = dataset.name.slice(0, -LATEST_TABLE_SUFFIX.length);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: `names ending in "${LATEST_TABLE_SUFFIX}" are reserved: "${dataset.name}" is the table of dataset "${base}"'s current state; rename the dataset`,
+      });
+    }
     dataset.columns.forEach((column, index) => {
       if (column.name === PARTITION_COLUMN) {
         ctx.addIssue({
@@ -185,6 +201,24 @@ export const configSchema = z
       }
       seen.add(dataset.name);
     });
+    const match = (index: number): string => `datasets[${index}].match`;
+    for (const problem of findMatchOverlaps(config.datasets.map((d) => d.match))) {
+      const glob = JSON.stringify(config.datasets[problem.index].match);
+      if (problem.kind === 'unsupported') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['datasets', problem.index, 'match'],
+          message: `${glob} cannot be checked against the other datasets' globs (${problem.construct}: a negated extglob "!(…)"?); write it without`,
+        });
+      } else {
+        const example = problem.example === undefined ? '' : ` (both match ${JSON.stringify(problem.example)})`;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['datasets', problem.index, 'match'],
+          message: `${glob} overlaps ${match(problem.other)} ${JSON.stringify(config.datasets[problem.other].match)}${example}; make them disjoint`,
+        });
+      }
+    }
   });
 
 /** One column as validated: its type parsed, defaults applied. */
@@ -218,7 +252,7 @@ export function parseConfigText(text: string, source = 'config'): EtlConfig {
   return parseConfig(document, source);
 }
 
-/** The first dataset whose `match` glob covers the key, or `undefined` (see {@link routeKey}). */
+/** The dataset whose `match` glob covers the key (the globs are disjoint), or `undefined` (see {@link routeKey}). */
 export function findDatasetForKey(config: EtlConfig, key: string): DatasetConfig | undefined {
   return routeKey(config.datasets, key);
 }

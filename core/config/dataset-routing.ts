@@ -14,9 +14,16 @@ export interface DatasetRoute {
 }
 
 /**
- * The first dataset whose `match` glob covers the key, or `undefined`. Matching ignores case, so
- * `Orders.CSV` is taken like `orders.csv` (the bucket notifies both suffixes).
+ * How a `match` glob is read: it ignores case, so `Orders.CSV` is taken like `orders.csv` (the
+ * bucket notifies both suffixes), and its `*` and `**` cover names starting with a dot. The
+ * config's overlap check (match-overlap.ts) compiles the globs with the same options.
+ */
+export const ROUTING_GLOB_OPTIONS: Readonly<picomatch.PicomatchOptions> = Object.freeze({ dot: true, nocase: true });
+
+/**
+ * The dataset whose `match` glob covers the key, or `undefined`. A valid config's globs are
+ * disjoint (dataset-config.ts refuses overlapping ones), so at most one dataset matches.
  */
 export function routeKey<D extends DatasetRoute>(datasets: readonly D[], key: string): D | undefined {
-  return datasets.find((dataset) => picomatch.isMatch(key, dataset.match, { dot: true, nocase: true }));
+  return datasets.find((dataset) => picomatch.isMatch(key, dataset.match, ROUTING_GLOB_OPTIONS));
 }

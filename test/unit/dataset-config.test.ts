@@ -277,6 +277,106 @@ describe('parseConfig errors name the field path and the problem', () => {
     expect(error.message).toMatch(/unrecognized key.*"nullabel"/i);
   });
 
+  it('rejects overlapping match globs, naming both datasets and a key both match', () => {
+    // Prepare
+    const document = rawConfig();
+    document.datasets.push({ ...minimalDataset(), match: 'extract/**/*.csv' });
+
+    // Act
+    const error = configErrorOf(document);
+
+    // Assess
+    expect(error.message).toContain(
+      'datasets[1].match: "extract/**/*.csv" overlaps datasets[0].match "extract/**/*orders*.csv" (both match "extract/orders.csv"); make them disjoint',
+    );
+  });
+
+  it('reports each overlapping pair once, at the later dataset', () => {
+    // Prepare
+    const document = {
+      datasets: [
+        { ...minimalDataset('orders'), match: 'extract/orders/**' },
+        { ...minimalDataset('customers'), match: 'extract/customers/**' },
+        { ...minimalDataset('everything'), match: 'extract/**' },
+      ],
+    };
+
+    // Act
+    const error = configErrorOf(document);
+
+    // Assess
+    expect(error.message.split('\n').slice(1)).toEqual([
+      '  datasets[2].match: "extract/**" overlaps datasets[0].match "extract/orders/**" (both match "extract/orders"); make them disjoint',
+      '  datasets[2].match: "extract/**" overlaps datasets[1].match "extract/customers/**" (both match "extract/customers"); make them disjoint',
+    ]);
+  });
+
+  it('accepts disjoint match globs', () => {
+    // Prepare
+    const document = {
+      datasets: [
+        { ...minimalDataset('orders'), match: 'extract/orders/**' },
+        { ...minimalDataset('customers'), match: 'extract/customers/**' },
+        { ...minimalDataset('readings'), match: 'extract/readings/*.tsv' },
+      ],
+    };
+
+    // Act
+    const config = parseConfig(document);
+
+    // Assess
+    expect(config.datasets.map((d) => d.name)).toEqual(['orders', 'customers', 'readings']);
+  });
+
+  it('refuses a glob the overlap check cannot decide (a negated extglob)', () => {
+    // Prepare
+    const document = rawConfig();
+    document.datasets.push({ ...minimalDataset(), match: 'extract/!(orders)*.csv' });
+
+    // Act
+    const error = configErrorOf(document);
+
+    // Assess
+    expect(error.message).toContain('datasets[1].match: "extract/!(orders)*.csv" cannot be checked against the other datasets\' globs ((?!(?:orders))');
+  });
+
+  it("rejects a dataset named latest: load/latest/ holds every dataset's current state", () => {
+    // Prepare
+    const document = { datasets: [minimalDataset('latest')] };
+
+    // Act
+    const error = configErrorOf(document);
+
+    // Assess
+    expect(error.message).toContain(
+      'datasets[0].name: "latest" is reserved: its folder load/latest/ holds every dataset\'s current state (load/latest/<dataset>/)',
+    );
+  });
+
+  it("rejects a dataset name ending in _latest: the name of another dataset's state table", () => {
+    // Prepare
+    const document = { datasets: [minimalDataset('orders_latest')] };
+
+    // Act
+    const error = configErrorOf(document);
+
+    // Assess
+    expect(error.message).toContain(
+      'datasets[0].name: names ending in "_latest" are reserved: "orders_latest" is the table of dataset "orders"\'s current state; rename the dataset',
+    );
+  });
+
+  it.each(['latest_orders', 'latestx', 'orders_latest_v2'])('accepts the dataset name %s', (name) => {
+    // Prepare
+    const document = { datasets: [minimalDataset(name)] };
+
+    // Act
+    const config = parseConfig(document);
+
+    // Assess
+    expect(config.datasets[0].name).toBe(name);
+  });
+
   it('rejects two datasets with the same name', () => {
     // Prepare
     const document = rawConfig();
@@ -401,20 +501,24 @@ describe('findDatasetForKey and getDataset', () => {
     expect(dataset).toBeUndefined();
   });
 
-  it('returns the first dataset whose glob matches', () => {
+  it.each([
+    ['extract/orders/2026/day-01.csv', 'orders'],
+    ['extract/Customers/all.CSV', 'customers'],
+    ['extract/returns/day-01.csv', undefined],
+  ])('routes %s to the one dataset whose glob covers it', (key, expected) => {
     // Prepare
     const twoDatasets = parseConfig({
       datasets: [
-        { ...minimalDataset('first'), match: 'extract/**/*.csv' },
-        { ...minimalDataset('second'), match: 'extract/**/*orders*.csv' },
+        { ...minimalDataset('orders'), match: 'extract/orders/**' },
+        { ...minimalDataset('customers'), match: 'extract/customers/**' },
       ],
     });
 
     // Act
-    const dataset = findDatasetForKey(twoDatasets, 'extract/orders.csv');
+    const dataset = findDatasetForKey(twoDatasets, key);
 
     // Assess
-    expect(dataset?.name).toBe('first');
+    expect(dataset?.name).toBe(expected);
   });
 
   it('getDataset throws a ConfigError listing the known names for an unknown dataset', () => {
