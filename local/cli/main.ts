@@ -1,7 +1,8 @@
 /**
- * The `etl` command: run the pipeline locally on files, watch a folder, inspect executions. Each
- * command lives in its own module under `commands/`; this one assembles them and maps errors to
- * exit codes ({@link EXIT}).
+ * The `etl` command: run the pipeline locally on files, watch a folder, inspect executions, check
+ * a config, query the loaded tables. Each command lives in its own module under `commands/`; this
+ * one assembles them and maps errors to exit codes ({@link EXIT}). With `--json`, stdout carries
+ * JSON lines only: errors too, as `{"error":{"name","message"}}`, with the same exit codes.
  */
 import '../runtime/node-compat';
 
@@ -10,14 +11,14 @@ import path from 'node:path';
 
 import { Command, CommanderError } from 'commander';
 
-import { ConfigError, InvalidKeyError } from '../../core/errors';
-import { PythonEnvironmentMissingError } from '../runtime/errors';
-import { UsageError } from '../shared/errors';
-import { type CliIo, EXIT } from './cli-context';
+import { type CliIo, EXIT, exitCodeOf, jsonError, reportError } from './cli-context';
 import { consoleCommand } from './commands/console';
 import { executionsCommand } from './commands/executions';
+import { queryCommand } from './commands/query';
 import { runCommand } from './commands/run';
+import { validateCommand } from './commands/validate';
 import { watchCommand } from './commands/watch';
+import { CONFIG_FILE_NAME } from './config-file';
 import { DEFAULT_ROOT } from './options';
 
 export { type CliIo, EXIT } from './cli-context';
@@ -27,21 +28,60 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf-8')) as { version: string }).version;
 }
 
-/** Builds the program; actions report their exit code through `result` (never process.exitCode). */
-export function buildProgram(io: CliIo = defaultIo(), result: { exitCode: number } = { exitCode: EXIT.ok }): Command {
+/**
+ * Whether the command line asks for JSON output (`--json` before any `--`): decided before parsing,
+ * so that a usage error commander finds is reported as JSON too.
+ */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * Builds the program; actions report their exit code through `result` (never process.exitCode).
+ * With `json`, commander's own errors (unknown option, missing argument) go to stdout as JSON.
+ */
+export function buildProgram(
+  io: CliIo = defaultIo(),
+  result: { exitCode: number } = { exitCode: EXIT.ok },
+  options: { readonly json?: boolean } = {},
+): Command {
   const program = new Command('etl')
     .description('Run the ETL pipeline locally: the same state machine, handlers and transform as on AWS.')
     .version(packageVersion(), '-V, --version', 'print the version of the pipeline')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) =>
+        options.json
+          ? io.out(
+              JSON.stringify(
+                jsonError(
+                  'UsageError',
+                  s
+                    .trim()
+                    .replace(/^error: /, '')
+                    .replace(/\s*\n\s*/g, ' '),
+                ),
+              ),
+            )
+          : write(s),
+    })
     .addHelpText(
       'after',
       `
 Exit codes:
   ${EXIT.ok}  every file ended SUCCESS or WARNING (or the command succeeded)
-  ${EXIT.failed}  at least one file ended FAILURE (or the execution asked for does not exist)
+  ${EXIT.failed}  at least one file ended FAILURE (or the execution asked for does not exist or cannot be
+     redriven, etl validate found the config invalid, etl query's SQL failed)
   ${EXIT.usage}  usage error: unknown option, missing file, invalid configuration, --engine spark
      without the Python environment (created by: npm run python-env)
+
+With --json, stdout carries only JSON lines; an error is {"error":{"name","message"}}, same exit code.
+
+The dataset configuration: --config FILE, else ETL_CONFIG, else ${CONFIG_FILE_NAME} in the working
+directory, else the project's own ${CONFIG_FILE_NAME} (etl validate says which).
 
 The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   bucket/{extract,load,logs,scripts}   the folder standing in for the S3 bucket
@@ -54,6 +94,8 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   watchCommand(program, context);
   consoleCommand(program, context);
   executionsCommand(program, context);
+  validateCommand(program, context);
+  queryCommand(program, context);
   return program;
 }
 
@@ -67,24 +109,26 @@ function defaultIo(): CliIo {
 /** Runs the CLI with the given arguments and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
   const result = { exitCode: EXIT.ok as number };
-  const program = buildProgram(io, result);
+  const json = wantsJson(argv);
+  const program = buildProgram(io, result, { json });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return result.exitCode;
   } catch (e: unknown) {
     if (e instanceof CommanderError) {
+      // Commander has written its message (outputError above).
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidKeyError || e instanceof PythonEnvironmentMissingError) {
-      io.err(`etl: ${e.message}`);
-      return EXIT.usage;
+    const code = exitCodeOf(e);
+    if (code !== undefined) {
+      reportError(io, e, json);
+      return code;
     }
-    if (e instanceof Error && '$metadata' in e) {
-      // An AWS service error (--aws): its name says what AWS refused.
-      io.err(`etl: ${e.name}: ${e.message}`);
-      return EXIT.failed;
-    }
-    throw e;
+    if (!json) throw e;
+    // A bug: with --json, stdout still gets one JSON line; the stack goes to stderr.
+    reportError(io, e, true);
+    io.err(`etl: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT.failed;
   }
 }
 

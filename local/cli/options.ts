@@ -9,6 +9,7 @@ import { ENGINES, type EngineName } from '../runtime/engines/glue-job';
 import { parseFaults } from '../runtime/faults';
 import { LocalPipeline } from '../runtime/local-pipeline';
 import { UsageError } from '../shared/errors';
+import { resolveConfig } from './config-file';
 
 /** The local root when --root is not given, in the working directory. */
 export const DEFAULT_ROOT = '.etl';
@@ -55,7 +56,10 @@ export function portNumber(value: string): number {
 
 export const rootOption = (): Option => new Option('--root <dir>', 'local root folder').default(DEFAULT_ROOT);
 
-export const configOption = (): Option => new Option('--config <file>', 'dataset configuration file (default: etl.config.json of the project)');
+export const configOption = (): Option =>
+  new Option('--config <file>', `dataset configuration file (default: ETL_CONFIG, else etl.config.json in the working directory, else the project's)`);
+
+export const jsonOption = (what: string): Option => new Option('--json', `${what}; stdout carries JSON lines only (errors too)`);
 
 export const faultOption = (): Option =>
   new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS')
@@ -67,16 +71,17 @@ export const engineOption = (): Option =>
     .choices(ENGINES)
     .default('duckdb');
 
-/** Opens the local pipeline the options name; throws {@link UsageError} for a root or config that is not there. */
+/**
+ * Opens the local pipeline the options name, with the config {@link resolveConfig} finds; throws
+ * {@link UsageError} for a root or config that is not there.
+ */
 export function openPipeline(opts: PipelineOptions, extra: Partial<ConstructorParameters<typeof LocalPipeline>[0]> = {}): LocalPipeline {
   const specs = [...(opts.fault ?? []), ...(process.env.ETL_FAULTS ? [process.env.ETL_FAULTS] : [])];
   const root = path.resolve(opts.root);
   if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`--root ${opts.root}: not a folder`);
-  const configPath = opts.config ? path.resolve(opts.config) : undefined;
-  if (configPath && !existsSync(configPath)) throw new UsageError(`--config ${opts.config}: no such file`);
   return new LocalPipeline({
     root,
-    configPath,
+    configPath: resolveConfig(opts.config).path,
     maxConcurrentRuns: opts.maxConcurrentRuns,
     engine: opts.engine,
     memoryLimit: opts.memoryLimit,

@@ -7,6 +7,7 @@ import { type ConsoleServer, DEFAULT_CONSOLE_PORT, startConsoleServer } from '..
 import type { EngineName } from '../../runtime/engines/glue-job';
 import { UsageError } from '../../shared/errors';
 import type { CliContext } from '../cli-context';
+import { describeConfig, resolveConfig } from '../config-file';
 import { configOption, engineOption, portNumber, rootOption } from '../options';
 
 /** The options of `etl console`. */
@@ -28,16 +29,17 @@ export function consoleCommand(program: Command, { io }: CliContext): Command {
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', portNumber, DEFAULT_CONSOLE_PORT)
     .action(async (opts: ConsoleOptions) => {
       const root = path.resolve(opts.root);
+      const config = resolveConfig(opts.config);
       let server: ConsoleServer;
       try {
-        server = await startConsoleServer({ root, port: opts.port, engine: opts.engine, configPath: opts.config ? path.resolve(opts.config) : undefined });
+        server = await startConsoleServer({ root, port: opts.port, engine: opts.engine, configPath: config.path });
       } catch (e: unknown) {
         if ((e as { code?: string }).code === 'EADDRINUSE') {
           throw new UsageError(`port ${opts.port} is in use on 127.0.0.1; choose another with --port N (0 picks a free one)`, { cause: e });
         }
         throw e;
       }
-      io.out(`console: ${server.url} (root ${root}; Ctrl-C to stop)`);
+      io.out(`console: ${server.url} (root ${root}; config ${describeConfig(config)}; Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

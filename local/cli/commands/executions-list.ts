@@ -5,7 +5,7 @@ import type { ExecutionStatus } from '../../runtime/execution-store';
 import { listAwsExecutions } from '../aws-executions';
 import { type AwsOptions, awsOptions, sfnClient, stateMachineArn } from '../aws-options';
 import type { CliContext } from '../cli-context';
-import { openPipeline, positiveInt, rootOption } from '../options';
+import { jsonOption, openPipeline, positiveInt, rootOption } from '../options';
 
 /** The options of `etl executions list`. */
 export interface ExecutionsListOptions extends AwsOptions {
@@ -33,7 +33,7 @@ export function executionsListCommand(executions: Command, { io }: CliContext): 
         ]),
       )
       .option('--limit <n>', 'at most this many', positiveInt, 50)
-      .option('--json', 'print one JSON object per execution'),
+      .addOption(jsonOption('print one JSON object per execution')),
   ).action(async (opts: ExecutionsListOptions) => {
     if (opts.aws) {
       const arn = stateMachineArn(opts);

@@ -2,12 +2,11 @@
 import type { Command } from 'commander';
 
 import type { EngineName } from '../../runtime/engines/glue-job';
-import { ExecutionNotRedrivableError } from '../../runtime/errors';
 import { formatRunResult, runResult } from '../../shared/run-result';
 import { redriveAwsExecution } from '../aws-executions';
 import { type AwsOptions, awsExecutionArn, awsOptions, sfnClient } from '../aws-options';
 import { type CliContext, EXIT } from '../cli-context';
-import { configOption, engineOption, faultOption, openPipeline, rootOption } from '../options';
+import { configOption, engineOption, faultOption, jsonOption, openPipeline, rootOption } from '../options';
 import { StageProgress } from '../progress';
 
 /** The options of `etl executions redrive`. */
@@ -30,7 +29,7 @@ export function executionsRedriveCommand(executions: Command, { io, result }: Cl
       .addOption(configOption())
       .addOption(engineOption())
       .addOption(faultOption())
-      .option('--json', 'print the outcome as one JSON object'),
+      .addOption(jsonOption('print the outcome as one JSON object')),
   ).action(async (name: string, opts: ExecutionsRedriveOptions) => {
     if (opts.aws) {
       const arn = awsExecutionArn(opts, name);
@@ -48,10 +47,6 @@ export function executionsRedriveCommand(executions: Command, { io, result }: Cl
       const outcome = runResult(record, pipeline.store.events(name));
       io.out(opts.json ? JSON.stringify(outcome) : formatRunResult(outcome));
       result.exitCode = record.status === 'SUCCEEDED' ? EXIT.ok : EXIT.failed;
-    } catch (e: unknown) {
-      if (!(e instanceof ExecutionNotRedrivableError)) throw e;
-      io.err(`etl: ${e.message}`);
-      result.exitCode = EXIT.failed;
     } finally {
       progress.clear();
       pipeline.close();

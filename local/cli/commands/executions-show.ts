@@ -3,11 +3,12 @@ import path from 'node:path';
 
 import type { Command } from 'commander';
 
+import { ExecutionNotFoundError } from '../../runtime/errors';
 import { formatRunResult, runResult } from '../../shared/run-result';
 import { formatHistoryEvent, showAwsExecution } from '../aws-executions';
 import { type AwsOptions, awsExecutionArn, awsOptions, sfnClient } from '../aws-options';
-import { type CliContext, EXIT } from '../cli-context';
-import { openPipeline, rootOption } from '../options';
+import type { CliContext } from '../cli-context';
+import { jsonOption, openPipeline, rootOption } from '../options';
 
 /** The options of `etl executions show`. */
 export interface ExecutionsShowOptions extends AwsOptions {
@@ -16,33 +17,29 @@ export interface ExecutionsShowOptions extends AwsOptions {
 }
 
 /** Adds `show` to `etl executions`. */
-export function executionsShowCommand(executions: Command, { io, result }: CliContext): Command {
+export function executionsShowCommand(executions: Command, { io }: CliContext): Command {
   return awsOptions(
     executions
       .command('show')
       .description('one execution: status, input, outcome and its state events')
       .argument('<name>', 'execution name (or, with --aws, an execution ARN)')
       .addOption(rootOption())
-      .option('--json', 'print the execution and its events as JSON'),
+      .addOption(jsonOption('print the execution and its events as one JSON object')),
   ).action(async (name: string, opts: ExecutionsShowOptions) => {
     if (opts.aws) {
       const arn = awsExecutionArn(opts, name);
       const shown = await showAwsExecution(sfnClient(opts, arn), arn);
-      if (opts.json) io.out(JSON.stringify(shown, null, 2));
+      if (opts.json) io.out(JSON.stringify(shown));
       else for (const line of [...shown.summary, '  events:', ...shown.events.map(formatHistoryEvent)]) io.out(line);
       return;
     }
     const pipeline = openPipeline(opts);
     try {
       const record = pipeline.store.get(name);
-      if (!record) {
-        io.err(`no execution named ${name} under ${path.resolve(opts.root)}`);
-        result.exitCode = EXIT.failed;
-        return;
-      }
+      if (!record) throw new ExecutionNotFoundError(`no execution named ${name} under ${path.resolve(opts.root)}`);
       const events = pipeline.store.events(name);
       if (opts.json) {
-        io.out(JSON.stringify({ execution: record, events }, null, 2));
+        io.out(JSON.stringify({ execution: record, events }));
         return;
       }
       const redriven = record.redriveCount > 0 ? ` (redriven ${record.redriveCount}×)` : '';

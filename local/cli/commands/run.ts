@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { EngineName } from '../../runtime/engines/glue-job';
 import { formatRunResult } from '../../shared/run-result';
 import { type CliContext, EXIT } from '../cli-context';
-import { configOption, engineOption, faultOption, memorySize, openPipeline, positiveInt, rootOption } from '../options';
+import { configOption, engineOption, faultOption, jsonOption, memorySize, openPipeline, positiveInt, rootOption } from '../options';
 import { StageProgress } from '../progress';
 import { runFiles } from '../run-files';
 
@@ -29,7 +29,7 @@ export function runCommand(program: Command, { io, result }: CliContext): Comman
     .addOption(rootOption())
     .addOption(configOption())
     .option('--dataset <name>', 'upload under a key that this dataset matches')
-    .option('--json', 'print one JSON object per file')
+    .addOption(jsonOption('print one JSON object per file'))
     .addOption(engineOption())
     .option('--memory-limit <size>', 'DuckDB memory limit of the transform, e.g. 1GB', memorySize, '2GB')
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)

@@ -5,7 +5,8 @@ import type { EngineName } from '../../runtime/engines/glue-job';
 import type { LocalNotification } from '../../runtime/local-pipeline';
 import { formatRunResult, type RunResult } from '../../shared/run-result';
 import type { CliContext } from '../cli-context';
-import { configOption, engineOption, faultOption, openPipeline, positiveInt, rootOption } from '../options';
+import { describeConfig, resolveConfig } from '../config-file';
+import { configOption, engineOption, faultOption, jsonOption, openPipeline, positiveInt, rootOption } from '../options';
 import { DEFAULT_STABLE_MS, watchBucket } from '../watch';
 
 /** The options of `etl watch`. */
@@ -26,18 +27,19 @@ export function watchCommand(program: Command, { io }: CliContext): Command {
     .description('event-driven mode: process CSV files as they are dropped into <root>/bucket/extract/ (Ctrl-C stops)')
     .addOption(rootOption())
     .addOption(configOption())
-    .option('--json', 'print one JSON object per file')
+    .addOption(jsonOption('print one JSON object per file (the banner and progress on stderr)'))
     .addOption(engineOption())
     .option('--max-concurrent-runs <n>', 'Glue job concurrency limit (beyond it the ASL retries)', positiveInt, 2)
     .addOption(faultOption())
     .option('--stable-ms <ms>', 'a file is taken once it has not changed for this long', positiveInt, DEFAULT_STABLE_MS)
     .action(async (opts: WatchOptions) => {
+      const config = resolveConfig(opts.config);
       const pipeline = openPipeline(opts, { onNotification: (n: LocalNotification) => io.err(`notification → ${n.topic}: ${n.subject ?? ''}`) });
       await watchBucket(
         pipeline,
         {
           // The banner goes to stderr: with --json, stdout carries JSON lines only.
-          onReady: (dir) => (opts.json ? io.err : io.out)(`watching ${dir} (Ctrl-C to stop)`),
+          onReady: (dir) => (opts.json ? io.err : io.out)(`watching ${dir} (config ${describeConfig(config)}; Ctrl-C to stop)`),
           onResult: (result: RunResult) => io.out(opts.json ? JSON.stringify(result) : formatRunResult(result)),
           onSkipped: (key, reason) => io.err(`skipped ${key}: ${reason}`),
           onDuplicate: (key, executionName, archived) =>
