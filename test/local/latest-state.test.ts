@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseConfigText } from '../../core/config/dataset-config';
 import { latestManifestKey, parseLatestManifest } from '../../core/naming';
 import { runReportSchema } from '../../core/run-report';
+import { main } from '../../local/cli/main';
 import { DuckDbGlueJob } from '../../local/runtime/engines/duckdb-job';
 import type { EngineName, JobArguments } from '../../local/runtime/engines/glue-job';
 import { FolderBucket } from '../../local/runtime/folder-bucket';
@@ -71,6 +72,23 @@ describe.each(ENGINES)('the current state of a dataset (%s engine)', (engine) =>
     expect(report.latestPrefix).toBe('load/latest/orders/');
     expect(report.latestFiles).toEqual(state.keys);
     expect(report.latestRows).toBe(4000);
+    // … and etl query reads the same tables as the catalog declares
+    expect(await query(root, 'select count(*) as n from orders_latest')).toEqual([{ n: '4000' }]);
+    expect(await query(root, "select count(*) as n from orders_latest where status = 'REFUNDED'")).toEqual([{ n: '1000' }]);
+    expect(await query(root, 'select dt, count(*) as n from orders group by dt order by dt')).toEqual([
+      { dt: '2026-11-24', n: '3000' },
+      { dt: '2026-11-25', n: '2000' },
+    ]);
+
+    // Act: the second file again under its name: the same upload, nothing runs
+    pipeline.put(writeCsv(root, 'orders-2026-11-25.csv', day2), 'extract/orders-2026-11-25.csv');
+    const redelivered = await pipeline.deliver(await pipeline.objectCreatedEvent('extract/orders-2026-11-25.csv', new Date('2026-11-25T06:30:00Z')));
+
+    // Assess
+    expect(redelivered.started).toEqual([]);
+    expect(await query(root, 'select (select count(*) from orders) as loaded, (select count(*) from orders_latest) as latest')).toEqual([
+      { loaded: '5000', latest: '4000' },
+    ]);
 
     // Act: the second file again, under another name (another load of the same rows)
     const again = await load(pipeline, root, 'extract/orders-2026-11-25-again.csv', day2, '2026-11-25T07:00:00Z');
@@ -80,9 +98,18 @@ describe.each(ENGINES)('the current state of a dataset (%s engine)', (engine) =>
     const after = await latestState(pipeline);
     expect(after.keys).not.toEqual(state.keys);
     expect(sortedRows(after.rows)).toEqual(sortedRows(state.rows));
+    expect(await query(root, 'select count(*) as n from orders_latest')).toEqual([{ n: '4000' }]);
     pipeline.close();
   }, 240_000);
 });
+
+/** The rows `etl query --json` prints. */
+async function query(root: string, sql: string): Promise<Record<string, unknown>[]> {
+  const out: string[] = [];
+  const code = await main(['query', sql, '--root', root, '--json'], { out: (line) => out.push(line), err: () => undefined });
+  expect(code).toBe(0);
+  return out.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 function sortedRows(rows: readonly Record<string, unknown>[]): string[] {
   return rows.map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))).sort();
