@@ -8,6 +8,8 @@ export const executionInputSchema = z.object({
   bucket: z.string().min(1),
   key: z.string().min(1),
   sizeBytes: z.number().int().nonnegative(),
+  // An input from before the fast path has none: it went to Glue, as ChooseEngine sends it.
+  fastPathMaxBytes: z.number().int().nonnegative().default(0),
   version: z.string(),
   versionId: z.string().min(1),
   eventTime: z.string(),

@@ -6,6 +6,7 @@
  */
 import { archivedKey, datasetLoadPrefix, executionName, inputId, type ObjectVersionRef, rejectedKey, runReportKey, uploadId, utcDate } from './naming';
 import type { DatasetRoute } from './config/dataset-routing';
+import { fastPathMaxBytesOf } from './fast-path';
 
 /** S3's version id of an object written while the bucket was not versioned. */
 export const NULL_VERSION_ID = 'null';
@@ -15,6 +16,11 @@ export interface ExecutionInput {
   readonly bucket: string;
   readonly key: string;
   readonly sizeBytes: number;
+  /**
+   * The dataset's `fastPathMaxBytes`: the ASL's ChooseEngine sends a file up to this size to
+   * TransformInLambda, a larger one to the Glue job (0: always Glue; 0 too for no dataset).
+   */
+  readonly fastPathMaxBytes: number;
   /** What identifies the bytes: the checksum the bucket keeps of them, else the ETag (`ObjectVersionRef.version`). */
   readonly version: string;
   /**
@@ -59,6 +65,7 @@ export function buildExecutionInput(event: ObjectEvent, dataset: DatasetRoute | 
     bucket: event.bucket,
     key: event.key,
     sizeBytes: event.sizeBytes,
+    fastPathMaxBytes: fastPathMaxBytesOf(dataset),
     version: event.version,
     versionId: event.versionId ?? NULL_VERSION_ID,
     eventTime: event.eventTime,

@@ -16,6 +16,8 @@ export const STATE = {
   Validate: 'Validate',
   IsValid: 'IsValid',
   Reject: 'Reject',
+  ChooseEngine: 'ChooseEngine',
+  TransformInLambda: 'TransformInLambda',
   Transform: 'Transform',
   DescribeTransformFailure: 'DescribeTransformFailure',
   NotifyRejected: 'NotifyRejected',
@@ -75,6 +77,13 @@ export const LAMBDA_STEPS = {
     service: 'etl-reject',
     functionName: 'etl-reject-function',
     entry: 'reject',
+  },
+  transformInLambda: {
+    states: [STATE.TransformInLambda],
+    aslPlaceholder: 'TransformInLambdaFunctionArn',
+    service: 'etl-transform-in-lambda',
+    functionName: 'etl-transform-in-lambda-function',
+    entry: 'transform-in-lambda',
   },
   describeFailure: {
     states: [STATE.DescribeTransformFailure],

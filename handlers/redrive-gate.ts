@@ -15,6 +15,9 @@ import { instrument, MetricUnit, type Observability } from './observability';
 const gateEventSchema = z.object({
   state: z
     .object({
+      // What ChooseEngine chose the transform by: a redrive resumes at the same one.
+      sizeBytes: z.number().optional(),
+      fastPathMaxBytes: z.number().optional(),
       failure: z.object({ summary: z.object({ error: z.object({ name: z.string(), message: z.string() }).nullable() }) }).optional(),
       error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
       validation: z.object({ valid: z.boolean() }).passthrough().nullable().optional(),

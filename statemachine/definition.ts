@@ -59,6 +59,7 @@ export interface ChoiceCondition {
   readonly NumericGreaterThan?: number;
   readonly NumericLessThanEquals?: number;
   readonly NumericGreaterThanEquals?: number;
+  readonly NumericLessThanEqualsPath?: string;
   readonly TimestampEquals?: string;
   readonly IsPresent?: boolean;
   readonly IsNull?: boolean;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { LATEST_TABLE_SUFFIX, datasetLoadPrefix, latestStatePrefix } from '../naming';
 import { type ColumnType, parseColumnType } from './column-type';
+import { DEFAULT_FAST_PATH_MAX_BYTES } from '../fast-path';
 import { routeKey } from './dataset-routing';
 import { findMatchOverlaps } from './match-overlap';
 
@@ -121,6 +122,11 @@ const datasetSchema = z
      * (daily exports under one name); `replace` replaces that key's earlier load (corrections).
      */
     reuploads: z.enum(['append', 'replace']).default('append'),
+    /**
+     * Files up to this many bytes are transformed in a Lambda function (seconds, billed per ms);
+     * larger ones by the Glue job. The same plan and outputs either way; 0 always runs Glue.
+     */
+    fastPathMaxBytes: z.number().int().nonnegative().default(DEFAULT_FAST_PATH_MAX_BYTES),
   })
   .strict()
   .superRefine((dataset, ctx) => {

@@ -11,6 +11,8 @@ export interface DatasetRoute {
   readonly match: string;
   /** How other bytes under a loaded key load (see the dataset schema). @default 'append' */
   readonly reuploads?: 'append' | 'replace';
+  /** Files up to this size take the fast path (core/fast-path.ts); 0 turns it off. @default DEFAULT_FAST_PATH_MAX_BYTES */
+  readonly fastPathMaxBytes?: number;
 }
 
 /**

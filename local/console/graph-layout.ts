@@ -214,12 +214,27 @@ function ruleText(rule: ChoiceCondition): string {
   return `${rule.Variable ?? ''} ${operator} ${JSON.stringify(value)}`;
 }
 
-/** A short label: the variable's last field, the operator, the value (`status = "WARNING"`). */
+/**
+ * A short label: the variable's last field, the operator, the value (`status = "WARNING"`), a
+ * `…Path` operand by its last field too; combinations spelled out (`size ≤ max and max > 0`),
+ * `Not` of `IsPresent` as `absent`.
+ */
 function ruleLabel(rule: ChoiceCondition): string {
-  if (rule.And || rule.Or || rule.Not) return rule.And ? 'and(…)' : rule.Or ? 'or(…)' : 'not(…)';
+  if (rule.And) return rule.And.map(ruleLabel).join(' and ');
+  if (rule.Or) return rule.Or.map(ruleLabel).join(' or ');
+  const field = lastField(rule.Variable);
+  if (rule.Not) return rule.Not.IsPresent === true ? `${lastField(rule.Not.Variable)} absent` : `not (${ruleLabel(rule.Not)})`;
+  if (rule.IsPresent !== undefined) return `${field} ${rule.IsPresent ? 'present' : 'absent'}`;
   const [operator, value] = Object.entries(rule).find(([k]) => k !== 'Variable' && k !== 'Next') ?? ['?', ''];
-  const field = (rule.Variable ?? '').split('.').pop() ?? '';
+  if (operator.endsWith('Path')) {
+    const base = operator.slice(0, -'Path'.length);
+    return `${field} ${OPERATORS[base] ?? base} ${lastField(String(value))}`;
+  }
   return `${field} ${OPERATORS[operator] ?? operator} ${JSON.stringify(value)}`;
+}
+
+function lastField(path: string | undefined): string {
+  return (path ?? '').split('.').pop() ?? '';
 }
 
 /** Just below and left of the end of an upward edge. */

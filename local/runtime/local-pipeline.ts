@@ -136,6 +136,8 @@ export class LocalPipeline {
     const byStep: Record<TaskStepKey, LambdaHandler> = {
       validate: createValidateHandler({ ...deps, obs: obs('validate') }),
       reject: createRejectHandler({ ...deps, obs: obs('reject') }),
+      // Until handlers/transform-in-lambda.ts lands: the Glue stand-in, with the same arguments.
+      transformInLambda: (event) => this.glue.run((event as { Arguments: JobArguments }).Arguments),
       describeFailure: createDescribeFailureHandler({ ...deps, obs: obs('describeFailure') }),
       summarize: createSummarizeHandler({ ...deps, obs: obs('summarize') }),
       archive: createArchiveHandler({ ...deps, obs: obs('archive') }),

@@ -26,7 +26,23 @@ describe('graph layout of statemachine/etl.asl.json', () => {
 
   it('draws Choice rules and Defaults, Catch and Retry edges from the ASL', () => {
     // Assess
-    expect(edges('choice').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.Transform, label: 'valid = true' });
+    expect(edges('choice').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.ChooseEngine, label: 'valid = true' });
+    expect(edges('choice').filter((e) => e.from === STATE.ChooseEngine)).toEqual([
+      expect.objectContaining({ to: STATE.Transform, label: 'fastPathMaxBytes absent' }),
+      expect.objectContaining({
+        to: STATE.TransformInLambda,
+        label: 'fastPathMaxBytes > 0 and sizeBytes ≤ fastPathMaxBytes',
+        detail: 'And($.fastPathMaxBytes NumericGreaterThan 0, $.sizeBytes NumericLessThanEqualsPath "$.fastPathMaxBytes")',
+      }),
+    ]);
+    expect(edges('default').find((e) => e.from === STATE.ChooseEngine)).toMatchObject({ to: STATE.Transform, label: 'default' });
+    expect(
+      edges('catch')
+        .filter((e) => e.from === STATE.TransformInLambda)
+        .map((e) => e.to),
+    ).toEqual([STATE.NotifyCritical, STATE.DescribeTransformFailure, STATE.NotifyCritical]);
+    expect(edges('retry').find((e) => e.from === STATE.TransformInLambda)).toMatchObject({ to: STATE.TransformInLambda, label: 'retry ×3' });
+    expect(edges('next').find((e) => e.from === STATE.TransformInLambda)).toMatchObject({ to: STATE.Summarize });
     expect(edges('default').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.Reject, label: 'default' });
     expect(edges('choice').find((e) => e.from === STATE.RouteOutcome)).toMatchObject({ to: STATE.NotifyWarning, label: 'status = "WARNING"' });
     expect(
@@ -45,8 +61,20 @@ describe('graph layout of statemachine/etl.asl.json', () => {
 
   it('keeps the main flow top to bottom; the redrive edges out of ResumeAt point up', () => {
     // Assess
-    const order = [STATE.Validate, STATE.IsValid, STATE.Transform, STATE.Summarize, STATE.Archive, STATE.RouteOutcome, STATE.NotifySuccess, STATE.Succeeded];
+    const order = [
+      STATE.Validate,
+      STATE.IsValid,
+      STATE.ChooseEngine,
+      STATE.Transform,
+      STATE.Summarize,
+      STATE.Archive,
+      STATE.RouteOutcome,
+      STATE.NotifySuccess,
+      STATE.Succeeded,
+    ];
     for (let i = 1; i < order.length; i += 1) expect(node(order[i])?.y).toBeGreaterThan(node(order[i - 1])?.y as number);
+    expect(node(STATE.TransformInLambda)?.y).toBeGreaterThan(node(STATE.ChooseEngine)?.y as number);
+    expect(node(STATE.TransformInLambda)?.y).toBeLessThan(node(STATE.Summarize)?.y as number);
     expect(node(STATE.RedriveGate)?.y).toBeGreaterThan(node(STATE.NotifyCritical)?.y as number);
     for (const e of layout.edges.filter((x) => x.from === STATE.ResumeAt)) {
       expect(node(e.to)?.y).toBeLessThan(node(STATE.ResumeAt)?.y as number);

@@ -1,7 +1,9 @@
 /**
  * Where the deployed definition sends an error, run in aws-local-stepfunctions (Retry and Catch as
  * Step Functions applies them): a Glue API error is the pipeline's own failure (etl-critical-alerts),
- * a failed or timed-out run the data's (etl-job-failure); an SNS publish that fails, whatever the
+ * a failed or timed-out run the data's (etl-job-failure); on the fast path likewise, a Lambda
+ * service error after its retries or a refused invoke alerts, the transform's own error (a named
+ * EtlError, the function out of memory or time) notifies etl-job-failure; an SNS publish that fails, whatever the
  * error's name, is retried a few times before it alerts.
  */
 import { buildExecutionInput } from '../../core/execution-input';
@@ -58,6 +60,55 @@ describe('the Transform step', () => {
     // Assess
     expect(run.entered).toEqual(expect.arrayContaining([STATE.DescribeTransformFailure, STATE.NotifyTransformFailure]));
     expect(run.entered).not.toContain(STATE.NotifyCritical);
+  });
+});
+
+describe('the TransformInLambda step', () => {
+  const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+  it.each(LAMBDA_SERVICE_ERRORS)('retries %s as the other Lambda Tasks do, then alerts etl-critical-alerts', async (error) => {
+    // Act
+    const run = await runStates(STATE.TransformInLambda, INPUT, { ...PIPELINE, [STATE.TransformInLambda]: failingWith(error) });
+
+    // Assess
+    expect(run.retried).toEqual([STATE.TransformInLambda, STATE.TransformInLambda, STATE.TransformInLambda]);
+    expect(run.entered).toContain(STATE.NotifyCritical);
+    expect(run.entered).not.toContain(STATE.DescribeTransformFailure);
+  });
+
+  it('alerts etl-critical-alerts, unretried, on States.Permissions (the machine may not invoke it)', async () => {
+    // Act
+    const run = await runStates(STATE.TransformInLambda, INPUT, { ...PIPELINE, [STATE.TransformInLambda]: failingWith('States.Permissions') });
+
+    // Assess
+    expect(run.retried).toEqual([]);
+    expect(run.entered).toContain(STATE.NotifyCritical);
+  });
+
+  it.each([
+    ['QualityThresholdError', 'too many malformed rows'],
+    ['MalformedCsvError', 'unterminated quote'],
+    ['TransformError', 'DuckDB failed'],
+    ['LatestStateConflictError', 'another run published first'],
+    ['Runtime.OutOfMemory', 'the function ran out of memory'],
+    ['Sandbox.Timedout', 'the function timed out'],
+    ['States.Timeout', 'the Task timed out'],
+  ])('notifies etl-job-failure on %s (%s), unretried, the input left for a redrive', async (error, message) => {
+    // Prepare: the Cause as Lambda reports it on AWS
+    const cause = JSON.stringify({ errorType: error, errorMessage: message, trace: [] });
+
+    // Act
+    const run = await runStates(STATE.TransformInLambda, INPUT, { ...PIPELINE, [STATE.TransformInLambda]: failingWith(error, cause) });
+
+    // Assess
+    expect(run.retried).toEqual([]);
+    expect(run.entered).toEqual([
+      STATE.TransformInLambda,
+      STATE.DescribeTransformFailure,
+      STATE.NotifyTransformFailure,
+      STATE.RecordFailure,
+      STATE.RedriveGate,
+    ]);
   });
 });
 

@@ -1,0 +1,38 @@
+/**
+ * The fast path: a file up to its dataset's `fastPathMaxBytes` is transformed in a Lambda
+ * function (the same compiled plan, DuckDB) instead of a Glue job run. The ASL's `ChooseEngine`
+ * state makes the choice; {@link transformStateFor} is the same rule in code, for a redrive to
+ * resume at the transform that was to run (`test/unit/choose-engine.test.ts` holds the two together).
+ * Pure and small: the trigger imports it.
+ */
+import { STATE } from './pipeline-steps';
+
+/**
+ * The default `fastPathMaxBytes` of a dataset: files up to 64 MiB take the fast path. A starting
+ * value: `docs/performance.md` measures where the Lambda stops being cheaper and faster than Glue.
+ */
+export const DEFAULT_FAST_PATH_MAX_BYTES = 64 * 1024 * 1024;
+
+/** What the choice reads of the execution input. */
+export interface FastPathFacts {
+  readonly sizeBytes: number;
+  /** The dataset's threshold; absent in an input from before the fast path (then Glue runs). */
+  readonly fastPathMaxBytes?: number;
+}
+
+/** The dataset's threshold: its own setting, else the default (0 turns the fast path off). */
+export function fastPathMaxBytesOf(dataset: { readonly fastPathMaxBytes?: number } | undefined): number {
+  if (!dataset) return 0;
+  return dataset.fastPathMaxBytes ?? DEFAULT_FAST_PATH_MAX_BYTES;
+}
+
+/** Whether the file takes the fast path: a threshold above 0 and the file no larger than it. */
+export function takesFastPath(input: FastPathFacts): boolean {
+  const threshold = input.fastPathMaxBytes ?? 0;
+  return threshold > 0 && input.sizeBytes <= threshold;
+}
+
+/** The transform state `ChooseEngine` sends the input to: `TransformInLambda` or `Transform` (Glue). */
+export function transformStateFor(input: FastPathFacts): typeof STATE.TransformInLambda | typeof STATE.Transform {
+  return takesFastPath(input) ? STATE.TransformInLambda : STATE.Transform;
+}
