@@ -15,6 +15,9 @@ export const TOPICS = {
   critical: 'etl-critical-alerts',
 } as const;
 
+/** What ran a transform: the run report's `engine`. */
+export type TransformEngine = RunReport['engine'];
+
 /** A terminal status. */
 export type OutcomeStatus = 'SUCCESS' | 'WARNING' | 'FAILURE';
 
@@ -36,6 +39,12 @@ export interface OutcomeSummary {
   readonly rejectedKey: string | null;
   readonly reportKey: string | null;
   readonly transformDurationMs: number | null;
+  /**
+   * What ran the transform, from its run report: `lambda` (the fast path, TransformInLambda),
+   * `spark` (the Glue job, or locally --engine spark) or `duckdb` (the local Glue stand-in);
+   * null when no transform ran or it left no report.
+   */
+  readonly engine: TransformEngine | null;
   readonly warnings: readonly string[];
   readonly error: { readonly name: string; readonly message: string } | null;
 }
@@ -71,6 +80,7 @@ export function loadedOutcome(input: ExecutionInput, report: RunReport, findings
     rejectedKey: null,
     reportKey: input.reportKey,
     transformDurationMs: report.durationMs,
+    engine: report.engine,
     warnings,
     error: null,
   });
@@ -110,6 +120,7 @@ export function failedOutcome(
     rejectedKey: options.rejected ? input.rejectedKey : null,
     reportKey: report ? input.reportKey : null,
     transformDurationMs: report?.durationMs ?? null,
+    engine: options.report?.engine ?? null,
     warnings: [],
     error: report?.error ?? namedError(caught),
   });
@@ -118,13 +129,21 @@ export function failedOutcome(
 /**
  * Turns a caught error into `{ name, message }`. Glue's `.sync` integration reports a failed job
  * run as `States.TaskFailed` with the job run as JSON in `Cause`; its `ErrorMessage` starts with
- * the runner's error name (`QualityThresholdError: …`), which is the name worth reporting.
+ * the runner's error name (`QualityThresholdError: …`), which is the name worth reporting. A
+ * Lambda function's error (TransformInLambda's on AWS) is caught under its own name (`Error` is
+ * the `errorType`, the thrown error's `name`), with `{"errorType","errorMessage","trace"}` as
+ * `Cause`; locally `Cause` is the message itself. A plain `Error`'s message may still start with
+ * the name worth reporting.
  */
 export function namedError(caught: CaughtError): { name: string; message: string } {
   const cause = caught.Cause ?? '';
   let message = cause;
   try {
-    const parsed = JSON.parse(cause) as { ErrorMessage?: unknown; errorMessage?: unknown };
+    const parsed = JSON.parse(cause) as { ErrorMessage?: unknown; errorMessage?: unknown; errorType?: unknown };
+    if (typeof parsed.errorMessage === 'string' && parsed.errorType === caught.Error && caught.Error !== 'Error') {
+      // The function threw a named error: its message is not searched for another name.
+      return { name: caught.Error, message: parsed.errorMessage || caught.Error };
+    }
     const inner = parsed.ErrorMessage ?? parsed.errorMessage;
     if (typeof inner === 'string') message = inner;
   } catch {
@@ -135,6 +154,13 @@ export function namedError(caught: CaughtError): { name: string; message: string
   if (prefixed) return { name: prefixed[1], message: prefixed[2] };
   return { name: caught.Error, message: message || caught.Error };
 }
+
+/** How the notification names an engine. */
+const ENGINE_TEXT: Readonly<Record<TransformEngine, string>> = {
+  lambda: 'lambda (the fast path, TransformInLambda)',
+  spark: 'spark (the Glue job)',
+  duckdb: 'duckdb (the Glue job, local stand-in)',
+};
 
 function build(summary: OutcomeSummary): Outcome {
   const file = summary.inputKey.slice(summary.inputKey.lastIndexOf('/') + 1);
@@ -154,6 +180,7 @@ function build(summary: OutcomeSummary): Outcome {
   if (summary.archivedKey) lines.push(`input archived to: ${summary.archivedKey}`);
   if (summary.rejectedKey) lines.push(`input moved to: ${summary.rejectedKey}`);
   if (summary.status === 'FAILURE' && !summary.rejectedKey) lines.push('input left in place: fix the cause, then redrive the execution');
+  if (summary.engine !== null) lines.push(`transform engine: ${ENGINE_TEXT[summary.engine]}`);
   if (summary.transformDurationMs !== null) lines.push(`transform duration: ${summary.transformDurationMs} ms`);
   lines.push('', JSON.stringify(summary));
   return {

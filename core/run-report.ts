@@ -24,7 +24,8 @@ const previousRunSchema = z.object({ executionName: z.string(), rowsOut: z.numbe
 export const runReportSchema = z.object({
   formatVersion: z.literal(1),
   status: z.enum(['SUCCEEDED', 'FAILED']),
-  engine: z.enum(['duckdb', 'spark']),
+  /** Who ran the transform: the fast path's Lambda, the local Glue stand-in (DuckDB), or Spark (Glue, or local). */
+  engine: z.enum(['duckdb', 'spark', 'lambda']),
   dataset: z.string(),
   inputKey: z.string(),
   executionName: z.string(),

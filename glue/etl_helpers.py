@@ -507,7 +507,7 @@ def is_run_report(document):
     for key, kind in _DEFAULTED_REPORT_FIELDS.items():
         if key in document and (not isinstance(document[key], kind) or isinstance(document[key], bool)):
             return False
-    if document["status"] not in ("SUCCEEDED", "FAILED") or document["engine"] not in ("duckdb", "spark"):
+    if document["status"] not in ("SUCCEEDED", "FAILED") or document["engine"] not in ("duckdb", "spark", "lambda"):
         return False
     previous = document.get("previousRun", "missing")
     if previous is not None and not (isinstance(previous, dict) and isinstance(previous.get("executionName"), str) and isinstance(previous.get("rowsOut"), (int, float))):

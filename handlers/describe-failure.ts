@@ -1,11 +1,13 @@
 /**
- * DescribeFailure: turns an error caught by the state machine (the Transform step's, or the
- * `SchemaEvolutionError` of Validate's schema guard) into the failure notification. The input
- * stays in `extract/` so the execution can be redriven.
+ * DescribeFailure: turns an error caught by the state machine (a transform's: the Glue job's in
+ * Transform, or the fast path's in TransformInLambda; or the `SchemaEvolutionError` of Validate's
+ * schema guard) into the failure notification. The input stays in `extract/` so the execution
+ * can be redriven.
  */
 import { z } from 'zod';
 
 import { executionInputSchema } from '../core/execution-input-schema';
+import { transformStateFor } from '../core/fast-path';
 import { type Outcome, failedOutcome } from '../core/outcome';
 import { STATE } from '../core/pipeline-steps';
 import type { ObjectStore } from './adapters/object-store';
@@ -34,10 +36,13 @@ export function createDescribeFailureHandler(deps: DescribeFailureDeps) {
       deps.obs.logger.error('configuration refused before the transform', { summary: outcome.summary });
       return outcome;
     }
-    // The runner writes a report even when it fails; it carries the counts and the error name.
+    // Either engine writes a report even when it fails; it carries the counts and the error name.
+    // Without one (the job or the function died first), the caught error names the failure: a
+    // job run's JSON from Glue, Lambda's {errorType, errorMessage} (namedError reads both).
     const report = await readRunReport(deps.store, input.bucket, input.reportKey).catch(() => undefined);
     const failed = report?.status === 'FAILED' && report.executionName === input.executionName ? report : undefined;
-    const outcome = failedOutcome(input, STATE.Transform, input.error, { rejected: false, report: failed });
+    const stage = transformStateFor(input);
+    const outcome = failedOutcome(input, stage, input.error, { rejected: false, report: failed });
     deps.obs.metrics.addDimension('dataset', outcome.summary.dataset);
     deps.obs.metrics.addMetric('TransformFailures', MetricUnit.Count, 1);
     deps.obs.logger.error('transform failed', { summary: outcome.summary });

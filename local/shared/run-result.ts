@@ -2,7 +2,7 @@
  * The CLI's view of one finished execution: the `--json` line and the human line, built from
  * the execution record and its event history (the same facts the notification carried).
  */
-import type { OutcomeStatus, OutcomeSummary } from '../../core/outcome';
+import type { OutcomeStatus, OutcomeSummary, TransformEngine } from '../../core/outcome';
 import { TOPICS } from '../../core/outcome';
 import { STATE } from '../../statemachine/definition';
 import type { ExecutionEvent, ExecutionRecord } from '../runtime/execution-store';
@@ -19,6 +19,11 @@ export interface RunResult {
   readonly rowsOut: number | null;
   readonly duplicatesRemoved: number | null;
   readonly malformedRows: number | null;
+  /**
+   * What ran the transform (the run report's engine): `lambda` on the fast path, else the Glue
+   * stand-in's `duckdb` or `spark`; null when no transform ran.
+   */
+  readonly engine: TransformEngine | null;
   readonly outputPrefix: string | null;
   readonly archivedKey?: string;
   readonly rejectedKey?: string;
@@ -47,6 +52,7 @@ export function runResult(record: ExecutionRecord, events: readonly ExecutionEve
       rowsOut: summary.rowsOut,
       duplicatesRemoved: summary.duplicatesRemoved,
       malformedRows: summary.malformedRows,
+      engine: summary.engine ?? engineOf(latestAttempt(events)),
       outputPrefix: summary.outputPrefix,
       ...(summary.archivedKey ? { archivedKey: summary.archivedKey } : {}),
       ...(summary.rejectedKey ? { rejectedKey: summary.rejectedKey } : {}),
@@ -67,6 +73,7 @@ export function runResult(record: ExecutionRecord, events: readonly ExecutionEve
     rowsOut: null,
     duplicatesRemoved: null,
     malformedRows: null,
+    engine: engineOf(latestAttempt(events)),
     outputPrefix: null,
     warnings: [],
     error: caught ?? { name: record.error ?? 'Error', message: record.cause ?? '' },
@@ -84,6 +91,7 @@ export function formatRunResult(result: RunResult): string {
   }
   if (result.error) parts.push(`${result.error.name}: ${firstLine(result.error.message)}`);
   for (const warning of result.warnings) parts.push(`warning: ${warning}`);
+  if (result.engine) parts.push(`via ${result.engine}`);
   parts.push(`→ ${result.topic}`, seconds);
   return parts.join('  ');
 }
@@ -104,6 +112,14 @@ function lastOutcomeSummary(events: readonly ExecutionEvent[]): OutcomeSummary |
     if (summary) return summary;
   }
   return undefined;
+}
+
+/**
+ * The engine when no report named it: the fast path's, if the run entered TransformInLambda
+ * (a Glue stand-in that left no report is not told apart).
+ */
+function engineOf(events: readonly ExecutionEvent[]): TransformEngine | null {
+  return events.some((e) => e.type === 'StateEntered' && e.state === STATE.TransformInLambda) ? 'lambda' : null;
 }
 
 function latestAttempt(events: readonly ExecutionEvent[]): readonly ExecutionEvent[] {

@@ -43,12 +43,13 @@ describe('execution console in chromium', () => {
           '(apt-get update && apt-get install -y --no-install-recommends chromium; .ci/run does this), or ETL_CHROMIUM=/path/to/chromium',
       );
     }
-    // Prepare: two runs for the list (a warning, a rejected file), then one whose Glue job fails.
+    // Prepare: two runs for the list (a warning, a rejected file), then one whose transform fails
+    // on the fast path (a 40-row file: ChooseEngine sends it to TransformInLambda).
     const root = tempRoot();
     const plain = new LocalPipeline({ root });
     await runFiles(plain, [sample('orders-with-duplicates.csv'), sample('orders-rejected.csv')], {});
     plain.close();
-    const faulty = new LocalPipeline({ root, faults: { [STATE.Transform]: 'fail' } });
+    const faulty = new LocalPipeline({ root, faults: { [STATE.TransformInLambda]: 'fail' } });
     const [failed] = await runFiles(faulty, [sample('orders-clean.csv')], {});
     faulty.close();
     failedName = failed.executionName;
@@ -81,9 +82,13 @@ describe('execution console in chromium', () => {
     // Assess: the path and the failure on the graph.
     expect(await page.textContent('#execution-status')).toBe('FAILED');
     expect(await nodeStatus(page, STATE.Validate)).toBe('succeeded');
-    expect(await nodeStatus(page, STATE.Transform)).toBe('caught');
+    expect(await nodeStatus(page, STATE.ChooseEngine)).toBe('succeeded');
+    expect(await nodeStatus(page, STATE.TransformInLambda)).toBe('caught');
+    expect(await nodeStatus(page, STATE.Transform)).toBe('idle');
     expect(await nodeStatus(page, STATE.Summarize)).toBe('idle');
-    expect(await page.locator('path.edge.taken-catch[data-from="Transform"][data-to="DescribeTransformFailure"]').count()).toBe(1);
+    expect(await page.locator('path.edge.taken[data-from="ChooseEngine"][data-to="TransformInLambda"]').count()).toBe(1);
+    expect(await page.locator('path.edge.taken[data-from="ChooseEngine"][data-to="Transform"]').count()).toBe(0);
+    expect(await page.locator('path.edge.taken-catch[data-from="TransformInLambda"][data-to="DescribeTransformFailure"]').count()).toBe(1);
     expect(await page.textContent('.error-box')).toContain('FaultInjectedError');
 
     // Act: redrive, and wait for the live update.

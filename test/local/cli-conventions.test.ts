@@ -83,7 +83,7 @@ describe('--json: stdout carries only JSON lines, errors too', () => {
       listBadStatus: await etl(['executions', 'list', '--root', root, '--status', 'NOPE', '--json']),
       show: undefined as Awaited<ReturnType<typeof etl>> | undefined,
       showMissing: await etl(['executions', 'show', 'no-such-execution', '--root', root, '--json']),
-      failed: await etl(['run', sample('orders-clean.csv'), '--root', failedRoot, '--fault', 'Transform=fail', '--json']),
+      failed: await etl(['run', sample('orders-clean.csv'), '--root', failedRoot, '--fault', 'TransformInLambda=fail', '--json']),
       redrive: undefined as Awaited<ReturnType<typeof etl>> | undefined,
       redriveSucceeded: undefined as Awaited<ReturnType<typeof etl>> | undefined,
       validate: await etl(['validate', '--json']),

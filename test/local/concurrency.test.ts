@@ -1,7 +1,8 @@
 /**
  * Bursts of uploads against Glue's concurrency limit: the local Glue stand-in refuses runs beyond
  * `maxConcurrentRuns` with Glue.ConcurrentRunsExceededException, so the ASL's Retry is exercised
- * for real; when retries run out the file fails visibly and stays in place for a redrive.
+ * for real; when retries run out the file fails visibly and stays in place for a redrive. The
+ * fast path is off (fastPathMaxBytes 0): the samples are small enough for it, and it has no such limit.
  */
 import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,13 +11,14 @@ import { utcDate } from '../../core/naming';
 import type { RunResult } from '../../local/shared/run-result';
 import { watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
+import { glueRouteConfig } from '../helpers/fast-path-config';
 import { hasUploadCopy, notifications, sample, tempRoot } from '../helpers/local-root';
 
 describe('concurrency', () => {
   it('50 files dropped at once into etl watch: they wait their turn, 50 SUCCESS, 50 notifications, none lost', async () => {
     // Prepare
     const root = tempRoot();
-    const pipeline = new LocalPipeline({ root, maxConcurrentRuns: 2 });
+    const pipeline = new LocalPipeline({ root, configPath: glueRouteConfig(root), maxConcurrentRuns: 2 });
     const extract = path.join(root, 'bucket', 'extract');
     const results: RunResult[] = [];
     const controller = new AbortController();
@@ -64,7 +66,7 @@ describe('concurrency', () => {
   it('when Glue concurrency retries run out: etl-job-failure naming the Glue error, input in place, then redrive succeeds', async () => {
     // Prepare: one run at a time, no queue, and retries 1 ms apart so they run out while the other job works.
     const root = tempRoot();
-    const pipeline = new LocalPipeline({ root, maxConcurrentRuns: 1, glueQueueMs: 0, transformRetryMs: 1 });
+    const pipeline = new LocalPipeline({ root, configPath: glueRouteConfig(root), maxConcurrentRuns: 1, glueQueueMs: 0, transformRetryMs: 1 });
     for (const name of ['orders-a.csv', 'orders-b.csv']) pipeline.put(sample('orders-clean.csv'), `extract/${name}`);
 
     // Act

@@ -48,13 +48,15 @@ describe('crash safety', () => {
     await until(() => (existsSync(path.join(root, 'executions.sqlite')) ? true : undefined), 'the watcher to start');
     const store = new ExecutionStore(path.join(root, 'executions.sqlite'));
 
-    // Act: kill the watcher while the big file is in its Transform step
+    // Act: kill the watcher while the big file is in its transform step
     await new Promise((resolve) => setTimeout(resolve, 1500));
     copyFileSync(big, path.join(extract, 'orders-big.csv'));
     const interrupted = await until(() => {
       const running = store.list({ status: 'RUNNING' })[0];
-      return running && store.events(running.name).some((e) => e.type === 'StateEntered' && e.state === STATE.Transform) ? running.name : undefined;
-    }, 'the big file to reach Transform');
+      // Either transform: ChooseEngine picks by the file's size and the dataset's fastPathMaxBytes.
+      const transforming = (state: string | null): boolean => state === STATE.Transform || state === STATE.TransformInLambda;
+      return running && store.events(running.name).some((e) => e.type === 'StateEntered' && transforming(e.state)) ? running.name : undefined;
+    }, 'the big file to reach its transform');
     watcher.kill('SIGKILL');
     await new Promise((resolve) => watcher.once('exit', resolve));
     copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders-arrived-meanwhile.csv'));

@@ -12,6 +12,7 @@ import type { Faults } from '../../local/runtime/faults';
 import { ExecutionNotRedrivableError } from '../../local/runtime/errors';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { STATE } from '../../statemachine/definition';
+import { glueRouteConfig } from '../helpers/fast-path-config';
 import { hasUploadCopy, notifications, readParquet, sample, tempRoot } from '../helpers/local-root';
 
 interface Case {
@@ -26,6 +27,8 @@ interface Case {
   readonly redriveTopic: string;
   /** States that must not run again on redrive. */
   readonly notRerun: readonly string[];
+  /** `glue`: the fast path off (fastPathMaxBytes 0), so the sample goes to the Glue job's Transform. */
+  readonly route?: 'glue';
 }
 
 const clean = 'orders-clean.csv';
@@ -46,6 +49,7 @@ const CASES: Record<string, Case> = {
     error: 'FaultInjectedError',
     inputAfterFailure: 'in place',
     redriveTopic: 'etl-job-success',
+    route: 'glue',
     notRerun: [STATE.Validate],
   },
   'Transform (timeout)': {
@@ -55,7 +59,26 @@ const CASES: Record<string, Case> = {
     error: 'States.Timeout',
     inputAfterFailure: 'in place',
     redriveTopic: 'etl-job-success',
+    route: 'glue',
     notRerun: [STATE.Validate],
+  },
+  TransformInLambda: {
+    faults: { [STATE.TransformInLambda]: 'fail' },
+    file: clean,
+    failedTopics: ['etl-job-failure'],
+    error: 'FaultInjectedError',
+    inputAfterFailure: 'in place',
+    redriveTopic: 'etl-job-success',
+    notRerun: [STATE.Validate, STATE.Transform],
+  },
+  'TransformInLambda (timeout)': {
+    faults: { [STATE.TransformInLambda]: 'timeout' },
+    file: clean,
+    failedTopics: ['etl-job-failure'],
+    error: 'States.Timeout',
+    inputAfterFailure: 'in place',
+    redriveTopic: 'etl-job-success',
+    notRerun: [STATE.Validate, STATE.Transform],
   },
   DescribeTransformFailure: {
     faults: { [STATE.Transform]: 'fail', [STATE.DescribeTransformFailure]: 'fail' },
@@ -64,6 +87,7 @@ const CASES: Record<string, Case> = {
     error: 'PipelineCriticalError',
     inputAfterFailure: 'in place',
     redriveTopic: 'etl-job-success',
+    route: 'glue',
     notRerun: [STATE.Validate],
   },
   NotifyTransformFailure: {
@@ -73,6 +97,7 @@ const CASES: Record<string, Case> = {
     error: 'PipelineCriticalError',
     inputAfterFailure: 'in place',
     redriveTopic: 'etl-job-success',
+    route: 'glue',
     notRerun: [STATE.Validate],
   },
   Summarize: {
@@ -91,7 +116,7 @@ const CASES: Record<string, Case> = {
     error: 'PipelineCriticalError',
     inputAfterFailure: 'in place',
     redriveTopic: 'etl-job-success',
-    notRerun: [STATE.Validate, STATE.Transform, STATE.Summarize],
+    notRerun: [STATE.Validate, STATE.TransformInLambda, STATE.Summarize],
   },
   NotifySuccess: {
     faults: { [STATE.NotifySuccess]: 'fail' },
@@ -100,7 +125,7 @@ const CASES: Record<string, Case> = {
     error: 'PipelineCriticalError',
     inputAfterFailure: 'archived',
     redriveTopic: 'etl-job-success',
-    notRerun: [STATE.Validate, STATE.Transform, STATE.Summarize, STATE.Archive],
+    notRerun: [STATE.Validate, STATE.TransformInLambda, STATE.Summarize, STATE.Archive],
   },
   NotifyWarning: {
     faults: { [STATE.NotifyWarning]: 'fail' },
@@ -109,7 +134,7 @@ const CASES: Record<string, Case> = {
     error: 'PipelineCriticalError',
     inputAfterFailure: 'archived',
     redriveTopic: 'etl-job-warning',
-    notRerun: [STATE.Validate, STATE.Transform, STATE.Summarize, STATE.Archive],
+    notRerun: [STATE.Validate, STATE.TransformInLambda, STATE.Summarize, STATE.Archive],
   },
   Reject: {
     faults: { [STATE.Reject]: 'fail' },
@@ -136,6 +161,7 @@ const CASES: Record<string, Case> = {
     error: 'FaultInjectedError',
     inputAfterFailure: 'in place',
     redriveTopic: 'etl-job-success',
+    route: 'glue',
     notRerun: [STATE.Validate],
   },
 };
@@ -151,7 +177,8 @@ describe('fault injection and redrive', () => {
       rejected: `extract/rejected/${today}/${base}`,
       archived: `extract/archived/${today}/${base}`,
     };
-    const faulty = new LocalPipeline({ root, faults: c.faults });
+    const configPath = c.route === 'glue' ? glueRouteConfig(root) : undefined;
+    const faulty = new LocalPipeline({ root, configPath, faults: c.faults });
 
     // Act: the failing run
     const [failed] = await runFiles(faulty, [sample(c.file)], {});
@@ -163,7 +190,7 @@ describe('fault injection and redrive', () => {
     const present = (place: keyof typeof where): boolean =>
       place === 'in place' ? existsSync(path.join(bucketDir, where[place])) : hasUploadCopy(bucketDir, where[place]);
     expect(present(c.inputAfterFailure)).toBe(true);
-    const fixed = new LocalPipeline({ root });
+    const fixed = new LocalPipeline({ root, configPath });
     expect(fixed.store.get(failed.executionName)).toMatchObject({ status: 'FAILED', error: c.error });
     const eventsBefore = fixed.store.events(failed.executionName).length;
 

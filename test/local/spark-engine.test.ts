@@ -1,11 +1,13 @@
 /**
  * `--engine spark`: the Transform state runs glue/etl_runner.py on local PySpark 3.5. The same
- * file through both engines prints the same outcome line and writes the same rows; without the
+ * file through both engines (the fast path off, so that the Glue job's stand-in runs) prints the
+ * same outcome line but for the engine it names, and writes the same rows; without the
  * Python environment the CLI says which command creates it (exit 2, one line).
  */
 import path from 'node:path';
 
 import { main } from '../../local/cli/main';
+import { glueRouteConfig } from '../helpers/fast-path-config';
 import { readParquet, sample, tempRoot } from '../helpers/local-root';
 
 async function etl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -21,23 +23,26 @@ async function etl(args: string[], env: Record<string, string> = {}): Promise<{ 
   }
 }
 
-/** The outcome line without the duration, which differs between engines. */
-const outcome = (line: string): string => line.replace(/\s+[\d.]+s$/, '');
+/** The outcome line without the engine and the duration, which differ between engines. */
+const outcome = (line: string): string => line.replace(/\s+[\d.]+s$/, '').replace(/ {2}via \w+ {2}/, '  ');
 
 describe('etl run --engine spark', () => {
   it('prints the outcome line of the default engine, and the Parquet reads back with the same rows', async () => {
     // Prepare
     const roots = { duckdb: tempRoot(), spark: tempRoot() };
     const file = sample('orders-with-duplicates.csv');
+    const config = glueRouteConfig(roots.duckdb);
 
     // Act
-    const duckdb = await etl(['run', file, '--root', roots.duckdb]);
-    const spark = await etl(['run', file, '--root', roots.spark, '--engine', 'spark']);
+    const duckdb = await etl(['run', file, '--root', roots.duckdb, '--config', config]);
+    const spark = await etl(['run', file, '--root', roots.spark, '--config', config, '--engine', 'spark']);
 
     // Assess
     expect(spark.code).toBe(duckdb.code);
     expect(spark.out.map(outcome)).toEqual(duckdb.out.map(outcome));
     expect(spark.out[0]).toMatch(/^WARNING .*rows 38 in → 30 out \(duplicates 8, malformed 0\)/);
+    expect(spark.out[0]).toContain('  via spark  ');
+    expect(duckdb.out[0]).toContain('  via duckdb  ');
     const rows = async (root: string) =>
       (await readParquet(path.join(root, 'bucket', 'load', 'orders'), 'dt=*/*.parquet'))
         .map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)))

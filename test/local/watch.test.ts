@@ -67,7 +67,7 @@ describe('etl watch', () => {
     const pipeline = new LocalPipeline({
       root,
       onStateEntered: (_name, state) => {
-        if (state === STATE.Transform) copyFileSync(sample('orders-clean.csv'), target);
+        if (state === STATE.Transform || state === STATE.TransformInLambda) copyFileSync(sample('orders-clean.csv'), target);
       },
     });
     const results: RunResult[] = [];

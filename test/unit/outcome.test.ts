@@ -75,9 +75,22 @@ describe('loadedOutcome', () => {
       archivedKey: 'extract/archived/2026-11-25/2026/orders-2026-11-25.538947e8.csv',
       rejectedKey: null,
       transformDurationMs: 2500,
+      engine: 'duckdb',
       warnings: [],
       error: null,
     });
+  });
+
+  it.each([
+    ['lambda', 'transform engine: lambda (the fast path, TransformInLambda)'],
+    ['spark', 'transform engine: spark (the Glue job)'],
+  ] as const)('says which engine ran: %s', (engine, line) => {
+    // Act
+    const outcome = loadedOutcome(input(), report({ engine }), []);
+
+    // Assess
+    expect(outcome.summary.engine).toBe(engine);
+    expect(outcome.message.split('\n')).toContain(line);
   });
 
   it('is WARNING on etl-job-warning when a finding is present, listing it', () => {
@@ -151,6 +164,7 @@ describe('failedOutcome', () => {
     expect(outcome.summary.rowsIn).toBe(120);
     expect(outcome.summary.reportKey).toBe(input().reportKey);
     expect(outcome.summary.error).toEqual({ name: 'QualityThresholdError', message: 'too many duplicates' });
+    expect(outcome.summary.engine).toBe('duckdb');
     expect(outcome.message).toContain('input left in place: fix the cause, then redrive the execution');
   });
 
@@ -189,6 +203,32 @@ describe('namedError', () => {
 
     // Assess
     expect(error).toEqual({ name: 'TransformError', message: 'disk full' });
+  });
+
+  it('keeps the name of a named Lambda error (TransformInLambda on AWS), its message unsearched', () => {
+    // Prepare
+    const cause = { errorType: 'TransformError', errorMessage: 'DuckDB: IO Error: cannot open file', trace: ['TransformError: …', '    at run'] };
+    const caught = { Error: 'TransformError', Cause: JSON.stringify(cause) };
+
+    // Act
+    const error = namedError(caught);
+
+    // Assess
+    expect(error).toEqual({ name: 'TransformError', message: 'DuckDB: IO Error: cannot open file' });
+  });
+
+  it('names a function that died (out of memory) by the error Lambda reports', () => {
+    // Prepare
+    const caught = {
+      Error: 'Runtime.OutOfMemory',
+      Cause: '{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: 1 Error: Runtime exited with error: signal: killed"}',
+    };
+
+    // Act
+    const error = namedError(caught);
+
+    // Assess
+    expect(error).toEqual({ name: 'Runtime.OutOfMemory', message: 'RequestId: 1 Error: Runtime exited with error: signal: killed' });
   });
 
   it('falls back to the Error name for a plain-text Cause', () => {
