@@ -30,3 +30,14 @@ export class ConstructLookupError extends Error {
     this.name = 'ConstructLookupError';
   }
 }
+
+/**
+ * DuckDB's binding for the Lambda runtime is not where the bundles copy it from (not installed,
+ * another version than `@duckdb/node-api`'s, not an arm64 build): `npm run lambda-duckdb` installs it.
+ */
+export class LambdaDuckDbMissingError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LambdaDuckDbMissingError';
+  }
+}

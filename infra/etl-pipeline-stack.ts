@@ -148,6 +148,7 @@ export class EtlPipelineStack extends Stack {
       metricsNamespace: this.functions.metricsNamespace,
       stateMachine: this.machine.stateMachine,
       functions: fn,
+      functionLogGroups: this.functions.logGroups,
       glueAuditLogGroup: this.audit.logGroup,
       glueJobName: this.transform.job.ref,
       deadLetterQueues: { TriggerEvents: this.functions.triggerDeadLetterQueue, RuleTargets: this.audit.deadLetterQueue },

@@ -54,7 +54,9 @@ export function lintAcknowledgements(stack: EtlPipelineStack): LintAcknowledgeme
       fn,
       'checkov',
       'CKV_AWS_115',
-      `${name} is bounded upstream (one invocation per S3 event or state machine step; Glue's concurrent-run limit paces the pipeline); reserving concurrency would take it from the account's unreserved pool (as low as 10 in new accounts) and can fail the deploy.`,
+      `${name} is bounded upstream (one invocation per S3 event or state machine step; ${
+        spec.bundlesDuckDb ? 'only files up to their dataset threshold reach it, one invocation each' : "Glue's concurrent-run limit paces the pipeline"
+      }); reserving concurrency would take it from the account's unreserved pool (as low as 10 in new accounts) and can fail the deploy.`,
     );
     add(
       fn,

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,8 +15,9 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { loadedSchemaKey, PREFIX } from '../../core/naming';
+import { lastRunReportKey, loadedSchemaKey, PREFIX } from '../../core/naming';
 import { LAMBDA_STEP_KEYS, LAMBDA_STEPS, type LambdaStep, type LambdaStepKey, METRICS_NAMESPACE } from '../../core/pipeline-steps';
+import { bundleCommands, lambdaDuckDb } from '../lambda-duckdb';
 import type { PhysicalNames } from '../physical-names';
 
 /** Which function: a key of core's step table. */
@@ -25,6 +26,8 @@ export type FunctionKey = LambdaStepKey;
 /** S3 access of a function: object actions per key prefix (an IAM pattern: `*` stands for any characters). */
 export interface ObjectAccess {
   readonly read?: readonly string[];
+  /** Only current objects, never an older version by id: GetObject. */
+  readonly readCurrent?: readonly string[];
   /** Only whether an object exists: HeadObject of the current version. */
   readonly head?: readonly string[];
   readonly write?: readonly string[];
@@ -43,6 +46,7 @@ export interface ObjectAccess {
  */
 export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actions: readonly string[]; readonly verb: string }>> = {
   read: { actions: ['s3:GetObject', 's3:GetObjectVersion'], verb: 'read' },
+  readCurrent: { actions: ['s3:GetObject'], verb: 'read' },
   head: { actions: ['s3:GetObject'], verb: 'look up' },
   write: { actions: ['s3:PutObject', 's3:AbortMultipartUpload'], verb: 'write' },
   delete: { actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], verb: 'delete' },
@@ -55,6 +59,38 @@ const BUCKET_LEVEL: ReadonlySet<keyof ObjectAccess> = new Set(['listVersions']);
 
 /** The schema each dataset was loaded with (`logs/glue-jobs/<dataset>/_schema.json`), for any dataset. */
 const LOADED_SCHEMAS = loadedSchemaKey('*');
+/** The run report of each dataset's last successful transform (`logs/glue-jobs/<dataset>/_last-success.json`). */
+const LAST_SUCCESS_REPORTS = lastRunReportKey('*');
+
+/** Memory of a function that sets none. */
+export const DEFAULT_MEMORY_MB = 1024;
+
+/**
+ * Sizing of the fast path's function (`TransformInLambda`), which runs DuckDB on files up to the
+ * dataset's `fastPathMaxBytes` (core/fast-path.ts). Starting values, chosen before measurements on
+ * Lambda (bench/ measures the handler locally; docs/performance.md): replace them with what a
+ * deployed run's `maxMemoryUsedMB` and duration (its dashboard row) show at the threshold.
+ */
+export const TRANSFORM_IN_LAMBDA_SIZING = {
+  /**
+   * The most memory every account may configure (new accounts start with a 3008 MB quota, others
+   * may go to 10,240), and with it about 2 vCPUs, which DuckDB's threads use. DuckDB's
+   * `memory_limit` must stay well below it: it bounds DuckDB's buffers, not the process.
+   */
+  memoryMb: 3008,
+  /**
+   * `/tmp`: the input fetched from S3, DuckDB's spill files (`temp_directory`) and the Parquet
+   * written before it is uploaded, for a CSV at the threshold (64 MiB by default), many times over.
+   * Lambda bills `/tmp` above 512 MB per GB-second, a small fraction of the memory's price.
+   */
+  ephemeralStorageMb: 4096,
+  /**
+   * Below the `TransformInLambda` Task's `TimeoutSeconds` (900, Lambda's maximum, in the ASL), so
+   * that the function times out first, with its own error; a file that takes this long belongs on
+   * Glue (lower its dataset's `fastPathMaxBytes`).
+   */
+  timeoutSeconds: 840,
+} as const;
 
 /** What infra adds to a function of the step table. */
 export interface FunctionSettings {
@@ -62,8 +98,23 @@ export interface FunctionSettings {
   readonly timeoutSeconds: number;
   /** Why the function's errors are not an alarm (it fails on purpose), if so. */
   readonly errorsByDesign?: string;
+  /**
+   * It fails with the named error of a verdict on the data (`data-verdict` in core/errors.ts), as
+   * the Glue job run does, already notified on etl-job-failure: its errors alarm leaves those out.
+   */
+  readonly failsOnDataVerdicts?: boolean;
   readonly description: string;
   readonly s3: ObjectAccess;
+  /** MB. @default DEFAULT_MEMORY_MB */
+  readonly memoryMb?: number;
+  /** `/tmp`, MB. @default 512 (Lambda's default, free) */
+  readonly ephemeralStorageMb?: number;
+  /**
+   * Runs DuckDB: `@duckdb/node-api` stays out of the esbuild bundle, and it, its bindings and the
+   * linux-arm64 binding (installed by `npm run lambda-duckdb`) are copied into the bundle's
+   * `node_modules/` (infra/lambda-duckdb.ts). @default false
+   */
+  readonly bundlesDuckDb?: boolean;
 }
 
 /** A function: its entry of the step table (names, placeholder, service, entry point) and its settings. */
@@ -89,6 +140,24 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
     timeoutSeconds: 240,
     description: 'Reject step: moves an invalid input to extract/rejected/ and describes the failure.',
     s3: { read: [PREFIX.extract], write: [PREFIX.rejected], delete: [PREFIX.extract] },
+  },
+  transformInLambda: {
+    ...TRANSFORM_IN_LAMBDA_SIZING,
+    description: 'TransformInLambda step (the fast path): the Transform plan run by DuckDB on a small input, writing what the Glue job writes.',
+    bundlesDuckDb: true,
+    failsOnDataVerdicts: true,
+    // Reads the input by the version the event named (extract/), the dataset's state and manifest
+    // and its earlier loads (load/), and the last successful run's report (volume checks). Writes
+    // and replaces below load/ (staging, the partitions, the state's versions, the manifest by a
+    // conditional PUT, which needs s3:PutObject only) and deletes what it replaces there; writes
+    // the run report, the last-success report and the rejects file below logs/glue-jobs/. It lists
+    // load/ by prefix with the s3:ListBucket every function reaching the bucket has.
+    s3: {
+      read: [PREFIX.extract],
+      readCurrent: [PREFIX.load, LAST_SUCCESS_REPORTS],
+      write: [PREFIX.load, PREFIX.glueReports],
+      delete: [PREFIX.load],
+    },
   },
   describeFailure: {
     timeoutSeconds: 45,
@@ -156,6 +225,11 @@ export class PipelineFunctions extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
+    // Before anything bundles, and only when this synth bundles (`cdk ls` and the tests that do not
+    // bundle need no binding): the Lambda binding of DuckDB, or one line naming the script.
+    const needsDuckDb = Object.values(FUNCTION_SPECS).some((spec) => spec.bundlesDuckDb);
+    const duckdb = needsDuckDb && Stack.of(this).bundlingRequired ? lambdaDuckDb(ROOT) : undefined;
+
     const byKey = {} as Record<FunctionKey, nodejs.NodejsFunction>;
     const logGroups = {} as Record<FunctionKey, logs.LogGroup>;
     for (const [key, spec] of Object.entries(FUNCTION_SPECS) as [FunctionKey, FunctionSpec][]) {
@@ -188,7 +262,8 @@ export class PipelineFunctions extends Construct {
         description: spec.description,
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: 1024,
+        memorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+        ...(spec.ephemeralStorageMb ? { ephemeralStorageSize: Size.mebibytes(spec.ephemeralStorageMb) } : {}),
         timeout: Duration.seconds(spec.timeoutSeconds),
         tracing: lambda.Tracing.ACTIVE,
         role,
@@ -207,9 +282,22 @@ export class PipelineFunctions extends Construct {
           sourceMap: true,
           sourcesContent: false,
           target: 'node24',
+          // The runtime logs an invocation error's class name (constructor.name): the errors alarm
+          // of a function that fails on data verdicts tells them apart by it.
+          ...(spec.failsOnDataVerdicts ? { keepNames: true } : {}),
           format: nodejs.OutputFormat.CJS,
           // The SDK versions the tests ran with are the ones deployed, not the runtime's copy.
           bundleAwsSDK: true,
+          ...(spec.bundlesDuckDb
+            ? {
+                externalModules: ['@duckdb/node-api'],
+                commandHooks: {
+                  beforeBundling: () => [],
+                  beforeInstall: () => [],
+                  afterBundling: (_inputDir: string, outputDir: string) => (duckdb ? bundleCommands(duckdb, outputDir) : []),
+                },
+              }
+            : {}),
         },
       });
       logGroups[key] = logGroup;

@@ -18,7 +18,7 @@ import { Construct, type IDependable } from 'constructs';
 
 import * as errors from '../../core/errors';
 import type { PhysicalNames } from '../physical-names';
-import { FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
+import { DEFAULT_MEMORY_MB, FUNCTION_SPECS, type FunctionKey } from './pipeline-functions';
 
 /**
  * The names of the errors with which a Glue job run fails on a verdict on the data (already
@@ -45,6 +45,8 @@ export interface PipelineMonitoringProps {
   readonly metricsNamespace: string;
   readonly stateMachine: IStateMachine;
   readonly functions: Readonly<Record<FunctionKey, IFunction>>;
+  /** Each function's log group: the fast path's error names and memory use are read from its JSON logs. */
+  readonly functionLogGroups: Readonly<Record<FunctionKey, logs.ILogGroup>>;
   /** The audit log group receiving the Glue job's state changes. */
   readonly glueAuditLogGroup: logs.ILogGroup;
   readonly glueJobName: string;
@@ -138,7 +140,31 @@ export class PipelineMonitoring extends Construct {
     for (const [key, fn] of Object.entries(props.functions) as [FunctionKey, IFunction][]) {
       const spec = FUNCTION_SPECS[key];
       const name = key.charAt(0).toUpperCase() + key.slice(1);
-      if (!spec.errorsByDesign) {
+      if (spec.failsOnDataVerdicts) {
+        // As for the Glue job: a run that failed on a verdict on the data is already notified on
+        // etl-job-failure. The runtime logs each invocation error as JSON with its errorType.
+        const verdictFailures = new logs.MetricFilter(this, `${name}DataVerdictsFilter`, {
+          logGroup: props.functionLogGroups[key],
+          metricNamespace: props.metricsNamespace,
+          metricName: `${name}DataVerdicts`,
+          filterPattern: logs.FilterPattern.all(
+            logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
+            logs.FilterPattern.any(...verdicts.map((error) => logs.FilterPattern.stringValue('$.errorType', '=', error))),
+          ),
+          metricValue: '1',
+        }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
+        alarm(`${name}Errors`, {
+          alarmName: `${spec.functionName}-errors`,
+          alarmDescription: `${spec.functionName} raised an error other than a data verdict (${verdicts.join(', ')}): a bug, an outage, or out of memory.`,
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(errors, 0) - FILL(verdicts, 0)',
+            usingMetrics: { errors: fn.metricErrors(five), verdicts: verdictFailures },
+            period: Duration.minutes(5),
+            label: `${spec.functionName} errors other than data verdicts`,
+          }),
+          ...atLeastOnce,
+        });
+      } else if (!spec.errorsByDesign) {
         alarm(`${name}Errors`, {
           alarmName: `${spec.functionName}-errors`,
           alarmDescription: `${spec.functionName} raised an error (bad input is not an error: this is a bug or an outage).`,
@@ -270,7 +296,52 @@ export class PipelineMonitoring extends Construct {
       new cloudwatch.GraphWidget({ title: 'Duplicates removed', width: 8, left: perDataset('DuplicatesRemoved') }),
       new cloudwatch.GraphWidget({ title: 'Rejects: files and malformed rows', width: 8, left: rejects, right: perDataset('MalformedRows') }),
     );
+    for (const [key, fn] of fns.filter(([k]) => FUNCTION_SPECS[k].bundlesDuckDb)) dashboard.addWidgets(...this.fastPathWidgets(props, key, fn, glue, hourly));
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }));
     return dashboard;
+  }
+
+  /**
+   * A row for a function that transforms in Lambda (the fast path): how many files it took beside
+   * the Glue runs, its duration against its timeout, its memory use against its size (from the
+   * `platform.report` records of its JSON logs), the numbers its sizing is set from.
+   */
+  private fastPathWidgets(
+    props: PipelineMonitoringProps,
+    key: FunctionKey,
+    fn: IFunction,
+    glue: { glueSucceeded: cloudwatch.Metric; glueFailed: cloudwatch.Metric },
+    hourly: { period: Duration; statistic: string },
+  ): cloudwatch.IWidget[] {
+    const spec = FUNCTION_SPECS[key];
+    const name = key.charAt(0).toUpperCase() + key.slice(1);
+    const report = (metricName: string, field: string): cloudwatch.Metric =>
+      new logs.MetricFilter(this, `${name}${metricName}Filter`, {
+        logGroup: props.functionLogGroups[key],
+        metricNamespace: props.metricsNamespace,
+        metricName: `${name}${metricName}`,
+        filterPattern: logs.FilterPattern.stringValue('$.type', '=', 'platform.report'),
+        metricValue: `$.record.metrics.${field}`,
+      }).metric({ period: Duration.minutes(5), statistic: 'Maximum', label: `${spec.functionName} ${field} (max)` });
+    const five = (statistic: string) => fn.metricDuration({ period: Duration.minutes(5), statistic, label: `${spec.functionName} duration ${statistic}` });
+    return [
+      new cloudwatch.GraphWidget({
+        title: `Transforms: ${spec.functionName} (fast path) and Glue`,
+        width: 8,
+        left: [fn.metricInvocations({ ...hourly, label: `${spec.functionName} invocations` }), glue.glueSucceeded.with(hourly), glue.glueFailed.with(hourly)],
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${spec.functionName} duration`,
+        width: 8,
+        left: [five('p50'), five('p99'), five('Maximum'), report('InitDuration', 'initDurationMs')],
+        leftAnnotations: [{ value: spec.timeoutSeconds * 1000, label: `timeout ${spec.timeoutSeconds}s` }],
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${spec.functionName} memory used`,
+        width: 8,
+        left: [report('MaxMemoryUsed', 'maxMemoryUsedMB')],
+        leftAnnotations: [{ value: spec.memoryMb ?? DEFAULT_MEMORY_MB, label: `memory ${spec.memoryMb ?? DEFAULT_MEMORY_MB} MB` }],
+      }),
+    ];
   }
 }

@@ -168,13 +168,22 @@ describe('bucket access on exact prefixes', () => {
   // What each handler does with the bucket (handlers/*.ts): written here by hand, not derived.
   const expectedByFunction: Record<
     FunctionKey,
-    { get?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }
+    { get?: string[]; getCurrent?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }
   > = {
     // HeadObject of the event's version (its checksum) and of the first execution's archived copy, then a delete of the duplicate's version only.
     trigger: { get: ['extract/'], delVersion: ['extract/'] },
     // The schema guard reads the schema each dataset was loaded with; Summarize records it.
     validate: { get: ['extract/', 'logs/glue-jobs/*/_schema.json'] },
     reject: { get: ['extract/'], put: ['extract/rejected/'], del: ['extract/'] },
+    // The fast path's transform: the input by its version; below load/ the dataset's state, its
+    // manifest (replaced by a conditional PUT) and its loads, read, written and replaced; the run
+    // report, the last-success report and the rejects written; the last success read back.
+    transformInLambda: {
+      get: ['extract/'],
+      getCurrent: ['load/', 'logs/glue-jobs/*/_last-success.json'],
+      put: ['load/', 'logs/glue-jobs/'],
+      del: ['load/'],
+    },
     describeFailure: { get: ['logs/glue-jobs/'] },
     summarize: { get: ['logs/glue-jobs/'], put: ['logs/glue-jobs/*/_schema.json'] },
     // Re-uploads of the archived bytes: ListBucketVersions under extract/, then deletes of those versions.
@@ -191,7 +200,7 @@ describe('bucket access on exact prefixes', () => {
     // multipart upload, aborted when a part fails.
     const want = [
       ...(expected.get ?? []).flatMap((p) => ['s3:GetObject', 's3:GetObjectVersion'].map((a) => grant(a, objects(p)))),
-      ...(expected.head ?? []).map((p) => grant('s3:GetObject', objects(p))),
+      ...[...(expected.getCurrent ?? []), ...(expected.head ?? [])].map((p) => grant('s3:GetObject', objects(p))),
       ...(expected.put ?? []).flatMap((p) => ['s3:PutObject', 's3:AbortMultipartUpload'].map((a) => grant(a, objects(p)))),
       ...(expected.del ?? []).flatMap((p) => ['s3:DeleteObject', 's3:DeleteObjectVersion'].map((a) => grant(a, objects(p)))),
       ...(expected.delVersion ?? []).map((p) => grant('s3:DeleteObjectVersion', objects(p))),

@@ -14,7 +14,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 
 import { PREFIX } from '../../core/naming';
-import { FUNCTION_SPECS } from '../../infra/constructs/pipeline-functions';
+import { DEFAULT_MEMORY_MB, FUNCTION_SPECS, TRANSFORM_IN_LAMBDA_SIZING } from '../../infra/constructs/pipeline-functions';
+import { dataVerdictErrors } from '../../infra/constructs/pipeline-monitoring';
 import { TransformJob } from '../../infra/constructs/transform-job';
 import { PhysicalNames } from '../../infra/physical-names';
 import { GLUE_JOB_NAME, glueLogGroupPrefix } from '../../infra/constructs/transform-job';
@@ -158,12 +159,13 @@ describe('storage', () => {
 });
 
 describe('Lambda functions', () => {
-  it.each(Object.entries(FUNCTION_SPECS))('%s: Node.js 24 on arm64, 1024 MB, X-Ray, Powertools, JSON logs in its own group', (_key, spec) => {
+  it.each(Object.entries(FUNCTION_SPECS))('%s: Node.js 24 on arm64, its memory and /tmp, X-Ray, Powertools, JSON logs in its own group', (_key, spec) => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: spec.functionName,
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      MemorySize: 1024,
+      MemorySize: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      EphemeralStorage: spec.ephemeralStorageMb ? { Size: spec.ephemeralStorageMb } : Match.absent(),
       Timeout: spec.timeoutSeconds,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.anyValue() } },
@@ -183,6 +185,16 @@ describe('Lambda functions', () => {
       DeadLetterConfig: { TargetArn: Match.anyValue() },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/etl-trigger-function' });
+  });
+
+  it('sizes the fast path for DuckDB: 3008 MB, 4 GB of /tmp, a timeout below its Task', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: FUNCTION_SPECS.transformInLambda.functionName,
+      MemorySize: TRANSFORM_IN_LAMBDA_SIZING.memoryMb,
+      EphemeralStorage: { Size: TRANSFORM_IN_LAMBDA_SIZING.ephemeralStorageMb },
+      Timeout: TRANSFORM_IN_LAMBDA_SIZING.timeoutSeconds,
+    });
+    expect(TRANSFORM_IN_LAMBDA_SIZING).toEqual({ memoryMb: 3008, ephemeralStorageMb: 4096, timeoutSeconds: 840 });
   });
 
   it('gives every function its own role, with no managed policy', () => {
@@ -484,11 +496,21 @@ describe('monitoring', () => {
     });
   });
 
-  it.each(Object.values(FUNCTION_SPECS).map((s) => [s.functionName, s.timeoutSeconds, s.errorsByDesign] as const))(
+  it.each(Object.values(FUNCTION_SPECS).map((s) => [s.functionName, s.timeoutSeconds, s.errorsByDesign, s.failsOnDataVerdicts] as const))(
     'alarms on errors, throttles and near-timeout duration of %s',
-    (functionName, timeoutSeconds, errorsByDesign) => {
+    (functionName, timeoutSeconds, errorsByDesign, failsOnDataVerdicts) => {
       const dims = { Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.anyValue() } }] };
-      if (errorsByDesign) {
+      if (failsOnDataVerdicts) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          ...critical,
+          AlarmName: `${functionName}-errors`,
+          Threshold: 1,
+          Metrics: Match.arrayWith([
+            Match.objectLike({ Expression: 'FILL(errors, 0) - FILL(verdicts, 0)' }),
+            Match.objectLike({ Id: 'errors', MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: 'AWS/Lambda', MetricName: 'Errors' }) }) }),
+          ]),
+        });
+      } else if (errorsByDesign) {
         expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: `${functionName}-errors` } })).toEqual({});
       } else {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -509,6 +531,30 @@ describe('monitoring', () => {
       });
     },
   );
+
+  it("counts the fast path's data verdicts from its JSON logs, and its memory use and cold starts from their platform.report", () => {
+    // Prepare
+    const logGroup = { Ref: Match.stringLikeRegexp('^FunctionsTransformInLambdaLogs') };
+
+    // Act / Assess: the runtime logs an invocation error as {"level":"ERROR","errorType":…}
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: logGroup,
+      FilterPattern: `{ ($.level = "ERROR") && (${dataVerdictErrors()
+        .map((e) => `($.errorType = "${e}")`)
+        .join(' || ')}) }`,
+      MetricTransformations: [Match.objectLike({ MetricName: 'TransformInLambdaDataVerdicts', MetricValue: '1' })],
+    });
+    for (const [metricName, field] of [
+      ['TransformInLambdaMaxMemoryUsed', 'maxMemoryUsedMB'],
+      ['TransformInLambdaInitDuration', 'initDurationMs'],
+    ]) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: logGroup,
+        FilterPattern: '{ $.type = "platform.report" }',
+        MetricTransformations: [Match.objectLike({ MetricName: metricName, MetricValue: `$.record.metrics.${field}` })],
+      });
+    }
+  });
 
   it('alarms on unexpected rows ingested with an anomaly band per dataset', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -593,6 +639,9 @@ describe('monitoring', () => {
       'Rows in / out',
       'Duplicates removed',
       'Rejects: files and malformed rows',
+      'Transforms: etl-transform-in-lambda-function (fast path) and Glue',
+      'etl-transform-in-lambda-function duration',
+      'etl-transform-in-lambda-function memory used',
     ]) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
