@@ -90,6 +90,14 @@ export const TRANSFORM_IN_LAMBDA_SIZING = {
    * Glue (lower its dataset's `fastPathMaxBytes`).
    */
   timeoutSeconds: 840,
+  /**
+   * DuckDB's `memory_limit`, about 60 % of the memory: it bounds DuckDB's buffer manager, not the
+   * process (1.2 GB resident at a 1 GB limit was measured here), and Node, the SDK clients and the
+   * upload buffers need the rest. Beyond it DuckDB spills to `/tmp`.
+   */
+  duckdbMemoryLimitMb: 1800,
+  /** The handler's files under `/tmp` (Lambda's only writable folder): per run its input and staging, and DuckDB's spill. */
+  workDir: '/tmp/etl-transform',
 } as const;
 
 /** What infra adds to a function of the step table. */
@@ -109,6 +117,8 @@ export interface FunctionSettings {
   readonly memoryMb?: number;
   /** `/tmp`, MB. @default 512 (Lambda's default, free) */
   readonly ephemeralStorageMb?: number;
+  /** Environment variables of its own, beside the Powertools settings. */
+  readonly environment?: Readonly<Record<string, string>>;
   /**
    * Runs DuckDB: `@duckdb/node-api` stays out of the esbuild bundle, and it, its bindings and the
    * linux-arm64 binding (installed by `npm run lambda-duckdb`) are copied into the bundle's
@@ -142,7 +152,14 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
     s3: { read: [PREFIX.extract], write: [PREFIX.rejected], delete: [PREFIX.extract] },
   },
   transformInLambda: {
-    ...TRANSFORM_IN_LAMBDA_SIZING,
+    memoryMb: TRANSFORM_IN_LAMBDA_SIZING.memoryMb,
+    ephemeralStorageMb: TRANSFORM_IN_LAMBDA_SIZING.ephemeralStorageMb,
+    timeoutSeconds: TRANSFORM_IN_LAMBDA_SIZING.timeoutSeconds,
+    // Read by handlers/lambda/transform-in-lambda.ts.
+    environment: {
+      ETL_WORK_DIR: TRANSFORM_IN_LAMBDA_SIZING.workDir,
+      ETL_DUCKDB_MEMORY_LIMIT: `${TRANSFORM_IN_LAMBDA_SIZING.duckdbMemoryLimitMb}MB`,
+    },
     description: 'TransformInLambda step (the fast path): the Transform plan run by DuckDB on a small input, writing what the Glue job writes.',
     bundlesDuckDb: true,
     failsOnDataVerdicts: true,
@@ -274,6 +291,7 @@ export class PipelineFunctions extends Construct {
           POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
           POWERTOOLS_LOG_LEVEL: 'INFO',
           NODE_OPTIONS: '--enable-source-maps',
+          ...spec.environment,
         },
         ...(key === 'trigger' ? { deadLetterQueue: this.triggerDeadLetterQueue, retryAttempts: 2 } : {}),
         bundling: {

@@ -187,14 +187,21 @@ describe('Lambda functions', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/etl-trigger-function' });
   });
 
-  it('sizes the fast path for DuckDB: 3008 MB, 4 GB of /tmp, a timeout below its Task', () => {
+  it("sizes the fast path for DuckDB: 3008 MB, 4 GB of /tmp, a timeout below its Task, DuckDB's memory limit and work folder in /tmp", () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: FUNCTION_SPECS.transformInLambda.functionName,
       MemorySize: TRANSFORM_IN_LAMBDA_SIZING.memoryMb,
       EphemeralStorage: { Size: TRANSFORM_IN_LAMBDA_SIZING.ephemeralStorageMb },
       Timeout: TRANSFORM_IN_LAMBDA_SIZING.timeoutSeconds,
+      Environment: { Variables: Match.objectLike({ ETL_WORK_DIR: '/tmp/etl-transform', ETL_DUCKDB_MEMORY_LIMIT: '1800MB' }) },
     });
-    expect(TRANSFORM_IN_LAMBDA_SIZING).toEqual({ memoryMb: 3008, ephemeralStorageMb: 4096, timeoutSeconds: 840 });
+    expect(TRANSFORM_IN_LAMBDA_SIZING).toEqual({
+      memoryMb: 3008,
+      ephemeralStorageMb: 4096,
+      timeoutSeconds: 840,
+      duckdbMemoryLimitMb: 1800,
+      workDir: '/tmp/etl-transform',
+    });
   });
 
   it('gives every function its own role, with no managed policy', () => {
