@@ -39,7 +39,7 @@ export const GENERATOR_VERSION = 1;
 export const HEADER = 'order_id,customer_id,customer_email,product_sku,quantity,unit_price,currency,order_ts,order_date,status,notes';
 
 /** Named sizes of the benchmark files (records after the header). */
-export const SIZES = { '1mb': 5_300, '100k': 100_000, '1m': 1_000_000, '5m': 5_000_000 } as const;
+export const SIZES = { '1mb': 5_300, '10mb': 53_000, '100k': 100_000, '100mb': 530_000, '1m': 1_000_000, '5m': 5_000_000 } as const;
 export type SizeName = keyof typeof SIZES;
 
 /** Where generated files live (ignored by git). */

@@ -154,8 +154,11 @@ export function benchBucket(file: string, workDir: string): { bucket: FolderBuck
   return { bucket, config };
 }
 
-/** Runs `job` on the bench bucket's file, as the state machine starts it; the counts of its run report. */
-export async function runBenchJob(job: GlueJob, bucket: FolderBucket): Promise<RunResult> {
+/**
+ * Runs `job` on the bench bucket's file, as the state machine starts it (a Glue stand-in, or the
+ * fast path's handler with the same arguments); the counts of its run report.
+ */
+export async function runBenchJob(job: Pick<GlueJob, 'run'> | { run(args: JobArguments): Promise<unknown> }, bucket: FolderBucket): Promise<RunResult> {
   const args: JobArguments = {
     '--bucket': bucket.name,
     '--input_key': INPUT_KEY,

@@ -5,10 +5,13 @@
  *
  * Two variants: `sdk-external` leaves `@aws-sdk/*` to the Node.js 24 Lambda runtime, which ships
  * the AWS SDK for JavaScript v3 (a legitimate, common deploy choice); `sdk-bundled` includes the
- * SDK clients in the bundle, as `infra/` currently deploys them (`bundleAwsSDK: true`).
+ * SDK clients in the bundle, as `infra/` currently deploys them (`bundleAwsSDK: true`);
+ * `sdk-bundled-esm` is the same from the packages' ES modules (`mainFields: ['module', 'main']`), which
+ * lets esbuild drop what the handler does not use (the SDK's CommonJS builds are one module each).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { type BuildOptions, build } from 'esbuild';
@@ -17,7 +20,7 @@ import { METRICS_NAMESPACE } from '../core/pipeline-steps';
 import { ROOT } from './paths';
 
 /** Bundle variants measured. */
-export type BundleVariant = 'sdk-external' | 'sdk-bundled';
+export type BundleVariant = 'sdk-external' | 'sdk-bundled' | 'sdk-bundled-esm';
 
 /** One bundle. */
 export interface LambdaBundle {
@@ -28,6 +31,11 @@ export interface LambdaBundle {
   readonly largest: readonly { readonly name: string; readonly bytes: number }[];
   /** `require(bundle)` in fresh processes, ms each. */
   readonly importMs: readonly number[];
+  /**
+   * Of each import, the part spent loading the external AWS SDK packages the bundle requires (they
+   * are required first, then the bundle; `sdk-external` only, else 0).
+   */
+  readonly sdkMs?: readonly number[];
   /** The module exports a `handler` function once imported. */
   readonly exportsHandler: boolean;
   /** Size of the same bundle with zod replaced by an empty module: what zod costs. */
@@ -44,13 +52,16 @@ export function lambdaEntries(): string[] {
 }
 
 /** Environment a Lambda function of the stack sees at import (no network is used at import). */
-const LAMBDA_ENV = {
+export const LAMBDA_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
   AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'INFO',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:etl-pipeline',
+  // The fast path's function: its work folder and DuckDB's memory limit.
+  ETL_WORK_DIR: os.tmpdir(),
+  ETL_DUCKDB_MEMORY_LIMIT: '2GB',
   NODE_NO_WARNINGS: '1',
 };
 
@@ -68,7 +79,9 @@ export async function measureBundle(entry: string, variant: BundleVariant, outDi
     target: 'node20',
     format: 'cjs',
     minify: true,
-    external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
+    // DuckDB's native package ships beside the bundle, as infra/ deploys the fast path's function.
+    external: [...(variant === 'sdk-external' ? ['@aws-sdk/*'] : []), '@duckdb/node-api'],
+    ...(variant === 'sdk-bundled-esm' ? { mainFields: ['module', 'main'] } : {}),
   };
   const result = await build({ ...options, outfile, metafile: true as const, logLevel: 'error' });
   const byPackage = new Map<string, number>();
@@ -89,19 +102,27 @@ export async function measureBundle(entry: string, variant: BundleVariant, outDi
     .slice(0, 3)
     .map(([name, bytes]) => ({ name, bytes }));
   const importMs: number[] = [];
+  const sdkMs: number[] = [];
   let exportsHandler = false;
+  const sdkPackages = [
+    ...new Set(
+      Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((i) => i.external && i.path.startsWith('@aws-sdk/')).map((i) => i.path)),
+    ),
+  ];
   const script =
-    `const t = process.hrtime.bigint(); const m = require(${JSON.stringify(outfile)}); ` +
-    `const ms = Number(process.hrtime.bigint() - t) / 1e6; process.stdout.write(JSON.stringify({ ms, handler: typeof m.handler }));`;
+    `const t = process.hrtime.bigint(); for (const p of ${JSON.stringify(sdkPackages)}) require(p); const s = process.hrtime.bigint();` +
+    `const m = require(${JSON.stringify(outfile)}); const e = process.hrtime.bigint();` +
+    `process.stdout.write(JSON.stringify({ ms: Number(e - t) / 1e6, sdkMs: Number(s - t) / 1e6, handler: typeof m.handler }));`;
   for (let i = 0; i < imports; i += 1) {
     // The function's name, as Lambda sets it: Powertools reads it at import.
     // NODE_PATH, as on Lambda (where it names the runtime's SDK): here the project's node_modules.
     const env = { ...process.env, ...LAMBDA_ENV, AWS_LAMBDA_FUNCTION_NAME: `etl-${entry}`, NODE_PATH: path.join(ROOT, 'node_modules') };
     const child = spawnSync(process.execPath, ['-e', script], { cwd: outDir, env, encoding: 'utf-8' });
     if (child.status !== 0) throw new Error(`importing ${outfile} failed: ${child.stderr}`);
-    const parsed = JSON.parse(child.stdout) as { ms: number; handler: string };
+    const parsed = JSON.parse(child.stdout) as { ms: number; sdkMs: number; handler: string };
     importMs.push(parsed.ms);
+    sdkMs.push(parsed.sdkMs);
     exportsHandler = parsed.handler === 'function';
   }
-  return { entry, variant, bytes: statSync(outfile).size, largest, importMs, exportsHandler, bytesWithoutZod: statSync(withoutZod).size };
+  return { entry, variant, bytes: statSync(outfile).size, largest, importMs, sdkMs, exportsHandler, bytesWithoutZod: statSync(withoutZod).size };
 }

@@ -5,6 +5,7 @@
 import { CONTEXT_DEFAULTS } from '../infra/settings';
 import type { Check } from './checks';
 import type { LambdaBundle } from './lambda';
+import type { CliFigures, FastPathFigures } from './report-fast-path';
 import { fileLabel, mb, mib, msText, s, table } from './report-format';
 import {
   type BundleTables,
@@ -25,6 +26,8 @@ export interface ReportParts {
   readonly stateMachine: StateMachineFigures;
   readonly e2e: EndToEndTables;
   readonly bundles: BundleTables;
+  readonly fastPath: FastPathFigures;
+  readonly cli: CliFigures | undefined;
   /** The goals' table. */
   readonly goals: string;
   /** Why a goal is not met, a paragraph each. */
@@ -44,8 +47,9 @@ export function renderDocument(r: BenchResults, parts: ReportParts): string {
     memorySection(r, parts.transform.jobRss),
     sparkSection(parts.spark),
     glueCostSection(r.machine),
+    parts.fastPath.section,
     validationSection(r.validation, parts.validation),
-    endToEndSection(parts.e2e),
+    endToEndSection(parts.e2e, parts.cli),
     stateMachineSection(r.stateMachine, parts.stateMachine),
     bundlesSection(r.bundles, parts.bundles.table),
     REPRODUCE_SECTION,
@@ -264,16 +268,17 @@ on top of the parse is mostly the UTF-8 check and reading the parser as an async
 }
 
 /** Where the time of `etl run` goes. */
-function endToEndSection(e2e: EndToEndTables): string {
+function endToEndSection(e2e: EndToEndTables, cli: CliFigures | undefined): string {
   return `## \`etl run\` end to end
 
 A fresh \`etl run <file> --json\` process and local root per run; the state times come from the
-execution history (\`etl executions show --json\`). "process start + CLI load" is \`etl --help\` (Node.js,
-tsx, the CLI, the local runtime and DuckDB loaded, nothing run); "put + trigger + history + exit" is
-the rest of the wall time (copying the file into the bucket, the trigger, SQLite, exit).
+execution history (\`etl executions show --json\`). "process start + CLI load" is \`etl --help\` (Node.js
+and the CLI's bundle loaded, nothing run); "put + trigger + history + exit" is the rest of the wall
+time (loading what the run uses — DuckDB, SQLite, the state machine interpreter —, copying the file
+into the bucket, the trigger, SQLite, exit).
 
 ${e2e.table}
-
+${cli ? `\n${cli.text}\n` : ''}
 ${e2e.largest ? `\`\`\`text\nWhere the time goes, ${fileLabel(e2e.largest.file.size, e2e.largest.file.bytes)} (medians)\n${e2e.chart}\n\`\`\`` : ''}
 `;
 }
@@ -302,7 +307,10 @@ minified), and \`require\`d in a fresh Node.js process with the environment a fu
 ${bundles[0]?.importMs.length ?? 0}). "SDK from the runtime" leaves \`@aws-sdk/*\` external: the
 Node.js 24 Lambda runtime ships the AWS SDK for JavaScript v3, so a deploy may rely on it (the import
 time then includes loading the SDK client from \`node_modules\`, as the runtime loads its copy).
-"SDK bundled" is what \`infra/\` deploys today (\`bundleAwsSDK: true\`, pinning the tested SDK version).
+"SDK bundled" is what \`infra/\` deploys today (\`bundleAwsSDK: true\`, pinning the tested SDK version);
+"from ES modules" is the same with esbuild's \`mainFields: ['module', 'main']\`: the SDK's and Powertools' ES
+builds, from which esbuild drops what a handler does not use (their CommonJS builds are one module per
+package, kept whole).
 
 ${bundleTable}
 `;

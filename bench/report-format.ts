@@ -15,7 +15,7 @@ export const dur = (ms: number): string => (ms >= 1000 ? `${s(ms)} s` : `${Math.
 /** A ratio, e.g. `1.07×` ('–' for no figure). */
 export const x = (ratio: number): string => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–');
 /** The rows of a generated file by its size name. */
-export const rowsLabel = (size: string): string => ({ '1mb': '5.3k', '100k': '100k', '1m': '1M', '5m': '5M' })[size] ?? size;
+export const rowsLabel = (size: string): string => ({ '1mb': '5.3k', '10mb': '53k', '100k': '100k', '100mb': '530k', '1m': '1M', '5m': '5M' })[size] ?? size;
 /** A generated file: its rows and its size. */
 export const fileLabel = (size: string, bytes: number): string => `${rowsLabel(size)} rows, ${mb(bytes)} MB`;
 

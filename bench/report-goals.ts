@@ -1,5 +1,6 @@
 /** The benchmark's goals: whether each is met, and why where one is not. */
 import type { LambdaBundle } from './lambda';
+import type { CliFigures } from './report-fast-path';
 import { kb, mb, mib, msText, rowsLabel, s, table, x } from './report-format';
 import { type EndToEndStats, type StateMachineFigures, type TransformResult, findTransform } from './report-tables';
 import type { BenchResults } from './run';
@@ -13,8 +14,20 @@ interface Goal {
 }
 
 /** The goals' table: transform, memory, validation, state machine, trigger bundle. */
-export function renderGoals(r: BenchResults, stateMachine: StateMachineFigures, e2e: readonly EndToEndStats[], trigger: LambdaBundle | undefined): string {
-  const goals = [...transformGoals(r.transform), ...validationGoals(r.validation), stateMachineGoal(stateMachine, e2e), ...triggerGoals(trigger)];
+export function renderGoals(
+  r: BenchResults,
+  stateMachine: StateMachineFigures,
+  e2e: readonly EndToEndStats[],
+  trigger: LambdaBundle | undefined,
+  cli: CliFigures | undefined,
+): string {
+  const goals = [
+    ...transformGoals(r.transform),
+    ...validationGoals(r.validation),
+    stateMachineGoal(stateMachine, e2e),
+    ...cliGoals(cli),
+    ...triggerGoals(trigger),
+  ];
   return table(
     ['goal', 'target', 'measured', 'met'],
     goals.map((g) => [g.goal, g.target, g.measured, g.met === undefined ? '–' : g.met ? 'yes' : '**no**']),
@@ -82,9 +95,27 @@ function stateMachineGoal(stateMachine: StateMachineFigures, e2e: readonly EndTo
   };
 }
 
+/** The CLI loaded: `etl --help` and `etl --version` in a fresh process. */
+const CLI_LOAD_GOAL_MS = 300;
+/** The trigger's bundle imported in a fresh process. */
+const TRIGGER_IMPORT_GOAL_MS = 150;
+
+function cliGoals(cli: CliFigures | undefined): Goal[] {
+  if (!cli) return [];
+  return [
+    {
+      goal: 'CLI loaded (`etl --help`, `etl --version`, a fresh process)',
+      target: `< ${CLI_LOAD_GOAL_MS} ms`,
+      measured: `${msText(cli.helpMs)} ms, ${msText(cli.versionMs)} ms (sources through tsx: ${msText(cli.tsxHelpMs)} ms; bare node ${msText(cli.nodeMs)} ms)`,
+      met: Math.max(cli.helpMs, cli.versionMs) < CLI_LOAD_GOAL_MS,
+    },
+  ];
+}
+
 function triggerGoals(trigger: LambdaBundle | undefined): Goal[] {
   if (!trigger) return [];
   const importMs = median(trigger.importMs);
+  const sdkMs = median(trigger.sdkMs ?? []);
   return [
     {
       goal: 'trigger bundle size (SDK from the runtime)',
@@ -92,15 +123,46 @@ function triggerGoals(trigger: LambdaBundle | undefined): Goal[] {
       measured: `${kb(trigger.bytes)} (${(trigger.bytes / 1000).toFixed(0)} kB)`,
       met: trigger.bytes < 300 * 1000,
     },
-    { goal: 'trigger cold import', target: '< 150 ms', measured: `${msText(importMs)} ms`, met: importMs < 150 },
+    {
+      goal: 'trigger cold import (SDK from the runtime)',
+      target: `< ${TRIGGER_IMPORT_GOAL_MS} ms`,
+      measured: `${msText(importMs)} ms${Number.isFinite(sdkMs) ? `, of which the AWS SDK clients ${msText(sdkMs)} ms` : ''}`,
+      met: importMs < TRIGGER_IMPORT_GOAL_MS,
+    },
   ];
 }
 
 /** Why a goal is not met: one paragraph for each goal that has its explanation. */
-export function whyNotMet(transform: readonly TransformResult[], trigger: LambdaBundle | undefined): string[] {
+export function whyNotMet(r: BenchResults, trigger: LambdaBundle | undefined, cli: CliFigures | undefined): string[] {
+  const transform = r.transform;
   const mid = findTransform(transform, '1m');
-  return [smallTransformWhy(findTransform(transform, '100k'), mid), bigTransformWhy(findTransform(transform, '5m'), mid), triggerBundleWhy(trigger)].filter(
-    (paragraph): paragraph is string => paragraph !== undefined,
+  return [
+    smallTransformWhy(findTransform(transform, '100k'), mid),
+    bigTransformWhy(findTransform(transform, '5m'), mid),
+    cliWhy(cli),
+    triggerBundleWhy(trigger),
+    triggerImportWhy(trigger),
+  ].filter((paragraph): paragraph is string => paragraph !== undefined);
+}
+
+function cliWhy(cli: CliFigures | undefined): string | undefined {
+  if (!cli || Math.max(cli.helpMs, cli.versionMs) < CLI_LOAD_GOAL_MS) return undefined;
+  return (
+    `**CLI load (${msText(Math.max(cli.helpMs, cli.versionMs))} ms).** A bare Node.js process takes ${msText(cli.nodeMs)} ms of it here; the rest is reading ` +
+    `the bundle and its V8 code cache and running its modules' top level (commander, zod's schemas, the Powertools logger and ` +
+    `metrics, the config's checks); DuckDB, SQLite, the AWS SDK and the state machine interpreter load only when used. The ` +
+    `machine's load moves this figure most (see the load average): the ratio to the tsx start (${x(Math.max(cli.helpMs, cli.versionMs) / cli.tsxHelpMs)}) moves less.`
+  );
+}
+
+function triggerImportWhy(trigger: LambdaBundle | undefined): string | undefined {
+  if (!trigger || median(trigger.importMs) < TRIGGER_IMPORT_GOAL_MS) return undefined;
+  const importMs = median(trigger.importMs);
+  const sdkMs = median(trigger.sdkMs ?? []);
+  return (
+    `**Trigger cold import (${msText(importMs)} ms).** ${Number.isFinite(sdkMs) ? `${msText(sdkMs)} ms of it is loading \`@aws-sdk/client-sfn\` and \`@aws-sdk/client-s3\` from node_modules (the runtime's copy on Lambda); the bundle's own code — Powertools with the X-Ray SDK, zod/mini, picomatch, building the two clients — takes the other ${msText(importMs - sdkMs)} ms. ` : ''}` +
+    `Both clients serve every event (a HEAD of the object, then StartExecution), so loading them on first use would only move that time from the import to the first event. ` +
+    `The SDK-bundled variant below is the one deployed; bundling it from the SDK's ES modules (esbuild \`mainFields: ['module', 'main']\`) lets esbuild drop the unused commands.`
   );
 }
 

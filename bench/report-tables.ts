@@ -274,6 +274,7 @@ const notifyStates = (name: string): boolean => name.startsWith('Notify');
 const taskNames = new Set([
   'Validate',
   'Transform',
+  'TransformInLambda',
   'Summarize',
   'Archive',
   'NotifySuccess',
@@ -337,6 +338,7 @@ export function renderBundles(bundles: readonly LambdaBundle[]): BundleTables {
   const rows = [...new Set(bundles.map((b) => b.entry))].map((entry) => {
     const ext = bundle(entry, 'sdk-external');
     const inc = bundle(entry, 'sdk-bundled');
+    const esm = bundle(entry, 'sdk-bundled-esm');
     return [
       entry,
       ext ? kb(ext.bytes) : '–',
@@ -344,6 +346,7 @@ export function renderBundles(bundles: readonly LambdaBundle[]): BundleTables {
       ext?.bytesWithoutZod ? kb(ext.bytesWithoutZod) : '–',
       inc ? kb(inc.bytes) : '–',
       inc ? `${msText(median(inc.importMs))} ms` : '–',
+      esm ? `${kb(esm.bytes)}, ${msText(median(esm.importMs))} ms` : '–',
       (ext ?? inc)?.largest.map((l) => `${l.name} ${kb(l.bytes)}`).join(', ') ?? '–',
     ];
   });
@@ -356,6 +359,7 @@ export function renderBundles(bundles: readonly LambdaBundle[]): BundleTables {
         'same without zod (size only)',
         'bundle, SDK bundled',
         'cold import',
+        'SDK bundled from ES modules: bundle, cold import',
         'largest parts (SDK from the runtime)',
       ],
       rows,

@@ -4,6 +4,7 @@
  */
 import { type ReportParts, renderDocument } from './report-document';
 import { msText } from './report-format';
+import { cliFigures, renderFastPath } from './report-fast-path';
 import { renderGoals, whyNotMet } from './report-goals';
 import { renderBundles, renderEndToEnd, renderSpark, renderTransform, renderValidation, stateMachineFigures } from './report-tables';
 import type { BenchResults } from './run';
@@ -13,6 +14,8 @@ export function renderReport(r: BenchResults): { table: string; document: string
   const stateMachine = stateMachineFigures(r.stateMachine);
   const e2e = renderEndToEnd(r.e2e);
   const bundles = renderBundles(r.bundles);
+  const fastPath = renderFastPath(r);
+  const cli = cliFigures(r);
   const parts: ReportParts = {
     transform: renderTransform(r.transform),
     spark: renderSpark(r.spark ?? { measured: false, size: '1m', reason: 'not in these results (saved before the bench measured Spark)' }),
@@ -20,8 +23,10 @@ export function renderReport(r: BenchResults): { table: string; document: string
     stateMachine,
     e2e,
     bundles,
-    goals: renderGoals(r, stateMachine, e2e.stats, bundles.trigger),
-    why: whyNotMet(r.transform, bundles.trigger),
+    fastPath,
+    cli,
+    goals: renderGoals(r, stateMachine, e2e.stats, bundles.trigger, cli),
+    why: whyNotMet(r, bundles.trigger, cli),
     failedChecks: r.checks.filter((c) => !c.ok),
   };
   return { table: printedTable(r, parts), document: renderDocument(r, parts) };
@@ -35,7 +40,8 @@ function printedTable(r: BenchResults, parts: ReportParts): string {
     `## Transform\n\n${transform.table}`,
     `## Spark (local engine) against the DuckDB job\n\n${spark.table}`,
     `## Validation\n\n${validation.fullScan}\n\n${validation.bounded}`,
-    `## etl run\n\n${e2e.table}`,
+    `## etl run\n\n${e2e.table}${parts.cli ? `\n\n${parts.cli.text}` : ''}`,
+    parts.fastPath.section,
     `## State machine (no-op tasks)\n\n${msText(stateMachine.medianMs)} ms per execution of ${r.stateMachine.statesPerExecution} states: ${msText(stateMachine.perStateMs)} ms per state`,
     `## Lambda bundles\n\n${bundles.table}`,
     `checks: ${r.checks.length - failedChecks.length}/${r.checks.length} passed`,

@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { check, type Check, expectCounts, expectedTransformCounts } from './checks';
-import { cliStartMs, type EndToEndRun, runEndToEnd } from './e2e';
+import { cliStartMs, type EndToEndRun, nodeStartMs, runEndToEnd } from './e2e';
+import { type FastPathResults, fastPathMissing, measureColdStart, runFastPath } from './fast-path';
 import { DATA_DIR, type ExpectedCounts, ensureDataset, generateOrders, type SizeName } from './generate';
 import { type BundleVariant, type LambdaBundle, lambdaEntries, measureBundle } from './lambda';
 import { ROOT, WORK_DIR } from './paths';
@@ -50,6 +51,15 @@ export interface BenchResults {
     readonly sampleRows: number;
   };
   readonly stateMachine: StateMachineOverhead;
+  /** The fast path's handler (absent from results saved before it). */
+  readonly fastPath?: FastPathResults;
+  /** The CLI's start, by how it is loaded (absent from results saved before the bundle). */
+  readonly cli?: {
+    readonly bundleHelpMs: readonly number[];
+    readonly bundleVersionMs: readonly number[];
+    readonly tsxHelpMs: readonly number[];
+    readonly nodeMs: readonly number[];
+  };
   readonly e2e: {
     readonly cliStartMs: readonly number[];
     readonly files: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: EndToEndRun[] }[];
@@ -81,13 +91,15 @@ interface Plan {
   readonly boundedRepeats: number;
   readonly e2e: readonly { readonly size: SizeName; readonly repeats: number }[];
   readonly cliStartRepeats: number;
+  /** The fast path's handler: files transformed, runs each, cold starts. */
+  readonly fastPath: { readonly sizes: readonly SizeName[]; readonly repeats: number; readonly memoryLimit: string; readonly coldStarts: number };
   readonly stateMachineExecutions: number;
   readonly bundleVariants: readonly BundleVariant[];
   readonly bundleImports: number;
 }
 
 const FULL: Plan = {
-  sizes: ['1mb', '100k', '1m', '5m'],
+  sizes: ['1mb', '10mb', '100k', '100mb', '1m', '5m'],
   transform: [
     { size: '100k', memoryLimit: '2GB', repeats: 5 },
     { size: '1m', memoryLimit: '2GB', repeats: 5 },
@@ -105,14 +117,16 @@ const FULL: Plan = {
     { size: '1mb', repeats: 3 },
     { size: '1m', repeats: 3 },
   ],
-  cliStartRepeats: 3,
+  cliStartRepeats: 5,
+  // 1 MB, 10 MB, 100 MB, and the 1M-row file (187 MB) so that a threshold above 100 MB is measured, not extrapolated.
+  fastPath: { sizes: ['1mb', '10mb', '100mb', '1m'], repeats: 3, memoryLimit: '2GB', coldStarts: 5 },
   stateMachineExecutions: 200,
-  bundleVariants: ['sdk-external', 'sdk-bundled'],
+  bundleVariants: ['sdk-external', 'sdk-bundled', 'sdk-bundled-esm'],
   bundleImports: 7,
 };
 
 const QUICK: Plan = {
-  sizes: ['100k'],
+  sizes: ['1mb', '100k'],
   transform: [{ size: '100k', memoryLimit: '2GB', repeats: 1 }],
   spark: { size: '1m', skip: 'not run in quick mode: the JVM start-up and a cold Spark run alone take about a minute; `npm run bench` measures it' },
   fullScan: [{ size: '100k', repeats: 1 }],
@@ -120,6 +134,7 @@ const QUICK: Plan = {
   boundedRepeats: 1,
   e2e: [{ size: '100k', repeats: 1 }],
   cliStartRepeats: 1,
+  fastPath: { sizes: ['1mb'], repeats: 1, memoryLimit: '2GB', coldStarts: 1 },
   stateMachineExecutions: 20,
   bundleVariants: ['sdk-external'],
   bundleImports: 1,
@@ -235,14 +250,28 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
       { status: stateMachine.status, path: stateMachine.path.join('>') },
       {
         status: 'SUCCEEDED',
-        path: 'Validate>IsValid>Transform>Summarize>Archive>RouteOutcome>NotifySuccess>Succeeded',
+        path: 'Validate>IsValid>ChooseEngine>Transform>Summarize>Archive>RouteOutcome>NotifySuccess>Succeeded',
       },
     ),
   );
 
+  // The CLI's start: its bundle as users run it, against the sources through tsx, in turn. One
+  // start first builds the bundle if a source changed (and writes its code cache); none is timed.
+  log(`cli start: etl --help / --version, ${plan.cliStartRepeats} round(s)`);
+  cliStartMs(['--version']);
+  const cli = { bundleHelpMs: [] as number[], bundleVersionMs: [] as number[], tsxHelpMs: [] as number[], nodeMs: [] as number[] };
+  for (let i = 0; i < plan.cliStartRepeats; i += 1) {
+    cli.nodeMs.push(nodeStartMs());
+    cli.bundleHelpMs.push(cliStartMs(['--help']));
+    cli.bundleVersionMs.push(cliStartMs(['--version']));
+    cli.tsxHelpMs.push(cliStartMs(['--help'], 'tsx'));
+  }
+  const cliStarts = cli.bundleHelpMs;
+
+  // The fast path.
+  const fastPath = await measureFastPathPlan(plan, data, checks, logRun, log);
+
   // End to end.
-  const cliStarts: number[] = [];
-  for (let i = 0; i < plan.cliStartRepeats; i += 1) cliStarts.push(cliStartMs());
   const e2eFiles = [];
   for (const { size, repeats } of plan.e2e) {
     const counts = data(size);
@@ -290,10 +319,45 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     spark: { ...spark, size: plan.spark.size },
     validation: { fullScan, bounded, fullScanMaxBytes: defaultDataset.validation.fullScanMaxBytes, sampleRows: defaultDataset.validation.sampleRows },
     stateMachine,
+    fastPath,
+    cli,
     e2e: { cliStartMs: cliStarts, files: e2eFiles },
     bundles,
     checks,
   };
+}
+
+/** The fast path's cold starts and runs, each run's counts checked; not measured when its handler is missing. */
+async function measureFastPathPlan(
+  plan: Plan,
+  data: (size: SizeName) => ExpectedCounts,
+  checks: Check[],
+  logRun: (run: TransformRun) => void,
+  log: (line: string) => void,
+): Promise<FastPathResults> {
+  const missing = fastPathMissing();
+  if (missing) {
+    log(`fast path: not measured (${missing})`);
+    return { measured: false, reason: missing };
+  }
+  const { sizes, repeats, memoryLimit, coldStarts } = plan.fastPath;
+  log(`fast path: ${coldStarts} cold start(s), then ${sizes.join(', ')} × ${repeats}`);
+  const bundleDir = path.join(os.tmpdir(), `etl-bench-fast-path-${process.pid}`);
+  const cold = await measureColdStart(bundleDir, coldStarts).finally(() => rmSync(bundleDir, { recursive: true, force: true }));
+  const files = [];
+  for (const size of sizes) {
+    const runs: TransformRun[] = [];
+    for (let i = 0; i < repeats; i += 1) {
+      const run = runFastPath(data(size).file, memoryLimit);
+      logRun(run);
+      checks.push(
+        run.error ? check(`fast path ${size}`, false, run.error) : expectCounts(`fast path ${size}: counts`, { ...run }, expectedTransformCounts(data(size))),
+      );
+      runs.push(run);
+    }
+    files.push({ size, bytes: data(size).bytes, runs });
+  }
+  return { measured: true, bundleBytes: cold.bundleBytes, coldStarts: cold.coldStarts, memoryLimit, files };
 }
 
 /** The same seed and size give the same bytes and counts. */

@@ -40,6 +40,8 @@ const INPUT = {
   bucket: 'local-etl-bucket',
   key: 'extract/orders-noop.csv',
   sizeBytes: 1,
+  // 0: the fast path off, so that the no-op run takes the Glue branch.
+  fastPathMaxBytes: 0,
   version: '1',
   versionId: 'null',
   eventTime: '2026-11-25T00:00:00.000Z',
