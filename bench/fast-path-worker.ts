@@ -14,7 +14,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 import type { EtlConfig } from '../core/config/dataset-config';
-import type { TransformArguments } from '../core/transform/transform-arguments';
+import type { JobArguments } from '../local/runtime/engines/glue-job';
 import { createObservability, type Observability } from '../handlers/observability';
 import type { FolderBucket } from '../local/runtime/folder-bucket';
 import { type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
@@ -31,7 +31,7 @@ interface FastPathModule {
     obs: Observability;
     workDir: string;
     memoryLimit?: string;
-  }): (event: { Arguments: TransformArguments }) => Promise<{ Id: string; JobRunState: string }>;
+  }): (event: { Arguments: JobArguments }) => Promise<{ Id: string; JobRunState: string }>;
 }
 
 async function runHandler(file: string, workDir: string, memoryLimit: string): Promise<TransformRun> {
@@ -43,7 +43,7 @@ async function runHandler(file: string, workDir: string, memoryLimit: string): P
   return timed('fast path', () =>
     runBenchJob(
       {
-        run: async (args: TransformArguments) => {
+        run: async (args: JobArguments) => {
           const result = await handler({ Arguments: args });
           if (result.JobRunState !== 'SUCCEEDED') throw new Error(`the handler returned ${JSON.stringify(result)}`);
           return result;
