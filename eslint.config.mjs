@@ -29,18 +29,11 @@ const LAYERS = [
 const PURE_LAYERS = ['core', 'statemachine'];
 const PURE_PACKAGES = ['zod', 'fast-csv', 'csv-parse', 'picomatch', 'refa'];
 
-/** Never in a Lambda bundle: the CDK, and the local runtime's native and CLI packages. */
-const NOT_IN_LAMBDA = [
-  'aws-cdk-lib',
-  'constructs',
-  'cdk-nag',
-  'better-sqlite3',
-  '@duckdb/node-api',
-  'duckdb',
-  'chokidar',
-  'commander',
-  'aws-local-stepfunctions',
-];
+/**
+ * Never in a Lambda bundle: the CDK, and the local runtime's native and CLI packages. (DuckDB is
+ * allowed: the fast path's transform runs it, and its function ships the arm64 binding.)
+ */
+const NOT_IN_LAMBDA = ['aws-cdk-lib', 'constructs', 'cdk-nag', 'better-sqlite3', 'duckdb', 'chokidar', 'commander', 'aws-local-stepfunctions'];
 
 const layer = (type) => ({ element: { type } });
 const packages = (sources) => ({ module: { origin: 'external', source: sources } });

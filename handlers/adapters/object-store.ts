@@ -70,3 +70,31 @@ export interface ObjectStore {
    */
   listVersions(bucket: string, key: string): Promise<readonly ObjectVersion[]>;
 }
+
+/** An object's text with a token of its bytes, for a conditional write ({@link TransformStore.writeIfMatch}). */
+export interface TokenedText {
+  readonly text: string;
+  /** S3's ETag of the object (a folder's: the MD5 of its bytes, as S3's of such an object). */
+  readonly token: string;
+}
+
+/**
+ * What the DuckDB transform needs of the bucket beyond {@link ObjectStore}: local files in and out
+ * (a Lambda reads and writes through S3; a folder links and moves) and S3's conditional write, for
+ * the dataset state's manifest.
+ */
+export interface TransformStore extends ObjectStore {
+  /** Makes that version of the object a local file at `file` (downloaded; a folder may link it); `false` when it does not exist. */
+  fetchToFile(bucket: string, key: string, versionId: string | undefined, file: string): Promise<boolean>;
+  /** Stores a local file's bytes under `key`; the file stays where it is. */
+  putFile(bucket: string, key: string, file: string): Promise<void>;
+  /** The keys under a prefix, sorted. */
+  listKeys(bucket: string, prefix: string): Promise<string[]>;
+  /** The object's text and token, or `undefined` when there is none. */
+  readWithToken(bucket: string, key: string): Promise<TokenedText | undefined>;
+  /**
+   * Replaces the object only while it still has `token` (`null`: only while there is none);
+   * `false`, changing nothing, when another writer got there first.
+   */
+  writeIfMatch(bucket: string, key: string, body: string, token: string | null): Promise<boolean>;
+}

@@ -1,5 +1,8 @@
 /** {@link ObjectStore} on Amazon S3 (SDK v3). */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import {
   AbortMultipartUploadCommand,
@@ -11,6 +14,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
@@ -18,7 +22,10 @@ import {
 } from '@aws-sdk/client-s3';
 
 import { ObjectNotFoundError } from '../../core/errors';
-import type { ObjectHead, ObjectStore, ObjectVersion } from './object-store';
+import type { ObjectHead, ObjectVersion, TokenedText, TransformStore } from './object-store';
+
+/** S3's answers to a conditional write another writer won. */
+const LOST_RACE = new Set(['PreconditionFailed', 'ConditionalRequestConflict', 'NoSuchKey']);
 
 /** S3's answers for a key (or a version of it) that does not exist; HEAD's has no body, so no code. */
 const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
@@ -73,7 +80,7 @@ export interface S3ObjectStoreOptions {
 }
 
 /** {@link ObjectStore} on Amazon S3. The client is built once per module and injected. */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements TransformStore {
   private readonly multipartCopyThresholdBytes: number;
   private readonly copyPartBytes: number;
   private readonly listVersionsPageSize: number | undefined;
@@ -125,6 +132,68 @@ export class S3ObjectStore implements ObjectStore {
 
   async write(bucket: string, key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
     await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  async fetchToFile(bucket: string, key: string, versionId: string | undefined, file: string): Promise<boolean> {
+    let body: Readable;
+    try {
+      body = (await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))).Body as Readable;
+    } catch (e: unknown) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+    await pipeline(body, createWriteStream(file));
+    return true;
+  }
+
+  /** One PutObject streaming the file (S3 takes up to 5 GB so; the fast path's files are far smaller). */
+  async putFile(bucket: string, key: string, file: string): Promise<void> {
+    const { size } = await stat(file);
+    await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
+  }
+
+  async listKeys(bucket: string, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys.sort();
+  }
+
+  async readWithToken(bucket: string, key: string): Promise<TokenedText | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return { text: (await out.Body?.transformToString('utf-8')) ?? '', token: out.ETag ?? '' };
+    } catch (e: unknown) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * S3's conditional PUT: `If-Match` the token, or `If-None-Match: *` for none. A lost race is
+   * 412 PreconditionFailed, or 409 ConditionalRequestConflict while another conditional write of
+   * the key is in flight (S3 asks to retry), or NoSuchKey when the object was deleted meanwhile.
+   */
+  async writeIfMatch(bucket: string, key: string, body: string, token: string | null): Promise<boolean> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'text/plain',
+          ...(token === null ? { IfNoneMatch: '*' } : { IfMatch: token }),
+        }),
+      );
+      return true;
+    } catch (e: unknown) {
+      if (e instanceof Error && LOST_RACE.has(e.name)) return false;
+      throw e;
+    }
   }
 
   async copy(bucket: string, sourceKey: string, destinationKey: string, sourceVersionId?: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidKeyError, NotARegularFileError, ObjectNotFoundError } from '../../core/errors';
 import { NULL_VERSION_ID } from '../../core/execution-input';
 import { assertSafeKey, inputId } from '../../core/naming';
-import type { ObjectHead, ObjectStore, ObjectVersion } from '../../handlers/adapters/object-store';
+import type { ObjectHead, ObjectVersion, TokenedText, TransformStore } from '../../handlers/adapters/object-store';
 
 /** The bucket name the local runtime uses in events and execution inputs. */
 export const LOCAL_BUCKET = 'local-etl-bucket';
@@ -32,7 +32,7 @@ const MD5_VERSION_ID = /^[0-9a-f]{32}$/;
  * key's file may hold a version, a newer upload not recorded yet, or nothing. `"null"` names the
  * key's file, whatever it holds (S3's version of an unversioned object).
  */
-export class FolderBucket implements ObjectStore {
+export class FolderBucket implements TransformStore {
   /** Absolute path of the bucket folder. */
   readonly dir: string;
 
@@ -106,8 +106,44 @@ export class FolderBucket implements ObjectStore {
     await rename(temporary, file);
   }
 
+  /** A link to the version's file: DuckDB reads it in place (a folder has nothing to download). */
+  async fetchToFile(bucket: string, key: string, versionId: string | undefined, file: string): Promise<boolean> {
+    this.checkBucket(bucket);
+    const source = await this.objectFile(key, versionId);
+    if (!source) return false;
+    await symlink(source, file);
+    return true;
+  }
+
+  /** A hard link where the file is on the bucket's file system (no bytes copied), else a copy. */
+  async putFile(bucket: string, key: string, file: string): Promise<void> {
+    this.checkBucket(bucket);
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rm(target, { force: true });
+    await link(file, target).catch(() => copyFile(file, target, constants.COPYFILE_FICLONE));
+  }
+
+  async listKeys(bucket: string, prefix: string): Promise<string[]> {
+    this.checkBucket(bucket);
+    // The folder holding the prefix, walked; keys that merely start with a partial segment are kept too.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash < 0 ? '' : prefix.slice(0, slash);
+    const root = base === '' ? this.dir : this.pathOf(base);
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((e: unknown) => {
+      if (isMissing(e)) return [];
+      throw e;
+    });
+    return entries
+      .filter((entry) => entry.isFile() && !entry.name.endsWith('.partial') && !entry.name.endsWith('.lock'))
+      .map((entry) => this.keyOf(path.join(entry.parentPath, entry.name)))
+      .filter((key) => key.startsWith(prefix))
+      .sort();
+  }
+
   /** The object's text and a token of its bytes (their MD5, as S3's ETag of such an object), or `undefined`. */
-  async readWithToken(key: string): Promise<{ readonly text: string; readonly token: string } | undefined> {
+  async readWithToken(bucket: string, key: string): Promise<TokenedText | undefined> {
+    this.checkBucket(bucket);
     try {
       const bytes = await readFile(this.pathOf(key));
       return { text: bytes.toString('utf-8'), token: md5Hex(bytes) };
@@ -123,13 +159,13 @@ export class FolderBucket implements ObjectStore {
    * processes sharing the folder (the local engines, a watch beside a run): the compare and the
    * replace happen under a lock file.
    */
-  async writeIfMatch(key: string, body: string, token: string | null): Promise<boolean> {
+  async writeIfMatch(bucket: string, key: string, body: string, token: string | null): Promise<boolean> {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     return withLockFile(`${file}.lock`, async () => {
-      const current = await this.readWithToken(key);
+      const current = await this.readWithToken(bucket, key);
       if ((current?.token ?? null) !== token) return false;
-      await this.write(this.name, key, body);
+      await this.write(bucket, key, body);
       return true;
     });
   }

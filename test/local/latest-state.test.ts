@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { parseConfigText } from '../../core/config/dataset-config';
-import { latestManifestKey, parseLatestManifest } from '../../core/naming';
+import { latestManifestKey, latestVersionOf, parseLatestManifest } from '../../core/naming';
 import { runReportSchema } from '../../core/run-report';
 import { main } from '../../local/cli/main';
 import { DuckDbGlueJob } from '../../local/runtime/engines/duckdb-job';
@@ -127,9 +127,9 @@ describe('publishing the state while another run does', () => {
     const bPublished = new Promise<void>((resolve) => (bDone = resolve));
     const outcomes: boolean[] = [];
     const write = bucketA.writeIfMatch.bind(bucketA);
-    bucketA.writeIfMatch = async (key, body, token) => {
+    bucketA.writeIfMatch = async (bucket, key, body, token) => {
       if (outcomes.length === 0) await bPublished;
-      const written = await write(key, body, token);
+      const written = await write(bucket, key, body, token);
       outcomes.push(written);
       return written;
     };
@@ -164,7 +164,9 @@ describe('publishing the state while another run does', () => {
     const keys = parseLatestManifest(readFileSync(bucketA.pathOf(latestManifestKey('orders')), 'utf-8'));
     const rows = (await Promise.all(keys.map((key) => readParquet(path.dirname(bucketA.pathOf(key)), path.basename(key))))).flat();
     expect(new Set(rows.map((r) => r.order_id)).size).toBe(300);
-    // The losing attempt's version folder is gone; the three published stay (none is an hour old)
-    expect(readdirSync(bucketA.pathOf('load/latest/orders/versions'))).toHaveLength(3);
+    // The losing attempt's files are gone; the three versions published stay (none is an hour old)
+    const versions = new Set((await bucketA.listKeys(bucketA.name, 'load/latest/orders/versions/')).map(latestVersionOf));
+    expect(versions.size).toBe(3);
+    expect([...versions].filter((v) => v?.endsWith('-2'))).toHaveLength(1);
   }, 60_000);
 });

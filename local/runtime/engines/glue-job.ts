@@ -4,20 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import type { TransformArguments } from '../../../core/transform/transform-arguments';
 import { JobRunFailedError } from '../errors';
 
 /** The job arguments, as the state machine passes them to `glue:startJobRun`. */
-export interface JobArguments {
-  readonly '--bucket': string;
-  readonly '--input_key': string;
-  readonly '--input_version_id': string;
-  /** What the output files are named after (`part-<load id>-<n>.parquet`). */
-  readonly '--load_id': string;
-  readonly '--dataset': string;
-  readonly '--execution_name': string;
-  readonly '--ingestion_date': string;
-  readonly '--report_key': string;
-}
+export type JobArguments = TransformArguments;
 
 /** A finished job run, shaped like the `JobRun` Glue's `.sync` integration returns. */
 export interface JobRun {

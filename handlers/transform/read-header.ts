@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 
 import { parse } from 'fast-csv';
 
-import { normalizeHeader } from '../../../core/validation/header';
+import { normalizeHeader } from '../../core/validation/header';
 
 /** The normalised header names of the file, or `[]` when it has no record. */
 export async function readCsvHeader(file: string): Promise<string[]> {

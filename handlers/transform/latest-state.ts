@@ -5,13 +5,12 @@
  * what that run published). A reader thus never sees the state empty or half-written, and two runs
  * finishing together never lose each other's rows.
  */
-import { constants } from 'node:fs';
-import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-import { LatestStateConflictError } from '../../../core/errors';
+import { LatestStateConflictError } from '../../core/errors';
 import {
   formatLatestManifest,
   isAbandonedLatestVersion,
@@ -21,9 +20,9 @@ import {
   latestVersionOf,
   latestVersionPrefix,
   parseLatestManifest,
-} from '../../../core/naming';
-import { RUNNER_INPUTS, type TransformPlan } from '../../../core/transform/compile-plan';
-import type { FolderBucket } from '../folder-bucket';
+} from '../../core/naming';
+import { RUNNER_INPUTS, type TransformPlan } from '../../core/transform/compile-plan';
+import type { TransformStore } from '../adapters/object-store';
 import { one, rows, run, sqlText } from './duckdb-sql';
 
 /** How often a publication that lost the race to another run's merges again before it gives up. */
@@ -31,10 +30,13 @@ export const LATEST_STATE_ATTEMPTS = 5;
 
 /** What one load adds to the state. */
 export interface LoadedFiles {
+  readonly bucket: string;
   readonly dataset: string;
   readonly jobRunId: string;
   /** The keys of the load's files just published under `load/<dataset>/dt=…/` (declared columns only). */
   readonly keys: readonly string[];
+  /** The same files, local (the staged output). */
+  readonly files: readonly string[];
   /** The rows they hold. */
   readonly rows: number;
 }
@@ -47,68 +49,72 @@ export interface PublishedState {
 
 /**
  * Merges the load into the dataset's state and publishes it. `db` has the plan's steps registered,
- * the plan's last step among them: it is pointed at the load's published files here.
+ * the plan's last step among them: it is pointed at the load's files here. `workDir` is a local
+ * folder of this run.
  */
-export async function publishLatestState(db: DuckDBConnection, bucket: FolderBucket, plan: TransformPlan, load: LoadedFiles): Promise<PublishedState> {
+export async function publishLatestState(
+  db: DuckDBConnection,
+  store: TransformStore,
+  plan: TransformPlan,
+  load: LoadedFiles,
+  workDir: string,
+): Promise<PublishedState> {
   const manifestKey = latestManifestKey(load.dataset);
   for (let attempt = 1; attempt <= LATEST_STATE_ATTEMPTS; attempt++) {
-    const current = await bucket.readWithToken(manifestKey);
+    const current = await store.readWithToken(load.bucket, manifestKey);
     const previous = current ? parseLatestManifest(current.text) : [];
     const version = latestVersionId(new Date(), attempt === 1 ? load.jobRunId : `${load.jobRunId}-${attempt}`);
     const prefix = latestVersionPrefix(load.dataset, version);
     // Without keys the state is the last load's rows; with keys and no state yet, the load's rows
     // are the state too (already one per key): copies of the files, no second write.
     const state =
-      plan.latestSql === null || previous.length === 0 ? await copyLoad(bucket, load, prefix) : await writeMerged(db, bucket, plan, load, previous, prefix);
-    if (await bucket.writeIfMatch(manifestKey, formatLatestManifest(bucket.name, state.files), current?.token ?? null)) {
-      await removeAbandonedVersions(bucket, load.dataset, [version, ...previous.map(latestVersionOf).filter((v) => v !== undefined)]);
+      plan.latestSql === null || previous.length === 0
+        ? await copyLoad(store, load, prefix)
+        : await writeMerged(db, store, plan, load, previous, prefix, path.join(workDir, `state-${attempt}`));
+    if (await store.writeIfMatch(load.bucket, manifestKey, formatLatestManifest(load.bucket, state.files), current?.token ?? null)) {
+      const kept = [version, ...previous.map(latestVersionOf).filter((v) => v !== undefined)];
+      await removeAbandonedVersions(store, load, kept);
       return state;
     }
-    await rm(bucket.pathOf(prefix.slice(0, -1)), { recursive: true, force: true });
+    for (const key of state.files) await store.delete(load.bucket, key);
   }
   throw new LatestStateConflictError(
     `could not publish ${latestStatePrefix(load.dataset)}: other runs replaced it ${LATEST_STATE_ATTEMPTS} times while this one merged; the load itself is in place, a redrive publishes the state`,
   );
 }
 
-async function copyLoad(bucket: FolderBucket, load: LoadedFiles, prefix: string): Promise<PublishedState> {
+async function copyLoad(store: TransformStore, load: LoadedFiles, prefix: string): Promise<PublishedState> {
   const files = load.keys.map((_, n) => `${prefix}part-${n}.parquet`);
-  await mkdir(bucket.pathOf(prefix.slice(0, -1)), { recursive: true });
-  for (const [n, key] of load.keys.entries()) {
-    await copyFile(bucket.pathOf(key), bucket.pathOf(files[n]), constants.COPYFILE_FICLONE);
-  }
+  for (const [n, key] of load.keys.entries()) await store.copy(load.bucket, key, files[n]);
   return { files, rows: load.rows };
 }
 
 async function writeMerged(
   db: DuckDBConnection,
-  bucket: FolderBucket,
+  store: TransformStore,
   plan: TransformPlan,
   load: LoadedFiles,
   previous: readonly string[],
   prefix: string,
+  dir: string,
 ): Promise<PublishedState> {
+  await mkdir(dir, { recursive: true });
+  const previousFiles: string[] = [];
+  for (const [n, key] of previous.entries()) {
+    const file = path.join(dir, `previous-${n}.parquet`);
+    if (!(await store.fetchToFile(load.bucket, key, undefined, file))) {
+      throw new LatestStateConflictError(`${key}, a file of the state this run merges into, is gone (another run removed it): merging again`);
+    }
+    previousFiles.push(file);
+  }
   const last = plan.steps[plan.steps.length - 1].name;
-  await run(
-    db,
-    `CREATE OR REPLACE VIEW ${last} AS ${await typedParquet(
-      db,
-      plan,
-      load.keys.map((k) => bucket.pathOf(k)),
-    )}`,
-  );
-  await run(
-    db,
-    `CREATE OR REPLACE VIEW ${RUNNER_INPUTS.previousLatest} AS ${await typedParquet(
-      db,
-      plan,
-      previous.map((k) => bucket.pathOf(k)),
-    )}`,
-  );
-  const file = `${prefix}part-0.parquet`;
-  await mkdir(bucket.pathOf(prefix.slice(0, -1)), { recursive: true });
-  const written = await one(db, `COPY (${plan.latestSql}) TO ${sqlText(bucket.pathOf(file))} (FORMAT parquet, COMPRESSION snappy)`);
-  return { files: [file], rows: Number(written.Count) };
+  await run(db, `CREATE OR REPLACE VIEW ${last} AS ${await typedParquet(db, plan, load.files)}`);
+  await run(db, `CREATE OR REPLACE VIEW ${RUNNER_INPUTS.previousLatest} AS ${await typedParquet(db, plan, previousFiles)}`);
+  const file = path.join(dir, 'part-0.parquet');
+  const written = await one(db, `COPY (${plan.latestSql}) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION snappy)`);
+  const key = `${prefix}part-0.parquet`;
+  await store.putFile(load.bucket, key, file);
+  return { files: [key], rows: Number(written.Count) };
 }
 
 /**
@@ -125,10 +131,10 @@ async function typedParquet(db: DuckDBConnection, plan: TransformPlan, files: re
   return `SELECT ${projection.join(', ')} FROM ${source}`;
 }
 
-async function removeAbandonedVersions(bucket: FolderBucket, dataset: string, keep: readonly string[]): Promise<void> {
-  const versions = bucket.pathOf(`${latestStatePrefix(dataset)}versions`);
+async function removeAbandonedVersions(store: TransformStore, load: LoadedFiles, keep: readonly string[]): Promise<void> {
   const now = new Date();
-  for (const version of await readdir(versions).catch(() => [] as string[])) {
-    if (isAbandonedLatestVersion(version, keep, now)) await rm(path.join(versions, version), { recursive: true, force: true });
+  for (const key of await store.listKeys(load.bucket, `${latestStatePrefix(load.dataset)}versions/`)) {
+    const version = latestVersionOf(key);
+    if (version !== undefined && isAbandonedLatestVersion(version, keep, now)) await store.delete(load.bucket, key);
   }
 }
