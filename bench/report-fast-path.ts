@@ -3,6 +3,7 @@
  * function's vCPUs, set beside Glue's start-up and minimum bill (fast-path-cost.ts), the crossover
  * sizes; and the CLI's start by loader.
  */
+import { DEFAULT_FAST_PATH_MAX_BYTES } from '../core/fast-path';
 import { TRANSFORM_IN_LAMBDA_SIZING } from '../infra/constructs/pipeline-functions';
 import { CONTEXT_DEFAULTS } from '../infra/settings';
 import { LAMBDA_MB_PER_VCPU, PRICES, PRICES_AS_OF, bytesAt, fitLine, glueCostUsd, lambdaCostUsd, lambdaVcpus, scaledToLambdaMs } from './fast-path-cost';
@@ -25,6 +26,19 @@ export interface FastPathFigures {
   readonly costCrossoverBytes: number;
   readonly timeCrossoverBytes: number;
   readonly timeoutBytes: number;
+  /** The threshold these measurements support ({@link recommendedThreshold}), bytes. */
+  readonly recommendedBytes: number;
+}
+
+/**
+ * The largest power-of-two MiB that is no larger than the largest file measured (no extrapolation)
+ * and leaves a margin under each crossover: a quarter of the time and cost crossovers, a tenth of
+ * the size that reaches the function's timeout.
+ */
+export function recommendedThreshold(largestMeasuredBytes: number, timeCrossoverBytes: number, costCrossoverBytes: number, timeoutBytes: number): number {
+  const cap = Math.min(largestMeasuredBytes, timeCrossoverBytes / 4, costCrossoverBytes / 4, timeoutBytes / 10);
+  if (!(cap >= 2 ** 20)) return Number.NaN;
+  return 2 ** (20 + Math.floor(Math.log2(cap / 2 ** 20)));
 }
 
 const usd = (v: number): string => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${v.toFixed(6)}`);
@@ -40,6 +54,7 @@ export function renderFastPath(r: BenchResults): FastPathFigures {
       costCrossoverBytes: Number.NaN,
       timeCrossoverBytes: Number.NaN,
       timeoutBytes: Number.NaN,
+      recommendedBytes: Number.NaN,
     };
   }
   const sizing = TRANSFORM_IN_LAMBDA_SIZING;
@@ -63,6 +78,10 @@ export function renderFastPath(r: BenchResults): FastPathFigures {
   const costCrossoverBytes = bytesAt(line, (glueMinUsd - PRICES.lambdaRequestUsd) / lambdaUsdPerMs - coldStartMs);
   const timeCrossoverBytes = bytesAt(line, GLUE_STARTUP_ASSUMED_MS - coldStartMs);
   const timeoutBytes = bytesAt(line, sizing.timeoutSeconds * 1000 - coldStartMs);
+  const largestBytes = Math.max(...fp.files.map((f) => f.bytes));
+  const recommendedBytes = recommendedThreshold(largestBytes, timeCrossoverBytes, costCrossoverBytes, timeoutBytes);
+  const largestRss = Math.max(...rows.map((row) => row.rss));
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   const costTable = table(
     [
       'file',
@@ -126,14 +145,16 @@ sizes where the fast path stops winning at:
 - **cost**: cold start + transform cost more than Glue's minimum bill (${usd(glueMinUsd)}) from **${mb(costCrossoverBytes)} MB**;
 - **limit**: the function's ${sizing.timeoutSeconds} s timeout is reached at about **${mb(timeoutBytes)} MB**.
 
-The largest file measured is ${mb(Math.max(...fp.files.map((f) => f.bytes)))} MB: the crossovers beyond it are extrapolated from a
-straight line, and a later load also merges into the dataset's state (a window over state and load: not
-measured here, it grows with the state, not the file). The threshold (\`fastPathMaxBytes\`, default in
-\`core/fast-path.ts\`) should therefore sit well inside the measured range and far below every crossover:
-the fast path then wins on time and on cost at every size it takes, with room for S3 transfer, a
-large state and slower cores.
+The largest file measured is ${mb(largestBytes)} MB (peak RSS of its process ${mib(largestRss)}, against the function's ${sizing.memoryMb} MB): the
+crossovers beyond it are extrapolated from a straight line, and a later load also merges into the
+dataset's state (a window over state and load: not measured here, it grows with the state, not the
+file). The threshold (\`fastPathMaxBytes\`) should therefore sit inside the measured range and well
+below every crossover, so that the fast path wins on time and on cost at every size it takes, with room
+for S3 transfer, a large state and slower cores. The largest power-of-two MiB within the largest
+measured file, a quarter of each crossover and a tenth of the timeout size is
+**${Number.isFinite(recommendedBytes) ? mib(recommendedBytes) : '–'}**${Number.isFinite(recommendedBytes) ? `; the default in \`core/fast-path.ts\` is ${mib(DEFAULT_FAST_PATH_MAX_BYTES)}${recommendedBytes === DEFAULT_FAST_PATH_MAX_BYTES ? ' (the same)' : ''}` : ''}.
 `;
-  return { section, coldStartMs, costCrossoverBytes, timeCrossoverBytes, timeoutBytes };
+  return { section, coldStartMs, costCrossoverBytes, timeCrossoverBytes, timeoutBytes, recommendedBytes };
 }
 
 /** The CLI's start by loader, for the goals and the end-to-end section. */

@@ -33,7 +33,8 @@ function freshManifest() {
   }
   for (const [file, size, mtimeMs] of manifest.inputs) {
     const stat = fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false });
-    if (!stat || stat.size !== size || stat.mtimeMs !== mtimeMs) return undefined;
+    // Size -2: the file was absent at build time, and must still be.
+    if (size === -2 ? stat !== undefined : !stat || stat.size !== size || stat.mtimeMs !== mtimeMs) return undefined;
   }
   return manifest;
 }

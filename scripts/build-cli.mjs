@@ -110,11 +110,12 @@ function ownDirname(outDir) {
 
 /**
  * Size and mtime of a file relative to the root, as the manifest records them; a file changed since
- * `started` (perhaps while esbuild read it) gets a size no file has, so the next start rebuilds.
+ * `started` (perhaps while esbuild read it) gets a size no file has, so the next start rebuilds; a
+ * file absent (npm may write its lockfile after `prepare`) is recorded as absent (size -2).
  */
 function inputEntry(file, started) {
   const stat = statSync(path.join(ROOT, file), { throwIfNoEntry: false });
-  if (!stat) return undefined;
+  if (!stat) return [file, -2, 0];
   return [file, stat.mtimeMs >= started - 1000 ? -1 : stat.size, stat.mtimeMs];
 }
 
@@ -142,7 +143,7 @@ export async function buildCli() {
     write: true,
   });
   const sources = Object.keys(result.metafile.inputs).filter((input) => !input.includes(':') && !input.split('/').includes('node_modules'));
-  const inputs = [...sources, ...EXTRA_INPUTS].map((file) => inputEntry(file, started)).filter((entry) => entry !== undefined);
+  const inputs = [...sources, ...EXTRA_INPUTS].map((file) => inputEntry(file, started));
   const manifest = { bundle, builtAt: new Date(started).toISOString(), inputs };
   writeAtomically(MANIFEST, `${JSON.stringify(manifest)}\n`);
   const keep = new Set([bundle, previousBundle(bundle)]);
