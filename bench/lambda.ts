@@ -17,6 +17,7 @@ import path from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 
 import { METRICS_NAMESPACE } from '../core/pipeline-steps';
+import { TRANSFORM_IN_LAMBDA_SIZING } from '../infra/constructs/pipeline-functions';
 import { ROOT } from './paths';
 
 /** Bundle variants measured. */
@@ -59,9 +60,9 @@ export const LAMBDA_ENV = {
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'INFO',
   STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:etl-pipeline',
-  // The fast path's function: its work folder and DuckDB's memory limit.
+  // The fast path's function: its work folder (nothing is written at import) and DuckDB's memory limit.
   ETL_WORK_DIR: os.tmpdir(),
-  ETL_DUCKDB_MEMORY_LIMIT: '2GB',
+  ETL_DUCKDB_MEMORY_LIMIT: `${TRANSFORM_IN_LAMBDA_SIZING.duckdbMemoryLimitMb}MB`,
   NODE_NO_WARNINGS: '1',
 };
 

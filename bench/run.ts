@@ -21,6 +21,7 @@ import { cliStartMs, type EndToEndRun, nodeStartMs, runEndToEnd } from './e2e';
 import { type FastPathResults, fastPathMissing, measureColdStart, runFastPath } from './fast-path';
 import { DATA_DIR, type ExpectedCounts, ensureDataset, generateOrders, type SizeName } from './generate';
 import { type BundleVariant, type LambdaBundle, lambdaEntries, measureBundle } from './lambda';
+import { TRANSFORM_IN_LAMBDA_SIZING } from '../infra/constructs/pipeline-functions';
 import { ROOT, WORK_DIR } from './paths';
 import { renderReport } from './report';
 import { type SparkComparison, compareSpark } from './spark';
@@ -98,6 +99,9 @@ interface Plan {
   readonly bundleImports: number;
 }
 
+/** DuckDB's memory limit in the fast path's function, as the stack sets it. */
+const FAST_PATH_MEMORY_LIMIT = `${TRANSFORM_IN_LAMBDA_SIZING.duckdbMemoryLimitMb}MB`;
+
 const FULL: Plan = {
   sizes: ['1mb', '10mb', '100k', '100mb', '1m', '5m'],
   transform: [
@@ -119,7 +123,7 @@ const FULL: Plan = {
   ],
   cliStartRepeats: 5,
   // 1 MB, 10 MB, 100 MB, and the 1M-row file (187 MB) so that a threshold above 100 MB is measured, not extrapolated.
-  fastPath: { sizes: ['1mb', '10mb', '100mb', '1m'], repeats: 3, memoryLimit: '2GB', coldStarts: 5 },
+  fastPath: { sizes: ['1mb', '10mb', '100mb', '1m'], repeats: 3, memoryLimit: FAST_PATH_MEMORY_LIMIT, coldStarts: 5 },
   stateMachineExecutions: 200,
   bundleVariants: ['sdk-external', 'sdk-bundled', 'sdk-bundled-esm'],
   bundleImports: 7,
@@ -134,7 +138,7 @@ const QUICK: Plan = {
   boundedRepeats: 1,
   e2e: [{ size: '100k', repeats: 1 }],
   cliStartRepeats: 1,
-  fastPath: { sizes: ['1mb'], repeats: 1, memoryLimit: '2GB', coldStarts: 1 },
+  fastPath: { sizes: ['1mb'], repeats: 1, memoryLimit: FAST_PATH_MEMORY_LIMIT, coldStarts: 1 },
   stateMachineExecutions: 20,
   bundleVariants: ['sdk-external'],
   bundleImports: 1,
