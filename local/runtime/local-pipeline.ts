@@ -18,6 +18,7 @@ import { createDescribeFailureHandler } from '../../handlers/describe-failure';
 import { createRedriveGateHandler } from '../../handlers/redrive-gate';
 import { createRejectHandler } from '../../handlers/reject';
 import { createSummarizeHandler } from '../../handlers/summarize';
+import { createTransformInLambdaHandler } from '../../handlers/transform-in-lambda';
 import { createTriggerHandler, type TriggerResult } from '../../handlers/trigger';
 import { createValidateHandler } from '../../handlers/validate';
 import { retriersOf, STATE, type StateMachineDefinition, taskStates } from '../../statemachine/definition';
@@ -63,9 +64,13 @@ export interface LocalPipelineOptions {
   readonly configPath?: string;
   /** The Glue job's max concurrent runs (beyond it, Glue.ConcurrentRunsExceededException). @default 2 */
   readonly maxConcurrentRuns?: number;
-  /** What runs the Transform state: DuckDB in-process, or glue/etl_runner.py on local Spark. @default 'duckdb' */
+  /**
+   * What runs the Transform state (the Glue job's, for files above their dataset's
+   * fastPathMaxBytes; smaller ones take TransformInLambda, the fast path's handler): DuckDB
+   * in-process, or glue/etl_runner.py on local Spark. @default 'duckdb'
+   */
   readonly engine?: EngineName;
-  /** DuckDB memory limit. @default '2GB' */
+  /** DuckDB memory limit, of the Glue stand-in and of the fast path's handler. @default '2GB' */
   readonly memoryLimit?: string;
   /**
    * How long a job run beyond `maxConcurrentRuns` waits for a free slot before
@@ -136,8 +141,13 @@ export class LocalPipeline {
     const byStep: Record<TaskStepKey, LambdaHandler> = {
       validate: createValidateHandler({ ...deps, obs: obs('validate') }),
       reject: createRejectHandler({ ...deps, obs: obs('reject') }),
-      // Until handlers/transform-in-lambda.ts lands: the Glue stand-in, with the same arguments.
-      transformInLambda: (event) => this.glue.run((event as { Arguments: JobArguments }).Arguments),
+      // The fast path's own handler over the folder bucket; its work folder stands in for /tmp.
+      transformInLambda: createTransformInLambdaHandler({
+        ...deps,
+        obs: obs('transformInLambda'),
+        workDir: path.join(options.root, 'tmp', 'lambda'),
+        memoryLimit: options.memoryLimit,
+      }),
       describeFailure: createDescribeFailureHandler({ ...deps, obs: obs('describeFailure') }),
       summarize: createSummarizeHandler({ ...deps, obs: obs('summarize') }),
       archive: createArchiveHandler({ ...deps, obs: obs('archive') }),

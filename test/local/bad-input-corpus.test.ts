@@ -1,6 +1,7 @@
 /**
- * The bad-input corpus (`test/corpus/cases.ts`) through the local pipeline, once with each engine
- * standing in for Glue (DuckDB, and glue/etl_runner.py on PySpark): each case is uploaded
+ * The bad-input corpus (`test/corpus/cases.ts`) through the local pipeline, once on the fast path
+ * (TransformInLambda, the corpus's files being small) and once with each engine standing in for
+ * Glue (DuckDB, and glue/etl_runner.py on PySpark; the fast path off): each case is uploaded
  * under its own key and announced by the S3 event the trigger receives; the test asserts the
  * outcome, the error name, the notifications and where the input is afterwards. Globally: no
  * crash, no input missing, nothing written outside the bucket.
@@ -16,6 +17,7 @@ import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { objectCreatedEvent } from '../../local/runtime/s3-event';
 import { STATE } from '../../statemachine/definition';
 import { CASES, CORPUS_FILES, type CorpusCase, type InputEndsIn } from '../corpus/cases';
+import { glueRouteConfig } from '../helpers/fast-path-config';
 import { hasUploadCopy, notifications, tempRoot } from '../helpers/local-root';
 
 /** What one case came to, as observed from the outside. */
@@ -41,8 +43,14 @@ const TOPIC_OF = { SUCCESS: 'etl-job-success', WARNING: 'etl-job-warning', FAILU
 /** What the local runtime may create in its root; anything else was written outside the bucket. */
 const ROOT_ENTRIES = new Set(['bucket', 'executions.sqlite', 'executions.sqlite-wal', 'executions.sqlite-shm', 'tmp', 'versions']);
 
-// Both engines: the outcome of every case is the same whichever engine runs the Transform state.
-describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s', (engine) => {
+/** The fast path, then the Glue job's stand-ins with the fast path off (fastPathMaxBytes 0). */
+const ROUTES = [
+  { route: 'the fast path (TransformInLambda)', engine: 'duckdb' as const, fastPath: true },
+  ...ENGINES.map((engine) => ({ route: `the Glue job, engine ${engine}`, engine, fastPath: false })),
+];
+
+// Every route: the outcome of every case is the same whichever transform runs.
+describe.each(ROUTES)('bad-input corpus through the local pipeline, $route', ({ engine, fastPath }) => {
   let root: string;
   let generated: string;
   let pipeline: LocalPipeline;
@@ -55,7 +63,8 @@ describe.each(ENGINES)('bad-input corpus through the local pipeline, engine %s',
     root = tempRoot();
     generated = mkdtempSync(path.join(os.tmpdir(), 'etl-corpus-'));
     // One deployment for the whole corpus (building one costs ~0.5 s); each case has its own key.
-    pipeline = new LocalPipeline({ root, engine });
+    // The config beside the generated files: nothing but the runtime's own may be in the root.
+    pipeline = new LocalPipeline({ root, engine, configPath: fastPath ? undefined : glueRouteConfig(generated) });
   });
   afterAll(() => {
     pipeline.close();
