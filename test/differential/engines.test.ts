@@ -6,6 +6,8 @@
  * rejected rows. Inputs: every file of the bad-input corpus (also those Validate rejects: they
  * reach the transform when beyond Validate's sample), the generated large files, and the cases
  * of `cases.ts`. Where the engines cannot agree, `divergences.ts` says why and pins each engine.
+ * The fast path's handler (TransformInLambda) runs every input too and must agree with the local
+ * DuckDB engine exactly, divergences included; the merged states of `STATE_SEQUENCES` likewise.
  *
  * Runs under TZ=America/New_York, as every jest suite does (jest.config.js): local results must
  * not depend on the laptop's time zone.
@@ -22,7 +24,11 @@ import { inputId, lastRunReportKey, latestManifestKey, latestStatePrefix, parseL
 import { type RunReport, runReportSchema } from '../../core/run-report';
 import { FolderBucket } from '../../local/runtime/folder-bucket';
 import { DuckDbGlueJob } from '../../local/runtime/engines/duckdb-job';
-import { type EngineName, type GlueJob } from '../../local/runtime/engines/glue-job';
+import { EtlError } from '../../core/errors';
+import type { TransformArguments } from '../../core/transform/transform-arguments';
+import { createObservability } from '../../handlers/observability';
+import { createTransformInLambdaHandler } from '../../handlers/transform-in-lambda';
+import { type EngineName } from '../../local/runtime/engines/glue-job';
 import { JobRunFailedError } from '../../local/runtime/errors';
 import { SparkGlueJob } from '../../local/runtime/engines/spark-job';
 import { CASES, CORPUS_FILES } from '../corpus/cases';
@@ -80,20 +86,36 @@ function inputs(): Input[] {
   return [...corpus, ...written];
 }
 
-/** Runs both engines, each on a bucket of its own. */
+/**
+ * What runs a transform here: the two engines of the Glue job (the local stand-in and
+ * glue/etl_runner.py on Spark) and the fast path's handler (TransformInLambda) over a bucket folder
+ * (its S3 store is proven on moto's S3 in test/adapters/transform-in-lambda.test.ts).
+ */
+type Runner = EngineName | 'lambda';
+const RUNNERS: readonly Runner[] = ['duckdb', 'spark', 'lambda'];
+
+/** The fast path's handler, called as the state machine's Task calls it. */
+function fastPath(bucket: FolderBucket, config: EtlConfig): { run(args: TransformArguments): Promise<unknown>; close(): void } {
+  const handler = createTransformInLambdaHandler({ config, store: bucket, obs: createObservability('differential'), workDir: path.join(work, 'lambda-work') });
+  return { run: (args) => handler({ Arguments: args }), close: () => undefined };
+}
+
+/** Runs every runner, each on a bucket of its own. */
 class Engines {
   readonly config = config();
-  readonly buckets: Record<EngineName, FolderBucket> = {
+  readonly buckets: Record<Runner, FolderBucket> = {
     duckdb: new FolderBucket(path.join(work, 'duckdb')),
     spark: new FolderBucket(path.join(work, 'spark')),
+    lambda: new FolderBucket(path.join(work, 'lambda')),
   };
-  readonly jobs: Record<EngineName, GlueJob> = {
+  readonly jobs: Record<Runner, { run(args: TransformArguments): Promise<unknown>; close(): void }> = {
     duckdb: new DuckDbGlueJob(this.buckets.duckdb, this.config, 'etl-transformation-job'),
     spark: new SparkGlueJob(this.buckets.spark, this.config, 'etl-transformation-job', { threads: 2 }),
+    lambda: fastPath(this.buckets.lambda, this.config),
   };
   private readonly db = DuckDBInstance.create(':memory:').then((instance) => instance.connect());
 
-  async observe(engine: EngineName, input: Input, content: string): Promise<Observation> {
+  async observe(engine: Runner, input: Input, content: string): Promise<Observation> {
     const bucket = this.buckets[engine];
     const executionName = `differential-${inputId(input.key)}`;
     // Each input is judged on its own: no volume comparison with the previous one, no state to
@@ -115,8 +137,10 @@ class Engines {
         '--report_key': runReportKey(input.dataset, executionName),
       });
     } catch (e: unknown) {
-      if (!(e instanceof JobRunFailedError)) throw e;
-      errorName = /^(\w+):/.exec((JSON.parse(e.message) as { ErrorMessage: string }).ErrorMessage)?.[1] ?? 'unnamed';
+      // The fast path throws the run's error itself, a Glue job run fails with it in its message.
+      if (e instanceof EtlError) errorName = e.name;
+      else if (!(e instanceof JobRunFailedError)) throw e;
+      else errorName = /^(\w+):/.exec((JSON.parse(e.message) as { ErrorMessage: string }).ErrorMessage)?.[1] ?? 'unnamed';
     }
     const report = this.report(engine, input.dataset, executionName);
     const rejectRows = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true }) as { line: string }[]) : [];
@@ -141,7 +165,7 @@ class Engines {
   }
 
   /** Loads one file into the dataset as it stands (its state merged into); returns the state's rows and the report's count of them. */
-  async load(engine: EngineName, dataset: string, key: string, content: string): Promise<{ rows: string[]; latestRows: number | null }> {
+  async load(engine: Runner, dataset: string, key: string, content: string): Promise<{ rows: string[]; latestRows: number | null }> {
     const bucket = this.buckets[engine];
     const executionName = `differential-${inputId(key)}`;
     mkdirSync(path.dirname(bucket.pathOf(key)), { recursive: true });
@@ -161,13 +185,13 @@ class Engines {
   }
 
   /** Removes the dataset's last run report and its state. */
-  forget(engine: EngineName, dataset: string): void {
+  forget(engine: Runner, dataset: string): void {
     const bucket = this.buckets[engine];
     rmSync(bucket.pathOf(lastRunReportKey(dataset)), { force: true });
     rmSync(bucket.pathOf(latestStatePrefix(dataset).slice(0, -1)), { recursive: true, force: true });
   }
 
-  private report(engine: EngineName, dataset: string, executionName: string): RunReport {
+  private report(engine: Runner, dataset: string, executionName: string): RunReport {
     return runReportSchema.parse(JSON.parse(readFileSync(this.buckets[engine].pathOf(runReportKey(dataset, executionName)), 'utf-8')));
   }
 
@@ -230,8 +254,10 @@ describe('DuckDB and Spark give the same results for the same files', () => {
       // Act
       const duckdb = await engines.observe('duckdb', input, file);
       const spark = await engines.observe('spark', input, file);
+      const lambda = await engines.observe('lambda', input, file);
 
-      // Assess
+      // Assess: the fast path is the local stand-in's transform, over a store: never a divergence
+      expect(lambda).toEqual(duckdb);
       const divergence = DIVERGENCES[name];
       if (divergence) {
         expect({ duckdb: pinned(duckdb), spark: pinned(spark) }).toEqual({ duckdb: divergence.duckdb, spark: divergence.spark });
@@ -251,16 +277,18 @@ describe('DuckDB and Spark give the same results for the same files', () => {
     'the merged state: %s',
     async (_name, sequence, n) => {
       // Prepare
-      for (const engine of ['duckdb', 'spark'] as const) engines.forget(engine, sequence.dataset);
+      for (const engine of RUNNERS) engines.forget(engine, sequence.dataset);
 
       for (const [i, content] of sequence.loads.entries()) {
         // Act
         const key = `extract/differential/state-${n}-${i}-${sequence.dataset}.csv`;
         const duckdb = await engines.load('duckdb', sequence.dataset, key, content);
         const spark = await engines.load('spark', sequence.dataset, key, content);
+        const lambda = await engines.load('lambda', sequence.dataset, key, content);
 
         // Assess
         expect({ load: i, ...spark }).toEqual({ load: i, ...duckdb });
+        expect({ load: i, ...lambda }).toEqual({ load: i, ...duckdb });
         expect(duckdb.latestRows).toBe(duckdb.rows.length);
       }
     },
