@@ -23,10 +23,10 @@ import { type EtlConfig, parseConfigText } from '../../core/config/dataset-confi
 import { inputId, lastRunReportKey, latestManifestKey, latestStatePrefix, parseLatestManifest, runReportKey } from '../../core/naming';
 import { type RunReport, runReportSchema } from '../../core/run-report';
 import { FolderBucket } from '../../local/runtime/folder-bucket';
+import { capturedObservability } from '../../local/runtime/log-capture';
 import { DuckDbGlueJob } from '../../local/runtime/engines/duckdb-job';
 import { EtlError } from '../../core/errors';
 import type { TransformArguments } from '../../core/transform/transform-arguments';
-import { createObservability } from '../../handlers/observability';
 import { createTransformInLambdaHandler } from '../../handlers/transform-in-lambda';
 import { type EngineName } from '../../local/runtime/engines/glue-job';
 import { JobRunFailedError } from '../../local/runtime/errors';
@@ -96,7 +96,12 @@ const RUNNERS: readonly Runner[] = ['duckdb', 'spark', 'lambda'];
 
 /** The fast path's handler, called as the state machine's Task calls it. */
 function fastPath(bucket: FolderBucket, config: EtlConfig): { run(args: TransformArguments): Promise<unknown>; close(): void } {
-  const handler = createTransformInLambdaHandler({ config, store: bucket, obs: createObservability('differential'), workDir: path.join(work, 'lambda-work') });
+  const handler = createTransformInLambdaHandler({
+    config,
+    store: bucket,
+    obs: capturedObservability('transform-in-lambda', path.join(work, 'lambda-logs')),
+    workDir: path.join(work, 'lambda-work'),
+  });
   return { run: (args) => handler({ Arguments: args }), close: () => undefined };
 }
 
