@@ -6,7 +6,7 @@ import { CONTEXT_DEFAULTS } from '../infra/settings';
 import type { Check } from './checks';
 import type { LambdaBundle } from './lambda';
 import type { CliFigures, FastPathFigures } from './report-fast-path';
-import { fileLabel, mb, mib, msText, s, table } from './report-format';
+import { fileLabel, kb, mb, mib, msText, s, table, x } from './report-format';
 import {
   type BundleTables,
   type EndToEndTables,
@@ -17,6 +17,7 @@ import {
   findTransform,
 } from './report-tables';
 import type { BenchResults, Machine } from './run';
+import { median } from './stats';
 
 /** The rendered parts of a benchmark run that the printed table and the document show. */
 export interface ReportParts {
@@ -313,6 +314,20 @@ builds, from which esbuild drops what a handler does not use (their CommonJS bui
 package, kept whole).
 
 ${bundleTable}
+${esmNote(bundles)}`;
+}
+
+/** What bundling from ES modules changes for the trigger, the function every upload starts. */
+function esmNote(bundles: readonly LambdaBundle[]): string {
+  const of = (variant: string) => bundles.find((b) => b.entry === 'trigger' && b.variant === variant);
+  const cjs = of('sdk-bundled');
+  const esm = of('sdk-bundled-esm');
+  if (!cjs || !esm) return '';
+  const ms = (b: LambdaBundle) => median(b.importMs);
+  return `
+As deployed (SDK bundled), the trigger's bundle is ${kb(cjs.bytes)} and imports in ${msText(ms(cjs))} ms; bundled from ES modules it is
+${kb(esm.bytes)} and ${msText(ms(esm))} ms (${x(ms(esm) / ms(cjs))}). That is a bundling option of \`infra/constructs/pipeline-functions.ts\`
+(\`bundling.mainFields: ['module', 'main']\`), not a change of the handlers.
 `;
 }
 
@@ -321,7 +336,7 @@ const REPRODUCE_SECTION = `## Reproduce
 
 \`\`\`sh
 npm ci
-npm run bench                 # full run: generates bench/.data/ (about 1.2 GB, git-ignored), 10–15 minutes,
+npm run bench                 # full run: generates bench/.data/ (about 1.2 GB, git-ignored), about 15 minutes,
                               # prints the table, writes this file and bench/.data/results.json
 npm run bench -- --quick      # CI-sized (100k rows, one run each): checks that the bench runs and that every
                               # count is right (no Spark row); writes bench/.data/performance-quick.md, not this file

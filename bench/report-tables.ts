@@ -244,7 +244,7 @@ export function renderEndToEnd(e2e: BenchResults['e2e']): EndToEndTables {
       'process start + CLI load',
       'execution',
       'Validate',
-      'Transform',
+      'Transform (Glue stand-in or fast path)',
       'Summarize',
       'Archive',
       'Notify',
@@ -301,13 +301,14 @@ function endToEndStats(f: EndToEndFile, cliStart: number): EndToEndStats {
     wall,
     execution,
     validate: stateMs((n) => n === 'Validate'),
-    transform: stateMs((n) => n === 'Transform'),
+    // Whichever transform ChooseEngine chose: the Glue stand-in or the fast path.
+    transform: stateMs((n) => n === 'Transform' || n === 'TransformInLambda'),
     summarize: stateMs((n) => n === 'Summarize'),
     archive: stateMs((n) => n === 'Archive'),
     notify: stateMs(notifyStates),
     overheadPerState,
     rest: wall - cliStart - execution,
-    status: f.runs[0]?.status ?? '–',
+    status: `${f.runs[0]?.status ?? '–'} (${f.runs[0]?.states.some((st) => st.name === 'TransformInLambda') ? 'fast path' : 'Glue stand-in'})`,
   };
 }
 

@@ -4,7 +4,7 @@
  * parsers, `etl run` end to end, the state machine's own overhead and the Lambda bundles, checks
  * every count, prints the table and writes docs/performance.md.
  *
- *   npm run bench                 full run (100k, 1M and 5M rows; 10–15 minutes)
+ *   npm run bench                 full run (100k, 1M and 5M rows; the fast path on 1 MB to 187 MB; about 15 minutes)
  *   npm run bench -- --quick      CI-sized: 100k rows, one run each, counts checked, no Spark
  *                                 (< 60 s); writes bench/.data/performance-quick.md, not the docs
  *   npm run bench -- --render bench/.data/results.json   rewrite the report of a saved run
