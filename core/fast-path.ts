@@ -8,10 +8,12 @@
 import { STATE } from './pipeline-steps';
 
 /**
- * The default `fastPathMaxBytes` of a dataset: files up to 64 MiB take the fast path. A starting
- * value: `docs/performance.md` measures where the Lambda stops being cheaper and faster than Glue.
+ * The default `fastPathMaxBytes` of a dataset: files up to 128 MiB take the fast path. From the
+ * bench (`docs/performance.md`, "Fast path"): the largest power-of-two MiB within the largest file
+ * measured (1M rows, 187 MB: 6.5 s, 858 MiB peak) and under a quarter of both crossovers (the
+ * Lambda slower than Glue's start-up alone from ~587 MB, dearer than Glue's minimum bill from ~11 GB).
  */
-export const DEFAULT_FAST_PATH_MAX_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_FAST_PATH_MAX_BYTES = 128 * 1024 * 1024;
 
 /** What the choice reads of the execution input. */
 export interface FastPathFacts {

@@ -80,7 +80,7 @@ export const TRANSFORM_IN_LAMBDA_SIZING = {
   memoryMb: 3008,
   /**
    * `/tmp`: the input fetched from S3, DuckDB's spill files (`temp_directory`) and the Parquet
-   * written before it is uploaded, for a CSV at the threshold (64 MiB by default), many times over.
+   * written before it is uploaded, for a CSV at the threshold (128 MiB by default), many times over.
    * Lambda bills `/tmp` above 512 MB per GB-second, a small fraction of the memory's price.
    */
   ephemeralStorageMb: 4096,
