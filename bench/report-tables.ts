@@ -271,6 +271,8 @@ export function renderEndToEnd(e2e: BenchResults['e2e']): EndToEndTables {
 }
 
 const notifyStates = (name: string): boolean => name.startsWith('Notify');
+/** Whichever transform ChooseEngine chose: the Glue stand-in or the fast path. */
+export const isTransformState = (name: string): boolean => name === 'Transform' || name === 'TransformInLambda';
 const taskNames = new Set([
   'Validate',
   'Transform',
@@ -301,8 +303,7 @@ function endToEndStats(f: EndToEndFile, cliStart: number): EndToEndStats {
     wall,
     execution,
     validate: stateMs((n) => n === 'Validate'),
-    // Whichever transform ChooseEngine chose: the Glue stand-in or the fast path.
-    transform: stateMs((n) => n === 'Transform' || n === 'TransformInLambda'),
+    transform: stateMs(isTransformState),
     summarize: stateMs((n) => n === 'Summarize'),
     archive: stateMs((n) => n === 'Archive'),
     notify: stateMs(notifyStates),

@@ -26,7 +26,7 @@ export function renderReport(r: BenchResults): { table: string; document: string
     fastPath,
     cli,
     goals: renderGoals(r, stateMachine, e2e.stats, bundles.trigger, cli),
-    why: whyNotMet(r, bundles.trigger, cli),
+    why: whyNotMet(r, e2e.stats, bundles.trigger, cli),
     failedChecks: r.checks.filter((c) => !c.ok),
   };
   return { table: printedTable(r, parts), document: renderDocument(r, parts) };

@@ -28,6 +28,7 @@ import { type SparkComparison, compareSpark } from './spark';
 import { type StateMachineOverhead, measureStateMachineOverhead } from './state-machine';
 import { type TransformComparison, type TransformRun, compareTransform } from './transform';
 import { type ParseRun, bareCsvParse, bareFastCsv, ordersDataset, validateFile } from './validation';
+import type { ValidationReport } from '../core/validation/validate-csv';
 
 /** Everything one benchmark run measured. */
 export interface BenchResults {
@@ -43,7 +44,8 @@ export interface BenchResults {
     readonly fullScan: readonly {
       readonly size: SizeName;
       readonly bytes: number;
-      readonly validate: ParseRun[];
+      /** Validate's runs, each with the report it returned (the header, the rows checked, the malformed ones). */
+      readonly validate: (ParseRun & { readonly report?: ValidationReport })[];
       readonly fastCsv: ParseRun[];
       readonly csvParse: ParseRun[];
     }[];
