@@ -1,7 +1,8 @@
 /**
  * The dataset's current state, `load/latest/<dataset>/`: the latest row per key across every load,
- * outside the dataset's table, published by a manifest written last. Through both engines: the
- * local DuckDB job and glue/etl_runner.py on local Spark.
+ * outside the dataset's table, published by a manifest written last. Through both transforms: the
+ * fast path's DuckDB transform (the local Glue stand-in's own) and glue/etl_runner.py on local Spark
+ * (the Glue route; each report names the engine that ran).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import type { EngineName, JobArguments } from '../../local/runtime/engines/glue-
 import { FolderBucket } from '../../local/runtime/folder-bucket';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { ORDERS_HEADER, ordersLine } from '../corpus/cases';
+import { glueRouteConfig } from '../helpers/fast-path-config';
 import { PROJECT_ROOT, readParquet, tempRoot, writeCsv } from '../helpers/local-root';
 
 const header = ORDERS_HEADER.join(',');
@@ -40,13 +42,20 @@ async function latestState(pipeline: LocalPipeline): Promise<{ keys: string[]; r
   return { keys, rows };
 }
 
-const ENGINES: EngineName[] = ['duckdb', 'spark'];
+/**
+ * The routes a file of this size can take: the fast path (the local stand-in's DuckDB transform in
+ * TransformInLambda), and the Glue job on Spark (glue/etl_runner.py; the fast path off).
+ */
+const ROUTES: readonly { route: string; engine: EngineName; fastPath: boolean; reportEngine: string }[] = [
+  { route: 'the fast path', engine: 'duckdb', fastPath: true, reportEngine: 'lambda' },
+  { route: 'the Glue job on Spark', engine: 'spark', fastPath: false, reportEngine: 'spark' },
+];
 
-describe.each(ENGINES)('the current state of a dataset (%s engine)', (engine) => {
+describe.each(ROUTES)('the current state of a dataset ($route)', ({ engine, fastPath, reportEngine }) => {
   it('two orders files, the second updating 1,000 keys: the state holds each key once with the newer row, the table both loads; a rerun changes nothing', async () => {
     // Prepare: day 1 orders 1–3000; day 2 updates orders 2001–3000 and adds 3001–4000
     const root = tempRoot();
-    const pipeline = new LocalPipeline({ root, engine });
+    const pipeline = new LocalPipeline({ root, engine, configPath: fastPath ? undefined : glueRouteConfig(root) });
     const day1 = csv(range(1, 3000).map((n) => ordersLine(n)));
     const day2 = csv([...range(2001, 1000).map(updatedLine), ...range(3001, 1000).map((n) => ordersLine(n))]);
 
@@ -69,6 +78,7 @@ describe.each(ENGINES)('the current state of a dataset (%s engine)', (engine) =>
     expect(readdirSync(pipeline.bucket.pathOf('load/orders')).sort()).toEqual(['dt=2026-11-24', 'dt=2026-11-25']);
     // … the reports name the state version each run published
     const report = runReportSchema.parse(JSON.parse(readFileSync(pipeline.bucket.pathOf(`logs/glue-jobs/orders/${second.name}.json`), 'utf-8')));
+    expect(report.engine).toBe(reportEngine);
     expect(report.latestPrefix).toBe('load/latest/orders/');
     expect(report.latestFiles).toEqual(state.keys);
     expect(report.latestRows).toBe(4000);
