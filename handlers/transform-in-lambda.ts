@@ -12,23 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import type { EtlConfig } from '../core/config/dataset-config';
+import { transformArgumentsSchema } from '../core/transform/transform-arguments';
 import type { TransformStore } from './adapters/object-store';
 import { instrument, MetricUnit, type Observability } from './observability';
 import { DuckDbTransform } from './transform/duckdb-transform';
 
 /** The Task's input: the Glue job's `Arguments`, the same object. */
-const eventSchema = z.object({
-  Arguments: z.object({
-    '--bucket': z.string().min(1),
-    '--input_key': z.string().min(1),
-    '--input_version_id': z.string().min(1),
-    '--load_id': z.string().regex(/^[A-Za-z0-9_-]+$/),
-    '--dataset': z.string().min(1),
-    '--execution_name': z.string().min(1),
-    '--ingestion_date': z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    '--report_key': z.string().min(1),
-  }),
-});
+const eventSchema = z.object({ Arguments: transformArgumentsSchema });
 
 /** What the Task returns: the fields of a Glue job run the state machine reads. */
 export interface FastPathRun {

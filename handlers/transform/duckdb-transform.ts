@@ -199,8 +199,8 @@ export class DuckDbTransform {
     // One publication at a time in this process (another process sharing the bucket loses a race
     // on the state's manifest and merges again).
     const published = this.publishing.then(async () => {
-      const { keys, files } = await output.publish();
-      return { outputFiles: keys, state: await publishLatestState(db, this.store, plan, { ...load, keys, files }, runDir) };
+      const keys = await output.publish();
+      return { outputFiles: keys, state: await publishLatestState(db, this.store, plan, { ...load, keys }, runDir) };
     });
     this.publishing = published.catch(() => undefined);
     return published;
@@ -418,8 +418,8 @@ class StagedOutput {
       .sort();
   }
 
-  /** Puts the staged files in place; returns their keys and their local files (still staged), in one order. */
-  async publish(): Promise<{ keys: string[]; files: string[] }> {
+  /** Puts the staged files in place (they stay staged: the state's merge reads them); returns their keys. */
+  async publish(): Promise<string[]> {
     const files = this.stagedFiles();
     const table = datasetLoadPrefix(this.dataset);
     const keys = files.map((file) => `${table}${path.relative(this.staging, file).split(path.sep).join('/')}`);
@@ -430,7 +430,7 @@ class StagedOutput {
     for (const key of await this.store.listKeys(this.bucket, `${table}${this.partitionColumn}=`)) {
       if (!written.has(key) && path.posix.basename(key).startsWith(`part-${this.id}-`)) await this.store.delete(this.bucket, key);
     }
-    return { keys, files };
+    return keys;
   }
 }
 

@@ -35,8 +35,6 @@ export interface LoadedFiles {
   readonly jobRunId: string;
   /** The keys of the load's files just published under `load/<dataset>/dt=…/` (declared columns only). */
   readonly keys: readonly string[];
-  /** The same files, local (the staged output). */
-  readonly files: readonly string[];
   /** The rows they hold. */
   readonly rows: number;
 }
@@ -49,7 +47,8 @@ export interface PublishedState {
 
 /**
  * Merges the load into the dataset's state and publishes it. `db` has the plan's steps registered,
- * the plan's last step among them: it is pointed at the load's files here. `workDir` is a local
+ * the plan's last step among them as a view of the load's written files (the transform counted its
+ * rows there), which the merge reads. `workDir` is a local
  * folder of this run.
  */
 export async function publishLatestState(
@@ -107,8 +106,6 @@ async function writeMerged(
     }
     previousFiles.push(file);
   }
-  const last = plan.steps[plan.steps.length - 1].name;
-  await run(db, `CREATE OR REPLACE VIEW ${last} AS ${await typedParquet(db, plan, load.files)}`);
   await run(db, `CREATE OR REPLACE VIEW ${RUNNER_INPUTS.previousLatest} AS ${await typedParquet(db, plan, previousFiles)}`);
   const file = path.join(dir, 'part-0.parquet');
   const written = await one(db, `COPY (${plan.latestSql}) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION snappy)`);
