@@ -12,6 +12,16 @@ export const PREFIX = {
   archived: 'extract/archived/',
   rejected: 'extract/rejected/',
   load: 'load/',
+  /**
+   * The records the pipeline reads back for as long as a dataset exists (its loaded schema, its
+   * last successful run): `load/_meta/<dataset>/`. Under `load/` because they describe the loads
+   * (emptying `load/` resets them with the tables), which no lifecycle rule expires (not under
+   * `logs/`, expired after `etl:logsExpirationDays`); outside every table (`load/<dataset>/` holds
+   * only its `dt=` folders, and no dataset is named `_meta`: names start with a letter) and outside
+   * the state (`load/latest/`). test/infra/lifecycle-read-back.test.ts holds every expiring
+   * lifecycle rule away from them.
+   */
+  meta: 'load/_meta/',
   glueReports: 'logs/glue-jobs/',
   scripts: 'scripts/',
 } as const;
@@ -116,7 +126,8 @@ export function stagingPrefix(dataset: string, jobRunId: string): string {
 /**
  * The dataset's current state (the latest row per dedupe key across every load; without keys, the
  * last load's rows): `load/latest/<dataset>/`, outside the dataset's table. It holds versions
- * (`versions/<version>/part-<n>.parquet`) and the {@link latestManifestKey} naming the current one.
+ * (`versions/<version>/part-<n>.parquet`, and {@link latestReplacesKey}) and the {@link latestManifestKey} naming
+ * the current one.
  */
 export function latestStatePrefix(dataset: string): string {
   return `${PREFIX.load}latest/${dataset}/`;
@@ -138,7 +149,7 @@ export function latestVersionPrefix(dataset: string, version: string): string {
 
 /**
  * A version id of a dataset's state: `<UTC yyyymmddThhmmssZ>-<job run id>`, so versions sort by
- * creation time and a publication can tell an abandoned version (old) from one being written.
+ * creation time and a publication can tell how old a version is ({@link latestVersionsToDelete}).
  */
 export function latestVersionId(createdAt: Date, jobRunId: string): string {
   return `${createdAt
@@ -154,16 +165,75 @@ export function latestVersionCreatedAt(version: string): Date | undefined {
 }
 
 /**
- * A version folder a publication may delete: neither the version it published nor the one
- * before (a reader may still be reading it), and older than an hour (a younger one may be being
- * written by a concurrent run that will then lose its race and retry).
+ * How long a version of a dataset's state stays after the version that replaced it was created,
+ * and how long a new version is left alone (it may be a concurrent run's, being written). With T
+ * the longest a run can last (the Transform Task's `TimeoutSeconds`, 7200 in etl.asl.json; the
+ * fast path's is far shorter): the replacing run S published at most T after its version's
+ * creation, and a run that read the manifest just before that reads the old version for at most
+ * T more, so 2·T, plus 60 minutes for a query that read the manifest just before.
+ * glue/etl_helpers.py mirrors it (`LATEST_VERSION_RETENTION_SECONDS`).
  */
-export function isAbandonedLatestVersion(version: string, keep: readonly string[], now: Date): boolean {
-  const createdAt = latestVersionCreatedAt(version);
-  return !keep.includes(version) && createdAt !== undefined && now.getTime() - createdAt.getTime() > ABANDONED_VERSION_AGE_MS;
+export const LATEST_VERSION_RETENTION_MS = (2 * 2 + 1) * 60 * 60 * 1000;
+
+/**
+ * The file of a version naming the versions it replaced (merged over): `versions/<version>/_replaces`,
+ * written with the version's files, before the manifest names them ({@link formatLatestReplaces}).
+ */
+export function latestReplacesKey(dataset: string, version: string): string {
+  return `${latestVersionPrefix(dataset, version)}_replaces`;
 }
 
-const ABANDONED_VERSION_AGE_MS = 60 * 60 * 1000;
+/** The text of a `_replaces` file: one version id per line (empty text for none). */
+export function formatLatestReplaces(versions: readonly string[]): string {
+  return versions.map((version) => `${version}\n`).join('');
+}
+
+/** The version ids a `_replaces` file names. */
+export function parseLatestReplaces(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+/**
+ * The keys under `versions/` a publication deletes, once `current` is the manifest's version. A
+ * version V is kept when it is `current`; or when it is named in the `_replaces` of a kept chain
+ * member S younger than {@link LATEST_VERSION_RETENTION_MS} (walking from `current`: while
+ * S is that young, what it replaced is kept and the walk goes on from each) — a run or a query
+ * that read the manifest naming V may still be reading it; or when V itself is that young (a
+ * concurrent run's version, being written or just published). Every other version folder's keys
+ * go; a key outside a version folder, or in a folder not named as a version id, is never touched.
+ * `replacesOf` answers a version's parsed `_replaces` (`undefined`: none); it is asked only for
+ * versions younger than the retention, so a caller may read those files first and pass a Map's `get`.
+ */
+export function latestVersionsToDelete(
+  versionKeys: readonly string[],
+  current: string,
+  replacesOf: (version: string) => readonly string[] | undefined,
+  now: Date,
+): string[] {
+  const young = (version: string): boolean => {
+    const createdAt = latestVersionCreatedAt(version);
+    return createdAt !== undefined && createdAt.getTime() + LATEST_VERSION_RETENTION_MS > now.getTime();
+  };
+  const kept = new Set([current]);
+  const walk = [current];
+  for (let next = walk.pop(); next !== undefined; next = walk.pop()) {
+    if (!young(next)) continue;
+    for (const replaced of replacesOf(next) ?? []) {
+      if (kept.has(replaced)) continue;
+      kept.add(replaced);
+      walk.push(replaced);
+    }
+  }
+  return versionKeys
+    .filter((key) => {
+      const version = latestVersionOf(key);
+      return version !== undefined && latestVersionCreatedAt(version) !== undefined && !kept.has(version) && !young(version);
+    })
+    .sort();
+}
 
 /** The version a state file belongs to (`…/versions/<version>/part-0.parquet`), or `undefined`. */
 export function latestVersionOf(key: string): string | undefined {
@@ -196,13 +266,39 @@ export function runReportKey(dataset: string, executionName: string): string {
   return `${PREFIX.glueReports}${dataset}/${executionName}.json`;
 }
 
-/** The schema the dataset's loads were written with (the schema guard compares the config with it). */
+/** The dataset's long-lived records: `load/_meta/<dataset>/` (see {@link PREFIX}`.meta`). */
+export function datasetMetaPrefix(dataset: string): string {
+  return `${PREFIX.meta}${dataset}/`;
+}
+
+/**
+ * The schema the dataset's loads were written with (the schema guard compares the config with it):
+ * `load/_meta/<dataset>/schema.json`, where no lifecycle rule expires it.
+ */
 export function loadedSchemaKey(dataset: string): string {
+  return `${datasetMetaPrefix(dataset)}schema.json`;
+}
+
+/**
+ * The run report of the dataset's most recent successful transform (for volume-change checks):
+ * `load/_meta/<dataset>/last-success.json`. glue/etl_helpers.py mirrors it (`last_run_report_key`).
+ */
+export function lastRunReportKey(dataset: string): string {
+  return `${datasetMetaPrefix(dataset)}last-success.json`;
+}
+
+/**
+ * Where releases before the move to `load/_meta/` kept the schema record: under `logs/glue-jobs/`,
+ * which the `logs` lifecycle rule expires. Read only when {@link loadedSchemaKey} holds nothing, so
+ * that a deployment upgraded in place keeps its guard; never written. Once no record is there
+ * (every dataset loaded since the upgrade, or `etl:logsExpirationDays` after it) it can go.
+ */
+export function legacyLoadedSchemaKey(dataset: string): string {
   return `${PREFIX.glueReports}${dataset}/_schema.json`;
 }
 
-/** The run report of the dataset's most recent successful transform (for volume-change checks). */
-export function lastRunReportKey(dataset: string): string {
+/** Where releases before the move kept the last success ({@link legacyLoadedSchemaKey}'s twin; `legacy_last_run_report_key` in Python). */
+export function legacyLastRunReportKey(dataset: string): string {
   return `${PREFIX.glueReports}${dataset}/_last-success.json`;
 }
 

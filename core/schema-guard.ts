@@ -5,7 +5,7 @@
  * partitions), and a column removed, renamed or added as non-nullable would leave the rows loaded
  * so far without the values the configuration promises. Such a change is refused with a
  * {@link SchemaEvolutionError}, at synth (against `etl.schema-lock.json`) and at run time (Validate,
- * against the schema Summarize recorded at `logs/glue-jobs/<dataset>/_schema.json`). Adding a
+ * against the schema Summarize recorded at `load/_meta/<dataset>/schema.json`). Adding a
  * nullable column, relaxing a column's nullability and reordering columns are compatible: the
  * record follows the configuration.
  *
@@ -192,7 +192,7 @@ export function compareSchemas(recorded: DatasetSchema, current: DatasetSchema):
 
 /** Where a recorded schema was read, for the messages: the bucket's record or the lock file. */
 export interface SchemaSource {
-  /** e.g. `s3://etl-bucket/logs/glue-jobs/orders/_schema.json` or `etl.schema-lock.json`. */
+  /** e.g. `s3://etl-bucket/load/_meta/orders/schema.json` or `etl.schema-lock.json`. */
   readonly location: string;
   /** How to forget the record when the dataset's table was emptied on purpose. */
   readonly reset: string;

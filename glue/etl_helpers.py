@@ -18,6 +18,8 @@ csv.field_size_limit(2**31 - 1)
 PLAN_FORMAT_VERSION = 1
 PARTITION_COLUMN = "dt"
 LOAD_PREFIX = "load/"
+# The dataset's long-lived records, where no lifecycle rule expires them (core's ``PREFIX.meta``).
+META_PREFIX = f"{LOAD_PREFIX}_meta/"
 REPORTS_PREFIX = "logs/glue-jobs/"
 CORRUPT_RECORD_COLUMN = "_corrupt_record"
 STRUCTURAL_REJECT_REASON = "Malformed CSV record"
@@ -94,6 +96,13 @@ def dataset_load_prefix(dataset):
 
 
 def last_run_report_key(dataset):
+    """The last successful run's report: ``load/_meta/<dataset>/last-success.json`` (core's ``lastRunReportKey``)."""
+    return f"{META_PREFIX}{dataset}/last-success.json"
+
+
+def legacy_last_run_report_key(dataset):
+    """Where releases before the move to ``load/_meta/`` kept it, under the expiring ``logs/glue-jobs/``
+    (core's ``legacyLastRunReportKey``): read only when the new key holds nothing, never written."""
     return f"{REPORTS_PREFIX}{dataset}/_last-success.json"
 
 
@@ -627,20 +636,109 @@ def ddl_schema(columns):
     return ", ".join(f"{quote_identifier(c['name'])} {c['sqlType']}" for c in columns)
 
 
-ABANDONED_VERSION_AGE_SECONDS = 3600
+# How long a replaced version of the state stays after its replacement's creation (core's
+# ``LATEST_VERSION_RETENTION_MS``): twice the Transform Task's timeout T (7,200 s; the replacing
+# run publishes within T of its version's creation, a run that read the manifest just before
+# reads the old version for at most T more) plus 60 minutes for queries.
+LATEST_VERSION_RETENTION_SECONDS = (2 * 2 + 1) * 3600
+
+_REPLACES_FILE = "_replaces"
 
 
-def abandoned_version_keys(version_keys, kept_versions, now):
-    """The files of state versions to delete after a publication (core's ``isAbandonedLatestVersion``):
-    neither kept (the new one, the previous one) nor an hour old or younger (a concurrent run may
-    be writing it), nor in a folder not named as a version (not ours)."""
-    abandoned = []
+def latest_replaces_key(dataset, version):
+    """The file of a version naming the versions it replaced (core's ``latestReplacesKey``):
+    ``load/latest/<dataset>/versions/<version>/_replaces``, written before the manifest."""
+    return f"{latest_version_prefix(dataset, version)}{_REPLACES_FILE}"
+
+
+def latest_manifest_versions(keys):
+    """The versions a manifest's keys belong to, each once, in order (what a new version's ``_replaces`` names)."""
+    return list(dict.fromkeys(v for v in (latest_version_of(key) for key in keys) if v is not None))
+
+
+def format_latest_replaces(versions):
+    """The text of a ``_replaces`` file: one version id per line, empty for none (core's ``formatLatestReplaces``)."""
+    return "".join(f"{version}\n" for version in versions)
+
+
+def parse_latest_replaces(text):
+    """The version ids a ``_replaces`` file names (core's ``parseLatestReplaces``)."""
+    return [line.strip() for line in text.split("\n") if line.strip() != ""]
+
+
+def _younger_than_retention(version, now):
+    created = version_created_at(version)
+    return created is not None and (now - created).total_seconds() < LATEST_VERSION_RETENTION_SECONDS
+
+
+def latest_versions_kept(current, replaces_of, now):
+    """The versions a publication of ``current`` keeps by the chain of replacements: ``current``,
+    and each version named in the ``_replaces`` of a kept version younger than the retention,
+    walking back from ``current``. ``replaces_of(version)`` is the parsed ``_replaces`` of a
+    version, ``None`` when it has none.
+
+    Why that is enough: a version P replaced by S was replaced at most the Transform timeout after
+    S was created; whoever read P before that (a run merging: at most one more Transform timeout;
+    a query) is done within ``LATEST_VERSION_RETENTION_SECONDS`` of S's creation.
+    """
+    kept = {current}
+    walk = [current]
+    while walk:
+        version = walk.pop()
+        if not _younger_than_retention(version, now):
+            continue
+        for replaced in replaces_of(version) or []:
+            if replaced not in kept:
+                kept.add(replaced)
+                walk.append(replaced)
+    return kept
+
+
+def latest_versions_to_delete(version_keys, current, replaces_of, now):
+    """The files of state versions to delete after ``current`` was published (core's
+    ``latestVersionsToDelete``): every file of a version folder, except those of the versions the
+    chain keeps (:func:`latest_versions_kept`) and of versions younger than the retention (a
+    concurrent run may be writing one). Keys in a folder not named as a version are not ours."""
+    kept = latest_versions_kept(current, replaces_of, now)
+    doomed = []
     for key in version_keys:
         version = latest_version_of(key)
-        created = version_created_at(version) if version is not None else None
-        if created is not None and version not in kept_versions and (now - created).total_seconds() > ABANDONED_VERSION_AGE_SECONDS:
-            abandoned.append(key)
-    return sorted(abandoned)
+        if version is None or version_created_at(version) is None or version in kept or _younger_than_retention(version, now):
+            continue
+        doomed.append(key)
+    return sorted(doomed)
+
+
+def latest_version_published(current_versions, version, replaces_of):
+    """Whether ``version`` is the state the manifest names (``current_versions``), or was and a
+    later run replaced it before this run could read the manifest back (its write's response was
+    lost): it is in the chain of ``_replaces`` walked back from ``current_versions``. A version
+    created before ``version`` cannot have replaced it, so the walk stops there."""
+    created = version_created_at(version)
+    seen = set()
+    walk = list(current_versions)
+    while walk:
+        candidate = walk.pop()
+        if candidate == version:
+            return True
+        if candidate in seen:
+            continue
+        seen.add(candidate)
+        candidate_created = version_created_at(candidate)
+        if created is None or candidate_created is None or candidate_created < created:
+            continue
+        walk.extend(replaces_of(candidate) or [])
+    return False
+
+
+def table_file_keys(keys, load_prefix):
+    """The data files of a dataset's table, ``load/<dataset>/dt=…/<file>.parquet``, sorted."""
+    table = []
+    for key in keys:
+        parts = key[len(load_prefix) :].split("/") if key.startswith(load_prefix) else []
+        if len(parts) == 2 and parts[0].startswith(f"{PARTITION_COLUMN}=") and _is_data_file(key):
+            table.append(key)
+    return sorted(table)
 
 
 def stale_input_files(existing_keys, kept_keys, load_prefix, run_input_id):

@@ -6,11 +6,13 @@ plan expects, runs it, and writes what the local DuckDB job (local/runtime/engin
 
 - Snappy Parquet under ``load/<dataset>/dt=YYYY-MM-DD/part-<loadId>-<n>.parquet``, replacing the
   files an earlier run of the same load wrote (never appending);
-- the dataset's new state (the latest row per key across every load; without keys, this load's
-  rows) as a new version under ``load/latest/<dataset>/versions/``, published by a conditional
-  write of ``load/latest/<dataset>/_symlink_format_manifest/manifest`` (see ``publish_latest_state``);
+- the dataset's new state (the latest row per key across every load the table holds; without
+  keys, this load's rows) as a new version under ``load/latest/<dataset>/versions/<version>/``
+  with its ``_replaces`` file, published by a conditional write of
+  ``load/latest/<dataset>/_symlink_format_manifest/manifest``; versions no reader can still be
+  reading are removed after (see ``publish_latest_state``);
 - a rejects CSV and the run report JSON under ``logs/glue-jobs/<dataset>/`` (the report also as
-  ``_last-success.json`` on success);
+  ``load/_meta/<dataset>/last-success.json`` on success, where no lifecycle rule expires it);
 - on a crossed ``fail`` quality threshold, nothing under ``load/`` and a ``QualityThresholdError``.
 
 Job arguments: --bucket --input_key --input_version_id --dataset --execution_name
@@ -61,6 +63,11 @@ SESSION_SETTINGS = {
 }
 
 
+def utc_now():
+    """The clock of the state's versions (their ids and their retention)."""
+    return datetime.now(UTC)
+
+
 def log(message, **fields):
     """One JSON line on stdout (the job's ``/output`` log group)."""
     print(json.dumps({"message": message, **fields}, default=str), flush=True)
@@ -82,13 +89,21 @@ class TransformRun:
         self.staging = h.staging_prefix(self.dataset, args["JOB_RUN_ID"])
         self.job_run_id = args["JOB_RUN_ID"]
         self.counted = {}
+        # Whether the table held files of this load before this run wrote its own (a correction
+        # or a rerun): the state is then recomputed from the whole table.
+        self.load_replaced = False
 
     def run(self):
         """Runs the plan; whatever the run staged is removed whatever happens."""
         try:
             return self._run()
         finally:
-            self.bucket.delete(self.bucket.keys(self.staging))
+            # Best effort: the outcome is decided (a loaded run must not be reported failed), and
+            # files left in the run's own staging folder are in no table and no state.
+            try:
+                self.bucket.delete(self.bucket.keys(self.staging))
+            except Exception as exc:  # noqa: BLE001
+                log("could not remove the run's staged files", staging=self.staging, error=str(exc))
 
     def _run(self):
         plan_text = self.bucket.read_text(h.plan_key(self.args["plans_prefix"], self.dataset))
@@ -96,8 +111,12 @@ class TransformRun:
             raise h.ConfigError(f"no compiled plan for dataset {self.dataset} under {self.args['plans_prefix']} (is it in the deployed config?)")
         plan = h.parse_plan(plan_text, self.dataset)
         ingestion_date = h.check_ingestion_date(self.args["ingestion_date"])
-        # The volume check compares with the last run that finished before this one started.
-        previous = h.previous_run(self.bucket.read_text(h.last_run_report_key(self.dataset)), self.args["execution_name"])
+        # The volume check compares with the last run that finished before this one started. The first
+        # run after an upgrade finds it where earlier releases wrote it (under logs/glue-jobs/).
+        last_report = self.bucket.read_text(h.last_run_report_key(self.dataset))
+        if last_report is None:
+            last_report = self.bucket.read_text(h.legacy_last_run_report_key(self.dataset))
+        previous = h.previous_run(last_report, self.args["execution_name"])
         input_key, version_id = self.args["input_key"], self.args["input_version_id"]
 
         header_text = self.bucket.read_text(input_key, HEADER_PROBE_BYTES, version_id)
@@ -183,11 +202,12 @@ class TransformRun:
         # Copy over the final names first (an overwrite is atomic per object), then delete what
         # this load wrote before and did not rewrite: readers never see the load's rows twice.
         pairs = h.partition_file_keys(self.bucket.keys(staging), staging, self.load_prefix, self.load_id)
+        table = f"{self.load_prefix}{h.PARTITION_COLUMN}="
+        self.load_replaced = bool(h.stale_input_files(self.bucket.keys(table), [], self.load_prefix, self.load_id))
         for source, destination in pairs:
             self.bucket.copy(source, destination)
         written = [destination for _, destination in pairs]
-        existing = self.bucket.keys(f"{self.load_prefix}{h.PARTITION_COLUMN}=")
-        self.bucket.delete(h.stale_input_files(existing, written, self.load_prefix, self.load_id))
+        self.bucket.delete(h.stale_input_files(self.bucket.keys(table), written, self.load_prefix, self.load_id))
         output.unpersist()
         return sorted(written)
 
@@ -195,49 +215,103 @@ class TransformRun:
         """Publishes the dataset's new state; returns its files and its row count.
 
         Readers follow the manifest, so they see the previous version or the new one, whole. Each
-        attempt reads the manifest and its token, writes a new version from the state it names,
-        then replaces the manifest only if it still holds that token: a run that finished first
-        makes this one's write fail, and it merges again onto the state that run published (no
-        lost update). The protocol of local/runtime/engines/latest-state.ts, step for step.
+        attempt reads the manifest and its token, writes a new version (its files, then its
+        ``_replaces``: the versions the manifest named), then replaces the manifest only if it
+        still holds that token: a run that finished first makes this one's write fail, and it
+        merges again onto the state that run published (no lost update). A write whose response
+        was lost is a win when the manifest names the version, or a chain of ``_replaces`` leads
+        from what it names back to the version; the files of an attempt that lost are deleted
+        only when the manifest does not name them. A file the merge read that is gone makes the
+        attempt merge again too. After a win, the
+        versions no reader can still be reading are deleted (``h.latest_versions_to_delete``).
+        The protocol of handlers/transform/latest-state.ts, step for step.
         """
         manifest_key = h.latest_manifest_key(self.dataset)
-        versions_prefix = h.latest_versions_prefix(self.dataset)
         for attempt in range(1, PUBLISH_ATTEMPTS + 1):
             manifest, token = self.bucket.read_text_with_token(manifest_key)
             previous = h.parse_latest_manifest(manifest) if manifest is not None else []
-            version = h.latest_version_id(datetime.now(UTC), self.job_run_id, attempt)
+            version = h.latest_version_id(utc_now(), self.job_run_id, attempt)
             version_prefix = h.latest_version_prefix(self.dataset, version)
-            if plan["latestSql"] is None or not previous:
-                # The state is this load's rows: the files just written hold exactly the declared
-                # columns. Copies, not the files themselves: a rerun of the load rewrites those.
-                pairs = h.latest_file_keys(written, self.load_prefix, version_prefix)
-                rows = self.counted["rowsOut"]
-            else:
-                pairs, rows = self.merge_state(plan, previous, version_prefix)
+            state = self.new_state(plan, previous, written, version_prefix)
+            if state is None:
+                log("a file the state's merge read is gone: merging again", version=version, attempt=attempt)
+                continue
+            pairs, rows = state
             for source, destination in pairs:
                 self.bucket.copy(source, destination)
             files = [destination for _, destination in pairs]
-            if self.bucket.write_text_if(manifest_key, h.format_latest_manifest(self.bucket.name, files), "text/plain", token):
-                kept = {version} | {h.latest_version_of(key) for key in previous}
-                self.bucket.delete(h.abandoned_version_keys(self.bucket.keys(versions_prefix), kept, datetime.now(UTC)))
+            replaces_key = h.latest_replaces_key(self.dataset, version)
+            self.bucket.write_text(replaces_key, h.format_latest_replaces(h.latest_manifest_versions(previous)), "text/plain")
+            text = h.format_latest_manifest(self.bucket.name, files)
+            if self.bucket.write_text_if(manifest_key, text, "text/plain", token) or self.published_meanwhile(manifest_key, version):
                 log("state published", version=version, latestRows=rows, attempt=attempt)
+                self.remove_unused_versions(version)
                 return files, rows
             log("state manifest changed meanwhile: merging again", version=version, attempt=attempt)
-            self.bucket.delete(files)
+            self.bucket.delete(files + [replaces_key])
         raise h.LatestStateConflictError(
             f"could not publish the state of dataset {self.dataset}: {manifest_key} changed during each of {PUBLISH_ATTEMPTS} attempts "
-            "(other runs kept publishing first); run the load again"
+            "(other runs kept publishing first, or removed a file the merge read); run the load again"
         )
 
-    def merge_state(self, plan, previous, version_prefix):
-        """The previous state merged with this load's rows (the plan's ``latestSql``), staged and
-        named as the version's files; returns the ``(staged, final)`` pairs and the row count."""
-        # Read with the declared schema: a column a file lacks (added since) reads NULL.
-        self.spark.read.schema(h.ddl_schema(plan["columns"])).parquet(*[self.bucket.url(k) for k in previous]).createOrReplaceTempView("etl_previous_latest")
+    def new_state(self, plan, previous, written, version_prefix):
+        """The ``(source, version file)`` pairs of the new state and its rows; ``None`` when a file
+        the merge read is gone (the attempt merges again)."""
+        if plan["latestSql"] is None or not (previous or self.load_replaced):
+            # Without keys, or the first state, the state is this load's rows (one per key): the
+            # files just written hold exactly the declared columns. Copies, not the files
+            # themselves: a rerun of the load rewrites those.
+            return h.latest_file_keys(written, self.load_prefix, version_prefix), self.counted["rowsOut"]
+        if self.load_replaced:
+            # A correction (or a rerun) of a load the table held: the rows it replaced are in the
+            # previous state, so the state is recomputed from every load the table holds now (this
+            # one's files among them; the plan's UNION counts them once).
+            previous = h.table_file_keys(self.bucket.keys(f"{self.load_prefix}{h.PARTITION_COLUMN}="), self.load_prefix)
+        return self.merge_state(plan, previous, version_prefix)
+
+    def merge_state(self, plan, sources, version_prefix):
+        """The state in ``sources`` (Parquet files of the declared columns) merged with this load's
+        rows (the plan's ``latestSql``), staged and named as the version's files; returns the
+        ``(staged, final)`` pairs and the row count, ``None`` when a source file is gone."""
         staging = f"{self.staging}latest/"
-        self.spark.sql(plan["latestSql"]).write.mode("overwrite").option("compression", "snappy").parquet(self.bucket.url(staging))
-        rows = self.spark.read.parquet(self.bucket.url(staging)).count()
+        try:
+            # Read with the declared schema: a column a file lacks (added since) reads NULL.
+            self.spark.read.schema(h.ddl_schema(plan["columns"])).parquet(*[self.bucket.url(k) for k in sources]).createOrReplaceTempView("etl_previous_latest")
+            self.spark.sql(plan["latestSql"]).write.mode("overwrite").option("compression", "snappy").parquet(self.bucket.url(staging))
+            rows = self.spark.read.parquet(self.bucket.url(staging)).count()
+        except Exception:
+            # Spark names a missing file in several ways (PATH_NOT_FOUND when planning, a
+            # FileNotFoundException in a task): whether one is gone is asked of the bucket.
+            if self.missing_files(sources):
+                return None
+            raise
         return h.latest_file_keys(self.bucket.keys(staging), staging, version_prefix), rows
+
+    def missing_files(self, keys):
+        """The keys of ``keys`` the bucket no longer holds."""
+        present = {key for folder in sorted({k.rsplit("/", 1)[0] + "/" for k in keys}) for key in self.bucket.keys(folder)}
+        return [key for key in keys if key not in present]
+
+    def remove_unused_versions(self, current):
+        """Deletes the versions no reader can still be reading now that ``current`` is published.
+        Best effort: the state is published, and a version left is removed by a later publication."""
+        try:
+            keys = self.bucket.keys(h.latest_versions_prefix(self.dataset))
+            self.bucket.delete(h.latest_versions_to_delete(keys, current, self.replaces_of, utc_now()))
+        except Exception as exc:  # noqa: BLE001
+            log("could not remove the state's unused versions", version=current, error=str(exc))
+
+    def replaces_of(self, version):
+        """The versions ``version`` replaced (its ``_replaces``), ``None`` when it has no such file."""
+        text = self.bucket.read_text(h.latest_replaces_key(self.dataset, version))
+        return None if text is None else h.parse_latest_replaces(text)
+
+    def published_meanwhile(self, manifest_key, version):
+        """Whether a manifest write reported lost did publish ``version``: the manifest names it,
+        or names a version that replaced it (its response was lost, a later run merged over it)."""
+        text = self.bucket.read_text(manifest_key)
+        current = h.latest_manifest_versions(h.parse_latest_manifest(text)) if text is not None else []
+        return h.latest_version_published(current, version, self.replaces_of)
 
 
 def main(argv=None, context=None):
@@ -267,8 +341,9 @@ def main(argv=None, context=None):
     report = h.finish_report({**base, **outcome}, started_at)
     bucket.write_json(args["report_key"], report)
     bucket.write_json(h.last_run_report_key(args["dataset"]), report)
+    # Nothing that can fail runs after the state is published but the reports (no Job.commit:
+    # bookmarks are disabled), so a loaded run is never reported failed.
     log("transform succeeded", rowsIn=report["rowsIn"], rowsOut=report["rowsOut"], outputFiles=len(report["outputFiles"]))
-    context.commit()
     return report
 
 

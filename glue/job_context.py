@@ -1,7 +1,7 @@
 """The one seam between the runner and AWS Glue's own jars.
 
-``GlueJobContext`` is what runs on AWS Glue: ``GlueContext``, ``Job.init``/``Job.commit`` (which
-need Glue's JVM classes) and the S3 bucket through boto3. ``LocalJobContext`` is what the local
+``GlueJobContext`` is what runs on AWS Glue: ``GlueContext`` and ``Job.init`` (which need Glue's
+JVM classes) and the S3 bucket through boto3. ``LocalJobContext`` is what the local
 Spark engine (``local_worker.py``) uses instead: a local SparkSession and the local bucket folder.
 Everything else — arguments, plan, CSV read, typing, dedupe, rejects, quality, publish, report —
 is ``etl_runner.py``, the same code on both.
@@ -26,7 +26,12 @@ import etl_helpers as h
 
 
 class GlueJobContext:
-    """AWS Glue: the job's Spark session from a GlueContext, bookmarks via ``Job``, S3 by boto3."""
+    """AWS Glue: the job's Spark session from a GlueContext, the job initialised, S3 by boto3.
+
+    No ``Job.commit``: the job runs with bookmarks disabled (it reads the input version the event
+    named, not what a bookmark says is new), and a commit after the state's publication could
+    only fail a run whose rows and state are already in place.
+    """
 
     def __init__(self, args):
         # Glue's own jars: importable only on a Glue worker (awsglue.context loads JVM classes).
@@ -38,12 +43,9 @@ class GlueJobContext:
 
         glue_context = GlueContext(SparkContext.getOrCreate())
         self.spark = glue_context.spark_session
-        self._job = Job(glue_context)
-        self._job.init(args["JOB_NAME"], args)
+        # Initialised as Glue expects of a job (harmless with bookmarks disabled), before any write.
+        Job(glue_context).init(args["JOB_NAME"], args)
         self.bucket = S3Bucket(boto3.client("s3"), args["bucket"])
-
-    def commit(self):
-        self._job.commit()
 
 
 class LocalJobContext:
@@ -53,9 +55,6 @@ class LocalJobContext:
         # A session of its own per job run: temp views and settings do not leak between runs.
         self.spark = spark.newSession()
         self.bucket = FolderBucket(bucket_dir, bucket_name)
-
-    def commit(self):
-        """Bookmarks are Glue's; locally there is nothing to commit."""
 
 
 # A lock file older than this was left by a writer that died (a conditional write takes ms).
@@ -109,16 +108,19 @@ class FolderBucket:
 
     def write_text_if(self, key, text, _content_type, token):
         """Writes the file only if its bytes still have the MD5 ``token`` (``None``: only if absent);
-        ``False`` when another writer came first."""
+        ``True`` when the file holds ``text`` by this write, ``False`` when another writer came
+        first. As ``S3Bucket.write_text_if``: a file already holding exactly ``text`` (a write of
+        this attempt that went through before) is a success."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
         with self._locked(path):
             body = self._bytes(path)
             current = None if body is None else hashlib.md5(body).hexdigest()
             if current != token:
-                return False
+                return body == data
             temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            temporary.write_bytes(text.encode("utf-8"))
+            temporary.write_bytes(data)
             os.replace(temporary, path)
         return True
 
@@ -191,4 +193,5 @@ class FolderBucket:
                 parent = parent.parent
 
     def url(self, key):
-        return self._path(key).as_uri()
+        # Not Path.as_uri(): Hadoop does not decode its escapes (dt%3D… is not the dt= folder).
+        return f"file://{self._path(key).as_posix()}"

@@ -5,15 +5,20 @@ The local Spark engine swaps this for ``job_context.FolderBucket``; both offer t
 
 import json
 import threading
+import time
 
 import etl_helpers as h
 from botocore.exceptions import ClientError
 
 # S3 DeleteObjects takes at most 1,000 keys per request.
 _DELETE_BATCH = 1000
-# What S3 answers a conditional write that lost: the condition failed (412), another conditional
-# write of the key in flight (409), or, for If-Match, the key gone meanwhile (404).
-_LOST_RACE_CODES = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404")
+# What S3 answers a conditional write whose condition failed (412), or, for If-Match, whose key
+# is gone meanwhile (404).
+_FAILED_CONDITION_CODES = ("PreconditionFailed", "412", "NoSuchKey", "404")
+# What S3 answers while another conditional write of the key is in flight (409): try again.
+_CONFLICT_CODES = ("ConditionalRequestConflict", "409")
+CONFLICT_RETRIES = 4
+_CONFLICT_BACKOFF_SECONDS = 0.1
 
 
 class S3Bucket:
@@ -62,19 +67,32 @@ class S3Bucket:
 
     def write_text_if(self, key, text, content_type, token):
         """Writes the object only if it is still what ``token`` says (``If-Match`` its ETag; with
-        ``None``, ``If-None-Match: *``: only if absent). ``False`` when another writer came first."""
-        self._conditions.header = ("If-None-Match", "*") if token is None else ("If-Match", token)
-        try:
-            self.write_text(key, text, content_type)
-        except ClientError as exc:
-            error = exc.response.get("Error", {}).get("Code")
-            status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
-            if error in _LOST_RACE_CODES or status in ("412", "409"):
-                return False
-            raise
-        finally:
-            self._conditions.header = None
-        return True
+        ``None``, ``If-None-Match: *``: only if absent). ``True`` when the object holds ``text``
+        by this write, ``False`` when another writer came first.
+
+        botocore retries a PUT whose response was lost (a connection reset), and S3 then refuses
+        the retry for this very write: 412, or 409 while it is still in flight. So a 409 is tried
+        again (it ends in 200 or 412), and after a failed condition the object is read back:
+        holding exactly ``text`` (which names this attempt's own version files) is a success.
+        """
+        for conflict in range(CONFLICT_RETRIES + 1):
+            self._conditions.header = ("If-None-Match", "*") if token is None else ("If-Match", token)
+            try:
+                self.write_text(key, text, content_type)
+                return True
+            except ClientError as exc:
+                error = exc.response.get("Error", {}).get("Code")
+                status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+                if error in _CONFLICT_CODES or status == "409":
+                    if conflict < CONFLICT_RETRIES:
+                        time.sleep(_CONFLICT_BACKOFF_SECONDS * 2**conflict)
+                        continue
+                elif error not in _FAILED_CONDITION_CODES and status != "412":
+                    raise
+            finally:
+                self._conditions.header = None
+            break
+        return self.read_text(key) == text
 
     def write_json(self, key, document):
         self.write_text(key, json.dumps(document, indent=2) + "\n", "application/json")

@@ -55,5 +55,11 @@ async function recordSchema(deps: SummarizeDeps, bucket: string, dataset: Datase
   const schema = formatDatasetSchema(guardDatasetSchema(dataset, loaded.recorded, loaded.source));
   if (schema === loaded.text) return;
   await deps.store.write(bucket, loaded.key, schema, 'application/json');
-  deps.obs.logger.info(loaded.recorded ? 'schema evolved: recorded' : 'schema recorded', { dataset: dataset.name, key: loaded.key });
+  // A record read from its legacy location (loaded-schema.ts) has no text at the key: it moves here.
+  const what = !loaded.recorded ? 'schema recorded' : loaded.text === undefined ? 'schema record moved to its new key' : 'schema evolved: recorded';
+  deps.obs.logger.info(what, {
+    dataset: dataset.name,
+    key: loaded.key,
+    ...(loaded.text === undefined && loaded.recorded ? { from: loaded.source.location } : {}),
+  });
 }

@@ -77,8 +77,9 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
     'extract/': 'reads the one input CSV named by its --input_key argument, anywhere below extract/',
     'scripts/': 'reads its helper module and the compiled plan of the run’s dataset, below scripts/',
     'load/':
-      'writes, publishes and replaces Parquet files of any dataset below load/ (a run’s files in load/_staging/<dataset>/<run>/, the partitions load/<dataset>/dt=…/, the state’s versions and its symlink manifest in load/latest/<dataset>/)',
-    'logs/glue-jobs/': 'writes the run report, the last-success report and the rejects file below logs/glue-jobs/',
+      'writes, publishes and replaces Parquet files of any dataset below load/ (a run’s files in load/_staging/<dataset>/<run>/, the partitions load/<dataset>/dt=…/, the state’s versions and its symlink manifest in load/latest/<dataset>/, the last-success report in load/_meta/<dataset>/)',
+    'logs/glue-jobs/':
+      'writes the run report and the rejects file below logs/glue-jobs/ (and reads the last-success report where releases before load/_meta/ kept it)',
   };
   for (const [prefix, what] of Object.entries(glueObjects)) {
     add(glueRole, objects(prefix), `etl-transformation-job ${what}; keys are decided per run, so the grant is the prefix.`);

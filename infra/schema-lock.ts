@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { EtlConfig } from '../core/config/dataset-config';
+import { loadedSchemaKey } from '../core/naming';
 import { evolveSchemaLock, formatSchemaLock, parseSchemaLock } from '../core/schema-guard';
 
 /** The lock file of the deployed config, relative to the project root. */
@@ -23,7 +24,7 @@ export function enforceSchemaLock(config: EtlConfig, lockPath: string): boolean 
   const lock = existsSync(lockPath) ? parseSchemaLock(readFileSync(lockPath, 'utf-8'), name) : undefined;
   const evolved = evolveSchemaLock(lock, config, {
     location: `the schema locked in ${name}`,
-    reset: `delete the dataset's entry in ${name}, and its logs/glue-jobs/<dataset>/_schema.json in the bucket`,
+    reset: `delete the dataset's entry in ${name}, and its ${loadedSchemaKey('<dataset>')} in the bucket`,
   });
   if (!evolved.changed) return false;
   writeFileSync(lockPath, formatSchemaLock(evolved.lock));

@@ -41,9 +41,20 @@ export interface PipelineSettings {
   readonly inputsGlacierDays: number;
   /** Days before archived and rejected inputs are deleted. @default 365 */
   readonly inputsExpirationDays: number;
-  /** Days before objects under `logs/` (run reports, rejects files) are deleted. @default 90 */
+  /**
+   * Days before objects under `logs/` (run reports, rejects files) are deleted; at least
+   * {@link MIN_LOGS_EXPIRATION_DAYS}. @default 90
+   */
   readonly logsExpirationDays: number;
 }
+
+/**
+ * The shortest `etl:logsExpirationDays`: Step Functions redrives an execution up to 14 days after
+ * it stopped (a Standard execution of this machine lasts at most 6 hours, its `TimeoutSeconds`),
+ * and a redrive resuming at Summarize or DescribeTransformFailure reads the run report the
+ * transform wrote under `logs/glue-jobs/` (test/infra/lifecycle-read-back.test.ts).
+ */
+export const MIN_LOGS_EXPIRATION_DAYS = 15;
 
 /** The context keys and their defaults: the documented configuration surface. */
 export const CONTEXT_DEFAULTS = {
@@ -152,7 +163,7 @@ export function readSettings(node: Node): PipelineSettings {
     inputsInfrequentAccessDays: integer('etl:inputsInfrequentAccessDays', 30, 3650),
     inputsGlacierDays: integer('etl:inputsGlacierDays', 1, 3650),
     inputsExpirationDays: integer('etl:inputsExpirationDays', 1, 36500),
-    logsExpirationDays: integer('etl:logsExpirationDays', 1, 36500),
+    logsExpirationDays: integer('etl:logsExpirationDays', MIN_LOGS_EXPIRATION_DAYS, 36500),
   };
   // S3 lifecycle rules need each step strictly later than the one before it.
   // S3 keeps objects in Standard-IA at least 30 days before a further transition.

@@ -61,7 +61,8 @@ class NamingTest(unittest.TestCase):
 
     def test_keys_of_the_layout(self):
         self.assertEqual(h.dataset_load_prefix("orders"), "load/orders/")
-        self.assertEqual(h.last_run_report_key("orders"), "logs/glue-jobs/orders/_last-success.json")
+        self.assertEqual(h.last_run_report_key("orders"), "load/_meta/orders/last-success.json")
+        self.assertEqual(h.legacy_last_run_report_key("orders"), "logs/glue-jobs/orders/_last-success.json")
         self.assertEqual(h.rejects_key("orders", "orders-x-1"), "logs/glue-jobs/orders/orders-x-1.rejects.csv")
         self.assertEqual(h.plan_key("scripts/plans/", "orders"), "scripts/plans/orders.json")
         self.assertEqual(h.staging_prefix("orders", "jr_1"), "load/_staging/orders/jr_1/")
@@ -287,18 +288,75 @@ class OutputFilesTest(unittest.TestCase):
     def test_the_declared_columns_read_as_a_ddl_schema(self):
         self.assertEqual(h.ddl_schema(ORDERS_COLUMNS), "`order_id` STRING, `quantity` INT, `notes` STRING")
 
-    def test_only_old_versions_neither_new_nor_previous_are_abandoned(self):
+    def test_the_retention_is_twice_the_transform_timeout_plus_an_hour_of_queries(self):
+        # The same derivation as core/naming.ts LATEST_VERSION_RETENTION_MS, from the ASL itself.
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "statemachine", "etl.asl.json"), encoding="utf-8") as source:
+            transform = json.load(source)["States"]["Transform"]
+        self.assertEqual(h.LATEST_VERSION_RETENTION_SECONDS, 2 * transform["TimeoutSeconds"] + 3600)
+        self.assertEqual(h.LATEST_VERSION_RETENTION_SECONDS, 5 * 3600)
+
+    def test_a_version_names_what_it_replaced_in_its_replaces_file(self):
+        self.assertEqual(h.latest_replaces_key("orders", "v1"), "load/latest/orders/versions/v1/_replaces")
+        self.assertEqual(h.latest_version_of(h.latest_replaces_key("orders", "v1")), "v1")
+        self.assertEqual(h.format_latest_replaces(["v0", "v1"]), "v0\nv1\n")
+        self.assertEqual(h.format_latest_replaces([]), "")
+        self.assertEqual(h.parse_latest_replaces("v0\nv1\n\n"), ["v0", "v1"])
+        self.assertEqual(h.parse_latest_replaces(""), [])
+        manifest = ["load/latest/orders/versions/v1/part-0.parquet", "load/latest/orders/versions/v1/part-1.parquet", "elsewhere/x.parquet"]
+        self.assertEqual(h.latest_manifest_versions(manifest), ["v1"])
+
+    def test_the_chain_of_replaced_versions_is_kept_while_young_and_the_rest_deleted(self):
         prefix = "load/latest/orders/versions/"
         now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+        def version(hours_ago, run):
+            return h.latest_version_id(now - timedelta(hours=hours_ago), run)
+
+        # v3 (current) replaced v2, which replaced v1, which replaced v0; v0 replaced vold
+        r = h.LATEST_VERSION_RETENTION_SECONDS / 3600
+        v3, v2, v1, v0, vold = version(0, "jr_3"), version(r - 0.1, "jr_2"), version(r + 2, "jr_1"), version(r + 5, "jr_0"), version(4 * r, "jr_old")
+        replaces = {v3: [v2], v2: [v1], v1: [v0], v0: [vold]}
+        dead, busy = version(r + 1, "jr_dead"), version(1, "jr_busy")  # a lost attempt's; one in flight
+        keys = [f"{prefix}{v}/{name}" for v in (v3, v2, v1, v0, vold, dead, busy) for name in ("part-0.parquet", "_replaces")]
+        keys.append(f"{prefix}someone-elses/part-0.parquet")  # not named as a version: not ours
+
+        # Act
+        doomed = h.latest_versions_to_delete(keys, v3, replaces.get, now)
+
+        # Assess: kept v3 (current), v2 (replaced by the young v3), v1 (replaced by v2, 0.1 h
+        # younger than the retention) and the in-flight one; v0 (replaced by v1, older), vold
+        # and the lost attempt's go, each whole
+        self.assertEqual(doomed, sorted(k for k in keys if k.split("/")[4] in (v0, vold, dead)))
+        self.assertEqual(h.latest_versions_kept(v3, replaces.get, now), {v3, v2, v1})
+        # a version without _replaces (written before it existed) ends the chain
+        self.assertEqual(h.latest_versions_kept(v3, {v3: [v2]}.get, now), {v3, v2})
+        # later, only the current one and what it replaced stay (v2 is past the retention now)
+        later = now + timedelta(hours=r - 0.05)
+        self.assertEqual(h.latest_versions_kept(v3, replaces.get, later), {v3, v2})
+        self.assertEqual(h.latest_versions_to_delete(keys, v3, replaces.get, later), sorted(k for k in keys if k.split("/")[4] not in (v3, v2, "someone-elses")))
+
+    def test_a_version_replaced_since_its_write_counts_as_published(self):
+        now = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+        mine, theirs, later = (h.latest_version_id(now + timedelta(seconds=s), run) for s, run in ((0, "jr_me"), (5, "jr_b"), (9, "jr_c")))
+        before = h.latest_version_id(now - timedelta(seconds=30), "jr_prev")
+        replaces = {later: [theirs], theirs: [mine], mine: [before]}
+        self.assertTrue(h.latest_version_published([mine], mine, replaces.get))
+        self.assertTrue(h.latest_version_published([later], mine, replaces.get))
+        self.assertFalse(h.latest_version_published([later], mine, {later: [theirs], theirs: [before]}.get))
+        self.assertFalse(h.latest_version_published([], mine, replaces.get))
+        # the walk stops at versions created before this one (older than it: not its successors)
+        self.assertFalse(h.latest_version_published([before], mine, {before: [mine]}.get))
+
+    def test_the_tables_files_are_its_partitions_parquet_files(self):
         keys = [
-            f"{prefix}20240501T095959Z-jr_old/part-0.parquet",  # 2 h old: abandoned
-            f"{prefix}20240501T095959Z-jr_prev/part-0.parquet",  # old, but the previous version
-            f"{prefix}20240501T113000Z-jr_busy/part-0.parquet",  # 30 min: maybe being written
-            f"{prefix}20240501T120000Z-jr_new/part-0.parquet",
-            f"{prefix}someone-elses/part-0.parquet",  # not named as a version: not ours
+            "load/orders/dt=2024-05-02/part-b-0.parquet",
+            "load/orders/dt=2024-05-01/part-a-0.parquet",
+            "load/orders/dt=2024-05-01/_SUCCESS",
+            "load/orders/dt=2024-05-01/.part-a-0.parquet.crc",
+            "load/orders/other/part-a-0.parquet",
+            "load/latest/orders/versions/v/part-0.parquet",
         ]
-        kept = {"20240501T120000Z-jr_new", h.latest_version_of(keys[1])}
-        self.assertEqual(h.abandoned_version_keys(keys, kept, now), [keys[0]])
+        self.assertEqual(h.table_file_keys(keys, "load/orders/"), ["load/orders/dt=2024-05-01/part-a-0.parquet", "load/orders/dt=2024-05-02/part-b-0.parquet"])
 
     def test_only_this_inputs_files_not_rewritten_are_stale(self):
         existing = [

@@ -53,3 +53,20 @@ def test_a_held_lock_makes_the_writer_wait_and_a_stale_one_is_broken(tmp_path):
     # Assess
     assert waited and elapsed >= 0.25
     assert broken and bucket.read_text(KEY) == "two\n" and not lock.exists()
+
+
+def test_a_write_sent_again_after_it_went_through_is_a_win_and_another_text_is_not(tmp_path):
+    # Prepare: the manifest written with a token; the same write sent again (as an SDK retries a
+    # PUT whose response was lost), its token stale now
+    bucket = FolderBucket(tmp_path, "data-bucket")
+    bucket.write_text(KEY, "s3://b/before\n", "text/plain")
+    _, token = bucket.read_text_with_token(KEY)
+    first = bucket.write_text_if(KEY, "s3://b/mine\n", "text/plain", token)
+
+    # Act
+    again = bucket.write_text_if(KEY, "s3://b/mine\n", "text/plain", token)
+    other = bucket.write_text_if(KEY, "s3://b/rival\n", "text/plain", token)
+
+    # Assess
+    assert (first, again, other) == (True, True, False)
+    assert bucket.read_text(KEY) == "s3://b/mine\n"

@@ -1,11 +1,13 @@
 """The dataset's state (``load/latest/<dataset>/``) on real local Spark: merged across loads by the
-keepLatestBy rule, the same after a rerun, no update lost when runs publish together, and the
-last load's rows for a dataset without keys."""
+keepLatestBy rule, the same after a rerun, recomputed after a correction, no update lost when
+runs publish together or a manifest write is sent twice, versions kept while a run may read
+them, and the last load's rows for a dataset without keys."""
 
 import csv
 import io
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 
 import etl_helpers as h
 import etl_runner
@@ -165,6 +167,154 @@ def test_a_run_that_loses_the_manifest_merges_again_onto_the_winners_state(spark
     assert report["latestFiles"][0].split("/")[4].endswith("-jr_a-2")
     versions = {p.name for p in (bucket_dir / h.latest_versions_prefix("orders")).iterdir()}
     assert not any(v.endswith("-jr_a") for v in versions), "the losing attempt's files are deleted"
+
+
+def versions_left(bucket_dir):
+    return {p.name for p in (bucket_dir / h.latest_versions_prefix("orders")).iterdir()}
+
+
+def test_a_manifest_write_sent_again_after_it_went_through_publishes_and_the_next_run_merges_over_it(spark, bucket_dir):
+    # Prepare: a first load; run A's manifest write goes through, and is sent again with the
+    # same token (as the SDK retries a PUT whose response was lost)
+    rows = sample_rows()
+    load(spark, bucket_dir, "extract/orders-1.csv", "orders-1", "jr_first", rows[:10], "2026-11-24", "00000000000000aa")
+    write_csv(bucket_dir, "extract/orders-a.csv", rows[10:20])
+    context = LocalJobContext(spark, bucket_dir, "data-bucket")
+    real_write = context.bucket.write_text_if
+    answers = []
+
+    def write_then_send_again(key, text, content_type, token):
+        real_write(key, text, content_type, token)  # applied; its answer lost
+        answers.append(real_write(key, text, content_type, token))  # the retry, refused for it
+        return answers[-1]
+
+    context.bucket.write_text_if = write_then_send_again
+
+    # Act
+    report = etl_runner.main(argv(args_for("extract/orders-a.csv", "orders-a", "jr_a", "2026-11-24", "00000000000000cc")), context)
+
+    # Assess: won on the first attempt; the manifest names that attempt's files, and they exist
+    assert answers == [True]
+    assert manifest_keys(bucket_dir) == report["latestFiles"] and report["latestFiles"][0].split("/")[4].endswith("-jr_a")
+    assert all((bucket_dir / key).is_file() for key in report["latestFiles"])
+
+    # Act: the next load merges over it
+    after = load(spark, bucket_dir, "extract/orders-b.csv", "orders-b", "jr_b", rows[20:30], "2026-11-24", "00000000000000bb")
+
+    # Assess: no key lost
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 30 == after["latestRows"]
+
+
+def test_a_correction_recomputes_the_state_from_the_table(spark, bucket_dir):
+    # Prepare: another load, then orders-f.csv with reuploads "replace" (its load id: the key's)
+    rows = sample_rows()
+    key = "extract/orders-f.csv"
+    load_id = h.input_id(key)
+    load(spark, bucket_dir, "extract/orders-o.csv", "orders-o", "jr_other", rows[2:5], "2026-11-24", "00000000000000aa")
+    first = [{**rows[0], "status": "old"}, {**rows[1], "status": "dropped"}]
+    load(spark, bucket_dir, key, "orders-f-1", "jr_f1", first, "2026-11-24", load_id)
+    before, _ = state_rows(spark, bucket_dir)
+    assert {before[r["order_id"]]["status"] for r in first} == {"old", "dropped"}
+
+    # Act: the corrected file under the same key, a day later: order 1 changed (the same
+    # order_ts: by the tie-break on the whole row "old" would win a merge), order 2 gone
+    corrected = load(spark, bucket_dir, key, "orders-f-2", "jr_f2", [{**rows[0], "status": "zz-corrected"}], "2026-11-25", load_id)
+
+    # Assess: the state is the latest row per key over the table as it is now
+    state, count = state_rows(spark, bucket_dir)
+    assert state[rows[0]["order_id"]]["status"] == "zz-corrected"
+    assert rows[1]["order_id"] not in state
+    assert set(state) == {r["order_id"] for r in rows[:1] + rows[2:5]}
+    assert count == 4 == corrected["latestRows"]
+    assert table_rows(spark, bucket_dir) == 4
+
+
+def test_a_version_a_slow_run_reads_is_kept_while_others_publish(spark, bucket_dir, monkeypatch):
+    # Prepare: the clock of the versions under the test's control; a first state (v0) at 08:00
+    clock = {"now": datetime(2026, 11, 24, 8, 0, tzinfo=UTC)}
+    monkeypatch.setattr(etl_runner, "utc_now", lambda: clock["now"])
+    rows = sample_rows()
+    load(spark, bucket_dir, "extract/orders-0.csv", "orders-0", "jr_0", rows[:10], "2026-11-24", "00000000000000aa")
+    (v0,) = versions_left(bucket_dir)
+    write_csv(bucket_dir, "extract/orders-a.csv", rows[10:20])
+    # run A reads the manifest (v0) an hour past the retention and merges slowly: B and C publish
+    # v1 and v2 meanwhile (v0 is kept only as what v1 replaced)
+    retention = timedelta(seconds=h.LATEST_VERSION_RETENTION_SECONDS)
+    clock["now"] += retention + timedelta(hours=1)
+    real_merge = etl_runner.TransformRun.merge_state
+    merges = []
+
+    def slow_merge(self, plan, sources, version_prefix):
+        if self.job_run_id == "jr_a" and not merges:
+            load(spark, bucket_dir, "extract/orders-b.csv", "orders-b", "jr_b", rows[20:30], "2026-11-24", "00000000000000bb")
+            load(spark, bucket_dir, "extract/orders-c.csv", "orders-c", "jr_c", rows[30:40], "2026-11-24", "00000000000000cc")
+        if self.job_run_id != "jr_a":
+            return real_merge(self, plan, sources, version_prefix)
+        present = all((bucket_dir / key).is_file() for key in sources)
+        merged = real_merge(self, plan, sources, version_prefix)
+        merges.append((sorted({h.latest_version_of(k) for k in sources}), present, merged is not None))
+        return merged
+
+    monkeypatch.setattr(etl_runner.TransformRun, "merge_state", slow_merge)
+
+    # Act
+    report = run(spark, bucket_dir, args_for("extract/orders-a.csv", "orders-a", "jr_a", "2026-11-24", "00000000000000dd"))
+
+    # Assess: A's first merge read v0 whole (B's and C's cleanups kept it: v1 replaced it); its
+    # write lost, it merged again over v2 (C's), and nothing is lost
+    v1, v2 = sorted(v for v in versions_left(bucket_dir) if v.endswith(("-jr_b", "-jr_c")))
+    v3 = report["latestFiles"][0].split("/")[4]
+    assert merges == [([v0], True, True), ([v2], True, True)]
+    assert v3.endswith("-jr_a-2")
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 40
+    assert versions_left(bucket_dir) == {v0, v1, v2, v3}, "every version a run or a query may read, the lost attempt's gone"
+
+    # Act: a load an hour beyond the retention of A's version
+    clock["now"] += retention + timedelta(hours=1)
+    updated = [{**row, "status": "REFUNDED", "order_ts": row["order_ts"].replace("2026-11-24", "2026-11-25")} for row in rows[:5]]
+    last = load(spark, bucket_dir, "extract/orders-d.csv", "orders-d", "jr_d", updated, "2026-11-25", "00000000000000ee")
+
+    # Assess: the current version and the one it replaced stay; the older ones are gone
+    v4 = last["latestFiles"][0].split("/")[4]
+    assert versions_left(bucket_dir) == {v4, v3}
+    assert (bucket_dir / h.latest_replaces_key("orders", v4)).read_text() == f"{v3}\n"
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 40 and {state[r["order_id"]]["status"] for r in rows[:5]} == {"REFUNDED"}
+
+
+def test_a_state_file_gone_during_the_merge_makes_the_run_merge_again(spark, bucket_dir, monkeypatch):
+    # Prepare: a first state (v0); while run A merges it, B publishes v1 and v0's files are
+    # removed (as a run of an earlier release, keeping only the newest versions, would)
+    rows = sample_rows()
+    load(spark, bucket_dir, "extract/orders-0.csv", "orders-0", "jr_0", rows[:10], "2026-11-24", "00000000000000aa")
+    (v0,) = versions_left(bucket_dir)
+    write_csv(bucket_dir, "extract/orders-a.csv", rows[10:20])
+    real_merge = etl_runner.TransformRun.merge_state
+    merges = []
+
+    def merge_while_v0_goes(self, plan, sources, version_prefix):
+        if self.job_run_id == "jr_a" and not merges:
+            load(spark, bucket_dir, "extract/orders-b.csv", "orders-b", "jr_b", rows[20:30], "2026-11-24", "00000000000000bb")
+            for part in (bucket_dir / h.latest_version_prefix("orders", v0)).iterdir():
+                part.unlink()
+        merged = real_merge(self, plan, sources, version_prefix)
+        if self.job_run_id == "jr_a":
+            merges.append((sorted({h.latest_version_of(k) for k in sources}), merged is not None))
+        return merged
+
+    monkeypatch.setattr(etl_runner.TransformRun, "merge_state", merge_while_v0_goes)
+
+    # Act
+    report = run(spark, bucket_dir, args_for("extract/orders-a.csv", "orders-a", "jr_a", "2026-11-24", "00000000000000cc"))
+
+    # Assess: the first merge found v0 gone, the second merged over B's state; nothing lost
+    (v1,) = {v for v in versions_left(bucket_dir) if v.endswith("-jr_b")}
+    assert merges == [([v0], False), ([v1], True)]
+    assert report["latestFiles"][0].split("/")[4].endswith("-jr_a-2")
+    state, count = state_rows(spark, bucket_dir)
+    assert count == len(state) == 30 == report["latestRows"]
 
 
 def test_the_state_of_a_dataset_without_keys_is_the_last_loads_rows(spark, keyless_bucket_dir):

@@ -2,6 +2,7 @@
 HTTP API — and, where S3 must answer an error moto cannot produce, botocore's Stubber."""
 
 import gzip
+import io
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,8 @@ import botocore
 import botocore.session
 import etl_helpers as h
 import pytest
+from botocore.exceptions import ConnectionClosedError
+from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 from s3_bucket import S3Bucket
@@ -154,6 +157,61 @@ def test_a_conditional_write_with_a_stale_token_gets_412_and_writes_nothing(buck
     assert bucket.read_text_with_token("load/latest/none/_symlink_format_manifest/manifest") == (None, None)
 
 
+def lose_the_first_response(client, key):
+    """Lets the first PutObject of ``key`` reach S3 and then fails it as a connection reset, so
+    botocore sends it again (a response lost on the way back); returns the statuses S3 gave it."""
+    sent = []
+
+    def send_then_reset(request, **_):
+        if not sent and request.url.split("?", 1)[0].endswith(f"/{key}"):
+            sent.append(client._endpoint.http_session.send(request).status_code)
+            raise ConnectionClosedError(endpoint_url=request.url)
+        return None
+
+    client.meta.events.register("before-send.s3.PutObject", send_then_reset)
+    return sent
+
+
+@pytest.mark.parametrize("replacing", [False, True], ids=["if-none-match", "if-match"])
+def test_a_conditional_write_whose_response_was_lost_is_a_win(bucket, replacing):
+    # Prepare: the manifest absent (If-None-Match *) or holding a state (If-Match its ETag)
+    key = h.latest_manifest_key("orders")
+    token = None
+    if replacing:
+        bucket.write_text(key, "s3://b/before\n", "text/plain")
+        _, token = bucket.read_text_with_token(key)
+    statuses = put_statuses(bucket.s3)
+    sent = lose_the_first_response(bucket.s3, key)
+
+    # Act
+    won = bucket.write_text_if(key, "s3://b/mine\n", "text/plain", token)
+
+    # Assess: the first PUT went through, botocore's retry of it got a 412 for this very write,
+    # and the write counts as done
+    assert sent == [200]
+    assert statuses == [412]
+    assert won is True
+    assert bucket.read_text(key) == "s3://b/mine\n"
+
+
+def test_a_conflict_in_flight_is_tried_again_and_a_failed_condition_read_back(s3):
+    # Prepare: S3 answers 409 (another conditional write of the key in flight; moto never does:
+    # injected), then 412 on the next try; the object then holds this write's text
+    bucket = S3Bucket(s3, "data")
+    stub = Stubber(s3)
+    stub.add_client_error("put_object", service_error_code="ConditionalRequestConflict", http_status_code=409)
+    stub.add_client_error("put_object", service_error_code="PreconditionFailed", http_status_code=412)
+    stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(b"s3://b/mine\n"), 12)})
+    stub.add_client_error("put_object", service_error_code="PreconditionFailed", http_status_code=412)
+    stub.add_response("get_object", {"Body": StreamingBody(io.BytesIO(b"s3://b/rival\n"), 13)})
+
+    # Act + Assess: the first write is this one's; the second lost to a rival
+    with stub:
+        assert bucket.write_text_if("m", "s3://b/mine\n", "text/plain", None) is True
+        assert bucket.write_text_if("m", "s3://b/mine\n", "text/plain", None) is False
+        stub.assert_no_pending_responses()
+
+
 def publishing_run(bucket, job_run_id="jr_a"):
     """A run whose dt= file is written; its plan has no latestSql, so publishing needs no Spark."""
     from etl_runner import TransformRun
@@ -198,9 +256,44 @@ def test_a_publication_that_loses_the_race_retries_and_cleans_up(bucket):
     assert len(files) == 1 and files[0].startswith(versions) and files[0].endswith("-jr_a-2/part-0.parquet")
     assert h.parse_latest_manifest(bucket.read_text(manifest)) == files
     left = {key[len(versions) :].split("/")[0] for key in bucket.keys(versions)}
-    # kept: the new version, the previous one (the rival's), the young one; gone: the first
-    # attempt's files, and the old versions that are neither new nor previous
-    assert left == {files[0].split("/")[4], h.parse_latest_manifest(reads[1][0])[0].split("/")[4], young}
+    # kept: the new version, the one it replaced (the rival's), the young one; gone: the first
+    # attempt's files, and the old versions no kept version names as replaced
+    rival = h.parse_latest_manifest(reads[1][0])[0].split("/")[4]
+    assert left == {files[0].split("/")[4], rival, young}
+    assert bucket.read_text(h.latest_replaces_key("orders", files[0].split("/")[4])) == f"{rival}\n"
+
+
+def test_a_publication_whose_manifest_response_was_lost_is_published_and_kept(bucket):
+    # Prepare: a state published 5 hours ago; this run's manifest PUT goes through, its response
+    # is lost, botocore retries it and S3 refuses the retry (412) for this run's own write
+    versions = h.latest_versions_prefix("orders")
+    before = h.latest_version_id(datetime.now(UTC) - timedelta(hours=5), "jr_before")
+    bucket.s3.put_object(Bucket=bucket.name, Key=f"{versions}{before}/part-0.parquet", Body=b"x")
+    manifest = h.latest_manifest_key("orders")
+    bucket.write_text(manifest, f"s3://{bucket.name}/{versions}{before}/part-0.parquet\n", "text/plain")
+    run, written = publishing_run(bucket)
+    sent = lose_the_first_response(bucket.s3, manifest)
+
+    # Act
+    files, rows = run.publish_latest_state({"latestSql": None}, written)
+
+    # Assess: a win on the first attempt; the manifest names its files, which exist
+    assert sent == [200] and rows == 3
+    version = files[0].split("/")[4]
+    assert version.endswith("-jr_a")
+    assert h.parse_latest_manifest(bucket.read_text(manifest)) == files
+    assert all(bucket.read_text(key) == "parquet bytes" for key in files)
+    assert bucket.read_text(h.latest_replaces_key("orders", version)) == f"{before}\n"
+
+    # Act: the next run publishes over it
+    following, _ = publishing_run(bucket, "jr_b")
+    following_files, _ = following.publish_latest_state({"latestSql": None}, written)
+
+    # Assess: it replaced this run's version and keeps it (and the one before, while young)
+    assert h.parse_latest_manifest(bucket.read_text(manifest)) == following_files
+    assert bucket.read_text(h.latest_replaces_key("orders", following_files[0].split("/")[4])) == f"{version}\n"
+    assert all(bucket.read_text(key) == "parquet bytes" for key in files)
+    assert {key[len(versions) :].split("/")[0] for key in bucket.keys(versions)} == {following_files[0].split("/")[4], version, before}
 
 
 def test_a_publication_that_always_loses_is_a_named_error_and_leaves_no_files(bucket):

@@ -94,7 +94,9 @@ export interface TransformStore extends ObjectStore {
   readWithToken(bucket: string, key: string): Promise<TokenedText | undefined>;
   /**
    * Replaces the object only while it still has `token` (`null`: only while there is none);
-   * `false`, changing nothing, when another writer got there first.
+   * `false`, changing nothing, when another writer got there first. `true` too when the object
+   * already holds exactly `body`: this write's own, applied by an earlier try whose answer was lost
+   * (the SDK retries it, and the retry finds the token changed — by this very write).
    */
   writeIfMatch(bucket: string, key: string, body: string, token: string | null): Promise<boolean>;
 }

@@ -131,7 +131,9 @@ export class S3ObjectStore implements TransformStore {
   }
 
   async write(bucket: string, key: string, body: string | Uint8Array, contentType?: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+    // The length given: the SDK cannot tell an empty body's (a version's empty `_replaces`) and warns.
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength: length }));
   }
 
   async fetchToFile(bucket: string, key: string, versionId: string | undefined, file: string): Promise<boolean> {
@@ -176,7 +178,11 @@ export class S3ObjectStore implements TransformStore {
   /**
    * S3's conditional PUT: `If-Match` the token, or `If-None-Match: *` for none. A lost race is
    * 412 PreconditionFailed, or 409 ConditionalRequestConflict while another conditional write of
-   * the key is in flight (S3 asks to retry), or NoSuchKey when the object was deleted meanwhile.
+   * the key is in flight (S3 asks to retry), or NoSuchKey when the object was deleted meanwhile —
+   * unless the object now holds exactly `body`: the SDK retries a PUT whose response was lost
+   * (ECONNRESET, a timeout), and S3 answers the retry 412 for this very write, already applied.
+   * The object is read back on each such answer, and holding `body` is a win (`body` names files of
+   * this attempt alone, so no other writer wrote the same text).
    */
   async writeIfMatch(bucket: string, key: string, body: string, token: string | null): Promise<boolean> {
     try {
@@ -191,7 +197,7 @@ export class S3ObjectStore implements TransformStore {
       );
       return true;
     } catch (e: unknown) {
-      if (e instanceof Error && LOST_RACE.has(e.name)) return false;
+      if (e instanceof Error && LOST_RACE.has(e.name)) return (await this.readText(bucket, key)) === body;
       throw e;
     }
   }

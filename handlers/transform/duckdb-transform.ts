@@ -2,7 +2,7 @@
  * The DuckDB transform: runs a dataset's compiled transform plan (DuckDB dialect) on one input and
  * writes what the Glue job writes on AWS — Snappy Parquet under `load/<dataset>/dt=YYYY-MM-DD/`,
  * the dataset's merged current state under `load/latest/<dataset>/` (latest-state.ts), a rejects
- * file and the run report under `logs/glue-jobs/`. Output files are named after the load, so a
+ * file and the run report under `logs/glue-jobs/`, the last success under `load/_meta/<dataset>/`. Output files are named after the load, so a
  * rerun of the same load replaces its rows instead of adding them.
  *
  * One implementation, two places: the fast path's Lambda (over S3, in /tmp) and the local Glue
@@ -19,7 +19,7 @@ import { writeToPath } from 'fast-csv';
 
 import { type ColumnConfig, type DatasetConfig, type EtlConfig, getDataset } from '../../core/config/dataset-config';
 import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
-import { datasetLoadPrefix, lastRunReportKey, latestStatePrefix } from '../../core/naming';
+import { datasetLoadPrefix, lastRunReportKey, latestStatePrefix, legacyLastRunReportKey } from '../../core/naming';
 import { type QualityFinding, evaluateQuality } from '../../core/quality';
 import {
   REJECTS_COLUMNS,
@@ -36,7 +36,7 @@ import { matchHeader } from '../../core/validation/header';
 import type { TransformArguments } from '../../core/transform/transform-arguments';
 import type { TransformStore } from '../adapters/object-store';
 import { one, rows, run, sqlText } from './duckdb-sql';
-import { type PublishedState, publishLatestState } from './latest-state';
+import { type Clock, type PublishedState, publishLatestState } from './latest-state';
 import { readCsvHeader } from './read-header';
 
 /** Engine settings. */
@@ -45,6 +45,8 @@ export interface DuckDbTransformOptions {
   readonly memoryLimit?: string;
   /** DuckDB worker threads. @default all cores */
   readonly threads?: number;
+  /** What the state's publication reads as now (its version ids, the retention of old versions); tests move it. */
+  readonly clock?: Clock;
 }
 
 /** Runs transforms over one bucket. */
@@ -199,8 +201,8 @@ export class DuckDbTransform {
     // One publication at a time in this process (another process sharing the bucket loses a race
     // on the state's manifest and merges again).
     const published = this.publishing.then(async () => {
-      const keys = await output.publish();
-      return { outputFiles: keys, state: await publishLatestState(db, this.store, plan, { ...load, keys }, runDir) };
+      const { keys, rewroteLoad } = await output.publish();
+      return { outputFiles: keys, state: await publishLatestState(db, this.store, plan, { ...load, keys, rewroteLoad }, runDir, this.options.clock) };
     });
     this.publishing = published.catch(() => undefined);
     return published;
@@ -236,8 +238,13 @@ export class DuckDbTransform {
     return toNumber;
   }
 
+  /**
+   * The last successful run ({@link lastRunReportKey}); when there is none yet, where releases
+   * before the move to `load/_meta/` kept it ({@link legacyLastRunReportKey}, under `logs/glue-jobs/`),
+   * so the first run after an upgrade still compares its volume. Only the new key is written.
+   */
   private async previousRun(bucket: string, dataset: string, executionName: string): Promise<RunReport['previousRun']> {
-    const text = await this.store.readText(bucket, lastRunReportKey(dataset));
+    const text = (await this.store.readText(bucket, lastRunReportKey(dataset))) ?? (await this.store.readText(bucket, legacyLastRunReportKey(dataset)));
     if (text === undefined) return null;
     const parsed = runReportSchema.safeParse(JSON.parse(text));
     if (!parsed.success) return null;
@@ -418,19 +425,24 @@ class StagedOutput {
       .sort();
   }
 
-  /** Puts the staged files in place (they stay staged: the state's merge reads them); returns their keys. */
-  async publish(): Promise<string[]> {
+  /**
+   * Puts the staged files in place (they stay staged: the state's merge reads them); returns their
+   * keys, and whether the table held files of this load before (listed before the write: a
+   * correction or a rerun, whose state is then recomputed from the whole table).
+   */
+  async publish(): Promise<{ keys: string[]; rewroteLoad: boolean }> {
     const files = this.stagedFiles();
     const table = datasetLoadPrefix(this.dataset);
     const keys = files.map((file) => `${table}${path.relative(this.staging, file).split(path.sep).join('/')}`);
+    const earlier = (await this.store.listKeys(this.bucket, `${table}${this.partitionColumn}=`)).filter((key) =>
+      path.posix.basename(key).startsWith(`part-${this.id}-`),
+    );
     // The new files first (an object is replaced whole), then what this load wrote before and did
     // not write again: a reader never sees the load's rows twice, nor none of them.
     for (const [n, file] of files.entries()) await this.store.putFile(this.bucket, keys[n], file);
     const written = new Set(keys);
-    for (const key of await this.store.listKeys(this.bucket, `${table}${this.partitionColumn}=`)) {
-      if (!written.has(key) && path.posix.basename(key).startsWith(`part-${this.id}-`)) await this.store.delete(this.bucket, key);
-    }
-    return keys;
+    for (const key of earlier) if (!written.has(key)) await this.store.delete(this.bucket, key);
+    return { keys, rewroteLoad: earlier.length > 0 };
   }
 }
 

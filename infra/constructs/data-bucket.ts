@@ -20,7 +20,7 @@ export const BUCKET_LAYOUT: Readonly<Record<'extract/' | 'load/' | 'logs/' | 'sc
   'extract/':
     'Upload CSV files here (any depth). Processed inputs move to extract/archived/YYYY-MM-DD/, inputs that fail validation to extract/rejected/YYYY-MM-DD/.',
   'load/':
-    "Snappy Parquet output. load/<dataset>/dt=YYYY-MM-DD/part-*.parquet: every load, Hive partitions (the catalog table <dataset>); load/latest/<dataset>/: the current state, versions/<version>/part-<n>.parquet and _symlink_format_manifest/manifest listing the current version's files (the table <dataset>_latest); load/_staging/: a run's files before they are published.",
+    "Snappy Parquet output. load/<dataset>/dt=YYYY-MM-DD/part-*.parquet: every load, Hive partitions (the catalog table <dataset>); load/latest/<dataset>/: the current state, versions/<version>/part-<n>.parquet and _symlink_format_manifest/manifest listing the current version's files (the table <dataset>_latest); load/_meta/<dataset>/: the schema its loads were written with (schema.json) and its last successful run (last-success.json), which the pipeline reads back, so no lifecycle rule expires them; load/_staging/: a run's files before they are published.",
   'logs/': `Run reports and rejected rows of the Glue job: logs/glue-jobs/<dataset>/. Athena query results of the pipeline's workgroup: ${QUERY_RESULTS_PREFIX} (SSE-KMS).`,
   'scripts/': 'The Glue runner, its helpers and the compiled Spark plans (deployed by CDK: do not edit here).',
 };
@@ -37,7 +37,11 @@ export interface DataBucketProps {
   readonly inputsGlacierDays: number;
   /** Days before archived and rejected inputs are deleted. */
   readonly inputsExpirationDays: number;
-  /** Days before run reports, rejects files (`logs/glue-jobs/`) and Athena query results are deleted; also the server access logs' lifetime. */
+  /**
+   * Days before run reports, rejects files (`logs/glue-jobs/`) and Athena query results are deleted; also the server access logs' lifetime.
+   * Nothing the pipeline reads back for longer than an execution and its redrive window lives there (the
+   * schema record and the last success are in `load/_meta/`): test/infra/lifecycle-read-back.test.ts.
+   */
   readonly logsExpirationDays: number;
 }
 
@@ -88,6 +92,8 @@ export class DataBucket extends Construct {
           ],
           expiration: Duration.days(props.inputsExpirationDays),
         })),
+        // Only what an execution reads within itself and its redrive window (run reports) or nobody
+        // reads back (rejects files): the records read back for good are in load/_meta/ (PREFIX.meta).
         { id: 'logs', prefix: PREFIX.glueReports, expiration: Duration.days(props.logsExpirationDays) },
         { id: 'query-results', prefix: QUERY_RESULTS_PREFIX, expiration: Duration.days(props.logsExpirationDays) },
         // Versioning keeps replaced and deleted objects (reruns replace load/ files): bound their cost.

@@ -15,7 +15,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
-import { lastRunReportKey, loadedSchemaKey, PREFIX } from '../../core/naming';
+import { legacyLastRunReportKey, legacyLoadedSchemaKey, loadedSchemaKey, PREFIX } from '../../core/naming';
 import { LAMBDA_STEP_KEYS, LAMBDA_STEPS, type LambdaStep, type LambdaStepKey, METRICS_NAMESPACE } from '../../core/pipeline-steps';
 import { bundleCommands, lambdaDuckDb } from '../lambda-duckdb';
 import type { PhysicalNames } from '../physical-names';
@@ -57,10 +57,16 @@ export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actio
 /** The {@link ObjectAccess} kinds granted on the bucket (with an `s3:prefix` condition), not on objects. */
 const BUCKET_LEVEL: ReadonlySet<keyof ObjectAccess> = new Set(['listVersions']);
 
-/** The schema each dataset was loaded with (`logs/glue-jobs/<dataset>/_schema.json`), for any dataset. */
+/** The schema each dataset was loaded with (`load/_meta/<dataset>/schema.json`), for any dataset. */
 const LOADED_SCHEMAS = loadedSchemaKey('*');
-/** The run report of each dataset's last successful transform (`logs/glue-jobs/<dataset>/_last-success.json`). */
-const LAST_SUCCESS_REPORTS = lastRunReportKey('*');
+/**
+ * Where releases before the move to `load/_meta/` kept the schema records and the last-success
+ * reports (under `logs/glue-jobs/`, which expires): read as a fallback while an upgraded deployment
+ * has no record at the new key (handlers/loaded-schema.ts), never written. The last success's new
+ * key (`load/_meta/<dataset>/last-success.json`) is below `load/`, which the fast path reads already.
+ */
+const LEGACY_LOADED_SCHEMAS = legacyLoadedSchemaKey('*');
+const LEGACY_LAST_SUCCESS_REPORTS = legacyLastRunReportKey('*');
 
 /** Memory of a function that sets none. */
 export const DEFAULT_MEMORY_MB = 1024;
@@ -143,8 +149,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
   validate: {
     timeoutSeconds: 840,
     description: 'Validate step: the schema guard, then the CSV through the dataset header and type checks.',
-    // The schema guard reads the schema the dataset's loads were written with.
-    s3: { read: [PREFIX.extract, LOADED_SCHEMAS] },
+    // The schema guard reads the schema the dataset's loads were written with (the current record
+    // only; at its legacy key when the new one holds none).
+    s3: { read: [PREFIX.extract], readCurrent: [LOADED_SCHEMAS, LEGACY_LOADED_SCHEMAS] },
   },
   reject: {
     timeoutSeconds: 240,
@@ -163,15 +170,16 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
     description: 'TransformInLambda step (the fast path): the Transform plan run by DuckDB on a small input, writing what the Glue job writes.',
     bundlesDuckDb: true,
     failsOnDataVerdicts: true,
-    // Reads the input by the version the event named (extract/), the dataset's state and manifest
-    // and its earlier loads (load/), and the last successful run's report (volume checks). Writes
-    // and replaces below load/ (staging, the partitions, the state's versions, the manifest by a
-    // conditional PUT, which needs s3:PutObject only) and deletes what it replaces there; writes
-    // the run report, the last-success report and the rejects file below logs/glue-jobs/. It lists
-    // load/ by prefix with the s3:ListBucket every function reaching the bucket has.
+    // Reads the input by the version the event named (extract/), the dataset's state and manifest,
+    // its earlier loads and the last successful run's report (volume checks; load/, and its legacy
+    // key below logs/glue-jobs/ after an upgrade). Writes and replaces below load/ (staging, the
+    // partitions, the state's versions, the manifest by a conditional PUT, which needs s3:PutObject
+    // only, the last-success report in load/_meta/) and deletes what it replaces there; writes the
+    // run report and the rejects file below logs/glue-jobs/. It lists load/ by prefix with the
+    // s3:ListBucket every function reaching the bucket has.
     s3: {
       read: [PREFIX.extract],
-      readCurrent: [PREFIX.load, LAST_SUCCESS_REPORTS],
+      readCurrent: [PREFIX.load, LEGACY_LAST_SUCCESS_REPORTS],
       write: [PREFIX.load, PREFIX.glueReports],
       delete: [PREFIX.load],
     },
@@ -184,8 +192,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
   summarize: {
     timeoutSeconds: 90,
     description: 'Summarize step: reads the run report, applies the quality thresholds, records the loaded schema.',
-    // After a load, the schema it was written with (a first load, or a compatible evolution).
-    s3: { read: [PREFIX.glueReports], write: [LOADED_SCHEMAS] },
+    // The run report (logs/glue-jobs/, where the legacy schema record is too); after a load, the
+    // schema it was written with (a first load, or a compatible evolution), read and written.
+    s3: { read: [PREFIX.glueReports], readCurrent: [LOADED_SCHEMAS], write: [LOADED_SCHEMAS] },
   },
   archive: {
     timeoutSeconds: 240,

@@ -155,16 +155,17 @@ export class FolderBucket implements TransformStore {
 
   /**
    * S3's conditional write: replaces the object only while its bytes still have `token` (its
-   * MD5; `null`: only while there is none); `false`, leaving it as it is, otherwise. Safe across
-   * processes sharing the folder (the local engines, a watch beside a run): the compare and the
-   * replace happen under a lock file.
+   * MD5; `null`: only while there is none); `false`, leaving it as it is, otherwise — unless it
+   * already holds exactly `body` (a retried write that was applied the first time), which is
+   * `true`, as the S3 store answers (s3-object-store.ts). Safe across processes sharing the folder
+   * (the local engines, a watch beside a run): the compare and the replace happen under a lock file.
    */
   async writeIfMatch(bucket: string, key: string, body: string, token: string | null): Promise<boolean> {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     return withLockFile(`${file}.lock`, async () => {
       const current = await this.readWithToken(bucket, key);
-      if ((current?.token ?? null) !== token) return false;
+      if ((current?.token ?? null) !== token) return current?.text === body;
       await this.write(bucket, key, body);
       return true;
     });

@@ -155,3 +155,115 @@ describe('TransformInLambda on S3 (moto)', () => {
     expect((await keys('load/orders/')).some((key) => key.includes('dt=2026-11-26'))).toBe(false);
   }, 60_000);
 });
+
+/** What the SDK's request handler is asked and answers (the parts this test reads). */
+interface HandledRequest {
+  readonly method: string;
+  readonly path: string;
+}
+interface RequestHandlerLike {
+  handle(request: HandledRequest, options?: unknown): Promise<{ response: { statusCode: number; body?: { resume?: () => void } } }>;
+}
+
+describe('TransformInLambda on S3 (moto): the answer to the manifest write lost', () => {
+  it('the first manifest PUT applied but its answer lost (ECONNRESET, retried by the SDK, 412 for its own write): the publication wins at once, the manifest names existing files only, the next load merges over it, no key lost', async () => {
+    // Prepare: a client whose request handler is the SDK's own (NodeHttpHandler) wrapped: the
+    // first PUT of the manifest after `armed` is sent and answered by moto, then fails as a reset
+    // connection would; the SDK's retry strategy sends it again
+    const bucket = 'etl-fast-path-lost-answer';
+    const real = new S3Client(moto.clientConfig).config.requestHandler as unknown as RequestHandlerLike;
+    let armed = false;
+    const lost: number[] = [];
+    const puts: number[] = [];
+    const wrapper: RequestHandlerLike & { destroy(): void } = {
+      handle: async (request, options) => {
+        const answer = await real.handle(request, options);
+        if (request.method === 'PUT' && request.path.endsWith('/_symlink_format_manifest/manifest')) {
+          puts.push(answer.response.statusCode);
+          if (armed) {
+            armed = false;
+            lost.push(answer.response.statusCode);
+            answer.response.body?.resume?.();
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          }
+        }
+        return answer;
+      },
+      destroy: () => undefined,
+    };
+    const client = new S3Client({ ...moto.clientConfig, requestHandler: wrapper as never, maxAttempts: 3 });
+    await client.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await client.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const store = new S3ObjectStore(client);
+    const lambda = createTransformInLambdaHandler({
+      config,
+      store,
+      obs: createObservability('test'),
+      workDir: mkdtempSync(path.join(os.tmpdir(), 'etl-fast-path-lost-')),
+      memoryLimit: '512MB',
+    });
+    const loadFile = async (key: string, lines: readonly string[], ingestionDate: string) => {
+      const { VersionId } = await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: csv(lines) }));
+      const loadId = inputId(`${key}${VersionId}`);
+      const Arguments = {
+        '--bucket': bucket,
+        '--input_key': key,
+        '--input_version_id': VersionId as string,
+        '--load_id': loadId,
+        '--dataset': 'orders',
+        '--execution_name': `orders-${loadId}`,
+        '--ingestion_date': ingestionDate,
+        '--report_key': runReportKey('orders', `orders-${loadId}`),
+      };
+      await lambda({ Arguments });
+      return runReportSchema.parse(JSON.parse(await store.readText(bucket, Arguments['--report_key']).then((t) => t ?? '{}')));
+    };
+    const manifestFiles = async (): Promise<string[]> => parseLatestManifest((await store.readText(bucket, latestManifestKey('orders'))) ?? '');
+    const stateRows = async (): Promise<Record<string, unknown>[]> => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'etl-fast-path-lost-read-'));
+      for (const [n, key] of (await manifestFiles()).entries()) {
+        expect(await store.fetchToFile(bucket, key, undefined, path.join(dir, `f-${n}.parquet`))).toBe(true);
+      }
+      return readParquet(dir, '*.parquet');
+    };
+    const ids = (rows: readonly Record<string, unknown>[]): string[] => rows.map((r) => String(r.order_id)).sort();
+    const order = (n: number): string => ordersLine(n);
+    const base = await loadFile(
+      'extract/orders-lost-1.csv',
+      Array.from({ length: 20 }, (_, i) => order(i + 1)),
+      '2026-11-24',
+    );
+
+    // Act: a second load merges into the state (a conditional If-Match write of the manifest)
+    armed = true;
+    puts.length = 0;
+    const merged = await loadFile(
+      'extract/orders-lost-2.csv',
+      Array.from({ length: 20 }, (_, i) => order(i + 21)),
+      '2026-11-25',
+    );
+
+    // Assess: moto applied the first PUT (200), the SDK's retry got 412 for it; the run read the
+    // manifest back, found its own text: published with its first attempt
+    expect(lost).toEqual([200]);
+    expect(puts).toEqual([200, 412]);
+    expect(merged).toMatchObject({ status: 'SUCCEEDED', latestRows: 40 });
+    expect(await manifestFiles()).toEqual(merged.latestFiles);
+    expect(merged.latestFiles.every((key) => key.includes(`-${merged.jobRunId}/`))).toBe(true);
+    for (const key of await manifestFiles()) expect(await store.head(bucket, key)).toBeDefined();
+    expect(ids(await stateRows())).toEqual(ids(Array.from({ length: 40 }, (_, i) => ({ order_id: `ORD-2026-${String(i + 1).padStart(7, '0')}` }))));
+
+    // Act: a third load merges over what the second published
+    const third = await loadFile(
+      'extract/orders-lost-3.csv',
+      Array.from({ length: 10 }, (_, i) => order(i + 41)),
+      '2026-11-26',
+    );
+
+    // Assess: no key lost
+    expect(base.status).toBe('SUCCEEDED');
+    expect(third).toMatchObject({ status: 'SUCCEEDED', latestRows: 50 });
+    expect(new Set(ids(await stateRows())).size).toBe(50);
+    client.destroy();
+  }, 60_000);
+});

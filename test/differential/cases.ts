@@ -145,6 +145,11 @@ export interface StateSequence {
   readonly name: string;
   readonly dataset: 'orders' | 'readings';
   readonly loads: readonly string[];
+  /**
+   * Every load under one key, with the key's load id (`reuploads: "replace"`): each load after the
+   * first is a correction replacing the one before, in the table and in the state.
+   */
+  readonly replace?: boolean;
 }
 
 /** Order n a day later: a later order_ts and another status. */
@@ -159,8 +164,21 @@ const ordersUpdates = csv([
   withField(51, 'notes', ''),
 ]);
 const readingsHeader = 'reading_id,sensor,value,ok,taken_at,day';
+/** Order n with another status at the same order_ts, sorting after the others: a merge would keep the original. */
+const corrected = (n: number): string => ordersLine(n).replace(/,(PAID|SHIPPED|DELIVERED|REFUNDED),/, ',ZZ-CORRECTED,');
 
 export const STATE_SEQUENCES: readonly StateSequence[] = [
+  {
+    name: 'orders, replace: a correction rewrites rows and drops keys, a second one restores keys, then the same correction again',
+    dataset: 'orders',
+    replace: true,
+    loads: [
+      csv(good(1, 30)),
+      csv([...Array.from({ length: 10 }, (_, i) => corrected(1 + i)), ...good(11, 10), ...good(31, 5)]),
+      csv([...good(1, 5), ...Array.from({ length: 5 }, (_, i) => tied(6 + i)), ...good(11, 10), ...good(25, 3)]),
+      csv([...good(1, 5), ...Array.from({ length: 5 }, (_, i) => tied(6 + i)), ...good(11, 10), ...good(25, 3)]),
+    ],
+  },
   {
     name: 'orders: updated keys, keepLatestBy ties, new keys, then the same load again',
     dataset: 'orders',

@@ -20,7 +20,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parse } from 'csv-parse/sync';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
-import { inputId, lastRunReportKey, latestManifestKey, latestStatePrefix, parseLatestManifest, runReportKey } from '../../core/naming';
+import { datasetLoadPrefix, inputId, lastRunReportKey, latestManifestKey, latestStatePrefix, parseLatestManifest, runReportKey } from '../../core/naming';
 import { type RunReport, runReportSchema } from '../../core/run-report';
 import { FolderBucket } from '../../local/runtime/folder-bucket';
 import { capturedObservability } from '../../local/runtime/log-capture';
@@ -189,11 +189,12 @@ class Engines {
     return { rows: (await this.readOutput(state, dataset, { partitioned: false })).rows, latestRows: this.report(engine, dataset, executionName).latestRows };
   }
 
-  /** Removes the dataset's last run report and its state. */
-  forget(engine: Runner, dataset: string): void {
+  /** Removes the dataset's last run report and its state (and, with `table`, its table: `load/<dataset>/`). */
+  forget(engine: Runner, dataset: string, { table = false } = {}): void {
     const bucket = this.buckets[engine];
     rmSync(bucket.pathOf(lastRunReportKey(dataset)), { force: true });
     rmSync(bucket.pathOf(latestStatePrefix(dataset).slice(0, -1)), { recursive: true, force: true });
+    if (table) rmSync(bucket.pathOf(datasetLoadPrefix(dataset).slice(0, -1)), { recursive: true, force: true });
   }
 
   private report(engine: Runner, dataset: string, executionName: string): RunReport {
@@ -281,12 +282,13 @@ describe('DuckDB and Spark give the same results for the same files', () => {
   it.each(STATE_SEQUENCES.map((sequence, n) => [sequence.name, sequence, n] as const))(
     'the merged state: %s',
     async (_name, sequence, n) => {
-      // Prepare
-      for (const engine of RUNNERS) engines.forget(engine, sequence.dataset);
+      // Prepare: no state; the table emptied too (a correction recomputes the state from the whole
+      // table, which holds what the single-file cases wrote, engine by engine, divergences included)
+      for (const engine of RUNNERS) engines.forget(engine, sequence.dataset, { table: true });
 
       for (const [i, content] of sequence.loads.entries()) {
-        // Act
-        const key = `extract/differential/state-${n}-${i}-${sequence.dataset}.csv`;
+        // Act: a load under a key of its own, or (replace) a correction under the sequence's one key
+        const key = `extract/differential/state-${n}-${sequence.replace ? 'replace' : i}-${sequence.dataset}.csv`;
         const duckdb = await engines.load('duckdb', sequence.dataset, key, content);
         const spark = await engines.load('spark', sequence.dataset, key, content);
         const lambda = await engines.load('lambda', sequence.dataset, key, content);
@@ -295,6 +297,14 @@ describe('DuckDB and Spark give the same results for the same files', () => {
         expect({ load: i, ...spark }).toEqual({ load: i, ...duckdb });
         expect({ load: i, ...lambda }).toEqual({ load: i, ...duckdb });
         expect(duckdb.latestRows).toBe(duckdb.rows.length);
+        if (sequence.replace) {
+          // … and the state is the last correction's rows (one per key): what it replaced is gone
+          expect({ load: i, rows: duckdb.rows.length, corrected: duckdb.rows.some((row) => row.includes('ZZ-CORRECTED')) }).toEqual({
+            load: i,
+            rows: content.trim().split('\n').length - 1,
+            corrected: content.includes('ZZ-CORRECTED'),
+          });
+        }
       }
     },
     180_000,

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 
 import { HeaderMismatchError } from '../../core/errors';
-import { inputId } from '../../core/naming';
+import { inputId, lastRunReportKey, legacyLastRunReportKey } from '../../core/naming';
 import { GLUE_JOB } from '../../core/pipeline-steps';
 import { evaluateQuality } from '../../core/quality';
 import type { RowCounts } from '../../core/run-report';
@@ -102,6 +102,11 @@ describe('the scripts', () => {
 describe('glue/etl_helpers.py agrees with core/', () => {
   it.each(['extract/orders.csv', 'extract/2024/05/orders 1+2.csv', 'extract/ünïcode/ørders.csv'])('input_id(%j) is inputId', (key) => {
     expect(helper('input_id', key)).toEqual({ ok: inputId(key) });
+  });
+
+  it('last_run_report_key and its legacy key are lastRunReportKey and legacyLastRunReportKey', () => {
+    expect(helper('last_run_report_key', 'orders')).toEqual({ ok: lastRunReportKey('orders') });
+    expect(helper('legacy_last_run_report_key', 'orders')).toEqual({ ok: legacyLastRunReportKey('orders') });
   });
 
   const quality = {

@@ -172,12 +172,14 @@ describe('bucket access on exact prefixes', () => {
   > = {
     // HeadObject of the event's version (its checksum) and of the first execution's archived copy, then a delete of the duplicate's version only.
     trigger: { get: ['extract/'], delVersion: ['extract/'] },
-    // The schema guard reads the schema each dataset was loaded with; Summarize records it.
-    validate: { get: ['extract/', 'logs/glue-jobs/*/_schema.json'] },
+    // The schema guard reads the schema each dataset was loaded with (current only), at its key in
+    // load/_meta/ or, after an upgrade, where earlier releases kept it; Summarize records it.
+    validate: { get: ['extract/'], getCurrent: ['load/_meta/*/schema.json', 'logs/glue-jobs/*/_schema.json'] },
     reject: { get: ['extract/'], put: ['extract/rejected/'], del: ['extract/'] },
     // The fast path's transform: the input by its version; below load/ the dataset's state, its
     // manifest (replaced by a conditional PUT) and its loads, read, written and replaced; the run
-    // report, the last-success report and the rejects written; the last success read back.
+    // report and the rejects written below logs/glue-jobs/; the last success written and read back
+    // in load/_meta/, and read where earlier releases kept it.
     transformInLambda: {
       get: ['extract/'],
       getCurrent: ['load/', 'logs/glue-jobs/*/_last-success.json'],
@@ -185,7 +187,7 @@ describe('bucket access on exact prefixes', () => {
       del: ['load/'],
     },
     describeFailure: { get: ['logs/glue-jobs/'] },
-    summarize: { get: ['logs/glue-jobs/'], put: ['logs/glue-jobs/*/_schema.json'] },
+    summarize: { get: ['logs/glue-jobs/'], getCurrent: ['load/_meta/*/schema.json'], put: ['load/_meta/*/schema.json'] },
     // Re-uploads of the archived bytes: ListBucketVersions under extract/, then deletes of those versions.
     archive: { get: ['extract/'], put: ['extract/archived/'], del: ['extract/'], listVersions: ['extract/'] },
     redriveGate: {},

@@ -8,7 +8,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { parseConfigText } from '../../core/config/dataset-config';
-import { latestManifestKey, latestVersionOf, parseLatestManifest } from '../../core/naming';
+import {
+  LATEST_VERSION_RETENTION_MS,
+  latestManifestKey,
+  latestReplacesKey,
+  latestVersionOf,
+  parseLatestManifest,
+  parseLatestReplaces,
+} from '../../core/naming';
 import { runReportSchema } from '../../core/run-report';
 import { main } from '../../local/cli/main';
 import { DuckDbGlueJob } from '../../local/runtime/engines/duckdb-job';
@@ -174,9 +181,128 @@ describe('publishing the state while another run does', () => {
     const keys = parseLatestManifest(readFileSync(bucketA.pathOf(latestManifestKey('orders')), 'utf-8'));
     const rows = (await Promise.all(keys.map((key) => readParquet(path.dirname(bucketA.pathOf(key)), path.basename(key))))).flat();
     expect(new Set(rows.map((r) => r.order_id)).size).toBe(300);
-    // The losing attempt's files are gone; the three versions published stay (none is an hour old)
+    // The three versions published stay, and so does the losing attempt's (young: the retention
+    // rule removes it once old; a publication's retry deletes nothing): A published its second
     const versions = new Set((await bucketA.listKeys(bucketA.name, 'load/latest/orders/versions/')).map(latestVersionOf));
-    expect(versions.size).toBe(3);
+    expect(versions.size).toBe(4);
     expect([...versions].filter((v) => v?.endsWith('-2'))).toHaveLength(1);
+    expect(keys.every((key) => latestVersionOf(key)?.endsWith('-2'))).toBe(true);
   }, 60_000);
+
+  it('a conditional write retried after it was applied (its answer lost) is a win: the folder holds exactly its text', async () => {
+    // Prepare
+    const bucket = new FolderBucket(tempRoot());
+    const key = latestManifestKey('orders');
+    await bucket.writeIfMatch(bucket.name, key, 'v0\n', null);
+    const token = (await bucket.readWithToken(bucket.name, key))?.token ?? null;
+
+    // Act: the same write twice (the second is the retry), then a stale one with other text
+    const first = await bucket.writeIfMatch(bucket.name, key, 'v1\n', token);
+    const retried = await bucket.writeIfMatch(bucket.name, key, 'v1\n', token);
+    const stale = await bucket.writeIfMatch(bucket.name, key, 'v2\n', token);
+
+    // Assess
+    expect([first, retried, stale]).toEqual([true, true, false]);
+    expect(await bucket.readText(bucket.name, key)).toBe('v1\n');
+  });
+
+  it('three overlapping runs: A merges slowly over v0 while B and C publish v1, v2; v0 is still there for A, A merges again over v2, nothing lost; past the retention the old versions go, the current one and its predecessor stay', async () => {
+    // Prepare: A on a bucket object whose first fetch of a state file waits until B and C have
+    // published; B and C run the retention and a minute later by their clock, so v0 is older than the retention
+    // when they publish and stays only as what v1 replaced (the chain); D, another retention and an hour later, cleans up
+    const root = tempRoot();
+    const config = parseConfigText(readFileSync(path.join(PROJECT_ROOT, 'etl.config.json'), 'utf-8'));
+    const later = (ms: number) => () => new Date(Date.now() + ms);
+    const bucketA = new FolderBucket(root);
+    const bucketB = new FolderBucket(root);
+    let bcDone!: () => void;
+    const bcPublished = new Promise<void>((resolve) => (bcDone = resolve));
+    const seenByA: { key: string; there: boolean }[] = [];
+    const fetch = bucketA.fetchToFile.bind(bucketA);
+    bucketA.fetchToFile = async (bucket, key, versionId, file) => {
+      if (key.includes('/versions/') && seenByA.length === 0) {
+        await bcPublished;
+        seenByA.push({ key, there: (await bucketA.head(bucket, key)) !== undefined });
+      }
+      return fetch(bucket, key, versionId, file);
+    };
+    let aReadManifest!: () => void;
+    const aRead = new Promise<void>((resolve) => (aReadManifest = resolve));
+    const read = bucketA.readWithToken.bind(bucketA);
+    bucketA.readWithToken = async (bucket, key) => {
+      const current = await read(bucket, key);
+      aReadManifest();
+      return current;
+    };
+    const outcomes: boolean[] = [];
+    const write = bucketA.writeIfMatch.bind(bucketA);
+    bucketA.writeIfMatch = async (bucket, key, body, token) => {
+      const written = await write(bucket, key, body, token);
+      outcomes.push(written);
+      return written;
+    };
+    const jobA = new DuckDbGlueJob(bucketA, config, 'etl-local');
+    const jobBase = new DuckDbGlueJob(bucketB, config, 'etl-local');
+    const jobBC = new DuckDbGlueJob(bucketB, config, 'etl-local', { clock: later(LATEST_VERSION_RETENTION_MS + 60_000) });
+    const jobD = new DuckDbGlueJob(bucketB, config, 'etl-local', { clock: later(2 * LATEST_VERSION_RETENTION_MS + HOUR) });
+    const args = async (bucket: FolderBucket, name: string, from: number): Promise<JobArguments> => {
+      const key = `extract/${name}.csv`;
+      await bucket.write(bucket.name, key, csv(range(from, 100).map((n) => ordersLine(n))));
+      const { versionId } = await bucket.putVersion(key);
+      return {
+        '--bucket': bucket.name,
+        '--input_key': key,
+        '--input_version_id': versionId,
+        '--load_id': name,
+        '--dataset': 'orders',
+        '--execution_name': name,
+        '--ingestion_date': '2026-11-25',
+        '--report_key': `logs/glue-jobs/orders/${name}.json`,
+      };
+    };
+    const manifest = async () => parseLatestManifest((await bucketB.readText(bucketB.name, latestManifestKey('orders'))) ?? '');
+    const currentVersion = async () => latestVersionOf((await manifest())[0]) as string;
+    const versionsNow = async () => [...new Set((await bucketB.listKeys(bucketB.name, 'load/latest/orders/versions/')).map(latestVersionOf))].sort();
+    const replacesOf = async (version: string) =>
+      parseLatestReplaces((await bucketB.readText(bucketB.name, latestReplacesKey('orders', version))) ?? 'missing');
+    const stateIds = async () => {
+      const rows = (await Promise.all((await manifest()).map((key) => readParquet(path.dirname(bucketB.pathOf(key)), path.basename(key))))).flat();
+      return new Set(rows.map((r) => r.order_id));
+    };
+    await jobBase.run(await args(bucketB, 'orders-base', 1));
+    const v0 = await currentVersion();
+
+    // Act: A starts and reads the manifest (v0); B and C publish meanwhile; then A goes on
+    const runA = jobA.run(await args(bucketA, 'orders-a', 101));
+    await aRead;
+    await jobBC.run(await args(bucketB, 'orders-b', 201));
+    const v1 = await currentVersion();
+    await jobBC.run(await args(bucketB, 'orders-c', 301));
+    const v2 = await currentVersion();
+    bcDone();
+    await runA;
+    const v3 = await currentVersion();
+
+    // Assess: v0 was there when A read it (kept through the chain v2 → v1 → v0, though older than
+    // the retention); A lost its first race, merged again over v2; every key is in the state
+    expect(seenByA).toEqual([{ key: expect.stringContaining(`/versions/${v0}/`) as string, there: true }]);
+    expect(outcomes).toEqual([false, true]);
+    expect(v3.endsWith('-2')).toBe(true);
+    expect((await stateIds()).size).toBe(400);
+    expect([await replacesOf(v1), await replacesOf(v2), await replacesOf(v3)]).toEqual([[v0], [v1], [v2]]);
+    const lostAttempt = (await versionsNow()).filter((v) => ![v0, v1, v2, v3].includes(v as string));
+    expect(lostAttempt).toHaveLength(1);
+    expect(await replacesOf(lostAttempt[0] as string)).toEqual([v0]);
+
+    // Act: a run 7 h later, past the retention of every version but its own
+    await jobD.run(await args(bucketB, 'orders-d', 401));
+    const v4 = await currentVersion();
+
+    // Assess: the current version and the one it replaced stay; the rest went; nothing lost
+    expect(await versionsNow()).toEqual([v3, v4].sort());
+    expect(await replacesOf(v4)).toEqual([v3]);
+    expect((await stateIds()).size).toBe(500);
+  }, 120_000);
 });
+
+const HOUR = 60 * 60 * 1000;

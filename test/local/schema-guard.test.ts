@@ -5,12 +5,13 @@
  * a nullable column added loads, and the recorded schema gains it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { parseConfigText } from '../../core/config/dataset-config';
 import { buildExecutionInput } from '../../core/execution-input';
-import { loadedSchemaKey } from '../../core/naming';
+import { lastRunReportKey, legacyLastRunReportKey, legacyLoadedSchemaKey, loadedSchemaKey, runReportKey } from '../../core/naming';
+import { runReportSchema } from '../../core/run-report';
 import { datasetSchema, formatDatasetSchema, parseDatasetSchema } from '../../core/schema-guard';
 import { runFiles } from '../../local/cli/run-files';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
@@ -130,6 +131,38 @@ describe('the schema guard, locally', () => {
     const schema = parseDatasetSchema(recorded(), 'the record');
     expect(schema.columns.at(-1)).toEqual({ name: 'channel', type: 'string', nullable: true });
     expect(schema.columns).toHaveLength(baseConfig().datasets[0].columns.length + 1);
+  });
+
+  it('keeps the guard and the volume check of a bucket from before the move to load/_meta/, then moves the records', async () => {
+    // Prepare: the records where earlier releases kept them (under logs/glue-jobs/), none at the new keys
+    const firstRun = JSON.parse(readFileSync(bucketPath(lastRunReportKey('orders')), 'utf-8')) as { executionName: string; rowsOut: number };
+    for (const [key, legacy] of [
+      [loadedSchemaKey('orders'), legacyLoadedSchemaKey('orders')],
+      [lastRunReportKey('orders'), legacyLastRunReportKey('orders')],
+    ]) {
+      mkdirSync(path.dirname(bucketPath(legacy)), { recursive: true });
+      renameSync(bucketPath(key), bucketPath(legacy));
+    }
+    const legacySchema = readFileSync(bucketPath(legacyLoadedSchemaKey('orders')), 'utf-8');
+    reopenWith((config) => {
+      const column = config.datasets[0].columns.find((c) => c.name === 'quantity');
+      if (column) column.type = 'bigint';
+    });
+
+    // Act: an incompatible config, then the config fixed and the execution redriven
+    const [refused] = await runFiles(pipeline, [nextDay()], {});
+    reopenWith(() => undefined);
+    pipeline.redrive(refused.executionName);
+    const redriven = await pipeline.waitFor(refused.executionName);
+
+    // Assess: refused by the legacy record (named as the one to delete), then loaded and compared with the run before the upgrade
+    expect(refused).toMatchObject({ status: 'FAILURE', error: { name: 'SchemaEvolutionError' } });
+    expect(refused.error?.message).toContain(`${legacyLoadedSchemaKey('orders')}`);
+    expect(redriven.status).toBe('SUCCEEDED');
+    const report = runReportSchema.parse(JSON.parse(readFileSync(bucketPath(runReportKey('orders', refused.executionName)), 'utf-8')));
+    expect(report.previousRun).toEqual({ executionName: firstRun.executionName, rowsOut: firstRun.rowsOut });
+    expect(recorded()).toBe(legacySchema);
+    expect(JSON.parse(readFileSync(bucketPath(lastRunReportKey('orders')), 'utf-8'))).toMatchObject({ executionName: refused.executionName });
   });
 });
 

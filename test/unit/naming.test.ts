@@ -1,5 +1,21 @@
 import { InvalidKeyError } from '../../core/errors';
-import { MAX_EXECUTION_NAME_LENGTH, archivedKey, assertSafeKey, decodeS3EventKey, executionName, rejectedKey, skipReason, uploadId } from '../../core/naming';
+import {
+  MAX_EXECUTION_NAME_LENGTH,
+  PREFIX,
+  archivedKey,
+  assertSafeKey,
+  datasetLoadPrefix,
+  decodeS3EventKey,
+  executionName,
+  lastRunReportKey,
+  latestStatePrefix,
+  legacyLastRunReportKey,
+  legacyLoadedSchemaKey,
+  loadedSchemaKey,
+  rejectedKey,
+  skipReason,
+  uploadId,
+} from '../../core/naming';
 
 const EXECUTION_NAME_CHARS = /^[0-9A-Za-z_-]+$/;
 
@@ -288,5 +304,25 @@ describe('executionName', () => {
 
     // Assess
     expect(name).toMatch(/^orders-cafe-[0-9a-f]{24}$/);
+  });
+});
+
+describe('the records the pipeline reads back', () => {
+  it('are in load/_meta/<dataset>/: outside the table, the state and logs/, and safe keys', () => {
+    for (const key of [loadedSchemaKey('orders'), lastRunReportKey('orders')]) {
+      expect(key.startsWith(`${PREFIX.meta}orders/`)).toBe(true);
+      expect(key.startsWith(datasetLoadPrefix('orders'))).toBe(false);
+      expect(key.startsWith(latestStatePrefix('orders'))).toBe(false);
+      expect(key.startsWith(PREFIX.glueReports)).toBe(false);
+      expect(assertSafeKey(key)).toBe(key);
+    }
+    expect([loadedSchemaKey('orders'), lastRunReportKey('orders')]).toEqual(['load/_meta/orders/schema.json', 'load/_meta/orders/last-success.json']);
+  });
+
+  it('keep their legacy keys under logs/glue-jobs/ for the fallback read after an upgrade', () => {
+    expect([legacyLoadedSchemaKey('orders'), legacyLastRunReportKey('orders')]).toEqual([
+      'logs/glue-jobs/orders/_schema.json',
+      'logs/glue-jobs/orders/_last-success.json',
+    ]);
   });
 });

@@ -18,7 +18,7 @@ import {
   parseSchemaLock,
 } from '../../core/schema-guard';
 
-const SOURCE = { location: 's3://etl-bucket/logs/glue-jobs/orders/_schema.json', reset: 'delete s3://etl-bucket/logs/glue-jobs/orders/_schema.json' };
+const SOURCE = { location: 's3://etl-bucket/load/_meta/orders/schema.json', reset: 'delete s3://etl-bucket/load/_meta/orders/schema.json' };
 
 /** A dataset document as the config file holds it. */
 type DatasetDocument = Record<string, unknown> & { columns: Record<string, unknown>[] };
@@ -169,10 +169,10 @@ describe('guardDatasetSchema', () => {
     expect(refuse).toThrow(SchemaEvolutionError);
     expect(refuse).toThrow(
       [
-        'dataset "orders" refuses this configuration: it is not a compatible evolution of the schema its loads were written with (s3://etl-bucket/logs/glue-jobs/orders/_schema.json); load/orders/ would hold rows of two schemas.',
+        'dataset "orders" refuses this configuration: it is not a compatible evolution of the schema its loads were written with (s3://etl-bucket/load/_meta/orders/schema.json); load/orders/ would hold rows of two schemas.',
         '  - column "quantity" changed type: integer → bigint — keep "quantity" as integer, or load the new type into a new dataset',
         '  - column "unit_price" changed type: decimal(12,2) → decimal(14,4) — keep "unit_price" as decimal(12,2), or load the new type into a new dataset',
-        'To migrate, declare a new dataset (e.g. "orders_v2") with the new columns and point its "match" at the new files (the old table stays as it is), or undo the change. Adding a column with "nullable": true is allowed. If load/orders/ was emptied on purpose, delete s3://etl-bucket/logs/glue-jobs/orders/_schema.json.',
+        'To migrate, declare a new dataset (e.g. "orders_v2") with the new columns and point its "match" at the new files (the old table stays as it is), or undo the change. Adding a column with "nullable": true is allowed. If load/orders/ was emptied on purpose, delete s3://etl-bucket/load/_meta/orders/schema.json.',
       ].join('\n'),
     );
   });

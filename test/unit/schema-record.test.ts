@@ -7,7 +7,7 @@
 import { type EtlConfig, parseConfig } from '../../core/config/dataset-config';
 import { ConfigError, SchemaEvolutionError } from '../../core/errors';
 import { buildExecutionInput, type ExecutionInput } from '../../core/execution-input';
-import { loadedSchemaKey } from '../../core/naming';
+import { legacyLoadedSchemaKey, loadedSchemaKey } from '../../core/naming';
 import { datasetSchema, formatDatasetSchema, parseDatasetSchema } from '../../core/schema-guard';
 import { createObservability } from '../../handlers/observability';
 import { createSummarizeHandler } from '../../handlers/summarize';
@@ -23,6 +23,8 @@ const BUCKET = 'etl-bucket';
 const KEY = 'extract/orders.csv';
 const CSV = 'order_id,quantity\nA-1,2\nA-2,3\n';
 const SCHEMA_KEY = loadedSchemaKey('orders');
+/** Where releases before the move to load/_meta/ kept it (under logs/glue-jobs/, which expires). */
+const LEGACY_SCHEMA_KEY = legacyLoadedSchemaKey('orders');
 
 function config(quantityType = 'integer', extra: object[] = []): EtlConfig {
   return parseConfig({
@@ -135,5 +137,41 @@ describe('Summarize', () => {
     // Assess
     expect(await store.readText(BUCKET, SCHEMA_KEY)).toBe(formatDatasetSchema(datasetSchema(evolvedConfig.datasets[0])));
     expect(store.versionIds(BUCKET, SCHEMA_KEY)).toHaveLength(2);
+  });
+});
+
+describe('a deployment upgraded from the schema record under logs/glue-jobs/', () => {
+  it('keeps its guard: Validate reads the legacy record when the new key holds none, and names it', async () => {
+    // Prepare
+    const { store, input, validate } = setup(config('bigint'));
+    store.put(BUCKET, LEGACY_SCHEMA_KEY, formatDatasetSchema(datasetSchema(config().datasets[0])));
+
+    // Act
+    const run = validate(input);
+
+    // Assess
+    await expect(run).rejects.toThrow(SchemaEvolutionError);
+    await expect(validate(input)).rejects.toThrow(`delete s3://${BUCKET}/${LEGACY_SCHEMA_KEY}`);
+    expect(store.heads).toEqual([]);
+  });
+
+  it('moves the record: the first load after the upgrade writes it to the new key, which wins from then on', async () => {
+    // Prepare
+    const { store, input, summarize } = setup(config());
+    const legacy = formatDatasetSchema(datasetSchema(config().datasets[0]));
+    store.put(BUCKET, LEGACY_SCHEMA_KEY, legacy);
+    succeeded(store, input);
+
+    // Act
+    await summarize(input);
+    await summarize(input);
+    store.put(BUCKET, LEGACY_SCHEMA_KEY, formatDatasetSchema(datasetSchema(config('bigint').datasets[0])));
+    const later = setup(config());
+    for (const key of [SCHEMA_KEY, LEGACY_SCHEMA_KEY]) later.store.put(BUCKET, key, (await store.readText(BUCKET, key)) as string);
+
+    // Assess: written once (a redrive writes nothing), legacy left as it was; the new key is what Validate holds to
+    expect(await store.readText(BUCKET, SCHEMA_KEY)).toBe(legacy);
+    expect(store.versionIds(BUCKET, SCHEMA_KEY)).toHaveLength(1);
+    expect((await later.validate(later.input)).valid).toBe(true);
   });
 });
