@@ -21,11 +21,14 @@ import type { RunReport } from './run-report';
  *   fails before the transform, so nothing is written: one `etl-job-failure`, the input stays in
  *   `extract/` for a redrive once the configuration is fixed; the file is not at fault.
  * - `critical`: the pipeline itself failed (its code, its configuration, a service it calls).
+ * - `unnotified`: the execution ends without having told anyone (the critical alert itself could
+ *   not be published). It is the one kind a notified failure never ends with, so the
+ *   execution-failure rule (EventBridge, outside the state machine) alerts `etl-critical-alerts`.
  *
  * A verdict stays a verdict whichever step reaches it, so a class lists every kind it can be:
  * `HeaderMismatchError` is Validate's verdict on the file and the transform's too.
  */
-export type ErrorKind = 'rejected-input' | 'data-verdict' | 'refused-config' | 'critical';
+export type ErrorKind = 'rejected-input' | 'data-verdict' | 'refused-config' | 'critical' | 'unnotified';
 
 /** Options of an {@link EtlError}: the `cause`, and what a transform had counted when it stopped. */
 export interface EtlErrorOptions extends ErrorOptions {
@@ -121,7 +124,7 @@ export class MalformedRowsError extends EtlError {
  * A dataset's configuration is not a compatible evolution of the schema its loads were written
  * with (a column's type changed, a column removed or renamed, a non-nullable column added, the
  * dedupe keys or the partitioning changed): refused at synth against `etl.schema-lock.json`, and
- * by Validate against `logs/glue-jobs/<dataset>/_schema.json` before anything is written. The
+ * by Validate against `load/_meta/<dataset>/schema.json` before anything is written. The
  * message lists each change and how to migrate (see core/schema-guard.ts).
  */
 export class SchemaEvolutionError extends EtlError {
@@ -179,6 +182,25 @@ export class PipelineCriticalError extends EtlError {
   static override readonly errorName = 'PipelineCriticalError';
   static override readonly kinds = ['critical'] as const;
 }
+
+/**
+ * The error an execution ends with at `RedriveGate` when `NotifyCritical` itself timed out
+ * (after its retries): nobody was told, and `States.Timeout` is a name a notified transform
+ * failure ends with too, so the execution takes this name, which is not among those, and the
+ * execution-failure rule alerts instead. (A publish SNS refused fails the execution at
+ * `NotifyCritical` with SNS's error, not on the list either.) The message is the error the alert
+ * was about.
+ */
+export class CriticalNotificationFailedError extends EtlError {
+  static override readonly errorName = 'CriticalNotificationFailedError';
+  static override readonly kinds = ['unnotified'] as const;
+}
+
+/**
+ * The Task errors of a Lambda function that the Lambda runtime killed (out of memory, the
+ * process exited, out of time): the handler's own error is lost, the Task fails with one of these.
+ */
+export const LAMBDA_RUNTIME_ERRORS = ['Runtime.OutOfMemory', 'Runtime.ExitError', 'Sandbox.Timedout'] as const;
 
 /** An {@link EtlError} class, whose name and kinds are read without constructing it. */
 export type EtlErrorClass = Pick<typeof EtlError, 'errorName' | 'kinds' | 'prototype'>;

@@ -32,6 +32,7 @@ export const STATE = {
   NotifyCritical: 'NotifyCritical',
   RecordFailure: 'RecordFailure',
   RecordCritical: 'RecordCritical',
+  RecordCriticalNotificationFailure: 'RecordCriticalNotificationFailure',
   RedriveGate: 'RedriveGate',
   ResumeAt: 'ResumeAt',
 } as const;

@@ -4,10 +4,14 @@
  * not a generic failure); when the execution is redriven it is re-entered with a higher
  * `$$.Execution.RedriveCount` and answers where to resume. A `Fail` state could not do this:
  * a redrive resumes at the failed state, and a Fail state only fails again.
+ *
+ * It ends every route that notified someone with a name the audit rule's list holds, and the
+ * route that notified no one (`NotifyCritical` timed out) with `CriticalNotificationFailedError`,
+ * which it does not: then the execution-failure rule alerts.
  */
 import { z } from 'zod';
 
-import { PipelineCriticalError } from '../core/errors';
+import { CriticalNotificationFailedError, PipelineCriticalError } from '../core/errors';
 import { resumePoint, type ResumeState } from '../core/redrive';
 import { PipelineFailedError } from './errors';
 import { instrument, MetricUnit, type Observability } from './observability';
@@ -26,7 +30,7 @@ const gateEventSchema = z.object({
       archive: z.unknown().optional(),
     })
     .passthrough(),
-  failedAt: z.object({ kind: z.enum(['TransformFailure', 'Critical']), redriveCount: z.number().int() }),
+  failedAt: z.object({ kind: z.enum(['TransformFailure', 'Critical', 'CriticalNotificationFailed']), redriveCount: z.number().int() }),
   redriveCount: z.number().int(),
 });
 
@@ -48,6 +52,8 @@ export function createRedriveGateHandler(deps: RedriveGateDeps) {
     const named = state.failure?.summary.error;
     if (failedAt.kind === 'TransformFailure' && named) throw new PipelineFailedError(named.name, named.message);
     const caught = state.error;
-    throw new PipelineCriticalError(caught ? `${caught.Error}: ${caught.Cause ?? ''}` : 'unexpected failure');
+    const message = caught ? `${caught.Error}: ${caught.Cause ?? ''}` : 'unexpected failure';
+    if (failedAt.kind === 'CriticalNotificationFailed') throw new CriticalNotificationFailedError(`etl-critical-alerts could not be notified of ${message}`);
+    throw new PipelineCriticalError(message);
   });
 }

@@ -261,6 +261,22 @@ export function catchersOf(state: State): readonly Catcher[] {
   return 'Catch' in state ? (state.Catch ?? []) : [];
 }
 
+/**
+ * Where a state's `Catch` sends the error `name`, as Step Functions matches it: the first rule
+ * naming it, `States.ALL`, or `States.TaskFailed` (every error but `States.Timeout`); none when
+ * no rule matches (the execution fails with it).
+ */
+export function catchRoute(state: State, name: string): string | undefined {
+  return catchersOf(state).find((catcher) =>
+    catcher.ErrorEquals.some((error) => error === name || error === 'States.ALL' || (error === 'States.TaskFailed' && name !== 'States.Timeout')),
+  )?.Next;
+}
+
+/** Whether a state is a Task invoking a Lambda function (a `${…}` placeholder, or a Lambda ARN once substituted). */
+export function isLambdaTask(state: State): state is TaskState {
+  return state.Type === 'Task' && (state.Resource.startsWith('${') || state.Resource.startsWith('arn:aws:lambda:'));
+}
+
 function nestedBranches(state: State): StateMachineBranch[] {
   if (state.Type === 'Parallel') return state.Branches;
   if (state.Type === 'Map') return [state.ItemProcessor, state.Iterator].filter((branch) => branch !== undefined);

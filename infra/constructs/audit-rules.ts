@@ -15,26 +15,56 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 import * as errors from '../../core/errors';
+import {
+  allStates,
+  catchersOf,
+  catchRoute,
+  isLambdaTask,
+  parseDefinition,
+  readAslText,
+  STATE,
+  type StateMachineDefinition,
+} from '../../statemachine/definition';
 import type { PhysicalNames } from '../physical-names';
 
 /** Retry policy of every rule target: transient delivery failures are retried for a day. */
 const RETRY = { retryAttempts: 20, maxEventAge: Duration.hours(24) };
 
 /**
- * The Transform step's Task errors that its Catch sends to the failure notification
- * (statemachine/etl.asl.json): an execution fails with one of them when the runner named no error.
+ * The Task errors the ASL's Catch rules send to `DescribeTransformFailure`, hence to the
+ * `etl-job-failure` notification: of each state, the errors its rules name, and a Lambda Task's
+ * the Lambda runtime's too (`Runtime.*`, `Sandbox.Timedout`: `States.TaskFailed` matches them),
+ * wherever Step Functions' matching sends them there. So: the Glue job run's (`States.TaskFailed`,
+ * `States.Timeout`, no free run) and the fast path's (the runtime killing the function, the Task's
+ * timeout). When no run report names the error, the notification names the caught one, and
+ * `RedriveGate` then fails the execution with it. Read from the definition, so a route added
+ * there is on the list.
  */
-const TRANSFORM_TASK_FAILURES = ['States.TaskFailed', 'States.Timeout', 'Glue.ConcurrentRunsExceededException'];
+export function transformFailureTaskErrors(definition: StateMachineDefinition = parseDefinition(readAslText())): string[] {
+  const caught = allStates(definition).flatMap(([, state]) => {
+    const raised = [...catchersOf(state).flatMap((catcher) => catcher.ErrorEquals), ...(isLambdaTask(state) ? errors.LAMBDA_RUNTIME_ERRORS : [])];
+    return raised.filter((name) => name !== 'States.ALL' && catchRoute(state, name) === STATE.DescribeTransformFailure);
+  });
+  return [...new Set(caught)].sort();
+}
 
 /**
- * Error names with which an execution fails after its notification went out, sorted: a data
- * failure ends with the notified error's name (a rejected input's, at `Rejected`; at `RedriveGate`,
- * whatever error the transform reported, or the Task error its step caught), an internal one with
- * `PipelineCriticalError` after `NotifyCritical` published. So: every class of core/errors.ts,
- * and the Transform step's Task errors. Any other FAILED execution notified no one.
+ * Error names with which an execution fails after its notification went out, sorted: a rejected
+ * input ends at `Rejected` with Validate's verdict; a transform failure (or a refused schema
+ * change) at `RedriveGate` with the name DescribeTransformFailure notified — the error the
+ * transform reported (a class of core/errors.ts), else the Task error its step caught
+ * ({@link transformFailureTaskErrors}); an internal failure at `RedriveGate` with
+ * `PipelineCriticalError` once `NotifyCritical` published. So: every class of core/errors.ts but
+ * the `unnotified` ones, and those Task errors. Any other FAILED execution notified no one —
+ * `NotifyCritical` failing with SNS's error (`SNS.*`), or `CriticalNotificationFailedError` once it
+ * timed out — and the execution-failure rule alerts on it.
  */
-export function notifiedFailureErrors(classes: readonly errors.EtlErrorClass[] = errors.errorClassesIn(errors)): string[] {
-  return [...new Set([...errors.errorNames(classes), ...TRANSFORM_TASK_FAILURES])].sort();
+export function notifiedFailureErrors(
+  classes: readonly errors.EtlErrorClass[] = errors.errorClassesIn(errors),
+  definition: StateMachineDefinition = parseDefinition(readAslText()),
+): string[] {
+  const notified = classes.filter((ErrorClass) => !ErrorClass.kinds.includes('unnotified'));
+  return [...new Set([...errors.errorNames(notified), ...transformFailureTaskErrors(definition)])].sort();
 }
 
 /** Properties of {@link AuditRules}. */

@@ -148,7 +148,8 @@ export class TransformJob extends Construct {
 
     this.job = new glue.CfnJob(this, 'Job', {
       name: this.jobName,
-      description: 'Runs a dataset compiled transform plan (Spark SQL) on one CSV input: Snappy Parquet under load/, run report under logs/glue-jobs/.',
+      description:
+        'Runs a dataset compiled transform plan (Spark SQL) on one CSV input: Snappy Parquet and the last success under load/, run report under logs/glue-jobs/.',
       role: this.role.roleArn,
       glueVersion: '5.0',
       workerType: 'G.1X',
@@ -167,9 +168,11 @@ export class TransformJob extends Construct {
         '--job-language': 'python',
         '--extra-py-files': GLUE_MODULE_KEYS.map((key) => props.bucket.s3UrlForObject(key)).join(','),
         '--plans_prefix': GLUE_PLANS_PREFIX,
-        // Bookmarks are on (the seed asks for them), but the runner reads its one input by key
-        // with spark.read, never through a bookmarked source: a rerun or redrive still reads it.
-        '--job-bookmark-option': 'job-bookmark-enable',
+        // Bookmarks off: they only track DynamicFrame sources read with a transformation_ctx, and
+        // the runner reads its one input by key and version with spark.read, so they recorded
+        // nothing. Which input a run reads is the event's: a rerun or redrive reads it again and
+        // replaces that input's rows, which a bookmark would not make safer.
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--custom-logGroup-prefix': this.logGroupPrefix,
         '--enable-metrics': 'true',
         '--enable-observability-metrics': 'true',

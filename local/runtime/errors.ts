@@ -28,6 +28,29 @@ export class ConcurrentRunsExceededError extends Error {
   }
 }
 
+/**
+ * Lambda's answer to an invocation beyond the function's concurrency (its reserved concurrency,
+ * or the account's unreserved pool): the throttle, which the ASL's Retry waits out.
+ */
+export class TooManyRequestsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'Lambda.TooManyRequestsException';
+  }
+}
+
+/**
+ * A Lambda function the Lambda runtime killed (`--fault State=oom`: out of memory): the Task's
+ * error is the runtime's type, and its message the `{errorType, errorMessage}` document Step
+ * Functions puts in the `Cause` on AWS.
+ */
+export class LambdaRuntimeKilledError extends Error {
+  constructor(errorType: string, errorMessage: string, options?: ErrorOptions) {
+    super(JSON.stringify({ errorType, errorMessage }), options);
+    this.name = errorType;
+  }
+}
+
 /** A failed job run: the `.sync` integration fails the task with `States.TaskFailed`; the message is the job run as JSON. */
 export class JobRunFailedError extends Error {
   constructor(message: string, options?: ErrorOptions) {

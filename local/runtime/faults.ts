@@ -6,13 +6,17 @@
  */
 import { ConfigError } from '../../core/errors';
 
-/** How a state fails. */
-export type FaultKind = 'fail' | 'timeout';
+/**
+ * How a state fails: `fail`, its real failure; `timeout`, beyond its Task's TimeoutSeconds;
+ * `oom`, a Lambda Task's function killed by the Lambda runtime for running out of memory
+ * (`Runtime.OutOfMemory`).
+ */
+export type FaultKind = 'fail' | 'timeout' | 'oom';
 
 /** Faults by Task state name. */
 export type Faults = Readonly<Record<string, FaultKind>>;
 
-const KINDS: readonly FaultKind[] = ['fail', 'timeout'];
+const KINDS: readonly FaultKind[] = ['fail', 'timeout', 'oom'];
 
 /**
  * Parses `State=kind` items (comma-separated or repeated); `taskStates` are the Task states of

@@ -5,12 +5,13 @@
  */
 import './node-compat';
 
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 
 import { StateMachine } from 'aws-local-stepfunctions';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
+import { ConfigError } from '../../core/errors';
 import { GLUE_JOB, LAMBDA_STEPS, type LambdaStepKey, TASK_STEP_KEYS, type TaskStepKey } from '../../core/pipeline-steps';
 import type { ExecutionLookup, ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { createArchiveHandler } from '../../handlers/archive';
@@ -26,7 +27,7 @@ import { ExecutionStore, type ExecutionRecord } from './execution-store';
 import { FolderBucket } from './folder-bucket';
 import { DuckDbGlueJob } from './engines/duckdb-job';
 import { type EngineName, type GlueJob, type JobArguments, jobRunFailed } from './engines/glue-job';
-import { SparkGlueJob } from './engines/spark-job';
+import { SparkGlueJob, type SparkWorker } from './engines/spark-job';
 import { capturedObservability } from './log-capture';
 import { type JsonInput, LOCAL_SUBSTITUTIONS, type LocalHandlers, loadLocalDefinition } from './definition';
 import {
@@ -35,9 +36,11 @@ import {
   ExecutionNotRedrivableError,
   FaultInjectedError,
   InjectedTimeoutError,
+  LambdaRuntimeKilledError,
   NoLocalHandlerError,
+  TooManyRequestsError,
 } from './errors';
-import type { Faults } from './faults';
+import type { FaultKind, Faults } from './faults';
 import { encodeEventKey, objectCreatedEvent } from './s3-event';
 
 /** The default dataset configuration file. */
@@ -70,6 +73,11 @@ export interface LocalPipelineOptions {
    * in-process, or glue/etl_runner.py on local Spark. @default 'duckdb'
    */
   readonly engine?: EngineName;
+  /**
+   * For the Spark engine: a worker shared with other pipelines (tests start the JVM once for
+   * many roots); the pipeline does not stop it. @default a worker of the pipeline's own
+   */
+  readonly sparkWorker?: SparkWorker;
   /** DuckDB memory limit, of the Glue stand-in and of the fast path's handler. @default '2GB' */
   readonly memoryLimit?: string;
   /**
@@ -82,6 +90,19 @@ export interface LocalPipelineOptions {
    * 30 s backoff is for AWS, where jobs run for minutes. @default 500
    */
   readonly transformRetryMs?: number;
+  /**
+   * Concurrent invocations each Lambda function takes, like Lambda's reserved concurrency (or a
+   * new account's small unreserved pool): one more fails with Lambda.TooManyRequestsException, as
+   * on AWS, and the ASL's Retry waits it out. @default no limit
+   * @example { transformInLambda: 3 } // at most 3 fast-path runs at once
+   */
+  readonly lambdaConcurrency?: Readonly<Partial<Record<TaskStepKey, number>>>;
+  /**
+   * Pause between retries on Lambda.TooManyRequestsException, in ms: the ASL's backoff (up to
+   * 2 min, fully jittered) is for AWS. Locally each retry waits this long, so the ASL's
+   * MaxAttempts × this is how long a throttled invocation waits. @default 1000
+   */
+  readonly throttleRetryMs?: number;
   /** Task states made to fail (see faults.ts). @default none */
   readonly faults?: Faults;
   /** Called for each notification published. */
@@ -105,8 +126,8 @@ export class LocalPipeline {
   private readonly stateMachine: StateMachine;
   /** Machines starting at another state, for redrives (built once per state). */
   private readonly resumeMachines = new Map<string, StateMachine>();
-  /** Retry waits by state: the ASL's are sized for AWS (30 s for Glue concurrency). */
-  private readonly retryIntervalOverrides: Record<string, number> = {};
+  /** Retry waits by state, one per Retrier: the ASL's are sized for AWS (minutes for throttling and Glue concurrency). */
+  private readonly retryIntervalOverrides: Record<string, number[]> = {};
   private readonly running = new Map<string, Promise<ExecutionRecord>>();
   private readonly notificationsFile: string;
   /** The in-process Lambda functions, by their local ARN (the Resource of their Tasks). */
@@ -115,6 +136,8 @@ export class LocalPipeline {
   private glueRuns = 0;
   /** Job runs waiting for a free slot, first come first served. */
   private readonly glueWaiters: (() => void)[] = [];
+  /** The in-process functions' log files. */
+  private readonly logStreams: WriteStream[] = [];
 
   constructor(private readonly options: LocalPipelineOptions) {
     mkdirSync(options.root, { recursive: true });
@@ -124,18 +147,23 @@ export class LocalPipeline {
     // The engine first: a missing Python environment (--engine spark) fails before anything opens.
     this.glue =
       options.engine === 'spark'
-        ? new SparkGlueJob(this.bucket, this.config, GLUE_JOB.jobName)
+        ? new SparkGlueJob(this.bucket, this.config, GLUE_JOB.jobName, { worker: options.sparkWorker })
         : new DuckDbGlueJob(this.bucket, this.config, GLUE_JOB.jobName, { memoryLimit: options.memoryLimit });
     this.store = new ExecutionStore(path.join(options.root, 'executions.sqlite'));
     this.notificationsFile = path.join(this.bucket.dir, 'logs', 'notifications.jsonl');
-    // Validating the definition costs ~0.5 s: build the machine once, run it many times.
+    // Validating the definition costs ~0.2-0.5 s: build the machine once, run it many times.
     this.definition = loadLocalDefinition();
-    this.stateMachine = new StateMachine(this.definition);
+    this.stateMachine = validatedMachine(this.definition);
     for (const [stateName, state] of Object.entries(this.definition.States)) {
-      if (retriersOf(state).length > 0) this.retryIntervalOverrides[stateName] = stateName === STATE.Transform ? (options.transformRetryMs ?? 500) : 20;
+      const retriers = retriersOf(state);
+      if (retriers.length === 0) continue;
+      this.retryIntervalOverrides[stateName] = retriers.map((retrier) => {
+        if (retrier.ErrorEquals.includes(LAMBDA_THROTTLE_ERROR)) return options.throttleRetryMs ?? 1000;
+        return stateName === STATE.Transform ? (options.transformRetryMs ?? 500) : 20;
+      });
     }
     const logs = path.join(this.bucket.dir, 'logs', 'lambda');
-    const obs = (key: LambdaStepKey) => capturedObservability(LAMBDA_STEPS[key].service, logs);
+    const obs = (key: LambdaStepKey) => capturedObservability(LAMBDA_STEPS[key].service, logs, this.logStreams);
     const deps = { config: this.config, store: this.bucket };
     // Keyed by the step table: a step added there is a type error here until its handler is.
     const byStep: Record<TaskStepKey, LambdaHandler> = {
@@ -153,7 +181,18 @@ export class LocalPipeline {
       archive: createArchiveHandler({ ...deps, obs: obs('archive') }),
       redriveGate: createRedriveGateHandler({ obs: obs('redriveGate') }),
     };
-    this.handlers = new Map(TASK_STEP_KEYS.map((key) => [LOCAL_SUBSTITUTIONS[LAMBDA_STEPS[key].aslPlaceholder], byStep[key]]));
+    this.handlers = new Map(
+      TASK_STEP_KEYS.map((key) => {
+        const limit = options.lambdaConcurrency?.[key];
+        return [LOCAL_SUBSTITUTIONS[LAMBDA_STEPS[key].aslPlaceholder], limit === undefined ? byStep[key] : withConcurrencyLimit(key, limit, byStep[key])];
+      }),
+    );
+    for (const [stateName, kind] of Object.entries(options.faults ?? {})) {
+      const resource = taskStates(this.definition).find(([name]) => name === stateName)?.[1].Resource;
+      if (kind === 'oom' && (resource === undefined || !this.handlers.has(resource))) {
+        throw new ConfigError(`--fault ${stateName}=oom: only a Lambda Task's function can run out of memory`);
+      }
+    }
     const starter: ExecutionStarter = { start: (name, input) => Promise.resolve(this.start(name, input)) };
     this.executions = { inputOf: (name) => Promise.resolve(this.store.get(name)?.input) };
     this.trigger = createTriggerHandler({ config: this.config, starter, executions: this.executions, store: this.bucket, obs: obs('trigger') });
@@ -226,9 +265,22 @@ export class LocalPipeline {
     return this.glue.engine;
   }
 
-  close(): void {
+  /** Releases the engine, the history and the log files; resolves when the log files are closed (the root can then be removed). */
+  close(): Promise<void> {
     this.glue.close();
     this.store.close();
+    return Promise.all(
+      this.logStreams.map(
+        (stream) =>
+          new Promise<void>((resolve) => {
+            // A line logged later by an execution still running (the process is ending) is dropped.
+            stream.on('error', () => resolve());
+            if (stream.closed) return resolve();
+            stream.once('close', () => resolve());
+            stream.end();
+          }),
+      ),
+    ).then(() => undefined);
   }
 
   /**
@@ -249,7 +301,7 @@ export class LocalPipeline {
     this.store.addEvent(name, { type: 'ExecutionRedriven', timestamp: new Date().toISOString(), state: failed.state, detail: { redriveCount } });
     let machine = this.resumeMachines.get(failed.state);
     if (!machine) {
-      machine = new StateMachine({ ...this.definition, StartAt: failed.state });
+      machine = validatedMachine({ ...this.definition, StartAt: failed.state });
       this.resumeMachines.set(failed.state, machine);
     }
     this.running.set(name, this.execute(name, record.input as object, { machine, stateInput: failed.input, redriveCount }));
@@ -323,10 +375,19 @@ export class LocalPipeline {
     return undefined;
   }
 
-  /** A handler that fails as the resource really fails: a Glue job run FAILED, a Lambda error, a timeout. */
-  private faulty(stateName: string, resource: string, kind: 'fail' | 'timeout'): (input: unknown) => Promise<never> {
+  /**
+   * A handler that fails as the resource really fails: a Glue job run FAILED, a Lambda error, a
+   * timeout, a Lambda function killed by the runtime (the message Lambda reports for it).
+   */
+  private faulty(stateName: string, resource: string, kind: FaultKind): (input: unknown) => Promise<never> {
     return async () => {
       if (kind === 'timeout') throw new InjectedTimeoutError(`fault injected into ${stateName}: the task timed out`);
+      if (kind === 'oom') {
+        throw new LambdaRuntimeKilledError(
+          'Runtime.OutOfMemory',
+          `RequestId: local-fault Error: Runtime exited with error: signal: killed (fault injected into ${stateName})`,
+        );
+      }
       if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
         throw jobRunFailed('jr_local_fault', GLUE_JOB.jobName, `FaultInjectedError: fault injected into ${stateName}`);
       }
@@ -393,6 +454,23 @@ export class LocalPipeline {
 }
 
 /**
+ * The machines validated in this process, by their definition's text. A machine holds no
+ * execution's state (each run gets its handlers and context), so pipelines share them: a
+ * process that opens many local roots (a test suite) validates the definition once.
+ */
+const validatedMachines = new Map<string, StateMachine>();
+
+function validatedMachine(definition: StateMachineDefinition): StateMachine {
+  const text = JSON.stringify(definition);
+  let machine = validatedMachines.get(text);
+  if (!machine) {
+    machine = new StateMachine(definition);
+    validatedMachines.set(text, machine);
+  }
+  return machine;
+}
+
+/**
  * The state a redrive resumes at: the last state entered and not exited (it failed, or the
  * process died inside it), with the input it was entered with.
  */
@@ -414,6 +492,27 @@ export function failedState(events: readonly { type: string; state: string | nul
 
 /** A handler called in-process with its Task's input. */
 type LambdaHandler = (input: unknown) => Promise<unknown>;
+
+/** The error Lambda throttles an invocation with; the ASL retries it in a Retrier of its own. */
+const LAMBDA_THROTTLE_ERROR = 'Lambda.TooManyRequestsException';
+
+/**
+ * The function `key` with at most `limit` invocations running at once, as Lambda's reserved
+ * concurrency: one more is refused at once with Lambda.TooManyRequestsException (Lambda does not
+ * queue a synchronous invocation), with Lambda's message.
+ */
+function withConcurrencyLimit(key: TaskStepKey, limit: number, handler: LambdaHandler): LambdaHandler {
+  let running = 0;
+  return async (input) => {
+    if (running >= limit) throw new TooManyRequestsError(`Rate Exceeded. (${LAMBDA_STEPS[key].functionName}: ${running} running, concurrency ${limit})`);
+    running += 1;
+    try {
+      return await handler(input);
+    } finally {
+      running -= 1;
+    }
+  };
+}
 
 interface SnsPublishParams {
   readonly TopicArn: string;

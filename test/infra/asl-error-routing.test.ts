@@ -8,7 +8,12 @@
  */
 import { buildExecutionInput } from '../../core/execution-input';
 import { STATE } from '../../statemachine/definition';
+import { createObservability } from '../../handlers/observability';
+import { createRedriveGateHandler } from '../../handlers/redrive-gate';
 import { failingWith, runStates } from '../helpers/asl-run';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const INPUT = buildExecutionInput(
   { bucket: 'etl-bucket', key: 'extract/orders.csv', version: 'v1', versionId: 'v1', sizeBytes: 2048, eventTime: '2026-11-25T09:30:12.345Z' },
@@ -64,7 +69,7 @@ describe('the Transform step', () => {
 });
 
 describe('the TransformInLambda step', () => {
-  const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+  const LAMBDA_SERVICE_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'];
 
   it.each(LAMBDA_SERVICE_ERRORS)('retries %s as the other Lambda Tasks do, then alerts etl-critical-alerts', async (error) => {
     // Act
@@ -74,6 +79,36 @@ describe('the TransformInLambda step', () => {
     expect(run.retried).toEqual([STATE.TransformInLambda, STATE.TransformInLambda, STATE.TransformInLambda]);
     expect(run.entered).toContain(STATE.NotifyCritical);
     expect(run.entered).not.toContain(STATE.DescribeTransformFailure);
+  });
+
+  it('waits out Lambda.TooManyRequestsException far longer (24 retries), and alerts only if the throttling outlasts them', async () => {
+    // Act
+    const run = await runStates(STATE.TransformInLambda, INPUT, {
+      ...PIPELINE,
+      [STATE.TransformInLambda]: failingWith('Lambda.TooManyRequestsException', 'Rate Exceeded.'),
+    });
+
+    // Assess
+    expect(run.retried).toEqual(Array(24).fill(STATE.TransformInLambda));
+    expect(run.entered).toContain(STATE.NotifyCritical);
+    expect(run.entered).not.toContain(STATE.DescribeTransformFailure);
+  });
+
+  it('goes on to Summarize once a throttled invocation gets through', async () => {
+    // Prepare: throttled five times, then the function runs
+    let attempts = 0;
+    const transform = (): { Id: string; JobRunState: string } => {
+      attempts += 1;
+      if (attempts <= 5) failingWith('Lambda.TooManyRequestsException', 'Rate Exceeded.')();
+      return { Id: 'lambda-1', JobRunState: 'SUCCEEDED' };
+    };
+
+    // Act
+    const run = await runStates(STATE.TransformInLambda, INPUT, { [STATE.TransformInLambda]: transform, [STATE.Summarize]: failingWith('StopHereError') });
+
+    // Assess
+    expect(run.retried.filter((state) => state === STATE.TransformInLambda)).toHaveLength(5);
+    expect(run.entered.slice(0, 2)).toEqual([STATE.TransformInLambda, STATE.Summarize]);
   });
 
   it('alerts etl-critical-alerts, unretried, on States.Permissions (the machine may not invoke it)', async () => {
@@ -91,6 +126,7 @@ describe('the TransformInLambda step', () => {
     ['TransformError', 'DuckDB failed'],
     ['LatestStateConflictError', 'another run published first'],
     ['Runtime.OutOfMemory', 'the function ran out of memory'],
+    ['Runtime.ExitError', 'the function process exited'],
     ['Sandbox.Timedout', 'the function timed out'],
     ['States.Timeout', 'the Task timed out'],
   ])('notifies etl-job-failure on %s (%s), unretried, the input left for a redrive', async (error, message) => {
@@ -109,6 +145,42 @@ describe('the TransformInLambda step', () => {
       STATE.RecordFailure,
       STATE.RedriveGate,
     ]);
+  });
+});
+
+describe('the critical notification', () => {
+  it('refused by SNS after its retries fails the execution there with SNS’s error, redrivable at NotifyCritical', async () => {
+    // Act
+    const run = await runStates(STATE.Summarize, INPUT, {
+      [STATE.Summarize]: failingWith('Lambda.ServiceException'),
+      [STATE.NotifyCritical]: failingWith('SNS.KMSDisabledException'),
+    });
+
+    // Assess
+    expect(run.entered.at(-1)).toBe(STATE.NotifyCritical);
+    expect(run.error).toBe('SNS.KMSDisabledException');
+  });
+
+  it('timed out after its retries fails the execution with CriticalNotificationFailedError, which the audit rule alerts on', async () => {
+    // Prepare
+    let publishes = 0;
+    const publish = (): never => {
+      publishes += 1;
+      return failingWith('States.Timeout')();
+    };
+
+    // Act
+    const run = await runStates(STATE.Summarize, INPUT, {
+      [STATE.Summarize]: failingWith('Lambda.ServiceException'),
+      [STATE.NotifyCritical]: publish,
+      // The real gate: it names the failure from the state.
+      [STATE.RedriveGate]: (event: unknown) => createRedriveGateHandler({ obs: createObservability('test') })(event),
+    });
+
+    // Assess
+    expect(publishes).toBe(6);
+    expect(run.entered.slice(-3)).toEqual([STATE.NotifyCritical, STATE.RecordCriticalNotificationFailure, STATE.RedriveGate]);
+    expect(run.error).toBe('CriticalNotificationFailedError');
   });
 });
 

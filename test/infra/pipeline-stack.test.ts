@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 
 import { PREFIX } from '../../core/naming';
+import { notifiedFailureErrors } from '../../infra/constructs/audit-rules';
 import { DEFAULT_MEMORY_MB, FUNCTION_SPECS, TRANSFORM_IN_LAMBDA_SIZING } from '../../infra/constructs/pipeline-functions';
 import { dataVerdictErrors } from '../../infra/constructs/pipeline-monitoring';
 import { TransformJob } from '../../infra/constructs/transform-job';
@@ -246,7 +247,7 @@ describe('state machine', () => {
 });
 
 describe('Glue job', () => {
-  it('runs the deployed runner on Glue 5.0, G.1X, 2 workers, bookmarks on, logs under its own prefix', () => {
+  it('runs the deployed runner on Glue 5.0, G.1X, 2 workers, bookmarks off, logs under its own prefix', () => {
     template.hasResourceProperties('AWS::Glue::Job', {
       Name: GLUE_JOB_NAME,
       GlueVersion: '5.0',
@@ -258,7 +259,7 @@ describe('Glue job', () => {
       SecurityConfiguration: { Ref: Match.stringLikeRegexp('^TransformSecurity') },
       Command: { Name: 'glueetl', PythonVersion: '3', ScriptLocation: { 'Fn::Join': ['', ['s3://', { Ref: Match.anyValue() }, '/scripts/etl_runner.py']] } },
       DefaultArguments: Match.objectLike({
-        '--job-bookmark-option': 'job-bookmark-enable',
+        '--job-bookmark-option': 'job-bookmark-disable',
         '--custom-logGroup-prefix': GLUE_LOG_GROUP_PREFIX,
         '--plans_prefix': 'scripts/plans/',
         '--extra-py-files': {
@@ -289,6 +290,17 @@ describe('Glue job', () => {
     // Assess
     expect(args).not.toContain('--enable-continuous-cloudwatch-log');
     expect(args).not.toContain('--continuous-log-logGroup');
+  });
+
+  it('turns job bookmarks off: the runner reads its input by key and version, never through a bookmarked source', () => {
+    // Prepare
+    const [job] = Object.values(resourcesOf(template, 'AWS::Glue::Job'));
+
+    // Act
+    const args = job.Properties?.DefaultArguments as Record<string, unknown>;
+
+    // Assess
+    expect(args['--job-bookmark-option']).toBe('job-bookmark-disable');
   });
 
   it('encrypts its logs, bookmarks and S3 writes with the pipeline key', () => {
@@ -451,16 +463,31 @@ describe('audit path', () => {
         'detail-type': ['Step Functions Execution Status Change'],
         detail: {
           stateMachineArn: [{ Ref: Match.stringLikeRegexp('^PipelineStateMachine') }],
-          $or: [
-            { status: ['TIMED_OUT', 'ABORTED'] },
-            { status: ['FAILED'], error: [{ 'anything-but': Match.arrayWith(['HeaderMismatchError', 'PipelineCriticalError', 'States.TaskFailed']) }] },
-          ],
+          $or: [{ status: ['TIMED_OUT', 'ABORTED'] }, { status: ['FAILED'], error: [{ 'anything-but': notifiedFailureErrors() }] }],
         },
       },
       Targets: [
         Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^TopicsCritical') }, DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() }),
       ],
     });
+  });
+
+  it('counts the Lambda runtime errors of the fast path as notified, and a critical alert that could not be published as not', () => {
+    // Prepare
+    const [rule] = Object.values(resourcesOf(template, 'AWS::Events::Rule')).filter((r) => JSON.stringify(r.Properties?.EventPattern).includes('aws.states'));
+    const failed = (rule.Properties?.EventPattern as { detail: { $or: { status: string[]; error?: { 'anything-but': string[] }[] }[] } }).detail.$or.find(
+      (branch) => branch.error,
+    );
+
+    // Act
+    const notified = failed?.error?.[0]['anything-but'];
+
+    // Assess
+    expect(notified).toEqual(
+      expect.arrayContaining(['Runtime.OutOfMemory', 'Runtime.ExitError', 'Sandbox.Timedout', 'States.Timeout', 'PipelineCriticalError']),
+    );
+    expect(notified).not.toContain('CriticalNotificationFailedError');
+    expect(notified?.filter((name) => name.startsWith('Lambda.'))).toEqual([]);
   });
 });
 

@@ -15,7 +15,7 @@ import * as infraErrors from '../../infra/errors';
 
 const CORE_CLASSES = errorClassesIn(coreErrors);
 const ALL_CLASSES = [...CORE_CLASSES, ...errorClassesIn(handlerErrors)];
-const KINDS: readonly ErrorKind[] = ['rejected-input', 'data-verdict', 'refused-config', 'critical'];
+const KINDS: readonly ErrorKind[] = ['rejected-input', 'data-verdict', 'refused-config', 'critical', 'unnotified'];
 
 /** A class as a test could add it to core/errors.ts. */
 class LateDeliveryError extends EtlError {
@@ -86,6 +86,7 @@ describe('every EtlError class', () => {
         'TransformError',
         'TriggerStartError',
       ],
+      unnotified: ['CriticalNotificationFailedError'],
     });
   });
 
@@ -143,13 +144,25 @@ describe('the lists infra derives', () => {
     expect(verdicts).toEqual(['HeaderMismatchError', 'LateDeliveryError', 'MalformedCsvError', 'QualityThresholdError']);
   });
 
-  it('counts every class of core, PipelineCriticalError included, and the Transform Task errors as notified failures', () => {
+  it('counts every class of core but the unnotified one, PipelineCriticalError included, and the transform Task errors as notified failures', () => {
+    // Prepare
+    const notifiedClasses = errorNames(CORE_CLASSES).filter((name) => name !== 'CriticalNotificationFailedError');
+    const taskErrors = [
+      'Glue.ConcurrentRunsExceededException',
+      'Runtime.ExitError',
+      'Runtime.OutOfMemory',
+      'Sandbox.Timedout',
+      'States.TaskFailed',
+      'States.Timeout',
+    ];
+
     // Act
     const notified = notifiedFailureErrors();
 
     // Assess
-    expect(notified).toEqual([...new Set([...errorNames(CORE_CLASSES), 'States.TaskFailed', 'States.Timeout', 'Glue.ConcurrentRunsExceededException'])].sort());
+    expect(notified).toEqual([...new Set([...notifiedClasses, ...taskErrors])].sort());
     expect(notified).toContain('PipelineCriticalError');
+    expect(notified).not.toContain('CriticalNotificationFailedError');
   });
 
   it('takes a new class into the notified failures', () => {
