@@ -1,15 +1,17 @@
 """The local Spark engine: runs ``etl_runner.main`` for the local pipeline on local Spark.
 
 Not shipped to Glue. The local runtime (local/runtime/engines/spark-job.ts) starts one worker per pipeline
-and keeps it: the JVM starts once, each job run gets a session of its own. Protocol, one JSON
-object per line:
+(or one that several pipelines share) and keeps it: the JVM starts once, each job run gets a
+session of its own. Protocol, one JSON object per line:
 
-- stdin:  ``{"id": 1, "argv": ["etl_runner.py", "--JOB_ID", …]}`` — the argv Glue would pass;
+- stdin:  ``{"id": 1, "argv": ["etl_runner.py", "--JOB_ID", …]}`` — the argv Glue would pass —
+  and optionally ``"bucketDir"`` / ``"bucketName"``: the bucket folder of that run (else the
+  worker's ``--bucket-dir`` / ``--bucket-name``), so that one worker can serve several local roots;
 - stdout: ``{"ready": true}`` once Spark is up, then per job
   ``{"id": 1, "state": "SUCCEEDED"}`` or ``{"id": 1, "state": "FAILED", "errorMessage": "Name: …"}``.
 
 The runner's own log lines and Spark's go to stderr (the job's log, as on Glue).
-Usage: python local_worker.py --bucket-dir DIR --bucket-name NAME [--threads N]
+Usage: python local_worker.py [--bucket-dir DIR --bucket-name NAME] [--threads N]
 """
 
 import argparse
@@ -39,8 +41,8 @@ def spark_session(threads):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bucket-dir", required=True)
-    parser.add_argument("--bucket-name", required=True)
+    parser.add_argument("--bucket-dir")
+    parser.add_argument("--bucket-name")
     parser.add_argument("--threads", default="*")
     options = parser.parse_args()
 
@@ -62,7 +64,11 @@ def main():
 
     def run(request):
         try:
-            context = LocalJobContext(spark, options.bucket_dir, options.bucket_name)
+            bucket_dir = request.get("bucketDir", options.bucket_dir)
+            bucket_name = request.get("bucketName", options.bucket_name)
+            if bucket_dir is None or bucket_name is None:
+                raise ValueError("no bucket folder: neither the request nor --bucket-dir/--bucket-name give one")
+            context = LocalJobContext(spark, bucket_dir, bucket_name)
             etl_runner.main(request["argv"], context)
             answer({"id": request["id"], "state": "SUCCEEDED"})
         except BaseException as exc:  # noqa: BLE001 — every failure is the job run's, reported

@@ -7,13 +7,21 @@
  * under its own key and announced by the S3 event the trigger receives; the test asserts the
  * outcome, the error name, the notifications and where the input is afterwards. Globally: no
  * crash, no input missing, nothing written outside the bucket.
+ *
+ * Each case has a local root and a deployment (LocalPipeline) of its own, so that no case can see
+ * another's notifications, run report or state, even one that timed out and is still running. On
+ * the Spark route the cases share one Spark worker (one JVM: starting one costs ~10 s), which is
+ * sent each run's bucket folder; the suite's end waits for whatever still runs before removing
+ * the roots.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { lastRunReportKey, utcDate } from '../../core/naming';
+import { utcDate } from '../../core/naming';
 import { runResult } from '../../local/shared/run-result';
+import { SparkWorker } from '../../local/runtime/engines/spark-job';
+import type { FolderBucket } from '../../local/runtime/folder-bucket';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { objectCreatedEvent } from '../../local/runtime/s3-event';
 import { STATE } from '../../statemachine/definition';
@@ -44,76 +52,107 @@ const TOPIC_OF = { SUCCESS: 'etl-job-success', WARNING: 'etl-job-warning', FAILU
 /** What the local runtime may create in its root; anything else was written outside the bucket. */
 const ROOT_ENTRIES = new Set(['bucket', 'executions.sqlite', 'executions.sqlite-wal', 'executions.sqlite-shm', 'tmp', 'versions']);
 
-/** The fast path, then the Glue job on Spark with the fast path off (fastPathMaxBytes 0). */
+/**
+ * How long the suite's steps may take, in ms. Measured on the 2-core machine (shared, load average
+ * 4-12 from other work), slowest case of each route: the fast path 2.9-7.7 s (invalid UTF-8
+ * beyond the sample); the Glue route 18.6 s beside two `yes >/dev/null` hogs, 30.8-33.8 s at load
+ * 9-12 (the 200000-row file), and the route's first job run (the JVM warming up) 15.6-32.2 s. Each
+ * timeout is at least 3× the slowest seen.
+ */
+const CASE_TIMING = {
+  /** One case on the fast path (7.7 s at worst: 7×). */
+  fastPathMs: 60_000,
+  /** One case on the Glue route, Spark already up (33.8 s at worst: 3.5×). */
+  sparkMs: 120_000,
+  /** Starting the route's Spark worker (the JVM and a session). */
+  sparkStartMs: 120_000,
+  /** How long the suite's end waits for executions still running (a case that timed out). */
+  drainMs: 60_000,
+} as const;
+
+/** The fast path, then the Glue job on Spark with the fast path off (fastPathMaxBytes 0), each with the time one case may take. */
 const ROUTES = [
-  { route: 'the fast path (TransformInLambda)', engine: 'duckdb' as const, fastPath: true },
-  { route: 'the Glue job, engine spark', engine: 'spark' as const, fastPath: false },
+  { route: 'the fast path (TransformInLambda)', engine: 'duckdb' as const, fastPath: true, caseTimeoutMs: CASE_TIMING.fastPathMs },
+  { route: 'the Glue job, engine spark', engine: 'spark' as const, fastPath: false, caseTimeoutMs: CASE_TIMING.sparkMs },
 ];
 
 // Every route: the outcome of every case is the same whichever transform runs.
-describe.each(ROUTES)('bad-input corpus through the local pipeline, $route', ({ engine, fastPath }) => {
-  let root: string;
+describe.each(ROUTES)('bad-input corpus through the local pipeline, $route', ({ engine, fastPath, caseTimeoutMs }) => {
   let generated: string;
-  let pipeline: LocalPipeline;
+  let configPath: string | undefined;
+  /** The route's one Spark worker, shared by the cases' deployments. */
+  let sparkWorker: SparkWorker | undefined;
+  /** Each case's root and deployment, by case name. */
+  const deployments = new Map<string, { readonly root: string; readonly pipeline: LocalPipeline }>();
   /** Cases whose run threw (a crash of the pipeline, not an outcome). */
   const crashes: string[] = [];
   /** Cases whose input was found nowhere afterwards. */
   const missing: string[] = [];
 
-  beforeAll(() => {
-    root = tempRoot();
+  beforeAll(async () => {
     generated = mkdtempSync(path.join(os.tmpdir(), 'etl-corpus-'));
-    // One deployment for the whole corpus (building one costs ~0.5 s); each case has its own key.
-    // The config beside the generated files: nothing but the runtime's own may be in the root.
-    pipeline = new LocalPipeline({ root, engine, configPath: fastPath ? undefined : glueRouteConfig(generated) });
-  });
-  afterAll(() => {
-    pipeline.close();
-    rmSync(generated, { recursive: true, force: true });
-    rmSync(root, { recursive: true, force: true });
-  });
+    // The config beside the generated files: nothing but the runtime's own may be in a root.
+    configPath = fastPath ? undefined : glueRouteConfig(generated);
+    if (engine === 'spark') {
+      // The JVM starts here, not in the first case: its time is not a case's.
+      sparkWorker = new SparkWorker({ logFile: path.join(generated, 'spark-worker.log') });
+      await sparkWorker.start();
+    }
+  }, CASE_TIMING.sparkStartMs);
+  afterAll(
+    async () => {
+      // A case that timed out may still be running, in its own root: let it end before the roots
+      // go (stopping the worker fails a Spark run still in it), so nothing writes into a removed root.
+      const running = (): Promise<unknown> => Promise.allSettled([...deployments.values()].map((d) => d.pipeline.idle()));
+      await settledWithin(running(), CASE_TIMING.drainMs);
+      await sparkWorker?.close();
+      await settledWithin(running(), CASE_TIMING.drainMs);
+      // Each deployment's log files closed before its root goes.
+      await Promise.all([...deployments.values()].map((d) => d.pipeline.close()));
+      for (const { root } of deployments.values()) rmSync(root, { recursive: true, force: true });
+      rmSync(generated, { recursive: true, force: true });
+    },
+    2 * CASE_TIMING.drainMs + 30_000,
+  );
 
-  const bucketPath = (key: string): string => path.join(pipeline.bucket.dir, key);
-
-  /** The S3 event record for a key that is not (cannot be) in the bucket, the key sent verbatim. */
-  const rawEvent = (encodedKey: string): object =>
-    objectCreatedEvent({ bucket: pipeline.bucket.name, encodedKey, size: 1024, sequencer: '0065A1B2C3D4E5F601' });
-
-  /** Where the input of `c` is now: in place, archived or rejected (under any of `dates`). */
-  function inputLocations(c: CorpusCase, dates: readonly string[]): InputEndsIn[] {
+  /** Where the input of `c` is now in `bucket`: in place, archived or rejected (under any of `dates`). */
+  function inputLocations(bucket: FolderBucket, c: CorpusCase, dates: readonly string[]): InputEndsIn[] {
     if (c.rawEventKey !== undefined) {
       // The key is not a bucket key; nothing may exist where it would resolve to.
-      return existsSync(path.resolve(pipeline.bucket.dir, c.key)) ? ['in-place'] : ['not-created'];
+      return existsSync(path.resolve(bucket.dir, c.key)) ? ['in-place'] : ['not-created'];
     }
     const found: InputEndsIn[] = [];
-    if (existsSync(bucketPath(c.key))) found.push('in-place');
+    if (existsSync(path.join(bucket.dir, c.key))) found.push('in-place');
     if (c.key.startsWith('extract/')) {
       const below = c.key.slice('extract/'.length);
-      if (dates.some((d) => hasUploadCopy(pipeline.bucket.dir, `extract/archived/${d}/${below}`))) found.push('archived');
-      if (dates.some((d) => hasUploadCopy(pipeline.bucket.dir, `extract/rejected/${d}/${below}`))) found.push('rejected');
+      if (dates.some((d) => hasUploadCopy(bucket.dir, `extract/archived/${d}/${below}`))) found.push('archived');
+      if (dates.some((d) => hasUploadCopy(bucket.dir, `extract/rejected/${d}/${below}`))) found.push('rejected');
     }
     return found;
   }
 
-  /** Whether load/orders/ holds a partition file written for one of these loads. */
-  function loadedFor(loadIds: readonly string[]): boolean {
-    const loadDir = bucketPath('load/orders');
+  /** Whether load/orders/ of `bucket` holds a partition file written for one of these loads. */
+  function loadedFor(bucket: FolderBucket, loadIds: readonly string[]): boolean {
+    const loadDir = path.join(bucket.dir, 'load/orders');
     if (!existsSync(loadDir)) return false;
     return readdirSync(loadDir)
       .filter((entry) => entry.startsWith('dt='))
       .some((partition) => readdirSync(path.join(loadDir, partition)).some((file) => loadIds.some((id) => file.startsWith(`part-${id}-`))));
   }
 
+  /** What case `c` came to, in a root and deployment of its own. */
   async function runCase(c: CorpusCase): Promise<Observed> {
-    // Each case is judged on its own: the volume-change check must not compare it with the
-    // previous case's row count.
-    rmSync(bucketPath(lastRunReportKey('orders')), { force: true });
-    const notificationsBefore = notifications(root).length;
+    // A fresh root: no previous run report to compare volumes with, no state to merge into, no
+    // notification but this case's.
+    const root = tempRoot();
+    const pipeline = new LocalPipeline({ root, engine, configPath, sparkWorker });
+    deployments.set(c.name, { root, pipeline });
     const dates = [utcDate(new Date())];
 
     let event: object;
     if (c.rawEventKey !== undefined) {
-      event = rawEvent(c.rawEventKey);
+      // The S3 event record for a key that is not (cannot be) in the bucket, the key sent verbatim.
+      event = objectCreatedEvent({ bucket: pipeline.bucket.name, encodedKey: c.rawEventKey, size: 1024, sequencer: '0065A1B2C3D4E5F601' });
     } else {
       const file = c.file !== undefined ? path.join(CORPUS_FILES, c.file) : (c.generate as (dir: string) => string)(generated);
       for (const other of c.alsoPresent ?? []) pipeline.put(path.join(CORPUS_FILES, other.file), other.key);
@@ -144,11 +183,16 @@ describe.each(ROUTES)('bad-input corpus through the local pipeline, $route', ({ 
       errorName: first ? first.error?.name : skipError,
       topics: results.map((r) => r.topic),
       executions,
-      notifications: notifications(root).length - notificationsBefore,
-      inputFoundAt: inputLocations(c, dates),
+      notifications: notifications(root).length,
+      inputFoundAt: inputLocations(pipeline.bucket, c, dates),
       malformedRows: first?.malformedRows ?? null,
       rowsOut: first?.rowsOut ?? null,
-      loaded: c.rawEventKey === undefined && loadedFor(names.map((name) => (pipeline.store.get(name)?.input as { loadId: string }).loadId)),
+      loaded:
+        c.rawEventKey === undefined &&
+        loadedFor(
+          pipeline.bucket,
+          names.map((name) => (pipeline.store.get(name)?.input as { loadId: string }).loadId),
+        ),
       sampled,
     };
   }
@@ -191,26 +235,45 @@ describe.each(ROUTES)('bad-input corpus through the local pipeline, $route', ({ 
       `input ${expected.inputEndsIn}, ${expected.notifications} notification${expected.notifications === 1 ? '' : 's'}` +
       (c.defect ? ' [known defect: fails today]' : '');
     const test = c.defect ? it.failing : it;
-    test(title, async () => {
-      let observed: Observed;
-      try {
-        observed = await runCase(c);
-      } catch (e: unknown) {
-        crashes.push(`${c.name}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-        throw e;
-      }
-      if (observed.inputFoundAt.length === 0) missing.push(c.name);
-      assess(c, observed);
-    });
+    test(
+      title,
+      async () => {
+        let observed: Observed;
+        try {
+          observed = await runCase(c);
+        } catch (e: unknown) {
+          crashes.push(`${c.name}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+          throw e;
+        }
+        if (observed.inputFoundAt.length === 0) missing.push(c.name);
+        assess(c, observed);
+      },
+      caseTimeoutMs,
+    );
   }
 
-  it('globally: 0 crashes, 0 inputs missing, every execution ended, nothing written outside the bucket', async () => {
-    await pipeline.idle();
-    expect(crashes).toEqual([]);
-    expect(missing).toEqual([]);
-    const others = CASES.flatMap((c) => c.alsoPresent ?? []);
-    expect(others.filter((o) => !existsSync(bucketPath(o.key)))).toEqual([]);
-    expect(pipeline.store.list().filter((r) => r.status !== 'SUCCEEDED' && r.status !== 'FAILED')).toEqual([]);
-    expect(readdirSync(root).filter((entry) => !ROOT_ENTRIES.has(entry))).toEqual([]);
-  });
+  it(
+    'globally: 0 crashes, 0 inputs missing, every execution ended, nothing written outside the bucket',
+    async () => {
+      // Every case ran in a deployment of its own.
+      expect([...deployments.keys()].sort()).toEqual(CASES.map((c) => c.name).sort());
+      await Promise.all([...deployments.values()].map((d) => d.pipeline.idle()));
+      expect(crashes).toEqual([]);
+      expect(missing).toEqual([]);
+      const others = CASES.flatMap((c) => (c.alsoPresent ?? []).map((o) => ({ bucket: deployments.get(c.name)?.pipeline.bucket, key: o.key })));
+      expect(others.filter((o) => o.bucket === undefined || !existsSync(path.join(o.bucket.dir, o.key)))).toEqual([]);
+      for (const [name, { root, pipeline }] of deployments) {
+        expect({ name, unended: pipeline.store.list().filter((r) => r.status !== 'SUCCEEDED' && r.status !== 'FAILED') }).toEqual({ name, unended: [] });
+        expect({ name, outside: readdirSync(root).filter((entry) => !ROOT_ENTRIES.has(entry)) }).toEqual({ name, outside: [] });
+      }
+    },
+    caseTimeoutMs,
+  );
 });
+
+/** Resolves when `promise` settles or `ms` have passed, whichever is first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

@@ -4,8 +4,10 @@
  *
  * One worker process (`glue/local_worker.py`) per pipeline holds the JVM; each job run is sent
  * the argv Glue would pass (reserved arguments, the job's defaults, the state machine's
- * arguments) and runs through the real `getResolvedOptions`. The worker's log (the runner's JSON
- * lines and Spark's) goes to `<bucket>/logs/glue/<job>.log`, as Glue's go to CloudWatch.
+ * arguments) and its bucket folder, and runs through the real `getResolvedOptions`. The worker's
+ * log (the runner's JSON lines and Spark's) goes to `<bucket>/logs/glue/<job>.log`, as Glue's go
+ * to CloudWatch. Several pipelines (of several local roots) can share one {@link SparkWorker}
+ * instead, its log where its owner says: tests do, to start the JVM once.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,12 @@ import { PROJECT_ROOT, pythonInterpreter } from './python-env';
 export interface SparkJobOptions {
   /** Spark's local threads (`local[N]`). @default all cores */
   readonly threads?: number;
+  /**
+   * A worker to run on, shared with other jobs (of other local roots): the job sends it its
+   * bucket folder with each run and does not stop it on {@link SparkGlueJob.close}. @default a
+   * worker of the job's own, its log at `<bucket>/logs/glue/<job>.log`
+   */
+  readonly worker?: SparkWorker;
 }
 
 /** What the worker answers per job run. */
@@ -33,6 +41,91 @@ interface WorkerAnswer {
   readonly ready?: boolean;
   readonly state?: 'SUCCEEDED' | 'FAILED';
   readonly errorMessage?: string;
+}
+
+/** Settings of a Spark worker. */
+export interface SparkWorkerOptions {
+  /** Where the worker's log (the runner's JSON lines and Spark's) is appended. */
+  readonly logFile: string;
+  /** How error messages name the log (a bucket key for a job's own worker). @default logFile */
+  readonly logName?: string;
+  /** Spark's local threads (`local[N]`). @default all cores */
+  readonly threads?: number;
+}
+
+/**
+ * One `glue/local_worker.py` process, which holds the JVM (started on the first run). Each run
+ * names its bucket folder, so one worker can serve the jobs of several local roots (tests do, to
+ * start Spark once).
+ */
+export class SparkWorker {
+  private worker?: ChildProcessWithoutNullStreams;
+  private ready?: Promise<void>;
+  private exited: Promise<void> = Promise.resolve();
+  private nextId = 1;
+  private readonly pending = new Map<number, (answer: WorkerAnswer) => void>();
+  private readonly python: string;
+
+  constructor(private readonly options: SparkWorkerOptions) {
+    // Fails here, before anything runs, when the environment is missing.
+    this.python = pythonInterpreter();
+  }
+
+  /** Runs one job run of `bucket` (starting the worker if need be); resolves with its answer. */
+  async run(bucket: FolderBucket, argv: readonly string[]): Promise<WorkerAnswer> {
+    await this.start();
+    const id = this.nextId++;
+    return new Promise<WorkerAnswer>((resolve) => {
+      this.pending.set(id, resolve);
+      this.worker?.stdin.write(`${JSON.stringify({ id, argv, bucketDir: bucket.dir, bucketName: bucket.name })}\n`);
+    });
+  }
+
+  /** Stops the worker (its JVM exits with it); resolves when the process has exited. */
+  close(): Promise<void> {
+    const worker = this.worker;
+    if (worker) {
+      this.worker = undefined;
+      worker.stdin.end();
+      // Spark stops within a few seconds of its input closing; a hung JVM is not waited for.
+      setTimeout(() => worker.kill('SIGKILL'), 10_000).unref();
+    }
+    return this.exited;
+  }
+
+  /** Starts the worker once (the first run does, if not called before); resolves when Spark is up. */
+  start(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve, reject) => {
+      const { logFile } = this.options;
+      mkdirSync(path.dirname(logFile), { recursive: true });
+      const log = createWriteStream(logFile, { flags: 'a' });
+      const worker = spawn(this.python, [path.join(PROJECT_ROOT, 'glue', 'local_worker.py'), '--threads', String(this.options.threads ?? '*')], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYSPARK_PYTHON: this.python },
+      });
+      this.worker = worker;
+      this.exited = new Promise<void>((done) => worker.on('close', () => log.end(done)));
+      worker.stderr.pipe(log, { end: false });
+      createInterface({ input: worker.stdout }).on('line', (line) => {
+        const answer = JSON.parse(line) as WorkerAnswer;
+        if (answer.ready) return resolve();
+        const settle = answer.id === undefined ? undefined : this.pending.get(answer.id);
+        if (answer.id !== undefined) this.pending.delete(answer.id);
+        settle?.(answer);
+      });
+      worker.on('exit', (code, signal) => {
+        const message = `TransformError: the local Spark worker exited (${signal ?? `code ${code}`}); see ${this.options.logName ?? logFile}`;
+        reject(new SparkWorkerExitedError(message));
+        for (const settle of this.pending.values()) settle({ state: 'FAILED', errorMessage: message });
+        this.pending.clear();
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+      });
+    });
+    return this.ready;
+  }
 }
 
 /**
@@ -44,7 +137,7 @@ export function glueArgv(jobName: string, jobRunId: string, bucket: string, args
     '--JOB_ID': `j_local_${jobName}`,
     '--JOB_RUN_ID': jobRunId,
     '--JOB_NAME': jobName,
-    '--job-bookmark-option': 'job-bookmark-enable',
+    '--job-bookmark-option': 'job-bookmark-disable',
     '--TempDir': `s3://${bucket}/tmp/`,
     '--enable-metrics': 'true',
     '--enable-observability-metrics': 'true',
@@ -57,20 +150,20 @@ export function glueArgv(jobName: string, jobRunId: string, bucket: string, args
 /** Runs transform jobs for one local bucket on local Spark. */
 export class SparkGlueJob implements GlueJob {
   readonly engine = 'spark' as const;
-  private worker?: ChildProcessWithoutNullStreams;
-  private ready?: Promise<void>;
-  private nextId = 1;
-  private readonly pending = new Map<number, (answer: WorkerAnswer) => void>();
-  private readonly python: string;
+  private readonly worker: SparkWorker;
+  /** Whether the worker is the job's own (stopped with it). */
+  private readonly ownWorker: boolean;
 
   constructor(
     private readonly bucket: FolderBucket,
     config: EtlConfig,
     readonly jobName: string,
-    private readonly options: SparkJobOptions = {},
+    options: SparkJobOptions = {},
   ) {
-    // Fails here, before anything runs, when the environment is missing.
-    this.python = pythonInterpreter();
+    const logFile = bucket.pathOf(`logs/glue/${jobName}.log`);
+    // A worker of its own fails here, before anything runs, when the environment is missing.
+    this.worker = options.worker ?? new SparkWorker({ logFile, logName: bucket.keyOf(logFile), threads: options.threads });
+    this.ownWorker = options.worker === undefined;
     // What the deployment puts under scripts/plans/: each dataset's plan in the Spark dialect.
     for (const dataset of config.datasets) {
       const file = bucket.pathOf(`${PLANS_PREFIX}${dataset.name}.json`);
@@ -82,16 +175,12 @@ export class SparkGlueJob implements GlueJob {
   async run(args: JobArguments): Promise<JobRun> {
     const jobRunId = newJobRunId();
     const started = Date.now();
+    let answer: WorkerAnswer;
     try {
-      await this.start();
+      answer = await this.worker.run(this.bucket, glueArgv(this.jobName, jobRunId, args['--bucket'], args));
     } catch (e: unknown) {
       throw jobRunFailed(jobRunId, this.jobName, e instanceof Error ? e.message : String(e), { cause: e });
     }
-    const id = this.nextId++;
-    const answer = await new Promise<WorkerAnswer>((resolve) => {
-      this.pending.set(id, resolve);
-      this.worker?.stdin.write(`${JSON.stringify({ id, argv: glueArgv(this.jobName, jobRunId, args['--bucket'], args) })}\n`);
-    });
     if (answer.state !== 'SUCCEEDED') throw jobRunFailed(jobRunId, this.jobName, answer.errorMessage ?? 'TransformError: the job run failed');
     // The report the runner wrote says how long the run took.
     const report = runReportSchema.safeParse(JSON.parse((await this.bucket.readText(this.bucket.name, args['--report_key'])) ?? 'null'));
@@ -99,55 +188,8 @@ export class SparkGlueJob implements GlueJob {
     return { Id: jobRunId, JobName: this.jobName, JobRunState: 'SUCCEEDED', ExecutionTime: Math.round(durationMs / 1000) };
   }
 
-  /** Stops the worker (its JVM exits with it). */
+  /** Stops the worker when it is the job's own (its JVM exits with it); a shared one is its owner's to stop. */
   close(): void {
-    const worker = this.worker;
-    if (!worker) return;
-    this.worker = undefined;
-    worker.stdin.end();
-    // Spark stops within a few seconds of its input closing; a hung JVM is not waited for.
-    setTimeout(() => worker.kill('SIGKILL'), 10_000).unref();
-  }
-
-  /** Starts the worker once; resolves when Spark is up. */
-  private start(): Promise<void> {
-    this.ready ??= new Promise<void>((resolve, reject) => {
-      const logFile = this.bucket.pathOf(`logs/glue/${this.jobName}.log`);
-      mkdirSync(path.dirname(logFile), { recursive: true });
-      const log = createWriteStream(logFile, { flags: 'a' });
-      const worker = spawn(
-        this.python,
-        [
-          path.join(PROJECT_ROOT, 'glue', 'local_worker.py'),
-          '--bucket-dir',
-          this.bucket.dir,
-          '--bucket-name',
-          this.bucket.name,
-          '--threads',
-          String(this.options.threads ?? '*'),
-        ],
-        { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYSPARK_PYTHON: this.python } },
-      );
-      this.worker = worker;
-      worker.stderr.pipe(log);
-      createInterface({ input: worker.stdout }).on('line', (line) => {
-        const answer = JSON.parse(line) as WorkerAnswer;
-        if (answer.ready) return resolve();
-        const settle = answer.id === undefined ? undefined : this.pending.get(answer.id);
-        if (answer.id !== undefined) this.pending.delete(answer.id);
-        settle?.(answer);
-      });
-      worker.on('exit', (code, signal) => {
-        const message = `TransformError: the local Spark worker exited (${signal ?? `code ${code}`}); see ${this.bucket.keyOf(logFile)}`;
-        reject(new SparkWorkerExitedError(message));
-        for (const settle of this.pending.values()) settle({ state: 'FAILED', errorMessage: message });
-        this.pending.clear();
-        if (this.worker === worker) {
-          this.worker = undefined;
-          this.ready = undefined;
-        }
-      });
-    });
-    return this.ready;
+    if (this.ownWorker) void this.worker.close();
   }
 }
