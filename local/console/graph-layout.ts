@@ -183,7 +183,10 @@ export function edgeSpecs(definition: StateMachineBranch): EdgeSpec[] {
         to: name,
         kind: 'retry',
         label: `retry ×${attempts}`,
-        detail: `Retry on ${retrier.ErrorEquals.join(', ')}: up to ${attempts} times, ${retrier.IntervalSeconds ?? 1} s × ${retrier.BackoffRate ?? 2}`,
+        detail:
+          `Retry on ${retrier.ErrorEquals.join(', ')}: up to ${attempts} times, ${retrier.IntervalSeconds ?? 1} s × ${retrier.BackoffRate ?? 2}` +
+          (retrier.MaxDelaySeconds === undefined ? '' : `, at most ${retrier.MaxDelaySeconds} s apart`) +
+          (retrier.JitterStrategy === 'FULL' ? ', full jitter' : ''),
       });
     }
     for (const catcher of catchersOf(state)) {

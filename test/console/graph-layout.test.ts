@@ -51,7 +51,9 @@ describe('graph layout of statemachine/etl.asl.json', () => {
         .map((e) => e.to),
     ).toEqual([STATE.NotifyCritical, STATE.DescribeTransformFailure, STATE.NotifyCritical]);
     expect(edges('catch').find((e) => e.from === STATE.Transform && e.to === STATE.DescribeTransformFailure)?.detail).toContain('States.TaskFailed');
-    expect(edges('retry').find((e) => e.from === STATE.Transform)).toMatchObject({ to: STATE.Transform, label: 'retry ×8' });
+    const transformRetries = (definition.States[STATE.Transform] as { Retry: { MaxAttempts: number }[] }).Retry[0].MaxAttempts;
+    expect(edges('retry').find((e) => e.from === STATE.Transform)).toMatchObject({ to: STATE.Transform, label: `retry ×${transformRetries}` });
+    expect(edges('retry').find((e) => e.from === STATE.Transform)?.detail).toContain('full jitter');
     expect(edges('next').find((e) => e.from === STATE.Summarize)).toMatchObject({ to: STATE.Archive });
     expect(edges('start')).toEqual([expect.objectContaining({ from: START_NODE, to: STATE.Validate })]);
     // Every transition of the ASL is drawn once.
