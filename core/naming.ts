@@ -64,6 +64,29 @@ export function assertSafeKey(key: string): string {
   return key;
 }
 
+/**
+ * The endings of the keys the pipeline takes (compared ignoring case): CSV text, tab- or
+ * otherwise-delimited, plain or gzip (the dataset's dialect says how to read it; gzip is detected
+ * from the bytes). `etl watch` and the bucket's event notifications (one per suffix: S3 takes one
+ * suffix per notification configuration) derive from it.
+ */
+export const DATA_FILE_SUFFIXES = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt'] as const;
+
+/** True when the key ends in one of {@link DATA_FILE_SUFFIXES}, ignoring case. */
+export function isDataFileKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return DATA_FILE_SUFFIXES.some((suffix) => lower.endsWith(suffix));
+}
+
+/**
+ * The suffixes of the bucket's event notifications: S3's key filters are case-sensitive, so each
+ * of {@link DATA_FILE_SUFFIXES} in lower and in upper case (`.Csv` and the like do not notify).
+ * None is a suffix of another (S3 refuses overlapping configurations): `.csv` is not a suffix of `.csv.gz`.
+ */
+export function notificationSuffixes(): string[] {
+  return DATA_FILE_SUFFIXES.flatMap((suffix) => [suffix, suffix.toUpperCase()]);
+}
+
 /** Why a key is not processed, or `undefined` when the pipeline should take it. */
 export function skipReason(key: string): string | undefined {
   if (!key.startsWith(PREFIX.extract)) return 'outside extract/';
@@ -330,7 +353,7 @@ export interface ObjectVersionRef {
  */
 export function executionName(dataset: string, ref: ObjectVersionRef): string {
   const digest = createHash('sha256').update(`${ref.bucket}\n${ref.key}\n${ref.version}`).digest('hex').slice(0, 24);
-  const fileName = ref.key.slice(ref.key.lastIndexOf('/') + 1).replace(/\.csv$/i, '');
+  const fileName = ref.key.slice(ref.key.lastIndexOf('/') + 1).replace(/\.(csv|tsv)(\.gz)?$|\.txt$/i, '');
   const readable = `${dataset}-${fileName}`
     .normalize('NFKD')
     .replace(/[^0-9A-Za-z_-]+/g, '-')

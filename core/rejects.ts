@@ -61,10 +61,37 @@ export function valueRejectFields(record: string, header: readonly string[]): (s
  */
 const READER: Options = { relax_quotes: true, relax_column_count: true, skip_empty_lines: false, record_delimiter: ['\r\n', '\n', '\r'] };
 
+/** The dataset's CSV dialect as the rejects' reader needs it (the file's quote, delimiter and escape). */
+export interface RejectsDialect {
+  readonly delimiter: string;
+  readonly quoteChar: string;
+  readonly escapeChar?: string | null;
+}
+
+function reader(dialect: RejectsDialect | undefined): Options {
+  if (!dialect) return READER;
+  return { ...READER, delimiter: dialect.delimiter, quote: dialect.quoteChar, escape: dialect.escapeChar ?? dialect.quoteChar };
+}
+
+/** How {@link numberRejects} reads the file. */
+export interface NumberRejectsOptions {
+  /** The file's dialect. @default RFC 4180 (`,` and `"`) */
+  readonly dialect?: RejectsDialect;
+  /**
+   * Lines the text given lacks at its start (`skipRows`: removed before it was given): line
+   * numbers and ordinals count them, as DuckDB's do. @default 0
+   */
+  readonly skippedLines?: number;
+  /** The first record is a header. @default true */
+  readonly header?: boolean;
+  /** The positions of the record a reject's fields stand for (extra columns not read), in order; all by default. */
+  readonly readPositions?: readonly number[];
+}
+
 /** True when the raw text of a record holds a quote that nothing closes. */
-export function hasUnclosedQuote(text: string): boolean {
+export function hasUnclosedQuote(text: string, dialect?: RejectsDialect): boolean {
   try {
-    parseText(text, READER);
+    parseText(text, reader(dialect));
     return false;
   } catch (e: unknown) {
     return (e as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED';
@@ -76,7 +103,10 @@ export function hasUnclosedQuote(text: string): boolean {
  * left without a line last). The n-th reject with given fields gets the start line of the n-th
  * record holding them.
  */
-export async function numberRejects(source: Readable, rejects: readonly RejectToNumber[]): Promise<RejectRow[]> {
+export async function numberRejects(source: Readable, rejects: readonly RejectToNumber[], options: NumberRejectsOptions = {}): Promise<RejectRow[]> {
+  const skipped = options.skippedLines ?? 0;
+  const headerOrdinal = (options.header ?? true) ? skipped + 1 : undefined;
+  const positions = options.readPositions;
   const byOrdinal = new Map<number, RejectRow>();
   const byFields = new Map<string, RejectRow[]>();
   for (const { row, find } of rejects) {
@@ -88,18 +118,18 @@ export async function numberRejects(source: Readable, rejects: readonly RejectTo
   }
   if (rejects.length > 0) {
     // A blank line is a record: every line is counted, and ordinals count as DuckDB's do.
-    const parser = parse(READER);
+    const parser = parse(reader(options.dialect));
     source.on('error', (e) => parser.destroy(e));
-    source.pipe(new QuoteCloser()).pipe(parser);
-    let line = 1;
-    let ordinal = 0;
+    source.pipe(new QuoteCloser(options.dialect?.quoteChar ?? '"')).pipe(parser);
+    let line = skipped + 1;
+    let ordinal = skipped;
     try {
       for await (const fields of parser as AsyncIterable<string[]>) {
         const start = line;
         ordinal += 1;
         line += 1 + fields.reduce((breaks, value) => breaks + lineBreaks(value), 0);
-        if (ordinal === 1) continue; // the header
-        const key = fieldsKey(fields);
+        if (ordinal === headerOrdinal) continue;
+        const key = fieldsKey(positions ? positions.map((i) => fields[i]) : fields);
         const found = byOrdinal.get(ordinal) ?? byFields.get(key)?.shift();
         if (!found) continue;
         found.line = start;
@@ -124,13 +154,18 @@ export async function numberRejects(source: Readable, rejects: readonly RejectTo
 class QuoteCloser extends Transform {
   private quotes = 0;
 
+  constructor(private readonly quote: string) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
-    for (const byte of chunk) if (byte === 0x22) this.quotes += 1;
+    const code = this.quote.charCodeAt(0);
+    for (const byte of chunk) if (byte === code) this.quotes += 1;
     done(null, chunk);
   }
 
   override _flush(done: (error?: Error | null, data?: string) => void): void {
-    done(null, this.quotes % 2 === 1 ? '"' : undefined);
+    done(null, this.quotes % 2 === 1 ? this.quote : undefined);
   }
 }
 

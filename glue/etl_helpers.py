@@ -4,11 +4,13 @@ the docstrings) so that the Glue job and the local DuckDB job behave alike; test
 two side by side, and glue/tests checks these in isolation with unittest.
 """
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import re
+import zlib
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -222,9 +224,41 @@ def parse_plan(text, dataset):
     problems += [f"missing {key}" for key in _PLAN_KEYS if key not in plan]
     if plan.get("partitionColumn", PARTITION_COLUMN) != PARTITION_COLUMN:
         problems.append(f"partitionColumn {plan.get('partitionColumn')!r} (expected {PARTITION_COLUMN!r})")
+    # How the file is read (a plan compiled before dialects has none: the defaults, as then).
+    read = plan.get("read")
+    plan["read"] = {**DEFAULT_READ, **{k: v for k, v in read.items() if v is not None}} if isinstance(read, dict) else dict(DEFAULT_READ)
+    problems += [] if read is None or isinstance(read, dict) else [f"read {read!r} (expected an object)"]
+    problems += _read_problems(plan["read"])
+    plan.setdefault("extraColumns", "refuse")
+    if plan["extraColumns"] not in EXTRA_COLUMNS:
+        problems.append(f"extraColumns {plan['extraColumns']!r} (expected one of {', '.join(EXTRA_COLUMNS)})")
+    for column in plan.get("columns") or []:
+        if isinstance(column, dict) and column.get("source") is not None and not isinstance(column["source"], str):
+            problems.append(f"columns: source {column['source']!r} of {column.get('name')!r} (expected a string)")
     if problems:
         raise ConfigError(f"the plan of dataset {dataset} cannot be run: {'; '.join(problems)}")
     return plan
+
+
+# The dialect of a plan compiled before dialects (core's ``DEFAULT_DIALECT``).
+DEFAULT_READ = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "escapeChar": None, "header": True, "skipRows": 0, "encoding": "utf-8"}
+_READ_CHOICES = {"delimiter": (",", ";", "\t", "|"), "quoteChar": ('"', "'"), "escapeChar": (None, "\\"), "encoding": ("utf-8", "windows-1252", "iso-8859-1", "utf-16")}
+MAX_SKIP_ROWS = 100
+EXTRA_COLUMNS = ("refuse", "ignore")
+
+
+def _read_problems(read):
+    problems = [f"read.{key} {read[key]!r} (expected one of {', '.join(map(repr, choices))})" for key, choices in _READ_CHOICES.items() if read[key] not in choices]
+    problems += [f"read.{key} {read[key]!r} (expected true or false)" for key in ("doubleQuote", "header") if not isinstance(read[key], bool)]
+    skip = read["skipRows"]
+    if not isinstance(skip, int) or isinstance(skip, bool) or not 0 <= skip <= MAX_SKIP_ROWS:
+        problems.append(f"read.skipRows {skip!r} (expected an integer from 0 to {MAX_SKIP_ROWS})")
+    return problems
+
+
+def column_source(column):
+    """The header text of a plan's column (core's ``columnSource``): its ``source``, else its name."""
+    return column.get("source") or column["name"]
 
 
 def quote_identifier(name):
@@ -232,9 +266,21 @@ def quote_identifier(name):
     return "`" + name.replace("`", "``") + "`"
 
 
-def raw_projection(columns, present):
-    """Select list of ``etl_raw``: every declared column in order, NULL when the file lacks it."""
-    return ", ".join(quote_identifier(c["name"]) if c["name"] in present else f"CAST(NULL AS STRING) AS {quote_identifier(c['name'])}" for c in columns)
+def file_column(position):
+    """The name the runner gives the file's column at ``position`` in Spark's schema (``_c0``…):
+    header texts may hold any character, and an ignored extra column needs a name too."""
+    return f"_c{position}"
+
+
+def raw_projection(columns, positions):
+    """Select list of ``etl_raw``: every declared column in order, renamed from its file column
+    (``positions``: output name → position in the file), NULL when the file lacks it."""
+    return ", ".join(
+        f"{quote_identifier(file_column(positions[c['name']]))} AS {quote_identifier(c['name'])}"
+        if c["name"] in positions
+        else f"CAST(NULL AS STRING) AS {quote_identifier(c['name'])}"
+        for c in columns
+    )
 
 
 def params_sql(ingestion_date):
@@ -245,9 +291,15 @@ def params_sql(ingestion_date):
 # --- the header (core/validation/header.ts) ---------------------------------------------------
 
 
-def parse_header_record(text):
-    """The first CSV record of ``text`` (quotes doubled inside quoted fields), or ``[]``."""
-    for record in csv.reader(io.StringIO(text, newline=""), delimiter=",", quotechar='"', doublequote=True, strict=False):
+def csv_reader(lines, read=None, strict=False):
+    """Python's csv reader in the plan's dialect (``read``, :data:`DEFAULT_READ` when ``None``)."""
+    read = read or DEFAULT_READ
+    return csv.reader(lines, delimiter=read["delimiter"], quotechar=read["quoteChar"], doublequote=read["doubleQuote"], escapechar=read["escapeChar"], strict=strict)
+
+
+def parse_header_record(text, read=None):
+    """The first CSV record of ``text`` in the dialect ``read``, or ``[]``."""
+    for record in csv_reader(io.StringIO(text, newline=""), read):
         if record:
             return record
     return []
@@ -258,9 +310,11 @@ def normalize_header(names):
     return [(name.lstrip("\ufeff") if i == 0 else name).strip() for i, name in enumerate(names)]
 
 
-def match_header(header, dataset, columns):
-    """The header's names, checked against the plan's columns like core's ``matchHeader``."""
-    by_name = {c["name"]: c for c in columns}
+def match_header(header, dataset, columns, extra_columns="refuse"):
+    """The header's names (normalised), matched with each column's ``source`` like core's
+    ``matchHeader``: the output name of the column at each position of the file, ``None`` for a
+    column the dataset does not declare when ``extra_columns`` is ``'ignore'`` (it is not read)."""
+    by_source = {column_source(c): c for c in columns}
     problems = []
     seen = set()
     repeated = []
@@ -270,16 +324,179 @@ def match_header(header, dataset, columns):
         seen.add(name)
     if repeated:
         problems.append("repeated: " + ", ".join(dict.fromkeys(repeated)))
-    unknown = [name for name in header if name not in by_name]
-    if unknown:
+    unknown = [name for name in header if name not in by_source]
+    if unknown and extra_columns != "ignore":
         problems.append("unknown: " + ", ".join(json.dumps(n, ensure_ascii=False) for n in unknown))
-    missing = [c["name"] for c in columns if c.get("required", True) and c["name"] not in seen]
+    missing = [column_source(c) for c in columns if c.get("required", True) and column_source(c) not in seen]
     if missing:
         problems.append("missing: " + ", ".join(missing))
     if problems:
-        expected = ",".join(c["name"] for c in columns)
+        expected = ",".join(column_source(c) for c in columns)
         raise HeaderMismatchError(f'header does not match dataset "{dataset}" ({"; ".join(problems)}); expected {expected}')
-    return list(header)
+    return [by_source[name]["name"] if name in by_source else None for name in header]
+
+
+def positional_header(columns):
+    """The file's columns when it has no header row: the declared columns, in order."""
+    return [c["name"] for c in columns]
+
+
+# --- reading the input: compression, encoding, lines above the header ------------------------
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+# What the header probe may inflate a gzip input's first bytes to (a bound, not a need).
+MAX_INFLATED_HEAD = 16 * 1024 * 1024
+
+
+def is_gzip(head):
+    """Whether an input's first bytes are gzip's (compression is detected, whatever the name)."""
+    return head[:2] == GZIP_MAGIC
+
+
+def inflate_head(head):
+    """The first bytes of a gzip input, decompressed as far as they go."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, MAX_INFLATED_HEAD)
+    except zlib.error as exc:
+        raise TransformError(f"the input starts as gzip (1f 8b) but does not decompress: {exc}") from exc
+
+
+def text_encoding(encoding, head):
+    """How the declared ``encoding`` reads a file whose (decompressed) text starts with ``head``:
+    ``(Python codec, Spark charset, byte-order mark length)``.
+
+    ``iso-8859-1`` is read as windows-1252 (WHATWG's rule, as Node's TextDecoder reads it);
+    both Java and Python decode the 5 bytes windows-1252 leaves undefined to U+FFFD. ``utf-16``:
+    the byte-order mark decides, none means little-endian — Java's ``UTF-16`` reads a file with
+    no mark as big-endian, so Spark is given the byte order itself (``UTF-16LE``/``UTF-16BE``,
+    whose readers drop a leading mark as univocity's BOM detection does). A UTF-8 byte-order
+    mark is always dropped: Spark's reader does for UTF-8, not for windows-1252 (the runner
+    then stages the file without it).
+    """
+    if encoding == "utf-16":
+        if head[:2] == b"\xfe\xff":
+            return "utf-16-be", "UTF-16BE", 2
+        return "utf-16-le", "UTF-16LE", 2 if head[:2] == b"\xff\xfe" else 0
+    bom = len(UTF8_BOM) if head[:3] == UTF8_BOM else 0
+    if encoding in ("windows-1252", "iso-8859-1"):
+        return "cp1252", "windows-1252", bom
+    return "utf-8", "UTF-8", bom
+
+
+def spark_csv_options(read, charset):
+    """The options of Spark's CSV reader for the plan's dialect ``read`` and the file's charset.
+
+    Spark has one escape character: a doubled quote (``doubleQuote``) is the quote escaping
+    itself; ``escapeChar`` (a backslash) takes its place; neither: no escaping (NUL). Records may
+    span lines (quoted line breaks), which also reads UTF-16 right (line-based reading does not)."""
+    escape = read["escapeChar"] if read["escapeChar"] is not None else read["quoteChar"] if read["doubleQuote"] else "\u0000"
+    return {
+        "sep": read["delimiter"],
+        "quote": read["quoteChar"],
+        "escape": escape,
+        "header": read["header"],
+        "encoding": charset,
+        "multiLine": True,
+        "enforceSchema": True,
+        "mode": "PERMISSIVE",
+        "columnNameOfCorruptRecord": CORRUPT_RECORD_COLUMN,
+    }
+
+
+def decode_head(head, codec, bom):
+    """The text of an input's first (decompressed) bytes, its byte-order mark dropped; a
+    character the probe cut in two is left out, bytes that do not decode become U+FFFD."""
+    return codecs.getincrementaldecoder(codec)(errors="replace").decode(head[bom:], final=False)
+
+
+def skip_text_lines(text, count):
+    """``text`` without its first ``count`` lines (a line ends at LF, so CR LF counts once: the
+    rule of core's skipRows)."""
+    position = 0
+    for _ in range(count):
+        found = text.find("\n", position)
+        if found < 0:
+            return ""
+        position = found + 1
+    return text[position:]
+
+
+_SKIP_CHUNK = 1024 * 1024
+
+
+def _line_feed(codec):
+    """The bytes of LF in ``codec`` (its code unit's width)."""
+    return {"utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}.get(codec, b"\n")
+
+
+def _next_line_feed(data, position, lf):
+    """Where the first LF code unit at or after ``position`` (aligned) is in ``data``, else -1."""
+    found = data.find(lf, position)
+    while found != -1 and (found - position) % len(lf):
+        found = data.find(lf, found + 1)
+    return found
+
+
+class SkippedLines(io.RawIOBase):
+    """The bytes of ``source`` (a binary stream of text in ``codec``) without its first ``drop``
+    bytes (a byte-order mark) and then its first ``lines`` lines, streamed (a line ends at LF, so
+    CR LF counts once: core's skipRows rule; a code unit of UTF-16 is two bytes).
+
+    Why the runner stages such a copy for ``skipRows``: Spark 3.5's CSV reader has no option to
+    skip lines, and dropping its first records instead would be wrong wherever a line above the
+    header is blank (Spark skips blank lines) or holds a quote (it would swallow the lines after
+    it): only physical lines are what every engine skips alike.
+    """
+
+    def __init__(self, source, lines, codec, drop=0):
+        super().__init__()
+        self.source = source
+        self.lines = lines
+        self.codec = codec
+        self.drop = drop
+        self.left = None
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.left is None:
+            self.left = self._skip()
+        if self.left:
+            size = min(len(buffer), len(self.left))
+            buffer[:size] = self.left[:size]
+            self.left = self.left[size:]
+            return size
+        data = self.source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _skip(self):
+        """Reads past what is skipped; returns the bytes read beyond it."""
+        lf = _line_feed(self.codec)
+        data = b""
+        while len(data) < self.drop:
+            chunk = self.source.read(_SKIP_CHUNK)
+            if not chunk:
+                return b""
+            data += chunk
+        position = self.drop
+        remaining = self.lines
+        while remaining > 0:
+            found = _next_line_feed(data, position, lf)
+            if found < 0:
+                # No line feed in what was read: keep a code unit cut in two, read on.
+                position += (len(data) - position) // len(lf) * len(lf)
+                data, position = data[position:], 0
+                chunk = self.source.read(_SKIP_CHUNK)
+                if not chunk:
+                    return b""
+                data += chunk
+                continue
+            position = found + len(lf)
+            remaining -= 1
+        return data[position:]
 
 
 # --- the rejects file (core/rejects.ts, core/value-rules.ts) ---------------------------------
@@ -332,42 +549,73 @@ def fields_key(fields):
     return json.dumps([_REPLACED.sub("?", value or "") for value in fields], ensure_ascii=False, separators=(",", ":"))
 
 
-def value_reject_fields(record, header):
-    """The fields of a value reject, in header order, from its ``record`` JSON object."""
+def value_reject_fields(record, names):
+    """The fields of a value reject from its ``record`` JSON object, in the order of ``names``
+    (the output names of the file's declared columns, in the file's order)."""
     values = json.loads(record)
-    return [values.get(name) for name in header]
+    return [values.get(name) for name in names]
 
 
-def raw_record_fields(text):
-    """The fields of a record the engine could not split, from its raw text, and whether a quote
-    in it is never closed (the strict reader stops there)."""
+def declared_fields(fields, positions):
+    """The fields at ``positions`` (the file's declared columns; ``None``: all of them)."""
+    return list(fields) if positions is None else [fields[i] if i < len(fields) else None for i in positions]
+
+
+def raw_record_fields(text, read=None, positions=None):
+    """The fields of a record the engine could not split (those at ``positions``), from its raw
+    text in the dialect ``read``, and whether a quote in it is never closed (the strict reader
+    stops there)."""
     try:
-        for _record in csv.reader(io.StringIO(text, newline=""), strict=True):
+        for _record in csv_reader(io.StringIO(text, newline=""), read, strict=True):
             pass
         unclosed = False
     except csv.Error:
         unclosed = True
-    return parse_header_record(text), unclosed
+    return declared_fields(parse_header_record(text, read), positions), unclosed
 
 
-def number_rejects(lines, rejects):
+def _without_bom(lines):
+    """The lines, a byte-order mark at the start of the first dropped (every reader drops it)."""
+    lines = iter(lines)
+    first = next(lines, None)
+    if first is not None:
+        yield first.removeprefix("\ufeff")
+        yield from lines
+
+
+def number_rejects(lines, rejects, read=None, positions=None, first_line=1):
     """Sets the ``line`` of each reject (dicts with ``fields``) from the file's text lines.
 
-    The n-th reject with given fields gets the start line of the n-th record holding them (the
-    header is line 1; a blank line counts); raw text whose quote nothing closes gets the line of
-    the record where that quote opened. Returns the rejects in line order, unnumbered last.
+    ``lines`` are the file's from line ``first_line`` on (1: the whole file; the lines above are
+    those of ``read["skipRows"]`` the staged copy was written without); the ``skipRows`` lines
+    are skipped, then the records read in the dialect ``read``, the first being the header when
+    the file has one, each keyed by its fields at ``positions`` (the declared columns).
+    The n-th reject with given fields gets the start line of the n-th record holding them (lines
+    of the original file: the header is line ``skipRows + 1``; a blank line counts); raw text
+    whose quote nothing closes gets the line of the record where that quote opened. Returns the
+    rejects in line order, unnumbered last.
     """
+    read = read or DEFAULT_READ
     waiting = {}
     for reject in rejects:
         if reject.get("line") is None:
             waiting.setdefault(fields_key(reject["fields"]), []).append(reject)
+    lines = _without_bom(lines) if first_line == 1 else iter(lines)
+    above = first_line - 1
+    # The skipped lines end at LF (core's rule; a lone CR, a line of Python's reader, is not one).
+    while above < read["skipRows"]:
+        line = next(lines, None)
+        if line is None:
+            break
+        above += line.endswith("\n")
     previous_end = 0
-    start = 1
-    reader = csv.reader(lines, delimiter=",", quotechar='"', doublequote=True, strict=False)
+    start = above + 1
+    reader = csv_reader(lines, read)
     for index, fields in enumerate(reader):
-        start, previous_end = previous_end + 1, reader.line_num
-        if index == 0:
+        start, previous_end = above + previous_end + 1, reader.line_num
+        if index == 0 and read["header"]:
             continue
+        fields = declared_fields(fields, positions)
         found = waiting.get(fields_key(fields))
         if found:
             found.pop(0)["line"] = start

@@ -23,6 +23,7 @@ What needs Glue's own jars is behind ``job_context`` (the one seam); the local S
 this same module with ``LocalJobContext`` (see ``local_worker.py``).
 """
 
+import gzip
 import json
 import sys
 import tempfile
@@ -92,6 +93,8 @@ class TransformRun:
         # Whether the table held files of this load before this run wrote its own (a correction
         # or a rerun): the state is then recomputed from the whole table.
         self.load_replaced = False
+        # How this run reads its input (set once the header is read).
+        self.input = None
 
     def run(self):
         """Runs the plan; whatever the run staged is removed whatever happens."""
@@ -119,36 +122,40 @@ class TransformRun:
         previous = h.previous_run(last_report, self.args["execution_name"])
         input_key, version_id = self.args["input_key"], self.args["input_version_id"]
 
-        header_text = self.bucket.read_text(input_key, HEADER_PROBE_BYTES, version_id)
-        if header_text is None:
+        read = plan["read"]
+        head = self.bucket.read_bytes(input_key, HEADER_PROBE_BYTES, version_id)
+        if head is None:
             raise h.TransformError(f"{self.bucket.url(input_key)} (version {version_id}) does not exist")
-        header = h.match_header(h.normalize_header(h.parse_header_record(header_text)), self.dataset, plan["columns"])
+        # Compression from the bytes, whatever the name; the text's encoding from the plan (and,
+        # for UTF-16, the byte-order mark).
+        compressed = h.is_gzip(head)
+        text_head = h.inflate_head(head) if compressed else head
+        codec, charset, bom = h.text_encoding(read["encoding"], text_head)
+        if read["header"]:
+            first = h.skip_text_lines(h.decode_head(text_head, codec, bom), read["skipRows"])
+            names = h.match_header(h.normalize_header(h.parse_header_record(first, read)), self.dataset, plan["columns"], plan["extraColumns"])
+        else:
+            names = h.positional_header(plan["columns"])
+        # The file's columns by position: the output name of each declared one (None: ignored).
+        self.input = {"read": read, "codec": codec, "names": names, "positions": [i for i, name in enumerate(names) if name is not None]}
+        positions = {name: i for i, name in enumerate(names) if name is not None}
 
-        # Hadoop reads a path as a glob (*, ?, [..], {..}) and rejects some characters outright:
-        # read the upload through a plain-named copy of the version the execution was started for.
-        input_copy = f"{self.staging}input/input.csv"
-        self.bucket.copy(input_key, input_copy, version_id)
+        input_copy = self.stage_input(input_key, version_id, read, compressed, codec, bom)
+        self.input["copy"] = input_copy
 
         # Every column as text, in the file's order; rows Spark cannot split land in _corrupt_record.
-        schema = StructType([StructField(name, StringType(), True) for name in header] + [StructField(h.CORRUPT_RECORD_COLUMN, StringType(), True)])
-        raw_file = (
-            self.spark.read.schema(schema)
-            .option("header", True)
-            .option("enforceSchema", True)
-            .option("multiLine", True)
-            .option("quote", '"')
-            .option("escape", '"')
-            .option("encoding", "UTF-8")
-            .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", h.CORRUPT_RECORD_COLUMN)
-            .csv(self.bucket.url(input_copy))
-        )
+        fields = [StructField(h.file_column(i), StringType(), True) for i in range(len(names))]
+        schema = StructType(fields + [StructField(h.CORRUPT_RECORD_COLUMN, StringType(), True)])
+        reader = self.spark.read.schema(schema)
+        for option, value in h.spark_csv_options(read, charset).items():
+            reader = reader.option(option, value)
+        raw_file = reader.csv(self.bucket.url(input_copy["key"]))
         # Spark refuses queries on the corrupt-record column of an uncached CSV scan.
         raw_file = raw_file.persist(StorageLevel.MEMORY_AND_DISK)
         raw_file.createOrReplaceTempView("etl_raw_file")
         structural = raw_file.filter(raw_file[h.CORRUPT_RECORD_COLUMN].isNotNull()).count()
         self.spark.sql(
-            f"SELECT {h.raw_projection(plan['columns'], set(header))} FROM etl_raw_file WHERE {h.quote_identifier(h.CORRUPT_RECORD_COLUMN)} IS NULL"
+            f"SELECT {h.raw_projection(plan['columns'], positions)} FROM etl_raw_file WHERE {h.quote_identifier(h.CORRUPT_RECORD_COLUMN)} IS NULL"
         ).createOrReplaceTempView("etl_raw")
         self.spark.sql(h.params_sql(ingestion_date)).createOrReplaceTempView("etl_params")
 
@@ -165,7 +172,7 @@ class TransformRun:
         log("transform counted", **self.counted)
 
         rejects = h.rejects_key(self.dataset, self.args["execution_name"]) if counts["malformedRows"] > 0 else None
-        numbered = self.write_rejects(plan, rejects, header, input_copy) if rejects else []
+        numbered = self.write_rejects(plan, rejects) if rejects else []
         self.counted["rejectsKey"] = rejects
         broken = h.record_split_failure(numbered, plan["swallowedRecordPattern"])
         if broken:
@@ -177,19 +184,47 @@ class TransformRun:
         raw_file.unpersist()
         return {**self.counted, "status": "SUCCEEDED", "outputFiles": output_files, "latestFiles": latest_files, "latestRows": latest_rows, "error": None}
 
-    def write_rejects(self, plan, key, header, input_copy):
+    def stage_input(self, input_key, version_id, read, compressed, codec, bom):
+        """Stages the copy of the input Spark reads; returns ``{key, first_line}`` (the line of
+        the original file the copy starts on).
+
+        Hadoop reads a path as a glob (*, ?, [..], {..}) and rejects some characters outright:
+        Spark reads a plain-named copy of the version the execution was started for. Hadoop picks
+        a codec by the name's extension, so a gzip input is staged as ``input.csv.gz``. With
+        ``skipRows``, the copy is written without the lines above the header (streamed through the
+        driver, decompressed: see ``h.SkippedLines`` for why), and so is a windows-1252 file
+        starting with a UTF-8 byte-order mark (Spark's reader drops it only for UTF-8);
+        otherwise the copy is S3's own, the bytes never pass through the driver.
+        """
+        folder = f"{self.staging}input/"
+        skip = read["skipRows"]
+        if skip == 0 and not (codec == "cp1252" and bom):
+            key = f"{folder}input.csv.gz" if compressed else f"{folder}input.csv"
+            self.bucket.copy(input_key, key, version_id)
+            return {"key": key, "first_line": 1}
+        key = f"{folder}input.csv"
+        with self.bucket.open_stream(input_key, version_id) as body:
+            source = gzip.GzipFile(fileobj=body, mode="rb") if compressed else body
+            self.bucket.upload_stream(key, h.SkippedLines(source, skip, codec, drop=bom))
+        return {"key": key, "first_line": skip + 1}
+
+    def write_rejects(self, plan, key):
         """The rejects file, each row with its line; returns the rows (dicts), in line order."""
+        read, positions, copy = self.input["read"], self.input["positions"], self.input["copy"]
+        declared = [name for name in self.input["names"] if name is not None]
         corrupt = h.quote_identifier(h.CORRUPT_RECORD_COLUMN)
         structural = self.spark.sql(f"SELECT {corrupt} AS record FROM etl_raw_file WHERE {corrupt} IS NOT NULL").collect()
         by_value = self.spark.sql(f"SELECT reject_reason, record FROM ({plan['rejectsSql']}) r").collect()
-        rejects = [h.reject_row(h.STRUCTURAL_REJECT_REASON, r["record"], *h.raw_record_fields(r["record"])) for r in structural]
-        rejects += [h.reject_row(r["reject_reason"], r["record"], h.value_reject_fields(r["record"], header)) for r in by_value]
-        # Neither reader tells a record's line: read the input once more, on the driver.
+        rejects = [h.reject_row(h.STRUCTURAL_REJECT_REASON, r["record"], *h.raw_record_fields(r["record"], read, positions)) for r in structural]
+        rejects += [h.reject_row(r["reject_reason"], r["record"], h.value_reject_fields(r["record"], declared)) for r in by_value]
+        # Neither reader tells a record's line: read the staged copy once more, on the driver, as
+        # Spark read it (decompressed, decoded), its lines numbered as the original file's.
         with tempfile.TemporaryDirectory() as directory:
-            local = Path(directory, "input.csv")
-            self.bucket.download(input_copy, local)
-            with open(local, encoding="utf-8", errors="replace", newline="") as lines:
-                numbered = h.number_rejects(lines, rejects)
+            local = Path(directory, copy["key"].rsplit("/", 1)[-1])
+            self.bucket.download(copy["key"], local)
+            opener = gzip.open if local.suffix == ".gz" else open
+            with opener(local, "rt", encoding=self.input["codec"], errors="replace", newline="") as lines:
+                numbered = h.number_rejects(lines, rejects, read, positions, copy["first_line"])
         self.bucket.write_text(key, h.rejects_csv(numbered), "text/csv")
         return numbered
 

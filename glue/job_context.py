@@ -92,12 +92,26 @@ class FolderBucket:
         return path
 
     def read_text(self, key, first_bytes=None, version_id=None):
+        body = self.read_bytes(key, first_bytes, version_id)
+        return None if body is None else body.decode("utf-8", errors="replace")
+
+    def read_bytes(self, key, first_bytes=None, version_id=None):
         path = self._version(key, version_id)
         if not path.is_file():
             return None
         with open(path, "rb") as source:
-            body = source.read(first_bytes) if first_bytes else source.read()
-        return body.decode("utf-8", errors="replace")
+            return source.read(first_bytes) if first_bytes else source.read()
+
+    def open_stream(self, key, version_id=None):
+        return open(self._version(key, version_id), "rb")
+
+    def upload_stream(self, key, stream):
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        with open(temporary, "wb") as target:
+            shutil.copyfileobj(stream, target)
+        os.replace(temporary, path)
 
     def read_text_with_token(self, key):
         """The file's text and the MD5 hex of its bytes, ``(None, None)`` when absent."""

@@ -3,6 +3,7 @@
 The local Spark engine swaps this for ``job_context.FolderBucket``; both offer the same methods.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -41,19 +42,32 @@ class S3Bucket:
 
     def read_text(self, key, first_bytes=None, version_id=None):
         """The object's text (or its first bytes), ``None`` when there is no such key."""
+        body = self.read_bytes(key, first_bytes, version_id)
+        return None if body is None else body.decode("utf-8", errors="replace")
+
+    def read_bytes(self, key, first_bytes=None, version_id=None):
+        """The object's bytes (or its first bytes), ``None`` when there is no such key."""
         extra = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else {}
         if version_id:
             extra["VersionId"] = version_id
         try:
-            body = self.s3.get_object(Bucket=self.name, Key=key, **extra)["Body"].read()
+            return self.s3.get_object(Bucket=self.name, Key=key, **extra)["Body"].read()
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code in ("NoSuchKey", "404", "NoSuchVersion"):
                 return None
             if code == "InvalidRange":  # a ranged read of an empty object
-                return ""
+                return b""
             raise
-        return body.decode("utf-8", errors="replace")
+
+    def open_stream(self, key, version_id=None):
+        """The object's bytes as a stream (a context manager), read as it is consumed."""
+        extra = {"VersionId": version_id} if version_id else {}
+        return contextlib.closing(self.s3.get_object(Bucket=self.name, Key=key, **extra)["Body"])
+
+    def upload_stream(self, key, stream):
+        """Writes the object from a binary stream (managed: multipart, parts read as they go)."""
+        self.s3.upload_fileobj(stream, self.name, key)
 
     def read_text_with_token(self, key):
         """The object's text and its ETag (the token of :meth:`write_text_if`), ``(None, None)`` when absent."""

@@ -14,7 +14,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 
 import { type EtlConfig, parseConfigText } from '../core/config/dataset-config';
-import { PREFIX } from '../core/naming';
+import { PREFIX, notificationSuffixes } from '../core/naming';
 import { AuditRules } from './constructs/audit-rules';
 import { DataBucket } from './constructs/data-bucket';
 import { EtlStateMachine } from './constructs/etl-state-machine';
@@ -29,8 +29,8 @@ import { type PipelineSettings, readSettings } from './settings';
 /** The project root (the dataset config and the sources are resolved from it). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
-/** Suffixes of the uploads that notify the trigger. */
-export const CSV_SUFFIXES = ['.csv', '.CSV'] as const;
+/** Suffixes of the uploads that notify the trigger: one notification configuration each (core/naming.ts). */
+export const CSV_SUFFIXES: readonly string[] = notificationSuffixes();
 
 /**
  * The dataset configuration, relative to the project root: the Lambda bundles import the same
@@ -126,8 +126,9 @@ export class EtlPipelineStack extends Stack {
     this.machine.stateMachine.grantStartExecution(fn.trigger);
     // A duplicate event is settled against the existing execution's input.
     this.machine.stateMachine.grantExecution(fn.trigger, 'states:DescribeExecution');
-    // S3 key filters are case-sensitive; the trigger matches datasets ignoring case
-    // (core findDatasetForKey), so both common spellings notify it. `.Csv` and the like do not.
+    // S3 key filters are case-sensitive and take one suffix per configuration; the trigger matches
+    // datasets ignoring case (core findDatasetForKey), so each data file suffix notifies it in both
+    // common spellings. `.Csv` and the like do not.
     for (const suffix of CSV_SUFFIXES) {
       bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn.trigger), { prefix: PREFIX.extract, suffix });
     }

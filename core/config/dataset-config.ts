@@ -10,6 +10,8 @@ import { type ColumnType, parseColumnType } from './column-type';
 import { DEFAULT_FAST_PATH_MAX_BYTES } from '../fast-path';
 import { routeKey } from './dataset-routing';
 import { findMatchOverlaps } from './match-overlap';
+import { isKnownTimeZone } from '../value-rules';
+import { formatProblem } from '../value-format';
 
 const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
@@ -20,9 +22,47 @@ const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
  */
 export const PARTITION_COLUMN = 'dt';
 
+/**
+ * How the values of a column are written, declared for the dataset (its default) and overridable
+ * per column. Frictionless Table Schema's names where one fits (`missingValues`, `trueValues`,
+ * `falseValues`, `decimalChar`, `groupChar`); `core/value-rules.ts` is their one definition, which
+ * Validate and both SQL dialects apply alike.
+ */
+const valueFormatFields = {
+  /** Values read as missing (NULL), compared after trimming. Frictionless's default: `[""]`. */
+  missingValues: z.array(z.string()).optional(),
+  /** Remove leading and trailing spaces and tabs from every value before anything else. */
+  trim: z.boolean().optional(),
+  /** The decimal separator of decimal and double values (`.` or `,`). */
+  decimalChar: z.enum(['.', ',']).optional(),
+  /** The digit grouping separator of numbers (`,`, `.`, ` ` or `'`), none by default. */
+  groupChar: z.enum([',', '.', ' ', "'"]).optional(),
+  /** The time zone of timestamps written without an offset: an IANA name (`Europe/Berlin`) or `UTC`. */
+  timezone: z
+    .string()
+    .regex(/^(UTC|[A-Za-z]+(\/[A-Za-z0-9_+-]+){1,2})$/, 'must be UTC or an IANA time zone name such as Europe/Berlin')
+    .optional(),
+} as const;
+
+/** The header text a column is read from may hold any characters, but not only spaces. */
+const SOURCE_HEADER = /\S/;
+
 const columnSchema = z
   .object({
     name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
+    /** The header text of the column as the file writes it (any characters); the name by default. */
+    source: z.string().regex(SOURCE_HEADER, 'must not be empty').optional(),
+    /**
+     * The pattern of a date or timestamp value, in strftime directives (`%d.%m.%Y`, `%m/%d/%Y %H:%M`):
+     * `%Y` four-digit year, `%m` `%d` `%H` `%M` `%S` one or two digits, `%f` 1–6 fraction digits,
+     * `%z` an offset (`Z`, `+01:00`, `+0100`), `%%` a percent sign; ISO 8601 by default.
+     */
+    format: z.string().min(1).optional(),
+    /** Spellings read as `true` (boolean columns). Frictionless's default: true, True, TRUE, 1. */
+    trueValues: z.array(z.string().min(1)).min(1).optional(),
+    /** Spellings read as `false` (boolean columns). Frictionless's default: false, False, FALSE, 0. */
+    falseValues: z.array(z.string().min(1)).min(1).optional(),
+    ...valueFormatFields,
     type: z.string().transform((spelling, ctx): ColumnType => {
       const parsed = parseColumnType(spelling);
       if (typeof parsed === 'string') {
@@ -101,13 +141,48 @@ const validationSchema = z
   })
   .strict();
 
+/**
+ * How the dataset's files are written: Frictionless CSV Dialect's names. Compression (gzip) is
+ * detected from the bytes, whatever the file's name.
+ */
+const dialectSchema = z
+  .object({
+    /** The field separator. */
+    delimiter: z.enum([',', ';', '\t', '|']).default(','),
+    /** The quote character. */
+    quoteChar: z.enum(['"', "'"]).default('"'),
+    /** A quote inside a quoted value is written twice (`""`); false when `escapeChar` escapes it. */
+    doubleQuote: z.boolean().default(true),
+    /** The character that escapes a quote inside a quoted value (e.g. a backslash), none by default. */
+    escapeChar: z.enum(['\\']).optional(),
+    /** The first record (after `skipRows`) is the header; without one, columns are read by position. */
+    header: z.boolean().default(true),
+    /** Lines above the header (titles, export notes) to skip. */
+    skipRows: z.number().int().nonnegative().max(100).default(0),
+    /** The text encoding of the bytes; a UTF-8 byte-order mark is dropped in any case. */
+    encoding: z.enum(['utf-8', 'windows-1252', 'iso-8859-1', 'utf-16']).default('utf-8'),
+  })
+  .strict()
+  .refine((d) => !(d.doubleQuote && d.escapeChar !== undefined), {
+    message: 'escapeChar replaces doubleQuote: set doubleQuote to false with it',
+  });
+
+/** The dialect of a dataset that declares none: RFC 4180, UTF-8, a header on the first line. */
+export const DEFAULT_DIALECT = dialectSchema.parse({});
+
 const datasetSchema = z
   .object({
     name: z.string().regex(IDENTIFIER, 'must be lower snake_case (a-z, 0-9, _), starting with a letter'),
     description: z.string().optional(),
     /** Glob over object keys, e.g. `extract/**\/*orders*.csv`; no key may match two datasets' globs. */
     match: z.string().refine((glob) => glob.startsWith('extract/'), { message: 'must start with "extract/"' }),
+    /** How the files are written (delimiter, quotes, header, lines above it, encoding). */
+    dialect: dialectSchema.default(DEFAULT_DIALECT),
     columns: z.array(columnSchema).min(1, 'a dataset needs at least one column'),
+    /** A header column the dataset does not declare: `refuse` the file (naming it), or `ignore` the column. */
+    extraColumns: z.enum(['refuse', 'ignore']).default('refuse'),
+    /** Dataset-wide value formats; a column's own setting wins. */
+    ...valueFormatFields,
     dedupe: dedupeSchema.default({ keys: [] }),
     partitioning: partitioningSchema.default({ by: 'ingestion_date', firstDate: '2020-01-01' }),
     quality: qualitySchema.default({
@@ -188,6 +263,54 @@ const datasetSchema = z
         });
       }
     }
+    const sources = new Map<string, number>();
+    dataset.columns.forEach((column, index) => {
+      const source = columnSource(column);
+      const other = sources.get(source);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', index, 'source'],
+          message: `header "${source}" is already the source of ${dataset.columns[other].name}`,
+        });
+      }
+      sources.set(source, index);
+      const kind = column.type.kind;
+      const misplaced = (field: string, kinds: string): void =>
+        ctx.addIssue({ code: 'custom', path: ['columns', index, field], message: `applies to ${kinds} columns only (this one is ${kind})` });
+      if (column.format !== undefined && kind !== 'date' && kind !== 'timestamp') misplaced('format', 'date and timestamp');
+      else if (column.format !== undefined && (kind === 'date' || kind === 'timestamp')) {
+        const problem = formatProblem(column.format, kind);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['columns', index, 'format'], message: problem });
+      }
+      if (column.timezone !== undefined && column.timezone !== 'UTC' && !isKnownTimeZone(column.timezone)) {
+        ctx.addIssue({ code: 'custom', path: ['columns', index, 'timezone'], message: `unknown time zone "${column.timezone}"` });
+      }
+      if (column.timezone !== undefined && kind !== 'timestamp') misplaced('timezone', 'timestamp');
+      if ((column.trueValues !== undefined || column.falseValues !== undefined) && kind !== 'boolean') {
+        misplaced(column.trueValues !== undefined ? 'trueValues' : 'falseValues', 'boolean');
+      }
+      if ((column.decimalChar !== undefined || column.groupChar !== undefined) && !['integer', 'bigint', 'decimal', 'double'].includes(kind)) {
+        misplaced(column.decimalChar !== undefined ? 'decimalChar' : 'groupChar', 'number');
+      }
+      const decimalChar = column.decimalChar ?? dataset.decimalChar ?? '.';
+      const groupChar = column.groupChar ?? dataset.groupChar;
+      if (groupChar === decimalChar) {
+        ctx.addIssue({ code: 'custom', path: ['columns', index, 'groupChar'], message: `groupChar and decimalChar are both "${groupChar}"` });
+      }
+      const trueValues = column.trueValues ?? [];
+      const both = (column.falseValues ?? []).filter((v) => trueValues.includes(v));
+      if (both.length > 0) {
+        ctx.addIssue({ code: 'custom', path: ['columns', index, 'falseValues'], message: `${both.join(', ')} cannot be both true and false` });
+      }
+    });
+    if (dataset.timezone !== undefined && dataset.timezone !== 'UTC' && !isKnownTimeZone(dataset.timezone)) {
+      ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${dataset.timezone}"` });
+    }
+    if (!dataset.dialect.header && dataset.extraColumns === 'ignore') {
+      // Without a header, a record's extra fields are not columns but a malformed row.
+      ctx.addIssue({ code: 'custom', path: ['extraColumns'], message: 'needs a header (dialect.header true) to know which columns are extra' });
+    }
     if (!dataset.columns.some((c) => c.required)) {
       ctx.addIssue({ code: 'custom', path: ['columns'], message: 'at least one column must be required' });
     }
@@ -227,10 +350,17 @@ export const configSchema = z
     }
   });
 
+/** The header text a column is read from: its `source`, or its name. */
+export function columnSource(column: { readonly name: string; readonly source?: string }): string {
+  return column.source ?? column.name;
+}
+
 /** One column as validated: its type parsed, defaults applied. */
 export type ColumnConfig = z.output<typeof columnSchema>;
 /** One dataset as validated, defaults applied. */
 export type DatasetConfig = z.output<typeof datasetSchema>;
+/** How a dataset's files are written. */
+export type DialectConfig = z.output<typeof dialectSchema>;
 /** Quality thresholds of one dataset. */
 export type QualityConfig = z.output<typeof qualitySchema>;
 /** The whole configuration file as validated. */

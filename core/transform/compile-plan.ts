@@ -3,9 +3,11 @@
  * raw CSV columns, sets malformed rows aside, removes exact duplicates, keeps the latest row per
  * key and adds the partition column. The engine (DuckDB locally, Spark on Glue) only runs it.
  */
-import { type DatasetConfig, PARTITION_COLUMN, type QualityConfig } from '../config/dataset-config';
-import { BOOLEAN_FALSE, BOOLEAN_TRUE, CONTROL_CHARACTER, SWALLOWED_RECORD_REASON, swallowedRecordPattern, valuePattern } from '../value-rules';
+import { type DatasetConfig, PARTITION_COLUMN, type QualityConfig, columnSource } from '../config/dataset-config';
+import { effectiveEncoding } from '../input-decoding';
+import { CONTROL_CHARACTER, SWALLOWED_RECORD_REASON, columnRules, swallowedRecordPattern } from '../value-rules';
 import { type Dialect, type DialectName, dialectByName } from './dialect';
+import { columnValueSql } from './value-sql';
 
 /**
  * Names of the relations the runner provides before running the plan:
@@ -30,8 +32,15 @@ export interface TransformPlan {
   readonly formatVersion: 1;
   readonly dataset: string;
   readonly dialect: DialectName;
-  /** Declared columns in order, with their SQL types in this dialect. */
-  readonly columns: readonly { readonly name: string; readonly sqlType: string; readonly required: boolean }[];
+  /**
+   * Declared columns in order, with their SQL types in this dialect and the header text each is
+   * read from (`source`, its name by default; a file without a header is read by position in this order).
+   */
+  readonly columns: readonly { readonly name: string; readonly source: string; readonly sqlType: string; readonly required: boolean }[];
+  /** How the runner reads the file (core/input-decoding.ts; gzip is detected from the bytes). */
+  readonly read: PlanRead;
+  /** A header name no column reads: `refuse` the file (HeaderMismatchError naming it) or `ignore` it (not read). */
+  readonly extraColumns: DatasetConfig['extraColumns'];
   readonly steps: readonly PlanStep[];
   /** One row: rows_typed, malformed_rows, clean_rows, distinct_rows, output_rows. */
   readonly metricsSql: string;
@@ -57,6 +66,32 @@ export interface TransformPlan {
   readonly swallowedRecordPattern: string;
 }
 
+/** The dataset's dialect as the runner reads it: ISO-8859-1 is already Windows-1252 (every engine reads it so). */
+export interface PlanRead {
+  readonly delimiter: DatasetConfig['dialect']['delimiter'];
+  readonly quoteChar: DatasetConfig['dialect']['quoteChar'];
+  readonly doubleQuote: boolean;
+  readonly escapeChar: '\\' | null;
+  readonly header: boolean;
+  /** Physical lines above the header (or above the data without one), counted in the rejects' line numbers. */
+  readonly skipRows: number;
+  readonly encoding: 'utf-8' | 'windows-1252' | 'utf-16';
+}
+
+/** The plan's {@link PlanRead} of a dataset. */
+export function planRead(dataset: DatasetConfig): PlanRead {
+  const d = dataset.dialect;
+  return {
+    delimiter: d.delimiter,
+    quoteChar: d.quoteChar,
+    doubleQuote: d.doubleQuote,
+    escapeChar: d.escapeChar ?? null,
+    header: d.header,
+    skipRows: d.skipRows,
+    encoding: effectiveEncoding(d.encoding),
+  };
+}
+
 /** Compiles the dataset's transform into the given dialect. */
 export function compileTransformPlan(dataset: DatasetConfig, dialectName: DialectName): TransformPlan {
   const d = dialectByName(dialectName);
@@ -65,11 +100,13 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
 
   // Typed values: a value that is empty becomes NULL; a non-empty value that is not well formed
   // becomes NULL too, and the row is flagged malformed (never silently kept or dropped).
-  const typedExprs = columns.map((c) => `${typedExpression(d, q(c.name), c.type)} AS ${q(c.name)}`);
-  const swallowed = swallowedRecordPattern(columns.length);
-  const problems = columns.map((c) => {
+  // The value rules (trim, missing tokens, separators, formats, time zone): core/value-rules.ts.
+  const values = columns.map((c) => columnValueSql(d, q(c.name), c, columnRules(dataset, c)));
+  const typedExprs = columns.map((c, i) => `${values[i].typed} AS ${q(c.name)}`);
+  const swallowed = swallowedRecordPattern(columns.length, dataset.dialect.delimiter);
+  const problems = columns.map((c, i) => {
     const raw = q(c.name);
-    const empty = `(${raw} IS NULL OR ${raw} = '')`;
+    const { missing: empty, typed, formatMismatch } = values[i];
     const parts: string[] = [];
     if (!c.nullable) parts.push(`WHEN ${empty} THEN ${d.literal(`${c.name}: empty`)}`);
     if (c.type.kind === 'string') {
@@ -77,8 +114,9 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
       const lineBreak = `(instr(${raw}, ${d.literal('\n')}) > 0 OR instr(${raw}, ${d.literal('\r')}) > 0)`;
       parts.push(`WHEN ${lineBreak} AND ${d.containsMatch(raw, swallowed)} THEN ${d.literal(`${c.name} ${SWALLOWED_RECORD_REASON}`)}`);
     }
+    if (formatMismatch) parts.push(`WHEN NOT ${empty} AND ${formatMismatch.when} THEN ${formatMismatch.reason}`);
     if (c.type.kind !== 'string') {
-      parts.push(`WHEN NOT ${empty} AND ${typedExpression(d, raw, c.type)} IS NULL THEN ${d.literal(`${c.name}: not a ${typeLabel(c.type)}`)}`);
+      parts.push(`WHEN NOT ${empty} AND ${typed} IS NULL THEN ${d.literal(`${c.name}: not a ${typeLabel(c.type)}`)}`);
     }
     return parts;
   });
@@ -123,7 +161,9 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
     formatVersion: 1,
     dataset: dataset.name,
     dialect: d.name,
-    columns: columns.map((c) => ({ name: c.name, sqlType: d.sqlType(c.type), required: c.required })),
+    columns: columns.map((c) => ({ name: c.name, source: columnSource(c), sqlType: d.sqlType(c.type), required: c.required })),
+    read: planRead(dataset),
+    extraColumns: dataset.extraColumns,
     steps,
     metricsSql: [
       'SELECT',
@@ -180,19 +220,6 @@ function latestPerKey(d: Dialect, dataset: DatasetConfig, source: string): strin
 
 function prefixed(alias: string, columns: readonly string[]): string[] {
   return columns.map((c) => `${alias}.${c}`);
-}
-
-function typedExpression(d: Dialect, raw: string, type: DatasetConfig['columns'][number]['type']): string {
-  if (type.kind === 'string') return raw;
-  if (type.kind === 'boolean') {
-    const list = (values: string[]): string => values.map((v) => d.literal(v)).join(', ');
-    return `CASE WHEN ${raw} IN (${list(BOOLEAN_TRUE)}) THEN TRUE WHEN ${raw} IN (${list(BOOLEAN_FALSE)}) THEN FALSE END`;
-  }
-  const pattern = valuePattern(type) as string;
-  const text = type.kind === 'timestamp' ? d.instantText(raw) : raw;
-  const cast = `TRY_CAST(CASE WHEN ${d.fullMatch(raw, pattern)} THEN ${text} END AS ${d.sqlType(type)})`;
-  // Both engines cast `1e400` to Infinity; Validate (value-rules.ts) calls it not a double.
-  return type.kind === 'double' ? `CASE WHEN abs(${cast}) = CAST('Infinity' AS DOUBLE) THEN NULL ELSE ${cast} END` : cast;
 }
 
 function typeLabel(type: DatasetConfig['columns'][number]['type']): string {

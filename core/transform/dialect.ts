@@ -23,6 +23,22 @@ export interface Dialect {
   instantText(expr: string): string;
   /** `YYYY-MM-DD` text of a DATE expression. */
   formatDate(expr: string): string;
+  /** The text without leading and trailing spaces and tabs (a column's `trim`). */
+  trimSpaces(expr: string): string;
+  /** Capture group `group` of `pattern` matched in full against `expr` (`''` when it does not match). */
+  extract(expr: string, pattern: string, group: number): string;
+  /** The text left-padded with zeros to `width` characters. */
+  zeroPad(expr: string, width: number): string;
+  /** The texts joined (none of them NULL). */
+  concat(parts: readonly string[]): string;
+  /**
+   * The instant (the TIMESTAMP type of {@link sqlType}) of well-formed ISO timestamp text read in
+   * the IANA zone `zone` when it has no offset; `offset` says whether the text has one: `always`,
+   * `never` or `maybe` (tested). NULL for text that is no timestamp. A wall time skipped by a
+   * daylight-saving change is read as the same time after the gap (02:30 → 03:30 in a one-hour
+   * gap); a wall time that occurs twice as its earlier instant (the offset before the change).
+   */
+  zonedInstant(expr: string, zone: string, offset: 'always' | 'never' | 'maybe'): string;
   /** JSON object text of named expressions (for the rejects file). */
   jsonObject(names: readonly string[]): string;
   /** Quotes an identifier. */
@@ -63,6 +79,22 @@ export const duckdb: Dialect = {
   instantText: (expr) => `CASE WHEN regexp_matches(${expr}, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN ${expr} ELSE ${expr} || 'Z' END`,
 
   formatDate: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
+  trimSpaces: (expr) => `trim(${expr}, ' \t')`,
+  extract: (expr, pattern, group) => `regexp_extract(${expr}, '^(?:${pattern.replace(/'/g, "''")})$', ${group})`,
+  zeroPad: (expr, width) => `lpad(${expr}, ${width}, '0')`,
+  concat: (parts) => `concat(${parts.join(', ')})`,
+  zonedInstant(expr, zone, offset) {
+    const withOffset = `TRY_CAST(${expr} AS TIMESTAMPTZ)`;
+    if (offset === 'always') return withOffset;
+    // ICU reads a repeated wall time as its later instant, Java (Spark) as its earlier: take the
+    // earlier one, an instant 1 hour (or 30 minutes, Australia/Lord_Howe) before with the same wall time.
+    const zoneText = `'${zone.replace(/'/g, "''")}'`;
+    const wall = `TRY_CAST(${expr} AS TIMESTAMP)`;
+    const later = `timezone(${zoneText}, ${wall})`;
+    const before = (interval: string): string => `WHEN timezone(${zoneText}, ${later} - INTERVAL ${interval}) = ${wall} THEN ${later} - INTERVAL ${interval}`;
+    const local = `CASE ${before('1 HOUR')} ${before('30 MINUTE')} ELSE ${later} END`;
+    return offset === 'never' ? local : `CASE WHEN regexp_matches(${expr}, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN ${withOffset} ELSE ${local} END`;
+  },
   jsonObject: (names) => `CAST(json_object(${names.map((n) => `'${n}', "${n}"`).join(', ')}) AS VARCHAR)`,
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   // DuckDB string literals do not treat backslash as an escape.
@@ -93,6 +125,19 @@ export const spark: Dialect = {
   instantText: (expr) => expr,
 
   formatDate: (expr) => `date_format(${expr}, 'yyyy-MM-dd')`,
+  // The trim string is a set of characters; '\t' is Spark's escape of a tab.
+  trimSpaces: (expr) => `trim(BOTH ' \\t' FROM ${expr})`,
+  extract: (expr, pattern, group) => `regexp_extract(${expr}, ${quoteText(`^(?:${pattern})\\z`)}, ${group})`,
+  zeroPad: (expr, width) => `lpad(${expr}, ${width}, '0')`,
+  concat: (parts) => `concat(${parts.join(', ')})`,
+  zonedInstant(expr, zone, offset) {
+    // The session time zone is UTC: the cast reads offset-less text as UTC, to_utc_timestamp then
+    // moves it from the zone's wall time (java.time: a gap shifts forward, an overlap takes the earlier offset).
+    const withOffset = `TRY_CAST(${expr} AS TIMESTAMP)`;
+    if (offset === 'always') return withOffset;
+    const local = `to_utc_timestamp(TRY_CAST(${expr} AS TIMESTAMP), ${quoteText(zone)})`;
+    return offset === 'never' ? local : `CASE WHEN ${expr} RLIKE ${quoteText('(Z|[+-][0-9]{2}:?[0-9]{2})\\z')} THEN ${withOffset} ELSE ${local} END`;
+  },
   // ignoreNullFields=false: the rejects file shows an empty value as null, as DuckDB's json_object does.
   jsonObject: (names) => `to_json(named_struct(${names.map((n) => `'${n}', \`${n}\``).join(', ')}), map('ignoreNullFields', 'false'))`,
   quote: (identifier) => `\`${identifier.replace(/`/g, '``')}\``,

@@ -4,15 +4,16 @@
  * whole file when it is small, or on its leading rows when it is large (the transform then checks
  * every row and counts what it sets aside).
  */
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 
 import { parse } from 'fast-csv';
 
-import type { DatasetConfig } from '../config/dataset-config';
+import { type DatasetConfig, type DialectConfig, columnSource } from '../config/dataset-config';
 import { EmptyFileError, EncodingError, HeaderMismatchError, MalformedCsvError, MalformedRowsError, NoDataRowsError, describeError } from '../errors';
 import { recordSplitMessage } from '../rejects';
-import { SWALLOWED_RECORD_REASON, type ValueCheck, isSwallowedRecord, swallowedRecordPattern, wellFormedCheck } from '../value-rules';
-import { normalizeHeader, matchHeader } from './header';
+import { SWALLOWED_RECORD_REASON, type ValueVerdict, columnRules, isSwallowedRecord, swallowedRecordPattern, valueCheck } from '../value-rules';
+import { decodeInput } from '../input-decoding';
+import { normalizeHeader, matchHeader, positionalColumns } from './header';
 
 /** What the Validate step found. `valid: false` always comes with a named `error`. */
 export interface ValidationReport {
@@ -23,7 +24,20 @@ export interface ValidationReport {
   readonly malformedRows: number;
   /** True when only the leading `sampleRows` rows were checked. */
   readonly sampled: boolean;
+  /** The object's size (compressed, for a gzip file). */
   readonly sizeBytes: number;
+  /** `gzip` when the bytes are gzip (detected by magic, whatever the name); `null` when not read that far. */
+  readonly compression?: 'gzip' | 'none' | null;
+  /**
+   * The decompressed size in bytes, measured when the whole file was read (`null` when sampled
+   * or refused before its end). For a plain file, `sizeBytes`.
+   */
+  readonly uncompressedBytes?: number | null;
+  /**
+   * A gzip file's uncompressed size as its trailer states it (ISIZE: modulo 2^32, the last member
+   * only), when the caller could read the trailer; `null` otherwise.
+   */
+  readonly statedUncompressedBytes?: number | null;
   /** The first few problems, each naming its data row (1 = first row after the header). */
   readonly issues: readonly string[];
 }
@@ -35,9 +49,15 @@ export const MAX_REPORTED_ISSUES = 10;
  * Validates a CSV stream against the dataset. Never throws for bad input: the report carries the
  * error. The stream is destroyed early when sampling.
  */
-export async function validateCsv(source: Readable, dataset: DatasetConfig, sizeBytes: number): Promise<ValidationReport> {
-  const sampled = sizeBytes > dataset.validation.fullScanMaxBytes;
+export async function validateCsv(source: Readable, dataset: DatasetConfig, sizeBytes: number, options: ValidateOptions = {}): Promise<ValidationReport> {
+  const maxBytes = dataset.validation.fullScanMaxBytes;
+  // A plain file is sampled by its size; a gzip file by the size its trailer states when known,
+  // else once the decompressed bytes read pass the limit (measured).
+  let sampled = sizeBytes > maxBytes;
+  const stated = options.gzipStatedSize ?? null;
   const state = { header: [] as string[], rowsChecked: 0, malformedRows: 0, issues: [] as string[] };
+  const dialect = dataset.dialect;
+  const decoded = decodeInput(source, dialect.encoding, { skipLines: dialect.skipRows });
   const report = (error: Error | null): ValidationReport => ({
     valid: error === null,
     error: error ? describeError(error) : null,
@@ -46,6 +66,9 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
     malformedRows: state.malformedRows,
     sampled,
     sizeBytes,
+    compression: decoded.stats.compression ?? null,
+    uncompressedBytes: decoded.stats.complete && !sampled ? decoded.stats.uncompressedBytes : null,
+    statedUncompressedBytes: decoded.stats.compression === 'gzip' ? stated : null,
     issues: state.issues,
   });
 
@@ -53,37 +76,56 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
     source.destroy();
     return report(new EmptyFileError('the file is empty (0 bytes)'));
   }
-  const parser = parse({ headers: false, ignoreEmpty: true });
+  const parser = parse({ headers: false, ignoreEmpty: true, ...csvParseOptions(dialect) });
   source.on('error', (e) => parser.destroy(e));
-  const decoder = utf8Decoder();
-  decoder.on('error', (e) => parser.destroy(e));
-  source.pipe(decoder).pipe(parser);
+  decoded.text.on('error', (e) => parser.destroy(e));
+  decoded.text.pipe(parser);
 
   try {
     let columnsByPosition: PositionedColumn[] | undefined;
+    /** The header positions read (a column of the dataset), when some are not (extra columns ignored). */
+    let readPositions: number[] | undefined;
+    let width = 0;
+    const positioned = (columns: readonly DatasetConfig['columns'][number][]): PositionedColumn[] =>
+      columns.map((column) => ({ column, check: valueCheck(column, columnRules(dataset, column)) }));
+    if (!dialect.header) {
+      const columns = positionalColumns(dataset);
+      state.header = columns.map((c) => columnSource(c));
+      columnsByPosition = positioned(columns);
+      width = columns.length;
+    }
     for await (const record of parser as AsyncIterable<string[]>) {
       if (!columnsByPosition) {
         state.header = normalizeHeader(record);
-        columnsByPosition = matchHeader(state.header, dataset).map((column) => ({ column, check: wellFormedCheck(column.type) }));
+        const matched = matchHeader(state.header, dataset);
+        width = matched.length;
+        if (matched.some((c) => c === undefined)) readPositions = matched.flatMap((c, i) => (c === undefined ? [] : [i]));
+        columnsByPosition = positioned(matched.filter((c) => c !== undefined));
         continue;
       }
       state.rowsChecked += 1;
-      const problem = rowProblem(record, columnsByPosition);
+      const problem =
+        record.length !== width
+          ? `expected ${width} fields, found ${record.length}`
+          : rowProblem(readPositions ? readPositions.map((i) => record[i]) : record, columnsByPosition, dialect.delimiter);
       // Rows an unterminated quote swallowed: the file is refused, as the transform refuses it.
       if (problem !== undefined && isSwallowedRecord(problem)) return report(new MalformedCsvError(recordSplitMessage(`row ${state.rowsChecked}`, problem)));
       if (problem) {
         state.malformedRows += 1;
         if (state.issues.length < MAX_REPORTED_ISSUES) state.issues.push(`row ${state.rowsChecked}: ${problem}`);
       }
+      if (!sampled && decoded.stats.compression === 'gzip' && (stated ?? decoded.stats.uncompressedBytes) > maxBytes) sampled = true;
       if (sampled && state.rowsChecked >= dataset.validation.sampleRows) break;
     }
     if (!columnsByPosition) return report(new EmptyFileError('the file holds no CSV record, not even a header'));
+    if (!dialect.header && state.rowsChecked === 0) return report(new EmptyFileError('the file holds no CSV record'));
   } catch (e: unknown) {
     if (e instanceof EncodingError || e instanceof HeaderMismatchError) return report(e);
     const reason = e instanceof Error ? e.message : String(e);
     return report(new MalformedCsvError(`the CSV cannot be parsed (${state.rowsChecked} data rows read before): ${reason}`, { cause: e }));
   } finally {
-    source.unpipe();
+    decoded.text.unpipe();
+    decoded.text.destroy();
     source.destroy();
   }
 
@@ -104,71 +146,46 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
 /** A header position's column and its value check, compiled once per file. */
 interface PositionedColumn {
   readonly column: DatasetConfig['columns'][number];
-  readonly check: ValueCheck;
+  /** The column's value rules (core/value-rules.ts), compiled once per file. */
+  readonly check: (raw: string) => ValueVerdict;
 }
 
-const swallowedByCount = new Map<number, RegExp>();
-/** The compiled {@link swallowedRecordPattern} for a column count. */
-function swallowed(columnCount: number): RegExp {
-  let regex = swallowedByCount.get(columnCount);
+const swallowedByCount = new Map<string, RegExp>();
+/** The compiled {@link swallowedRecordPattern} for a column count and delimiter. */
+function swallowed(columnCount: number, delimiter: string): RegExp {
+  const key = `${columnCount}:${delimiter}`;
+  let regex = swallowedByCount.get(key);
   if (!regex) {
-    regex = new RegExp(swallowedRecordPattern(columnCount));
-    swallowedByCount.set(columnCount, regex);
+    regex = new RegExp(swallowedRecordPattern(columnCount, delimiter));
+    swallowedByCount.set(key, regex);
   }
   return regex;
 }
 
-function rowProblem(record: readonly string[], columns: readonly PositionedColumn[]): string | undefined {
+function rowProblem(record: readonly string[], columns: readonly PositionedColumn[], delimiter: string): string | undefined {
   if (record.length !== columns.length) return `expected ${columns.length} fields, found ${record.length}`;
   for (let i = 0; i < record.length; i += 1) {
     const { column, check } = columns[i];
     const value = record[i];
-    if (value === '') {
+    const verdict = check(value);
+    if (verdict.kind === 'missing') {
       if (!column.nullable) return `${column.name} is empty`;
-    } else if (!check(value)) {
-      const shown = JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-      return column.type.kind === 'string' ? `${column.name} ${shown} holds a control character` : `${column.name} ${shown} is not a valid ${column.type.kind}`;
-    } else if (column.type.kind === 'string' && swallowed(columns.length).test(value)) {
+    } else if (verdict.kind === 'bad') {
+      return verdict.reason;
+    } else if (column.type.kind === 'string' && swallowed(columns.length, delimiter).test(value)) {
       return `${column.name} ${SWALLOWED_RECORD_REASON}`;
     }
   }
   return undefined;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
+/** Options of {@link validateCsv}. */
+export interface ValidateOptions {
+  /** A gzip file's size as its trailer states it ({@link gzipStatedSize} of its last 4 bytes), when the caller read them. */
+  readonly gzipStatedSize?: number;
+}
 
-/** Bytes → UTF-8 text; refuses compressed, binary and non-UTF-8 input with an {@link EncodingError}. */
-function utf8Decoder(): Transform {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let first = true;
-  return new Transform({
-    decodeStrings: true,
-    transform(chunk: Buffer, _encoding, done) {
-      if (first && chunk[0] === GZIP_MAGIC[0] && chunk[1] === GZIP_MAGIC[1]) {
-        done(new EncodingError('the file is gzip-compressed; upload the uncompressed CSV'));
-        return;
-      }
-      if (first && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
-        done(new EncodingError('the file is UTF-16 text; re-export it as UTF-8'));
-        return;
-      }
-      first = false;
-      if (chunk.includes(0)) {
-        done(new EncodingError('the file holds NUL bytes: it is binary, not CSV text'));
-        return;
-      }
-      try {
-        done(null, decoder.decode(chunk, { stream: true }));
-      } catch {
-        done(new EncodingError('the file is not valid UTF-8 text (re-export it as UTF-8)'));
-      }
-    },
-    flush(done) {
-      try {
-        done(null, decoder.decode());
-      } catch {
-        done(new EncodingError('the file ends inside a UTF-8 character'));
-      }
-    },
-  });
+/** The fast-csv options of a dialect (the same reading as DuckDB's `read_csv` and Spark's CSV reader in the transform). */
+export function csvParseOptions(dialect: DialectConfig): { delimiter: string; quote: string; escape: string } {
+  return { delimiter: dialect.delimiter, quote: dialect.quoteChar, escape: dialect.escapeChar ?? dialect.quoteChar };
 }

@@ -123,8 +123,8 @@ class PlanTest(unittest.TestCase):
             h.parse_plan("{", "orders")
 
     def test_raw_projection_keeps_declaration_order_and_nulls_absent_optional_columns(self):
-        sql = h.raw_projection(ORDERS_COLUMNS, {"quantity", "order_id"})
-        self.assertEqual(sql, "`order_id`, `quantity`, CAST(NULL AS STRING) AS `notes`")
+        sql = h.raw_projection(ORDERS_COLUMNS, {"quantity": 0, "order_id": 1})
+        self.assertEqual(sql, "`_c1` AS `order_id`, `_c0` AS `quantity`, CAST(NULL AS STRING) AS `notes`")
 
     def test_identifiers_double_backticks(self):
         self.assertEqual(h.quote_identifier("a`b"), "`a``b`")
@@ -403,3 +403,109 @@ class RejectLinesTest(unittest.TestCase):
     def test_the_rejects_file_has_its_columns_and_an_empty_line_when_unknown(self):
         text = h.rejects_csv([{"line": None, "reject_reason": "a, b", "record": '{"x":"1"}', "fields": []}])
         self.assertEqual(text, 'line,reject_reason,record\n,"a, b","{""x"":""1""}"\n')
+
+
+class ReadingTest(unittest.TestCase):
+    """The plan's dialect (``read``), the input's compression and encoding, lines above the header."""
+
+    def test_a_plan_without_reading_fields_reads_as_before(self):
+        plan = h.parse_plan(plan_text(), "orders")
+        self.assertEqual((plan["read"], plan["extraColumns"]), (h.DEFAULT_READ, "refuse"))
+        self.assertEqual([h.column_source(c) for c in plan["columns"]], ["order_id", "quantity", "notes"])
+
+    def test_the_plans_dialect_is_read_with_defaults_for_what_it_omits(self):
+        plan = h.parse_plan(plan_text(read={"delimiter": ";", "skipRows": 2, "escapeChar": None}, extraColumns="ignore"), "orders")
+        self.assertEqual(plan["read"], {**h.DEFAULT_READ, "delimiter": ";", "skipRows": 2})
+        self.assertEqual(plan["extraColumns"], "ignore")
+
+    def test_a_dialect_the_runner_cannot_read_is_refused_with_every_reason(self):
+        with self.assertRaises(h.ConfigError) as caught:
+            h.parse_plan(plan_text(read={"delimiter": ":", "skipRows": 101, "header": "yes", "encoding": "utf-32"}, extraColumns="keep"), "orders")
+        for part in ["read.delimiter ':'", "read.skipRows 101", "read.header 'yes'", "read.encoding 'utf-32'", "extraColumns 'keep'"]:
+            self.assertIn(part, str(caught.exception))
+
+    def test_spark_gets_one_escape_character(self):
+        options = h.spark_csv_options(h.DEFAULT_READ, "UTF-8")
+        self.assertEqual((options["sep"], options["quote"], options["escape"], options["header"], options["multiLine"]), (",", '"', '"', True, True))
+        self.assertEqual(h.spark_csv_options({**h.DEFAULT_READ, "escapeChar": "\\", "doubleQuote": False}, "UTF-8")["escape"], "\\")
+        self.assertEqual(h.spark_csv_options({**h.DEFAULT_READ, "doubleQuote": False}, "UTF-8")["escape"], "\u0000")
+
+    def test_gzip_is_told_by_its_bytes_and_its_head_inflated(self):
+        import gzip
+
+        packed = gzip.compress(b"order_id,quantity\n" * 1000)
+        self.assertTrue(h.is_gzip(packed) and not h.is_gzip(b"order_id"))
+        self.assertTrue(h.inflate_head(packed[:200]).startswith(b"order_id,quantity\norder_id"))
+        with self.assertRaises(h.TransformError):
+            h.inflate_head(b"\x1f\x8bnot gzip at all")
+
+    def test_the_encoding_and_its_byte_order_mark(self):
+        self.assertEqual(h.text_encoding("utf-8", b"\xef\xbb\xbfa"), ("utf-8", "UTF-8", 3))
+        self.assertEqual(h.text_encoding("iso-8859-1", b"a"), ("cp1252", "windows-1252", 0))
+        self.assertEqual(h.text_encoding("utf-16", b"\xff\xfea\x00"), ("utf-16-le", "UTF-16LE", 2))
+        self.assertEqual(h.text_encoding("utf-16", b"\xfe\xff\x00a"), ("utf-16-be", "UTF-16BE", 2))
+        self.assertEqual(h.text_encoding("utf-16", b"a\x00"), ("utf-16-le", "UTF-16LE", 0), "no mark: little-endian")
+        self.assertEqual(h.decode_head("x€\n".encode("utf-16-le")[:-1], "utf-16-le", 0), "x€", "a unit cut by the probe is left out")
+        self.assertEqual(h.decode_head(b"\x80\x81", "cp1252", 0), "€\ufffd", "an undefined byte is U+FFFD, as Java reads it")
+
+    def test_the_header_is_the_first_record_after_the_skipped_lines(self):
+        text = h.skip_text_lines('Title "open\r\n\nOrder ID;"Qty";Notes\r\n1;2;3\r\n', 2)
+        self.assertEqual(h.parse_header_record(text, {**h.DEFAULT_READ, "delimiter": ";"}), ["Order ID", "Qty", "Notes"])
+        self.assertEqual(h.skip_text_lines("a\rb\nc\n", 1), "c\n", "a lone CR ends no line")
+        self.assertEqual(h.skip_text_lines("a\n", 3), "")
+
+    def skipped(self, data, lines, codec="utf-8", drop=0, chunk=None):
+        source = io.BytesIO(data)
+        if chunk:  # a stream that gives a few bytes at a time
+            read = source.read
+            source.read = lambda size=-1: read(min(chunk, size) if size and size > 0 else chunk)
+        return h.SkippedLines(source, lines, codec, drop).read()
+
+    def test_skipped_lines_are_streamed_whatever_the_chunks(self):
+        data = b'Title "x\r\n\r\nid,qty\r\n1,2\r\n'
+        for chunk in (None, 1, 2, 3):
+            with self.subTest(chunk=chunk):
+                self.assertEqual(self.skipped(data, 2, chunk=chunk), b"id,qty\r\n1,2\r\n")
+                self.assertEqual(self.skipped(b"\xef\xbb\xbfid\n", 0, drop=3, chunk=chunk), b"id\n")
+        self.assertEqual(self.skipped(b"one line, no end", 1), b"")
+        self.assertEqual(self.skipped(data, 0), data)
+
+    def test_skipped_lines_in_utf16_are_code_units(self):
+        # U+0A0A is the bytes 0a 0a: not a line feed in UTF-16.
+        text = "T\u0a0a\u0d0a\r\nid\nx€\n"
+        for codec, bom in (("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")):
+            for chunk in (None, 1, 3):
+                with self.subTest(codec=codec, chunk=chunk):
+                    self.assertEqual(self.skipped(bom + text.encode(codec), 1, codec, drop=2, chunk=chunk), "id\nx€\n".encode(codec))
+
+    def test_the_header_is_matched_with_each_columns_source(self):
+        columns = [{**ORDERS_COLUMNS[0], "source": "Order ID"}, {**ORDERS_COLUMNS[1], "source": "Qty"}, ORDERS_COLUMNS[2]]
+        self.assertEqual(h.match_header(["Qty", "Extra", "Order ID"], "orders", columns, "ignore"), ["quantity", None, "order_id"])
+        with self.assertRaises(h.HeaderMismatchError) as caught:
+            h.match_header(["order_id", "Qty", "Extra"], "orders", columns)
+        self.assertEqual(
+            str(caught.exception),
+            'header does not match dataset "orders" (unknown: "order_id", "Extra"; missing: Order ID); expected Order ID,Qty,notes',
+        )
+
+    def test_rejects_are_numbered_as_lines_of_the_original_file(self):
+        read = {**h.DEFAULT_READ, "delimiter": ";", "skipRows": 2}
+        text = 'Title "open\n\nid;extra;qty\n1;a;"x\ny"\n2;b;bad\n'
+        rejects = [h.reject_row("r", "{}", ["2", "bad"])]
+        numbered = h.number_rejects(io.StringIO(text, newline=""), rejects, read, positions=[0, 2])
+        self.assertEqual([r["line"] for r in numbered], [6])
+        # The staged copy, written without the two lines: the same line.
+        rejects = [h.reject_row("r", "{}", ["2", "bad"])]
+        numbered = h.number_rejects(io.StringIO(text.split("\n", 2)[2], newline=""), rejects, read, positions=[0, 2], first_line=3)
+        self.assertEqual([r["line"] for r in numbered], [6])
+
+    def test_without_a_header_the_first_record_is_data(self):
+        read = {**h.DEFAULT_READ, "header": False}
+        rejects = [h.reject_row("r", "{}", ["1", "x"])]
+        numbered = h.number_rejects(io.StringIO("\ufeff1,x\n2,3\n", newline=""), rejects, read)
+        self.assertEqual([r["line"] for r in numbered], [1])
+
+    def test_raw_records_are_split_in_the_dialect(self):
+        read = {**h.DEFAULT_READ, "delimiter": "|", "quoteChar": "'"}
+        self.assertEqual(h.raw_record_fields("a|'b|c'|d|e", read, positions=[0, 1, 3]), (["a", "b|c", "e"], False))
+        self.assertEqual(h.raw_record_fields("a|'open", read), (["a", "open"], True))

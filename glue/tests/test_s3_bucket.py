@@ -346,3 +346,19 @@ def test_conditional_writes_work_with_a_botocore_that_predates_if_match(endpoint
     # Assess
     assert (created, again, stale) == (True, False, False)
     assert bucket.read_text("m") == "rival\n"
+
+
+def test_bytes_are_read_raw_and_a_version_streams_through_a_line_skipping_upload(bucket):
+    # Prepare: a gzip input with two title lines, overwritten since the event named its version
+    body = b"Title\r\n\r\norder_id;qty\r\n" + b"ORD-1;2\r\n" * 200_000
+    first = bucket.s3.put_object(Bucket=bucket.name, Key="extract/orders.csv", Body=gzip.compress(body))["VersionId"]
+    bucket.s3.put_object(Bucket=bucket.name, Key="extract/orders.csv", Body=b"another\n")
+
+    # Act: as the runner stages a copy for skipRows (decompressed, streamed, multipart)
+    head = bucket.read_bytes("extract/orders.csv", 2, first)
+    with bucket.open_stream("extract/orders.csv", first) as stream:
+        bucket.upload_stream("load/_staging/input.csv", h.SkippedLines(gzip.GzipFile(fileobj=stream, mode="rb"), 2, "utf-8"))
+
+    # Assess
+    assert h.is_gzip(head) and bucket.read_bytes("absent.csv") is None
+    assert bucket.read_bytes("load/_staging/input.csv") == body.split(b"\r\n", 2)[2]

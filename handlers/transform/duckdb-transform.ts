@@ -10,14 +10,14 @@
  * to a local file, the outputs are staged locally and put in place, the state's manifest is
  * written conditionally.
  */
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { writeToPath } from 'fast-csv';
 
-import { type ColumnConfig, type DatasetConfig, type EtlConfig, getDataset } from '../../core/config/dataset-config';
+import { type ColumnConfig, DEFAULT_DIALECT, type DatasetConfig, type EtlConfig, getDataset } from '../../core/config/dataset-config';
 import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
 import { datasetLoadPrefix, lastRunReportKey, latestStatePrefix, legacyLastRunReportKey } from '../../core/naming';
 import { type QualityFinding, evaluateQuality } from '../../core/quality';
@@ -32,12 +32,12 @@ import {
 } from '../../core/rejects';
 import { type RowCounts, type RunReport, runReportSchema } from '../../core/run-report';
 import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
-import { matchHeader } from '../../core/validation/header';
+import { matchHeader, positionalColumns } from '../../core/validation/header';
 import type { TransformArguments } from '../../core/transform/transform-arguments';
 import type { TransformStore } from '../adapters/object-store';
 import { one, rows, run, sqlText } from './duckdb-sql';
 import { type Clock, type PublishedState, publishLatestState } from './latest-state';
-import { readCsvHeader } from './read-header';
+import { type CsvInputFile, csvInputText, prepareCsvInput, readCsvHeader } from './read-header';
 
 /** Engine settings. */
 export interface DuckDbTransformOptions {
@@ -171,12 +171,19 @@ export class DuckDbTransform {
   private async openInput(args: TransformArguments, dataset: DatasetConfig, runDir: string): Promise<RunInput> {
     // The version the execution was started for, whatever the key holds now. A plain name:
     // DuckDB expands *, ? and [..] in read_csv paths, so `orders[1].csv` is never read as a pattern.
-    const file = path.join(runDir, 'input.csv');
-    if (!(await this.store.fetchToFile(args['--bucket'], args['--input_key'], args['--input_version_id'], file))) {
+    const fetched = path.join(runDir, 'input.csv');
+    if (!(await this.store.fetchToFile(args['--bucket'], args['--input_key'], args['--input_version_id'], fetched))) {
       throw new TransformError(`s3://${args['--bucket']}/${args['--input_key']} (version ${args['--input_version_id']}) does not exist`);
     }
-    const header = await readCsvHeader(file);
-    return { header, columns: matchHeader(header, dataset), file };
+    // gzip (detected) is read by DuckDB itself; another encoding than UTF-8 is transcoded first.
+    const input = await prepareCsvInput(fetched, dataset.dialect, path.join(runDir, 'input-utf8.csv'));
+    if (!dataset.dialect.header) {
+      const columns = positionalColumns(dataset);
+      return { header: [], columns, width: columns.length, input };
+    }
+    const header = await readCsvHeader(input, dataset.dialect);
+    const columns = matchHeader(header, dataset);
+    return { header, columns, width: header.length, input };
   }
 
   /** A DuckDB instance of one run, under the memory limit, spilling to the work folder. */
@@ -223,12 +230,22 @@ export class DuckDbTransform {
         structural.map(async ({ ordinal, ...row }) => ({
           row: { line: null, ...row },
           find: { ordinal: Number(ordinal) },
-          unclosedQuote: await hasUnclosedQuote(row.record),
+          unclosedQuote: await hasUnclosedQuote(row.record, plan.read),
         })),
       )),
-      ...byValue.map((row) => ({ row: { line: null, ...row }, find: { fields: valueRejectFields(row.record, input.header) }, unclosedQuote: false })),
+      ...byValue.map((row) => ({
+        row: { line: null, ...row },
+        find: { fields: valueRejectFields(row.record, readNames(input)) },
+        unclosedQuote: false,
+      })),
     ];
-    const numbered = await numberRejects(createReadStream(input.file), toNumber);
+    const dialect = this.config.datasets.find((d) => d.name === plan.dataset)?.dialect ?? DEFAULT_DIALECT;
+    const numbered = await numberRejects(csvInputText(input.input, dialect), toNumber, {
+      dialect: plan.read,
+      skippedLines: plan.read.skipRows,
+      header: plan.read.header,
+      readPositions: readPositions(input),
+    });
     await new Promise<void>((resolve, reject) => {
       writeToPath(file, numbered, { headers: [...REJECTS_COLUMNS] })
         .on('error', reject)
@@ -263,17 +280,22 @@ export class DuckDbTransform {
  * and the run's parameters.
  */
 async function registerInputs(db: DuckDBConnection, dataset: DatasetConfig, input: RunInput, ingestionDate: string): Promise<void> {
-  const csvColumns = input.columns.map((c) => `'${c.name}': 'VARCHAR'`).join(', ');
+  // Every field of the file by position (`c0`, `c1`, …: a header text may hold any characters),
+  // the extra columns ignored included (a record's field count is checked against the header).
+  const csvColumns = Array.from({ length: input.width }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+  const d = dataset.dialect;
   await run(
     db,
-    `CREATE TEMP VIEW etl_raw_file AS SELECT * FROM read_csv(${sqlText(input.file)}, header = true, auto_detect = false, ` +
-      `columns = {${csvColumns}}, delim = ',', quote = '"', escape = '"', store_rejects = true, max_line_size = 16777216, buffer_size = 33554432)`,
+    `CREATE TEMP VIEW etl_raw_file AS SELECT * FROM read_csv(${sqlText(input.input.file)}, header = ${d.header}, skip = ${d.skipRows}, ` +
+      `auto_detect = false, columns = {${csvColumns}}, delim = ${sqlText(d.delimiter)}, quote = ${sqlText(d.quoteChar)}, ` +
+      `escape = ${sqlText(d.escapeChar ?? d.quoteChar)}, compression = ${sqlText(input.input.compression)}, ` +
+      `store_rejects = true, max_line_size = 16777216, buffer_size = 33554432)`,
   );
-  const present = new Set(input.columns.map((c) => c.name));
+  const position = new Map(input.columns.flatMap((c, i) => (c === undefined ? [] : [[c.name, i] as const])));
   await run(
     db,
     `CREATE TEMP VIEW ${RUNNER_INPUTS.raw} AS SELECT ${dataset.columns
-      .map((c) => (present.has(c.name) ? `"${c.name}"` : `CAST(NULL AS VARCHAR) AS "${c.name}"`))
+      .map((c) => (position.has(c.name) ? `"c${position.get(c.name)}" AS "${c.name}"` : `CAST(NULL AS VARCHAR) AS "${c.name}"`))
       .join(', ')} FROM etl_raw_file`,
   );
   await run(db, `CREATE TEMP VIEW ${RUNNER_INPUTS.params} AS SELECT DATE '${ingestionDate}' AS ingestion_date`);
@@ -454,11 +476,24 @@ type RunIdentity = Pick<
 
 /** The input of one run, as opened by `openInput`. */
 interface RunInput {
+  /** The file's header (normalised); `[]` for a file without one. */
   readonly header: readonly string[];
-  /** The dataset's column of each header position. */
-  readonly columns: readonly ColumnConfig[];
-  /** The local file of the object version, plain-named, that DuckDB reads (and the rejects' lines are numbered by). */
-  readonly file: string;
+  /** The dataset's column of each position of the file (`undefined`: an extra column, ignored). */
+  readonly columns: readonly (ColumnConfig | undefined)[];
+  /** The fields of a record. */
+  readonly width: number;
+  /** The local file, plain-named, that DuckDB reads (and the rejects' lines are numbered by): UTF-8, possibly gzip. */
+  readonly input: CsvInputFile;
+}
+
+/** The output names of the positions read, in file order (a value reject's fields). */
+function readNames(input: RunInput): string[] {
+  return input.columns.flatMap((c) => (c === undefined ? [] : [c.name]));
+}
+
+/** The positions read, when some are not (extra columns ignored). */
+function readPositions(input: RunInput): number[] | undefined {
+  return input.columns.some((c) => c === undefined) ? input.columns.flatMap((c, i) => (c === undefined ? [] : [i])) : undefined;
 }
 
 /** What the output statement wrote to the staging folder. */

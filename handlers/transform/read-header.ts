@@ -1,14 +1,61 @@
-/** Reads the header record of a CSV file with fast-csv (quoted names and a BOM handled). */
-import { createReadStream } from 'node:fs';
+/**
+ * The transform's input as DuckDB reads it: the file the object version was fetched to, its
+ * compression detected from the bytes (gzip, whatever the name), transcoded to UTF-8 first when
+ * the dataset declares another encoding (core/input-decoding.ts, the decoder Validate uses), and
+ * its header read with fast-csv in the dataset's dialect (quoted names and a BOM handled).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 import { parse } from 'fast-csv';
 
+import type { DialectConfig } from '../../core/config/dataset-config';
+import { COMPRESSION_MAGIC_BYTES, decodeInput, detectCompression, effectiveEncoding } from '../../core/input-decoding';
+import { csvParseOptions } from '../../core/validation/validate-csv';
 import { normalizeHeader } from '../../core/validation/header';
 
-/** The normalised header names of the file, or `[]` when it has no record. */
-export async function readCsvHeader(file: string): Promise<string[]> {
-  const source = createReadStream(file, { highWaterMark: 64 * 1024 });
-  const parser = parse({ headers: false, ignoreEmpty: true, maxRows: 1 });
+/** The file DuckDB reads and how. */
+export interface CsvInputFile {
+  /** UTF-8 text (the fetched file itself, or its transcoded copy), possibly gzip. */
+  readonly file: string;
+  /** `read_csv`'s `compression`. */
+  readonly compression: 'gzip' | 'none';
+}
+
+/**
+ * The file DuckDB reads for `fetched`: itself when it is UTF-8 (gzip read natively by DuckDB),
+ * else a UTF-8 copy at `utf8File`. A compression no engine reads is an EncodingError.
+ */
+export async function prepareCsvInput(fetched: string, dialect: DialectConfig, utf8File: string): Promise<CsvInputFile> {
+  const handle = await open(fetched, 'r');
+  let compression: 'gzip' | 'none';
+  try {
+    const head = Buffer.alloc(COMPRESSION_MAGIC_BYTES);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    compression = detectCompression(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+  if (effectiveEncoding(dialect.encoding) === 'utf-8') return { file: fetched, compression };
+  // Lenient: what does not decode becomes U+FFFD, which makes its row malformed (as DuckDB does with bytes that are not UTF-8).
+  const { text } = decodeInput(createReadStream(fetched, { highWaterMark: 1024 * 1024 }), dialect.encoding, { lenient: true });
+  await pipeline(text, createWriteStream(utf8File));
+  return { file: utf8File, compression: 'none' };
+}
+
+/** The decoded text of a prepared input (or of the fetched file), the `skipRows` lines removed; lenient (U+FFFD for bad bytes). */
+export function csvInputText(input: CsvInputFile, dialect: DialectConfig): Readable {
+  // A prepared input is UTF-8 (gzip detected again by the decoder).
+  return decodeInput(createReadStream(input.file, { highWaterMark: 64 * 1024 }), 'utf-8', { skipLines: dialect.skipRows, lenient: true }).text;
+}
+
+/** The normalised header names of the input (after `skipRows`), or `[]` when it has no record. */
+export async function readCsvHeader(input: CsvInputFile, dialect: DialectConfig): Promise<string[]> {
+  const source = csvInputText(input, dialect);
+  const parser = parse({ headers: false, ignoreEmpty: true, maxRows: 1, ...csvParseOptions(dialect) });
+  source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
   try {
     for await (const record of parser as AsyncIterable<string[]>) return normalizeHeader(record);

@@ -140,7 +140,7 @@ export type FunctionSpec = LambdaStep & FunctionSettings;
 export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withSteps({
   trigger: {
     timeoutSeconds: 60,
-    description: 'S3 ObjectCreated (extract/*.csv) → one state machine execution per object version.',
+    description: 'S3 ObjectCreated (extract/*.csv, .csv.gz, .tsv, .tsv.gz, .txt) → one state machine execution per object version.',
     // HeadObject of the event's version (its checksum names the content); for a duplicate upload,
     // whether the first execution's archived copy is there (extract/archived/), then a delete of
     // the duplicate's version only.

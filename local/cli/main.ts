@@ -14,6 +14,7 @@ import { Command, CommanderError } from 'commander';
 import { type CliIo, EXIT, exitCodeOf, jsonError, reportError } from './cli-context';
 import { consoleCommand } from './commands/console';
 import { executionsCommand } from './commands/executions';
+import { inferCommand } from './commands/infer';
 import { queryCommand } from './commands/query';
 import { runCommand } from './commands/run';
 import { validateCommand } from './commands/validate';
@@ -96,6 +97,7 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   executionsCommand(program, context);
   validateCommand(program, context);
   queryCommand(program, context);
+  inferCommand(program, context);
   return program;
 }
 

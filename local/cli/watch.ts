@@ -5,7 +5,7 @@
  */
 import chokidar from 'chokidar';
 
-import { PREFIX } from '../../core/naming';
+import { PREFIX, isDataFileKey } from '../../core/naming';
 import { type SettledDuplicate, settleDuplicate } from '../../handlers/duplicate-upload';
 import type { LocalPipeline } from '../runtime/local-pipeline';
 import { type RunResult, runResult } from '../shared/run-result';
@@ -38,8 +38,8 @@ export async function watchBucket(
     ignored: (file: string, stats?: { isFile(): boolean }) => {
       const key = file === dir ? 'extract/' : pipeline.bucket.keyOf(file);
       if (key.startsWith(PREFIX.archived) || key.startsWith(PREFIX.rejected) || key.endsWith('.partial')) return true;
-      // As the bucket notification: only objects ending in .csv (either case).
-      return stats?.isFile() === true && !/\.csv$/i.test(file);
+      // As the bucket notifications: only the data files (.csv, .csv.gz, .tsv, .tsv.gz, .txt, either case).
+      return stats?.isFile() === true && !isDataFileKey(file);
     },
     // A file is announced once its size has stayed the same for `stableMs`: S3 announces whole
     // objects, and a writer that pauses between chunks must not have half a file processed.

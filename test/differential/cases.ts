@@ -3,13 +3,15 @@
  * (from their sources) to disagree. They go straight to the transform — Validate would reject
  * most of them — as a file beyond Validate's sample would reach it.
  */
+import { gzipSync } from 'node:zlib';
+
 import { ORDERS_HEADER, ordersLine } from '../corpus/cases';
 
 /** One input of the differential suite. */
 export interface DifferentialCase {
   readonly name: string;
-  /** The dataset (of {@link DIFFERENTIAL_CONFIG}). @default 'orders' */
-  readonly dataset?: 'orders' | 'readings';
+  /** The dataset (of {@link DIFFERENTIAL_CONFIG}): orders, readings or one of {@link VALUE_DATASETS}. @default 'orders' */
+  readonly dataset?: string;
   /** The file's bytes. */
   readonly content: string | Buffer;
   /** The lines the rejects file must name (counted by hand), where the case is about them. */
@@ -46,6 +48,360 @@ export const READINGS_DATASET = {
   partitioning: { by: 'column', column: 'day' },
   quality: { malformedRowRatio: { fail: 0.9 }, duplicateRatio: {}, volumeChangeRatio: {} },
 } as const;
+
+/**
+ * Datasets declaring value formats (issue 20): European (decimal comma, group dot, trimming,
+ * missing tokens, `%d.%m.%Y`, Europe/Berlin) and US (group comma, `%m/%d/%Y`, America/New_York).
+ * Their globs take only the suite's `case-<n>-<dataset>.csv` keys.
+ */
+const valueDataset = (name: string, rest: Record<string, unknown>) => ({
+  name,
+  match: `extract/**/@(case|state)-+([0-9-])${name}.csv`,
+  dedupe: { keys: ['id'] },
+  quality: { malformedRowRatio: { fail: 0.95 }, duplicateRatio: {}, volumeChangeRatio: {} },
+  ...rest,
+});
+export const VALUE_DATASETS = [
+  valueDataset('values_eu', {
+    decimalChar: ',',
+    groupChar: '.',
+    trim: true,
+    missingValues: ['NULL', 'N/A', '-'],
+    timezone: 'Europe/Berlin',
+    columns: [
+      { name: 'id', type: 'string' },
+      { name: 'amount', type: 'decimal(12,2)', nullable: true },
+      { name: 'ratio', type: 'double', nullable: true },
+      { name: 'qty', type: 'integer', nullable: true },
+      { name: 'flag', type: 'boolean', nullable: true, trueValues: ['yes', 'Y', 't', '1'], falseValues: ['no', 'N', 'f', '0'] },
+      { name: 'day', type: 'date', nullable: true, format: '%d.%m.%Y' },
+      { name: 'at', type: 'timestamp', nullable: true, format: '%d.%m.%Y %H:%M:%S' },
+      { name: 'note', type: 'string', nullable: true },
+      { name: 'code', type: 'string', missingValues: [], trim: false },
+    ],
+  }),
+  valueDataset('values_us', {
+    groupChar: ',',
+    timezone: 'America/New_York',
+    columns: [
+      { name: 'id', type: 'string' },
+      { name: 'price', type: 'decimal(12,2)', nullable: true },
+      { name: 'big', type: 'bigint', nullable: true },
+      { name: 'us_day', type: 'date', nullable: true, format: '%m/%d/%Y' },
+      { name: 'iso_day', type: 'date', nullable: true, format: '%Y-%m-%d' },
+      { name: 'local_at', type: 'timestamp', nullable: true },
+      { name: 'utc_at', type: 'timestamp', nullable: true, timezone: 'UTC', format: '%Y-%m-%d %H:%M' },
+      { name: 'zoned_at', type: 'timestamp', nullable: true, format: '%m/%d/%Y %H:%M:%S%z' },
+      { name: 'fine_at', type: 'timestamp', nullable: true, format: '%Y%m%dT%H%M%S.%f', timezone: 'Europe/Berlin' },
+    ],
+  }),
+] as const;
+
+const EU_HEADER = 'id,amount,ratio,qty,flag,day,at,note,code';
+const US_HEADER = 'id,price,big,us_day,iso_day,local_at,utc_at,zoned_at,fine_at';
+/** A values_eu / values_us file: the header, then each line as written. */
+const eu = (lines: readonly string[]): string => `${[EU_HEADER, ...lines].join('\n')}\n`;
+const us = (lines: readonly string[]): string => `${[US_HEADER, ...lines].join('\n')}\n`;
+
+const VALUE_CASES: readonly DifferentialCase[] = [
+  {
+    name: 'values: missing-value tokens NULL, N/A, - (and in a column without them)',
+    dataset: 'values_eu',
+    content: eu([
+      'e1,NULL,N/A,-,NULL,N/A,-,NULL,c',
+      'e2,-,-,-,-,-,-,-,c',
+      'e3, NULL ,\tN/A,,,,,,c',
+      'e4,null,n/a,,,,,,c',
+      'NULL,1,1,1,1,,,,c',
+      'e6,,,,,,,,NULL',
+      'e7,,,,,,,,',
+    ]),
+  },
+  {
+    name: 'values: trim spaces and tabs (not in a column with trim false)',
+    dataset: 'values_eu',
+    content: eu([' e1 ,"  1,50 ","\t2,5\t", 7 , yes ,\t31.12.2024 , 31.12.2024 13:45:00 ,  padded note  ,c', 'e2,1,1,1,1,,,,  c  ', '\te3\t,1,1,1,1,,,,\t']),
+  },
+  {
+    name: 'values: decimal comma with group dot (1.234,56, 1,5) and wrong separators',
+    dataset: 'values_eu',
+    content: eu([
+      'e1,"1.234,56","1.234,5",1.234,,,,,c',
+      'e2,"1,5","1,5e3",12.345.678,,,,,c',
+      'e3,"-0,05","-,5",-7,,,,,c',
+      'e4,"1.23",,,,,,,c',
+      'e5,"1,234.56",,,,,,,c',
+      'e6,,"1.5",,,,,,c',
+      'e7,,,"1,5",,,,,c',
+      'e8,"1234,567",,,,,,,c',
+      'e9,"12.34,5",,,,,,,c',
+      'e10,"1.234.567.890,12",,,,,,,c',
+    ]),
+  },
+  {
+    name: 'values: group commas in a default-decimal column (1,234.50; ` 1.50 ` without trim is malformed)',
+    dataset: 'values_us',
+    content: us([
+      'u1,1.50,1,,,,,,',
+      'u2, 1.50 ,2,,,,,,',
+      'u3,"1,234.50","1,234,567",,,,,,',
+      'u4,"1,23",,,,,,,',
+      'u5,"12,345,678,901.00",,,,,,,',
+      'u6,,"9,223,372,036,854,775,807",,,,,,',
+      'u7,,"9,223,372,036,854,775,808",,,,,,',
+    ]),
+  },
+  {
+    name: 'values: doubles NaN, inf, -inf, Infinity, 1e400',
+    dataset: 'values_eu',
+    content: eu([
+      'e1,,NaN,,,,,,c',
+      'e2,,nan,,,,,,c',
+      'e3,,inf,,,,,,c',
+      'e4,,-inf,,,,,,c',
+      'e5,,Infinity,,,,,,c',
+      'e6,,-INFINITY,,,,,,c',
+      'e7,,1e400,,,,,,c',
+      'e8,,+inf,,,,,,c',
+      'e9,,infin,,,,,,c',
+      'e10,,"-1,5e-3",,,,,,c',
+      'e11,,İnf,,,,,,c',
+    ]),
+  },
+  {
+    name: 'values: booleans yes/no, Y/N, t/f, 1/0 (and spellings not declared)',
+    dataset: 'values_eu',
+    content: eu([
+      'e1,,,,yes,,,,c',
+      'e2,,,,no,,,,c',
+      'e3,,,,Y,,,,c',
+      'e4,,,,N,,,,c',
+      'e5,,,,t,,,,c',
+      'e6,,,,f,,,,c',
+      'e7,,,,1,,,,c',
+      'e8,,,,0,,,,c',
+      'e9,,,,true,,,,c',
+      'e10,,,,YES,,,,c',
+      'e11,,,,y,,,,c',
+    ]),
+  },
+  {
+    name: 'values: dates %d.%m.%Y (31.12.2024, 1.2.2025) and dates that do not fit',
+    dataset: 'values_eu',
+    content: eu([
+      'e1,,,,,31.12.2024,,,c',
+      'e2,,,,,1.2.2025,,,c',
+      'e3,,,,,29.02.2024,,,c',
+      'e4,,,,,29.02.2023,,,c',
+      'e5,,,,,2024-12-31,,,c',
+      'e6,,,,,31.12.24,,,c',
+      'e7,,,,,31.13.2024,,,c',
+      'e8,,,,,01.01.0000,,,c',
+      'e9,,,,,123.1.2024,,,c',
+    ]),
+  },
+  {
+    name: 'values: dates %m/%d/%Y (12/31/2024) and %Y-%m-%d (2025-1-2)',
+    dataset: 'values_us',
+    content: us([
+      'u1,,,12/31/2024,2025-1-2,,,,',
+      'u2,,,1/2/2025,2025-01-02,,,,',
+      'u3,,,31/12/2024,2025-1-32,,,,',
+      'u4,,,12-31-2024,2025/1/2,,,,',
+      'u5,,,12/31/2024 ,"2025-1-2\n",,,,',
+    ]),
+  },
+  {
+    name: 'values: timestamps in Europe/Berlin, with a DST gap and overlap',
+    dataset: 'values_eu',
+    content: eu([
+      'e1,,,,,,31.12.2024 13:45:00,,c',
+      'e2,,,,,,30.06.2024 13:45:00,,c',
+      'e3,,,,,,31.03.2024 02:30:00,,c',
+      'e4,,,,,,27.10.2024 02:30:00,,c',
+      'e5,,,,,,27.10.2024 01:59:59,,c',
+      'e6,,,,,,27.10.2024 03:00:00,,c',
+      'e7,,,,,,1.1.2025 0:0:0,,c',
+      'e8,,,,,,31.12.2024 24:00:00,,c',
+      'e9,,,,,,2024-12-31T13:45:00Z,,c',
+    ]),
+  },
+  {
+    name: 'values: timestamps in America/New_York (ISO, offsets win), with a DST gap and overlap',
+    dataset: 'values_us',
+    content: us([
+      'u1,,,,,2024-12-31 13:45:00,,,',
+      'u2,,,,,2024-03-10 02:30:00,,,',
+      'u3,,,,,2024-11-03 01:30:00,,,',
+      'u4,,,,,2024-11-03T01:30:00-04:00,,,',
+      'u5,,,,,2024-11-03T01:30:00-05:00,,,',
+      'u6,,,,,2024-11-03T06:30:00Z,,,',
+      'u7,,,,,2024-07-04T12:00:00.123456,,,',
+      'u8,,,,,12/31/2024 13:45:00,,,',
+    ]),
+  },
+  {
+    name: 'values: US dates with an offset (%m/%d/%Y %H:%M:%S%z), a UTC column without seconds, %f',
+    dataset: 'values_us',
+    content: us([
+      'u1,,,,,,2024-12-31 13:45,12/31/2024 13:45:00+0100,20241231T134500.5',
+      'u2,,,,,,2024-1-2 3:4,12/31/2024 13:45:00Z,20240331T023000.123456',
+      'u3,,,,,,2024-12-31 13:45:00,12/31/2024 13:45:00-05:00,20241027T023000.1',
+      'u4,,,,,,,12/31/2024 13:45:00 +01:00,20241027T023000',
+      'u5,,,,,,,12/31/2024 13:45:00+19:00,20241027T023000.1234567',
+      'u6,,,,,,,12/31/2024 13:45:00,',
+    ]),
+  },
+];
+
+/**
+ * Datasets declaring how their files are read (issue 20): a dialect option each, on the same
+ * columns (headers by `source`). Their globs take only the suite's `case-<n>-<dataset>.csv` keys.
+ */
+const readerDataset = (name: string, rest: Record<string, unknown> = {}) => ({
+  name,
+  match: `extract/**/@(case|state)-+([0-9-])${name}.csv`,
+  columns: [
+    { name: 'item_id', source: 'Item ID', type: 'integer' },
+    { name: 'name', type: 'string', nullable: true },
+    { name: 'price', source: 'Price (EUR)', type: 'decimal(10,2)' },
+  ],
+  quality: { malformedRowRatio: { fail: 0.95 }, duplicateRatio: {}, volumeChangeRatio: {} },
+  ...rest,
+});
+export const READER_DATASETS = [
+  readerDataset('dialect_semicolon', { dialect: { delimiter: ';' } }),
+  readerDataset('dialect_tab', { dialect: { delimiter: '\t' } }),
+  readerDataset('dialect_pipe', { dialect: { delimiter: '|' } }),
+  readerDataset('dialect_single_quote', { dialect: { quoteChar: "'" } }),
+  readerDataset('dialect_backslash', { dialect: { escapeChar: '\\', doubleQuote: false } }),
+  readerDataset('dialect_no_header', { dialect: { header: false } }),
+  readerDataset('dialect_skip_rows', { dialect: { skipRows: 2 } }),
+  readerDataset('dialect_plain'),
+  readerDataset('dialect_cp1252', { dialect: { delimiter: ';', encoding: 'windows-1252' } }),
+  readerDataset('dialect_latin1', { dialect: { encoding: 'iso-8859-1' } }),
+  readerDataset('dialect_utf16', { dialect: { encoding: 'utf-16' } }),
+  readerDataset('dialect_extra_ignored', { extraColumns: 'ignore' }),
+  {
+    ...readerDataset('dialect_excel_eu', { dialect: { delimiter: ';' }, decimalChar: ',' }),
+    columns: [
+      { name: 'order_id', source: 'Order ID', type: 'string' },
+      { name: 'unit_price_eur', source: 'Unit Price (EUR)', type: 'decimal(10,2)' },
+      { name: 'order_date', source: 'Order Date', type: 'date', format: '%d.%m.%Y' },
+      { name: 'note', source: 'Note', type: 'string', nullable: true },
+    ],
+  },
+] as const;
+
+const ITEM_HEADER = ['Item ID', 'name', 'Price (EUR)'];
+/** An items file: the header and the rows, joined by the delimiter (each field written verbatim). */
+const items = (rows: readonly (readonly string[])[], delimiter = ',', eol = '\n'): string =>
+  [ITEM_HEADER, ...rows].map((r) => r.join(delimiter)).join(eol) + eol;
+const ITEM_ROWS = [
+  ['1', 'apple', '1.50'],
+  ['2', 'pear', '2.00'],
+  ['x', 'not an id', '1.00'],
+  ['3', 'plum', '3.25'],
+];
+/** Windows-1252 bytes of a text (€ is 0x80). */
+const cp1252 = (text: string): Buffer => Buffer.from(new Uint8Array([...text].map((c) => ({ '€': 0x80, é: 0xe9, ü: 0xfc, ß: 0xdf })[c] ?? c.charCodeAt(0))));
+const utf16 = (text: string, order: 'le' | 'be'): Buffer => {
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  return order === 'le' ? le : Buffer.from(le).swap16();
+};
+
+const READER_CASES: readonly DifferentialCase[] = [
+  { name: 'reading: semicolon delimiter', dataset: 'dialect_semicolon', content: items([...ITEM_ROWS, ['4', '"a; b"', '1.00']], ';'), rejectLines: [4] },
+  { name: 'reading: tab delimiter (.tsv)', dataset: 'dialect_tab', content: items([...ITEM_ROWS, ['4', 'a, b', '1.00']], '\t'), rejectLines: [4] },
+  { name: 'reading: pipe delimiter', dataset: 'dialect_pipe', content: items([...ITEM_ROWS, ['4', '"a | b"', '1.00']], '|'), rejectLines: [4] },
+  {
+    name: "reading: quoteChar ' (a quoted delimiter, a doubled quote, a line break)",
+    dataset: 'dialect_single_quote',
+    content: items([...ITEM_ROWS, ['4', "'a, b'", '1.00'], ['5', "'it''s'", '1.00'], ['6', "'two\nlines'", '1.00'], ['y', "'bad'", '1.00']]),
+    rejectLines: [4, 10],
+  },
+  {
+    name: 'reading: escapeChar \\ (an escaped quote inside quotes)',
+    dataset: 'dialect_backslash',
+    content: items([...ITEM_ROWS, ['4', '"say \\"hi\\""', '1.00'], ['5', '"a, \\"b\\", c"', '1.00']]),
+    rejectLines: [4],
+  },
+  {
+    name: 'reading: header false (columns by position)',
+    dataset: 'dialect_no_header',
+    content: `${ITEM_ROWS.map((r) => r.join(',')).join('\n')}\n5,extra,1.00,field\n`,
+    rejectLines: [3, 5],
+  },
+  {
+    name: 'reading: skipRows 2 (title lines with a quote and commas above the header)',
+    dataset: 'dialect_skip_rows',
+    content: `Orders export "Q1\nexported 2024-01-01, by a, b\n${items(ITEM_ROWS)}`,
+    rejectLines: [6],
+  },
+  { name: 'reading: gzip bytes named .csv', dataset: 'dialect_plain', content: gzipSync(items(ITEM_ROWS)), rejectLines: [4] },
+  {
+    name: 'reading: gzip of several members, CRLF, a BOM',
+    dataset: 'dialect_plain',
+    content: Buffer.concat([gzipSync(`\uFEFF${items(ITEM_ROWS.slice(0, 2), ',', '\r\n')}`), gzipSync('x,not an id,1.00\r\n3,plum,3.25\r\n')]),
+    rejectLines: [4],
+  },
+  {
+    name: 'reading: windows-1252 with € and é',
+    dataset: 'dialect_cp1252',
+    content: cp1252(
+      items(
+        [
+          ['1', 'café 5 €', '1.50'],
+          ['2', 'Grüße', '2.00'],
+          ['x', '€ bad', '1.00'],
+        ],
+        ';',
+      ),
+    ),
+    rejectLines: [4],
+  },
+  {
+    name: 'reading: iso-8859-1 read as windows-1252 (0x80 is €)',
+    dataset: 'dialect_latin1',
+    content: cp1252(
+      items([
+        ['1', 'café €', '1.50'],
+        ['x', 'é', '1.00'],
+      ]),
+    ),
+    rejectLines: [3],
+  },
+  {
+    name: 'reading: utf-16 LE with BOM',
+    dataset: 'dialect_utf16',
+    content: utf16(items([['1', 'café €', '1.50'], ...ITEM_ROWS.slice(1)]), 'le'),
+    rejectLines: [4],
+  },
+  {
+    name: 'reading: utf-16 BE with BOM',
+    dataset: 'dialect_utf16',
+    content: utf16(items([['1', 'café €', '1.50'], ...ITEM_ROWS.slice(1)]), 'be'),
+    rejectLines: [4],
+  },
+  {
+    name: 'reading: an extra column ignored (extraColumns ignore)',
+    dataset: 'dialect_extra_ignored',
+    content: `Item ID,Internal,name,Price (EUR)\n1,a,apple,1.50\n2,b,pear,2.00\nx,c,bad,1.00\nx,d,bad,1.00\n3,e,plum,3.25\n`,
+    rejectLines: [4, 5],
+  },
+  {
+    name: 'reading: an Excel-EU export (BOM, CRLF, ;, decimal comma, 31.12.2024, "Order ID")',
+    dataset: 'dialect_excel_eu',
+    content: `\uFEFF${[
+      'Order ID;Unit Price (EUR);Order Date;Note',
+      'A-1;1234,56;31.12.2024;"Größe; XL"',
+      'A-2;0,5;1.2.2025;',
+      'A-3;12,5;2024-12-31;not the format',
+      'A-4;1,25;05.06.2024;"two\r\nlines"',
+    ].join('\r\n')}\r\n`,
+    rejectLines: [4],
+  },
+];
 
 export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
   {
@@ -138,6 +494,8 @@ export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
     name: 'a NUL byte and control characters inside text',
     content: csv([...good(1, 3), withField(4, 'notes', 'a\u0000b'), withField(5, 'customer_email', 'x\u0001@example.com')]),
   },
+  ...VALUE_CASES,
+  ...READER_CASES,
 ];
 
 /** Loads in a row into one dataset: after each, both engines' merged states must hold the same rows. */

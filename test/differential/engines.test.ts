@@ -33,7 +33,7 @@ import { JobRunFailedError } from '../../local/runtime/errors';
 import { SparkGlueJob } from '../../local/runtime/engines/spark-job';
 import { CASES, CORPUS_FILES } from '../corpus/cases';
 import { PROJECT_ROOT } from '../helpers/local-root';
-import { DIFFERENTIAL_CASES, READINGS_DATASET, STATE_SEQUENCES } from './cases';
+import { DIFFERENTIAL_CASES, READER_DATASETS, READINGS_DATASET, STATE_SEQUENCES, VALUE_DATASETS } from './cases';
 import { DIVERGENCES, type EngineObservation } from './divergences';
 
 /** One input for both engines. */
@@ -58,7 +58,7 @@ const generated = mkdtempSync(path.join(os.tmpdir(), 'etl-differential-generated
 
 function config(): EtlConfig {
   const project = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'etl.config.json'), 'utf-8')) as { datasets: unknown[] };
-  return parseConfigText(JSON.stringify({ datasets: [...project.datasets, READINGS_DATASET] }), 'differential config');
+  return parseConfigText(JSON.stringify({ datasets: [...project.datasets, READINGS_DATASET, ...VALUE_DATASETS, ...READER_DATASETS] }), 'differential config');
 }
 
 function inputs(): Input[] {

@@ -13,6 +13,7 @@ import path from 'node:path';
 
 import { Template } from 'aws-cdk-lib/assertions';
 
+import { parseConfig } from '../../core/config/dataset-config';
 import { HeaderMismatchError } from '../../core/errors';
 import { inputId, lastRunReportKey, legacyLastRunReportKey } from '../../core/naming';
 import { GLUE_JOB } from '../../core/pipeline-steps';
@@ -161,6 +162,62 @@ describe('glue/etl_helpers.py agrees with core/', () => {
     // Assess
     expect(expected).toBeDefined();
     expect(actual).toEqual(expected);
+  });
+
+  /** matchHeader's outcome as the Python helper reports it: each position's output name (null: ignored), or the error. */
+  function tsMatch(header: string[], dataset: unknown): unknown {
+    try {
+      return { ok: matchHeader(header, dataset as never).map((c) => (c as { name?: string } | undefined)?.name ?? null) };
+    } catch (e: unknown) {
+      return { error: { name: (e as HeaderMismatchError).name, message: (e as HeaderMismatchError).message } };
+    }
+  }
+
+  const sourced = [
+    { name: 'order_id', source: 'Order ID', required: true },
+    { name: 'unit_price', source: 'Unit Price (EUR)', required: true },
+    { name: 'notes', source: 'Notes', required: false },
+  ];
+  it.each([
+    ['sources matched, an extra column ignored', ['Unit Price (EUR)', 'Internal Ref', 'Order ID'], 'ignore'],
+    ['an extra column refused, naming it', ['Order ID', 'Unit Price (EUR)', 'Internal Ref'], 'refuse'],
+    ['output names are not sources', ['order_id', 'unit_price', 'Notes'], 'refuse'],
+    ['repeated and missing sources', ['Order ID', 'Order ID'], 'ignore'],
+  ] as const)('match_header matches sources and extra columns as matchHeader does: %s', (_name, header, extraColumns) => {
+    // Prepare
+    const dataset = { name: 'orders', columns: sourced, extraColumns };
+
+    // Act
+    const actual = helper('match_header', header, dataset.name, dataset.columns, extraColumns);
+
+    // Assess
+    expect(actual).toEqual(tsMatch([...header], dataset));
+  });
+
+  it("parse_plan reads the plan's dialect, sources and extraColumns as compileTransformPlan writes them", () => {
+    // Prepare: a dataset declaring every reading option
+    const document = JSON.parse(readFileSync(path.join(ROOT, 'etl.config.json'), 'utf-8')) as { datasets: Record<string, unknown>[] };
+    const orders = document.datasets[0] as { columns: Record<string, unknown>[] };
+    const dataset = parseConfig({
+      datasets: [
+        {
+          ...orders,
+          dialect: { delimiter: ';', quoteChar: "'", doubleQuote: false, escapeChar: '\\', header: true, skipRows: 2, encoding: 'iso-8859-1' },
+          extraColumns: 'ignore',
+          columns: orders.columns.map((c, i) => (i === 0 ? { ...c, source: 'Order ID' } : c)),
+        },
+      ],
+    }).datasets[0];
+    const plan = JSON.parse(JSON.stringify(compileTransformPlan(dataset, 'spark'))) as Record<string, unknown>;
+
+    // Act
+    const parsed = helper('parse_plan', JSON.stringify(plan), 'orders') as { ok: Record<string, unknown> };
+
+    // Assess: the plan carries them, and the runner reads them unchanged
+    expect(plan.read).toEqual(expect.objectContaining({ delimiter: ';', skipRows: 2 }));
+    expect(parsed.ok.read).toEqual(plan.read);
+    expect(parsed.ok.extraColumns).toBe('ignore');
+    expect((parsed.ok.columns as { source: string }[]).map((c) => c.source)).toEqual(dataset.columns.map((c) => c.source ?? c.name));
   });
 });
 

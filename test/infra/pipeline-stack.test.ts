@@ -104,7 +104,7 @@ describe('storage', () => {
     });
   });
 
-  it('notifies the trigger of new .csv (and .CSV) objects under extract/ only', () => {
+  it('notifies the trigger of new data files (.csv, .csv.gz, .tsv, .tsv.gz, .txt, lower and upper case) under extract/ only', () => {
     // Prepare
     const trigger = { 'Fn::GetAtt': [Match.stringLikeRegexp('^FunctionsTrigger'), 'Arn'] };
     const notification = (suffix: string) => ({
@@ -122,7 +122,10 @@ describe('storage', () => {
 
     // Act / Assess
     template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: { LambdaFunctionConfigurations: [notification('.csv'), notification('.CSV')] },
+      NotificationConfiguration: {
+        // One configuration per suffix: S3 takes one suffix filter each.
+        LambdaFunctionConfigurations: ['.csv', '.CSV', '.csv.gz', '.CSV.GZ', '.tsv', '.TSV', '.tsv.gz', '.TSV.GZ', '.txt', '.TXT'].map(notification),
+      },
     });
   });
 

@@ -65,7 +65,7 @@ describe('--json: stdout carries only JSON lines, errors too', () => {
     const names = commandsWithJson(buildProgram({ out: () => undefined, err: () => undefined }));
 
     // Assess
-    expect(names.sort()).toEqual(['executions list', 'executions redrive', 'executions show', 'query', 'run', 'validate', 'watch']);
+    expect(names.sort()).toEqual(['executions list', 'executions redrive', 'executions show', 'infer', 'query', 'run', 'validate', 'watch']);
   });
 
   it('run, executions list / show / redrive, validate, query: success and error, every stdout line JSON, exit codes kept', async () => {
@@ -92,6 +92,8 @@ describe('--json: stdout carries only JSON lines, errors too', () => {
       query: await etl(['query', 'SELECT count(*) AS n FROM orders', '--root', root, '--json']),
       queryBad: await etl(['query', 'SELEC 1', '--root', root, '--json']),
       queryNone: await etl(['query', '--root', root, '--json']),
+      infer: await etl(['infer', sample('orders-clean.csv'), '--dataset', 'inferred', '--json']),
+      inferMissing: await etl(['infer', path.join(root, 'nope.csv'), '--json']),
     };
     const name = (jsonLines(runs.run.out)[0] as { executionName: string }).executionName;
     const failedName = (jsonLines(runs.failed.out)[0] as { executionName: string }).executionName;
@@ -119,6 +121,8 @@ describe('--json: stdout carries only JSON lines, errors too', () => {
       query: 0,
       queryBad: 1,
       queryNone: 2,
+      infer: 0,
+      inferMissing: 2,
     });
     const error = (name: string, message: RegExp) => [{ error: { name, message: expect.stringMatching(message) } }];
     expect(parsed.runMissing).toEqual(error('UsageError', /nope\.csv: no such file/));
@@ -130,6 +134,8 @@ describe('--json: stdout carries only JSON lines, errors too', () => {
     expect(parsed.validateMissing).toEqual(error('UsageError', /--config .*missing\.json: no such file/));
     expect(parsed.queryBad).toEqual(error('QueryFailedError', /^Parser Error: syntax error/));
     expect(parsed.queryNone).toEqual(error('UsageError', /no SQL given/));
+    expect(parsed.inferMissing).toEqual(error('UsageError', /nope\.csv/));
+    expect(parsed.infer).toEqual([expect.objectContaining({ datasets: [expect.objectContaining({ name: 'inferred' })] })]);
     expect(parsed.run[0]).toMatchObject({ status: 'SUCCESS' });
     expect(parsed.list).toEqual([expect.objectContaining({ name, status: 'SUCCEEDED' })]);
     expect(parsed.show[0]).toMatchObject({ execution: { name } });

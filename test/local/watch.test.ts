@@ -3,8 +3,9 @@
  * already there at start are processed too; archived and rejected folders are never re-triggered;
  * the same bytes dropped again are said to be a duplicate and leave extract/ once archived.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import type { RunResult } from '../../local/shared/run-result';
 import { watchBucket } from '../../local/cli/watch';
@@ -57,6 +58,46 @@ describe('etl watch', () => {
     ]);
     expect(pipeline.store.list()).toHaveLength(3);
     expect(notifications(root)).toHaveLength(3);
+    pipeline.close();
+  });
+
+  it('takes .csv.gz, .tsv and .txt files (issue 20), still ignoring other files', async () => {
+    // Prepare: the project's orders dataset matches *orders*.csv only, so these end unmatched
+    // (rejected by Validate, named), never silently ignored.
+    const root = tempRoot();
+    const pipeline = new LocalPipeline({ root });
+    const extract = path.join(root, 'bucket', 'extract');
+    const results: RunResult[] = [];
+    const controller = new AbortController();
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const allDone = new Promise<void>((resolve) => {
+      void watchBucket(
+        pipeline,
+        {
+          onReady: () => ready(),
+          onResult: (r) => {
+            results.push(r);
+            if (results.length === 3) resolve();
+          },
+        },
+        controller.signal,
+      );
+    });
+
+    // Act
+    await isReady;
+    writeFileSync(path.join(extract, 'notes.json'), '{}');
+    writeFileSync(path.join(extract, 'orders.CSV.GZ'), gzipSync(readFileSync(sample('orders-clean.csv'))));
+    copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders.tsv'));
+    copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders.txt'));
+    await allDone;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    controller.abort();
+    await pipeline.idle();
+
+    // Assess
+    expect(results.map((r) => r.inputKey).sort()).toEqual(['extract/orders.CSV.GZ', 'extract/orders.tsv', 'extract/orders.txt']);
     pipeline.close();
   });
 

@@ -30,6 +30,64 @@ function dataset(overrides: Record<string, unknown>): DatasetConfig {
   }).datasets[0];
 }
 
+describe('compileTransformPlan with value formats', () => {
+  const dataset = parseConfig({
+    datasets: [
+      {
+        name: 'eu',
+        match: 'extract/eu/*.csv',
+        decimalChar: ',',
+        groupChar: '.',
+        trim: true,
+        missingValues: ['NULL'],
+        timezone: 'Europe/Berlin',
+        columns: [
+          { name: 'id', type: 'string' },
+          { name: 'amount', type: 'decimal(12,2)', nullable: true },
+          { name: 'day', type: 'date', format: '%d.%m.%Y' },
+          { name: 'at', type: 'timestamp', nullable: true },
+          { name: 'ok', type: 'boolean', trueValues: ['yes'], falseValues: ['no'] },
+        ],
+      },
+    ],
+  }).datasets[0];
+
+  it('compiles trim, tokens, separators, the format, the zone and spellings into DuckDB SQL', () => {
+    // Act
+    const typed = compileTransformPlan(dataset, 'duckdb').steps[0].sql;
+
+    // Assess
+    expect(typed).toContain(`trim("amount", ' \t')`);
+    expect(typed).toContain(`IN ('NULL')`);
+    expect(typed).toContain(`replace(replace(trim("amount", ' \t'), '.', ''), ',', '.')`);
+    expect(typed).toContain(`regexp_extract(trim("day", ' \t'), '^(?:([0-9]{1,2})\\.([0-9]{1,2})\\.([0-9]{4}))$', 3)`);
+    expect(typed).toContain(`timezone('Europe/Berlin', `);
+    expect(typed).toContain(`IN ('yes') THEN TRUE`);
+    expect(typed).toContain(`concat('day: "', trim("day", ' \t'), '" does not match the date format %d.%m.%Y')`);
+  });
+
+  it('compiles them into Spark SQL', () => {
+    // Act
+    const typed = compileTransformPlan(dataset, 'spark').steps[0].sql;
+
+    // Assess
+    expect(typed).toContain("trim(BOTH ' \\t' FROM `amount`)");
+    expect(typed).toContain('to_utc_timestamp(TRY_CAST(');
+    expect(typed).toContain("'^(?:([0-9]{1,2})\\\\.([0-9]{1,2})\\\\.([0-9]{4}))\\\\z', 3)");
+  });
+
+  it('refuses a format that does not compile', () => {
+    // Prepare
+    const bad = { ...dataset, columns: [{ ...dataset.columns[2], format: '%d.%m' }] };
+
+    // Act
+    const act = (): unknown => compileTransformPlan(bad, 'duckdb');
+
+    // Assess
+    expect(act).toThrow('column day: date format "%d.%m" lacks %Y');
+  });
+});
+
 describe('compileTransformPlan for DuckDB', () => {
   const plan = compileTransformPlan(ORDERS, 'duckdb');
 
@@ -330,5 +388,45 @@ describe('dialects', () => {
 
     // Assess
     expect(found).toEqual([duckdb, spark]);
+  });
+});
+
+describe('the plan carries how the runner reads the file (issue 20)', () => {
+  it("has the dialect as `read` (ISO-8859-1 as Windows-1252), each column's source and extraColumns", () => {
+    const dataset = getDataset(
+      parseConfig({
+        datasets: [
+          {
+            name: 'items',
+            match: 'extract/**',
+            dialect: { delimiter: ';', quoteChar: "'", doubleQuote: false, escapeChar: '\\', skipRows: 2, encoding: 'iso-8859-1' },
+            extraColumns: 'ignore',
+            columns: [
+              { name: 'item_id', source: 'Item ID', type: 'integer' },
+              { name: 'name', type: 'string' },
+            ],
+          },
+        ],
+      }),
+      'items',
+    );
+    for (const dialect of ['duckdb', 'spark'] as const) {
+      const plan = compileTransformPlan(dataset, dialect);
+      expect(plan.read).toEqual({ delimiter: ';', quoteChar: "'", doubleQuote: false, escapeChar: '\\', header: true, skipRows: 2, encoding: 'windows-1252' });
+      expect(plan.extraColumns).toBe('ignore');
+      expect(plan.columns.map((c) => [c.name, c.source])).toEqual([
+        ['item_id', 'Item ID'],
+        ['name', 'name'],
+      ]);
+    }
+    expect(compileTransformPlan(ORDERS, 'spark').read).toEqual({
+      delimiter: ',',
+      quoteChar: '"',
+      doubleQuote: true,
+      escapeChar: null,
+      header: true,
+      skipRows: 0,
+      encoding: 'utf-8',
+    });
   });
 });

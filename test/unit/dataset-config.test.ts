@@ -533,3 +533,89 @@ describe('findDatasetForKey and getDataset', () => {
     expect(act).toThrow('unknown dataset "invoices"; known: orders');
   });
 });
+
+describe('how files are written: the dialect, the header sources and the value formats (issue 20)', () => {
+  it('defaults to RFC 4180 UTF-8 with a header on the first line, extra columns refused', () => {
+    // Act
+    const dataset = parseConfig({ datasets: [minimalDataset()] }).datasets[0];
+
+    // Assess
+    expect(dataset.dialect).toEqual({ delimiter: ',', quoteChar: '"', doubleQuote: true, header: true, skipRows: 0, encoding: 'utf-8' });
+    expect(dataset.extraColumns).toBe('refuse');
+  });
+
+  it('takes a European Excel export: semicolons, Windows-1252, a title line, source headers and value formats', () => {
+    // Prepare
+    const dataset = {
+      ...minimalDataset(),
+      dialect: { delimiter: ';', encoding: 'windows-1252', skipRows: 1 },
+      decimalChar: ',',
+      groupChar: '.',
+      missingValues: ['NULL', 'N/A'],
+      timezone: 'Europe/Berlin',
+      columns: [
+        { name: 'order_id', source: 'Order ID', type: 'string' },
+        { name: 'unit_price_eur', source: 'Unit Price (EUR)', type: 'decimal(12,2)' },
+        { name: 'order_date', source: 'Order Date', type: 'date', format: '%d.%m.%Y' },
+        { name: 'paid', source: 'Paid', type: 'boolean', trueValues: ['ja'], falseValues: ['nein'] },
+      ],
+    };
+
+    // Act
+    const parsed = parseConfig({ datasets: [dataset] }).datasets[0];
+
+    // Assess
+    expect(parsed.dialect.delimiter).toBe(';');
+    expect(parsed.columns.map((c) => c.source)).toEqual(['Order ID', 'Unit Price (EUR)', 'Order Date', 'Paid']);
+  });
+
+  it.each([
+    ['escapeChar with doubleQuote', { dialect: { escapeChar: '\\' } }, 'dialect: escapeChar replaces doubleQuote'],
+    ['an unknown delimiter', { dialect: { delimiter: ':' } }, 'dialect.delimiter'],
+    ['an unknown encoding', { dialect: { encoding: 'ebcdic' } }, 'dialect.encoding'],
+    ['ignoring extra columns without a header', { dialect: { header: false }, extraColumns: 'ignore' }, 'extraColumns: needs a header'],
+    ['an unknown dataset time zone', { timezone: 'Mars/Olympus' }, 'timezone: unknown time zone "Mars/Olympus"'],
+  ])('refuses %s', (_, fields, message) => {
+    // Act
+    const error = configErrorOf({ datasets: [{ ...minimalDataset(), ...fields }] });
+
+    // Assess
+    expect(error.message).toContain(message);
+  });
+
+  it.each([
+    ['a format on a string column', { name: 'customer_id', type: 'string', format: '%d.%m.%Y' }, 'format: applies to date and timestamp columns only'],
+    ['a format with an unknown directive', { name: 'customer_id', type: 'date', format: '%d.%q.%Y' }, 'columns[0].format'],
+    ['trueValues on a date column', { name: 'customer_id', type: 'date', trueValues: ['y'] }, 'trueValues: applies to boolean columns only'],
+    ['a spelling both true and false', { name: 'customer_id', type: 'boolean', trueValues: ['1'], falseValues: ['1'] }, '1 cannot be both true and false'],
+    [
+      'groupChar equal to decimalChar',
+      { name: 'customer_id', type: 'decimal(10,2)', decimalChar: ',', groupChar: ',' },
+      'groupChar and decimalChar are both ","',
+    ],
+    ['an unknown column time zone', { name: 'customer_id', type: 'timestamp', timezone: 'Europe/Atlantis' }, 'unknown time zone'],
+  ])('refuses %s, naming the column field', (_, column, message) => {
+    // Prepare
+    const dataset = minimalDataset();
+    const columns = dataset.columns as Record<string, unknown>[];
+    columns[0] = column;
+
+    // Act
+    const error = configErrorOf({ datasets: [dataset] });
+
+    // Assess
+    expect(error.message).toContain(message);
+  });
+
+  it('refuses two columns read from one header', () => {
+    // Prepare
+    const dataset = minimalDataset();
+    (dataset.columns as Record<string, unknown>[])[2] = { name: 'note', type: 'string', source: 'customer_id' };
+
+    // Act
+    const error = configErrorOf({ datasets: [dataset] });
+
+    // Assess
+    expect(error.message).toContain('columns[2].source: header "customer_id" is already the source of customer_id');
+  });
+});

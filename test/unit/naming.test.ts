@@ -1,5 +1,7 @@
 import { InvalidKeyError } from '../../core/errors';
 import {
+  isDataFileKey,
+  notificationSuffixes,
   MAX_EXECUTION_NAME_LENGTH,
   PREFIX,
   archivedKey,
@@ -324,5 +326,26 @@ describe('the records the pipeline reads back', () => {
       'logs/glue-jobs/orders/_schema.json',
       'logs/glue-jobs/orders/_last-success.json',
     ]);
+  });
+});
+
+describe('data file suffixes (issue 20)', () => {
+  it('takes .csv, .csv.gz, .tsv, .tsv.gz and .txt in any case, nothing else', () => {
+    const taken = ['a.csv', 'a.CSV', 'a.csv.gz', 'a.CSV.GZ', 'a.tsv', 'a.tsv.gz', 'a.txt', 'a.Csv'].filter(isDataFileKey);
+    expect(taken).toHaveLength(8);
+    expect(['a.gz', 'a.json', 'a.csv.zip', 'a.csvx', 'a'].filter(isDataFileKey)).toEqual([]);
+  });
+
+  it('gives one notification suffix per spelling, none a suffix of another (S3 refuses overlapping filters)', () => {
+    const suffixes = notificationSuffixes();
+    expect(suffixes).toEqual(['.csv', '.CSV', '.csv.gz', '.CSV.GZ', '.tsv', '.TSV', '.tsv.gz', '.TSV.GZ', '.txt', '.TXT']);
+    const overlapping = suffixes.flatMap((a) => suffixes.filter((b) => a !== b && a.endsWith(b)).map((b) => `${a} ends with ${b}`));
+    expect(overlapping).toEqual([]);
+  });
+
+  it('names an execution without the data file suffix', () => {
+    const name = (key: string) => executionName('orders', { bucket: 'b', key, version: 'v' });
+    expect(name('extract/orders.csv.gz')).toMatch(/^orders-orders-[0-9a-f]{24}$/);
+    expect(name('extract/orders.tsv')).toMatch(/^orders-orders-[0-9a-f]{24}$/);
   });
 });

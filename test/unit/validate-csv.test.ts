@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 
 import { type DatasetConfig, getDataset, parseConfig } from '../../core/config/dataset-config';
+import { gzipStatedSize } from '../../core/input-decoding';
 import { MAX_REPORTED_ISSUES, type ValidationReport, validateCsv } from '../../core/validation/validate-csv';
 
 const CONFIG_PATH = join(__dirname, '..', '..', 'etl.config.json');
@@ -43,6 +45,9 @@ describe('validateCsv on well-formed input', () => {
       malformedRows: 0,
       sampled: false,
       sizeBytes: Buffer.byteLength(text),
+      compression: 'none',
+      uncompressedBytes: Buffer.byteLength(text),
+      statedUncompressedBytes: null,
       issues: [],
     });
   });
@@ -266,7 +271,7 @@ describe('validateCsv header checks', () => {
 });
 
 describe('validateCsv encoding checks', () => {
-  it('reports EncodingError for gzip-compressed bytes', async () => {
+  it('reports EncodingError for gzip data cut short', async () => {
     // Prepare
     const bytes = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c]);
 
@@ -511,5 +516,209 @@ describe('validateCsv sampling', () => {
     expect(result.rowsChecked).toBe(5);
     expect(result.sampled).toBe(true);
     expect(chunksRead).toBeLessThan(10_000);
+  });
+});
+
+describe('validateCsv value formats', () => {
+  const EU = ordersDataset((d) => {
+    Object.assign(d, { decimalChar: ',', groupChar: '.', trim: true, missingValues: ['NULL', 'N/A'] });
+    const columns = d.columns as Record<string, unknown>[];
+    Object.assign(columns.find((c) => c.name === 'order_date') as object, { format: '%d.%m.%Y' });
+  });
+  const euRow = (price: string, date: string, notes = ''): string =>
+    `ORD-000001,CUST-1001,bob@example.com,SKU-1,2,${price},EUR,2026-11-25T09:00:00Z,${date},PAID,${notes}`;
+
+  it('reads decimal commas, trimmed values, missing tokens and dates in their format', async () => {
+    // Prepare
+    const text = [HEADER, euRow('"1.234,56"', '31.12.2024'), euRow('" 19,90 "', ' 1.2.2025 ', 'N/A'), euRow('5', '29.02.2024', 'NULL')].join('\n') + '\n';
+
+    // Act
+    const result = await validate(text, EU);
+
+    // Assess
+    expect(result).toMatchObject({ valid: true, rowsChecked: 3, malformedRows: 0, issues: [] });
+  });
+
+  it('names the column, the value and the expected format of a date that does not fit', async () => {
+    // Prepare
+    const text = [HEADER, euRow('1', '31.12.2024'), euRow('1', '2024-12-31'), euRow('19.90', '31.12.2024'), euRow('1', 'NULL')].join('\n') + '\n';
+
+    // Act
+    const result = await validate(text, EU);
+
+    // Assess
+    expect(result.issues).toEqual([
+      'row 2: order_date: "2024-12-31" does not match the date format %d.%m.%Y',
+      'row 3: unit_price "19.90" is not a valid decimal',
+      'row 4: order_date is empty',
+    ]);
+  });
+});
+
+describe('validateCsv dialects, encodings and compression (issue 20)', () => {
+  const withDialect = (dialect: Record<string, unknown>, patch: (raw: Record<string, unknown>) => void = () => undefined): DatasetConfig =>
+    ordersDataset((raw) => {
+      raw.dialect = dialect;
+      patch(raw);
+    });
+  const lines = (delimiter: string, rows: string[]): string => `${[HEADER, ...rows].map((l) => l.split(',').join(delimiter)).join('\n')}\n`;
+
+  it.each([
+    ['semicolon', ';'],
+    ['tab', '\t'],
+    ['pipe', '|'],
+  ])('reads a %s-delimited file', async (_name, delimiter) => {
+    const result = await validate(lines(delimiter, [row(1), row(2)]), withDialect({ delimiter }));
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(2);
+    expect(result.header).toEqual(HEADER.split(','));
+  });
+
+  it('reads the comma file as one unknown column when the dataset declares semicolons', async () => {
+    const result = await validate(lines(',', [row(1)]), withDialect({ delimiter: ';' }));
+    expect(result.error?.name).toBe('HeaderMismatchError');
+  });
+
+  it("reads values quoted with ' (quoteChar)", async () => {
+    const text = `${HEADER}\n${row(1, "'a, b'")}\n${row(2, "'it''s'")}\n`;
+    const result = await validate(text, withDialect({ quoteChar: "'" }));
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(2);
+  });
+
+  it('reads a quote escaped with a backslash (escapeChar)', async () => {
+    const text = `${HEADER}\n${row(1, '"say \\"hi\\", then go"')}\n`;
+    const result = await validate(text, withDialect({ escapeChar: '\\', doubleQuote: false }));
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(1);
+  });
+
+  it('skips the title lines above the header (skipRows), quotes in them included', async () => {
+    const text = `Orders export "Q1\nexported 2024-01-01; by a, b\n${HEADER}\n${row(1)}\n${row(2)}\n`;
+    const result = await validate(text, withDialect({ skipRows: 2 }));
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(2);
+  });
+
+  it('reads a file without a header by position (header false)', async () => {
+    const result = await validate(`${row(1)}\n${row(2)}\n`, withDialect({ header: false }));
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(2);
+    expect(result.header).toEqual(HEADER.split(','));
+  });
+
+  it('counts a wrong field count of a header-less file as a malformed row', async () => {
+    const result = await validate(
+      `${row(1)}\n${row(2)},extra\n`,
+      withDialect({ header: false }, (raw) => (raw.quality = { malformedRowRatio: { fail: 0.9 } })),
+    );
+    expect(result.malformedRows).toBe(1);
+    expect(result.issues[0]).toContain('expected 11 fields, found 12');
+  });
+
+  it('matches the header by source: "Order ID" is order_id', async () => {
+    const dataset = ordersDataset((raw) => {
+      (raw.columns as Record<string, unknown>[])[0].source = 'Order ID';
+    });
+    const result = await validate(`${HEADER.replace('order_id', 'Order ID')}\n${row(1)}\n`, dataset);
+    expect(result.error).toBeNull();
+    const refused = await validate(`${HEADER}\n${row(1)}\n`, dataset);
+    expect(refused.error?.message).toContain('unknown: "order_id"');
+    expect(refused.error?.message).toContain('missing: Order ID');
+  });
+
+  it('refuses an extra column by default, naming it; ignores it (not read) with extraColumns ignore', async () => {
+    const text = `${HEADER},Internal Note\n${row(1)},not a checked value\n`;
+    const refused = await validate(text);
+    expect(refused.error?.name).toBe('HeaderMismatchError');
+    expect(refused.error?.message).toContain('unknown: "Internal Note"');
+    const ignored = await validate(
+      text,
+      ordersDataset((raw) => (raw.extraColumns = 'ignore')),
+    );
+    expect(ignored.error).toBeNull();
+    expect(ignored.rowsChecked).toBe(1);
+  });
+
+  it('reads an extra column placed between declared ones, checking the others by position', async () => {
+    const names = HEADER.split(',');
+    const values = row(1).split(',');
+    names.splice(2, 0, 'x');
+    values.splice(2, 0, 'anything');
+    const bad = row(2).split(',');
+    bad.splice(2, 0, 'anything');
+    bad[5] = 'two'; // quantity
+    const dataset = ordersDataset((raw) => {
+      raw.extraColumns = 'ignore';
+      raw.quality = { malformedRowRatio: { fail: 0.9 } };
+    });
+    const result = await validate(`${names.join(',')}\n${values.join(',')}\n${bad.join(',')}\n`, dataset);
+    expect(result.malformedRows).toBe(1);
+    expect(result.issues[0]).toContain('quantity');
+  });
+
+  it('reads gzip bytes whatever the name, and measures the uncompressed size', async () => {
+    const text = `${HEADER}\n${row(1)}\n${row(2)}\n`;
+    const bytes = gzipSync(text);
+    const result = await validate(bytes);
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(2);
+    expect(result.compression).toBe('gzip');
+    expect(result.sizeBytes).toBe(bytes.length);
+    expect(result.uncompressedBytes).toBe(Buffer.byteLength(text));
+  });
+
+  it('samples a gzip file whose uncompressed size passes fullScanMaxBytes (measured, or stated by its trailer)', async () => {
+    const text = `${HEADER}\n${Array.from({ length: 50 }, (_, i) => row(i + 1)).join('\n')}\n`;
+    const bytes = gzipSync(text);
+    const dataset = ordersDataset((raw) => (raw.validation = { fullScanMaxBytes: 2000, sampleRows: 5 }));
+    const measured = await validateCsv(Readable.from([bytes]), dataset, bytes.length);
+    expect(bytes.length).toBeLessThan(2000);
+    expect(measured.sampled).toBe(true);
+    expect(measured.rowsChecked).toBeLessThan(50);
+    const stated = await validateCsv(Readable.from([bytes]), dataset, bytes.length, { gzipStatedSize: gzipStatedSize(bytes.subarray(-4)) });
+    expect(stated.sampled).toBe(true);
+    expect(stated.rowsChecked).toBe(5);
+    expect(stated.statedUncompressedBytes).toBe(Buffer.byteLength(text));
+  });
+
+  it('reads Windows-1252 (and ISO-8859-1 as Windows-1252): € and é intact', async () => {
+    const text = `${HEADER}\n${row(1, 'café 5 €')}\n`;
+    const bytes = Buffer.from(new Uint8Array([...text].map((c) => (c === '€' ? 0x80 : c === 'é' ? 0xe9 : c.charCodeAt(0)))));
+    for (const encoding of ['windows-1252', 'iso-8859-1']) {
+      const result = await validate(bytes, withDialect({ encoding }));
+      expect(result.error).toBeNull();
+    }
+    expect((await validate(bytes)).error?.message).toContain('line 2: bytes that are not UTF-8 (0xE9 0x20)');
+  });
+
+  it('reads UTF-16 LE and BE by their byte-order mark', async () => {
+    const text = `${HEADER}\n${row(1, 'café €')}\n`;
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const bytes of [le, be]) {
+      const result = await validate(bytes, withDialect({ encoding: 'utf-16' }));
+      expect(result.error).toBeNull();
+      expect(result.rowsChecked).toBe(1);
+    }
+    expect((await validate(le)).error?.message).toContain('UTF-16');
+  });
+
+  it('refuses a zip file in one line naming gzip', async () => {
+    const result = await validate(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]));
+    expect(result.error?.name).toBe('EncodingError');
+    expect(result.error?.message).toMatch(/zip-compressed.*gzip/);
+  });
+
+  it('reads an Excel-EU export: BOM, CRLF, semicolons, a source header', async () => {
+    const dataset = ordersDataset((raw) => {
+      raw.dialect = { delimiter: ';' };
+      (raw.columns as Record<string, unknown>[])[0].source = 'Order ID';
+    });
+    const text = `\uFEFF${[HEADER.replace('order_id', 'Order ID'), row(1), row(2)].map((l) => l.split(',').join(';')).join('\r\n')}\r\n`;
+    const result = await validate(text, dataset);
+    expect(result.error).toBeNull();
+    expect(result.rowsChecked).toBe(2);
   });
 });

@@ -1,5 +1,17 @@
 import type { ColumnType } from '../../core/config/column-type';
-import { BOOLEAN_FALSE, BOOLEAN_TRUE, isWellFormed, valuePattern } from '../../core/value-rules';
+import { ConfigError } from '../../core/errors';
+import {
+  BOOLEAN_FALSE,
+  BOOLEAN_TRUE,
+  type RulesColumn,
+  type ValueFormatDefaults,
+  columnRules,
+  isWellFormed,
+  swallowedRecordPattern,
+  trimValue,
+  valueCheck,
+  valuePattern,
+} from '../../core/value-rules';
 
 const INTEGER: ColumnType = { kind: 'integer' };
 const BIGINT: ColumnType = { kind: 'bigint' };
@@ -278,5 +290,172 @@ describe('valuePattern', () => {
 
     // Assess
     expect(result).toBe(false);
+  });
+});
+
+/** The verdict of each value under the column's rules, resolved against the dataset's defaults. */
+function checked(column: RulesColumn, values: readonly string[], dataset: ValueFormatDefaults = {}): Record<string, string> {
+  const check = valueCheck(column, columnRules(dataset, column));
+  return Object.fromEntries(
+    values.map((v) => {
+      const verdict = check(v);
+      return [v, verdict.kind === 'bad' ? verdict.reason : verdict.kind];
+    }),
+  );
+}
+
+describe('columnRules', () => {
+  it('resolves the column, then the dataset, then the defaults', () => {
+    // Prepare
+    const dataset: ValueFormatDefaults = { missingValues: ['NULL', ''], trim: true, decimalChar: ',', groupChar: '.', timezone: 'Europe/Berlin' };
+    const column: RulesColumn = { name: 'amount', type: DECIMAL_12_2, missingValues: ['-'], groupChar: ' ' };
+
+    // Act
+    const rules = columnRules(dataset, column);
+    const defaults = columnRules({}, { name: 'flag', type: BOOLEAN });
+
+    // Assess
+    expect(rules).toEqual({
+      trim: true,
+      missingValues: ['-'],
+      decimalChar: ',',
+      groupChar: ' ',
+      trueValues: BOOLEAN_TRUE,
+      falseValues: BOOLEAN_FALSE,
+      format: undefined,
+      timezone: 'Europe/Berlin',
+    });
+    expect(defaults).toMatchObject({ trim: false, missingValues: [], decimalChar: '.', groupChar: undefined, timezone: 'UTC' });
+  });
+
+  it('refuses a format that does not compile and a time zone no engine knows, naming the column', () => {
+    // Act
+    const badFormat = (): unknown => columnRules({}, { name: 'day', type: DATE, format: '%d.%m' });
+    const badZone = (): unknown => columnRules({ timezone: 'Mars/Olympus' }, { name: 'at', type: TIMESTAMP });
+
+    // Assess
+    expect(badFormat).toThrow(ConfigError);
+    expect(badFormat).toThrow('column day: date format "%d.%m" lacks %Y');
+    expect(badZone).toThrow('column at: unknown time zone "Mars/Olympus"');
+  });
+});
+
+describe('valueCheck', () => {
+  it('answers as isWellFormed for a column without value formats, the empty value missing', () => {
+    // Prepare
+    const values = ['', '42', ' 42', 'x', '2147483648'];
+
+    // Act
+    const result = checked({ name: 'quantity', type: INTEGER }, values);
+
+    // Assess
+    expect(result).toEqual({
+      '': 'missing',
+      '42': 'ok',
+      ' 42': 'quantity " 42" is not a valid integer',
+      x: 'quantity "x" is not a valid integer',
+      '2147483648': 'quantity "2147483648" is not a valid integer',
+    });
+  });
+
+  it('trims spaces and tabs, then reads missing tokens (exactly)', () => {
+    // Prepare
+    const values = [' 1 ', '\t', ' NULL ', 'null', 'N/A', '-'];
+
+    // Act
+    const result = checked({ name: 'n', type: INTEGER }, values, { trim: true, missingValues: ['NULL', 'N/A', '-'] });
+
+    // Assess
+    expect(result).toEqual({ ' 1 ': 'ok', '\t': 'missing', ' NULL ': 'missing', null: 'n "null" is not a valid integer', 'N/A': 'missing', '-': 'missing' });
+    expect(trimValue(' \t a b \t')).toBe('a b');
+  });
+
+  it('reads decimal commas and group separators, and only them', () => {
+    // Prepare
+    const values = ['1.234,56', '1,5', '-,5', '1234,5', '1.23', '1,234.56', '1.5', '1,567'];
+
+    // Act
+    const result = checked({ name: 'p', type: DECIMAL_12_2 }, values, { decimalChar: ',', groupChar: '.' });
+
+    // Assess
+    expect(
+      Object.entries(result)
+        .filter(([, v]) => v === 'ok')
+        .map(([k]) => k),
+    ).toEqual(['1.234,56', '1,5', '1234,5']);
+  });
+
+  it('groups integers and bigints by three digits', () => {
+    // Act
+    const result = checked({ name: 'n', type: BIGINT }, ["1'234'567", '1234567', "12'34", "'123"], { groupChar: "'" });
+
+    // Assess
+    expect(result).toEqual({ "1'234'567": 'ok', '1234567': 'ok', "12'34": `n "12'34" is not a valid bigint`, "'123": `n "'123" is not a valid bigint` });
+  });
+
+  it('reads NaN and infinities in doubles (ASCII case-insensitive), not an overflow', () => {
+    // Act
+    const result = checked({ name: 'd', type: DOUBLE }, ['NaN', 'nan', 'inf', '-inf', 'Infinity', '-INFINITY', '1e400', '+inf', 'İnf']);
+
+    // Assess
+    expect(
+      Object.entries(result)
+        .filter(([, v]) => v === 'ok')
+        .map(([k]) => k),
+    ).toEqual(['NaN', 'nan', 'inf', '-inf', 'Infinity', '-INFINITY']);
+  });
+
+  it('reads the declared boolean spellings only', () => {
+    // Act
+    const result = checked({ name: 'b', type: BOOLEAN, trueValues: ['yes', 'Y'], falseValues: ['no', 'N'] }, ['yes', 'N', 'true', 'YES']);
+
+    // Assess
+    expect(result).toEqual({ yes: 'ok', N: 'ok', true: 'b "true" is not a valid boolean', YES: 'b "YES" is not a valid boolean' });
+  });
+
+  it('reads dates in their format, naming the format when a value does not fit', () => {
+    // Act
+    const result = checked({ name: 'order_date', type: DATE, format: '%d.%m.%Y' }, ['31.12.2024', '1.2.2025', '31.02.2024', '2024-12-31']);
+
+    // Assess
+    expect(result).toEqual({
+      '31.12.2024': 'ok',
+      '1.2.2025': 'ok',
+      '31.02.2024': 'order_date "31.02.2024" is not a valid date',
+      '2024-12-31': 'order_date: "2024-12-31" does not match the date format %d.%m.%Y',
+    });
+  });
+
+  it('reads timestamps in their format, offsets bounded as in ISO text', () => {
+    // Act
+    const result = checked({ name: 't', type: TIMESTAMP, format: '%m/%d/%Y %H:%M:%S%z' }, [
+      '12/31/2024 13:45:00+0100',
+      '12/31/2024 24:00:00Z',
+      '12/31/2024 13:45:00+19:00',
+    ]);
+
+    // Assess
+    expect(result).toEqual({
+      '12/31/2024 13:45:00+0100': 'ok',
+      '12/31/2024 24:00:00Z': 't "12/31/2024 24:00:00Z" is not a valid timestamp',
+      '12/31/2024 13:45:00+19:00': 't "12/31/2024 13:45:00+19:00" is not a valid timestamp',
+    });
+  });
+});
+
+describe('swallowedRecordPattern: a whole record after a line break, split by the dialect’s delimiter', () => {
+  it.each([
+    [',', 'note\n7,b,c'],
+    [';', 'note\n7;b;c'],
+    ['\t', 'note\n7\tb\tc'],
+    ['|', 'note\n7|b|c'],
+  ])('finds a swallowed record of three fields with delimiter %j', (delimiter, value) => {
+    // Prepare
+    const pattern = new RegExp(swallowedRecordPattern(3, delimiter));
+
+    // Act, Assess
+    expect(pattern.test(value)).toBe(true);
+    expect(pattern.test('note\nno separator here')).toBe(false);
+    expect(new RegExp(swallowedRecordPattern(3, delimiter === ',' ? ';' : ',')).test(value)).toBe(false);
   });
 });
