@@ -43,6 +43,23 @@ async function load(pipeline: LocalPipeline, root: string, key: string, text: st
 }
 
 /** The rows of the state the manifest names (and the manifest's keys). */
+/** Uploads `text` as `extract/<name>.csv` and returns the arguments of a job run of it, as the state machine passes them. */
+async function jobArgs(bucket: FolderBucket, name: string, text: string): Promise<JobArguments> {
+  const key = `extract/${name}.csv`;
+  await bucket.write(bucket.name, key, text);
+  const { versionId } = await bucket.putVersion(key);
+  return {
+    '--bucket': bucket.name,
+    '--input_key': key,
+    '--input_version_id': versionId,
+    '--load_id': name,
+    '--dataset': 'orders',
+    '--execution_name': name,
+    '--ingestion_date': '2026-11-25',
+    '--report_key': `logs/glue-jobs/orders/${name}.json`,
+  };
+}
+
 async function latestState(pipeline: LocalPipeline): Promise<{ keys: string[]; rows: Record<string, unknown>[] }> {
   const keys = parseLatestManifest(readFileSync(pipeline.bucket.pathOf(latestManifestKey('orders')), 'utf-8'));
   const rows = (await Promise.all(keys.map((key) => readParquet(path.dirname(pipeline.bucket.pathOf(key)), path.basename(key))))).flat();
@@ -152,21 +169,7 @@ describe('publishing the state while another run does', () => {
     };
     const jobA = new DuckDbGlueJob(bucketA, config, 'etl-local');
     const jobB = new DuckDbGlueJob(bucketB, config, 'etl-local');
-    const args = async (bucket: FolderBucket, name: string, text: string): Promise<JobArguments> => {
-      const key = `extract/${name}.csv`;
-      await bucket.write(bucket.name, key, text);
-      const { versionId } = await bucket.putVersion(key);
-      return {
-        '--bucket': bucket.name,
-        '--input_key': key,
-        '--input_version_id': versionId,
-        '--load_id': name,
-        '--dataset': 'orders',
-        '--execution_name': name,
-        '--ingestion_date': '2026-11-25',
-        '--report_key': `logs/glue-jobs/orders/${name}.json`,
-      };
-    };
+    const args = jobArgs;
     // A state to merge into first (a keyed dataset's first load is copied, not merged)
     await jobB.run(await args(bucketB, 'orders-base', csv(range(1, 100).map((n) => ordersLine(n)))));
 
@@ -245,21 +248,8 @@ describe('publishing the state while another run does', () => {
     const jobBase = new DuckDbGlueJob(bucketB, config, 'etl-local');
     const jobBC = new DuckDbGlueJob(bucketB, config, 'etl-local', { clock: later(LATEST_VERSION_RETENTION_MS + 60_000) });
     const jobD = new DuckDbGlueJob(bucketB, config, 'etl-local', { clock: later(2 * LATEST_VERSION_RETENTION_MS + HOUR) });
-    const args = async (bucket: FolderBucket, name: string, from: number): Promise<JobArguments> => {
-      const key = `extract/${name}.csv`;
-      await bucket.write(bucket.name, key, csv(range(from, 100).map((n) => ordersLine(n))));
-      const { versionId } = await bucket.putVersion(key);
-      return {
-        '--bucket': bucket.name,
-        '--input_key': key,
-        '--input_version_id': versionId,
-        '--load_id': name,
-        '--dataset': 'orders',
-        '--execution_name': name,
-        '--ingestion_date': '2026-11-25',
-        '--report_key': `logs/glue-jobs/orders/${name}.json`,
-      };
-    };
+    const args = (bucket: FolderBucket, name: string, from: number): Promise<JobArguments> =>
+      jobArgs(bucket, name, csv(range(from, 100).map((n) => ordersLine(n))));
     const manifest = async () => parseLatestManifest((await bucketB.readText(bucketB.name, latestManifestKey('orders'))) ?? '');
     const currentVersion = async () => latestVersionOf((await manifest())[0]) as string;
     const versionsNow = async () => [...new Set((await bucketB.listKeys(bucketB.name, 'load/latest/orders/versions/')).map(latestVersionOf))].sort();

@@ -13,6 +13,28 @@ import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { STATE } from '../../statemachine/definition';
 import { notifications, sample, tempRoot } from '../helpers/local-root';
 
+/** Watches the pipeline's bucket until `count` results came: the results, the watch's controller, its start and its end. */
+function watchUntil(pipeline: LocalPipeline, count: number) {
+  const results: RunResult[] = [];
+  const controller = new AbortController();
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const allDone = new Promise<void>((resolve) => {
+    void watchBucket(
+      pipeline,
+      {
+        onReady: () => ready(),
+        onResult: (r) => {
+          results.push(r);
+          if (results.length === count) resolve();
+        },
+      },
+      controller.signal,
+    );
+  });
+  return { results, controller, isReady, allDone };
+}
+
 describe('etl watch', () => {
   it('processes dropped files, including one present before the start, each exactly once', async () => {
     // Prepare
@@ -20,24 +42,7 @@ describe('etl watch', () => {
     const pipeline = new LocalPipeline({ root });
     const extract = path.join(root, 'bucket', 'extract');
     copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders-before-start.csv'));
-    const results: RunResult[] = [];
-    const controller = new AbortController();
-    let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const allDone = new Promise<void>((resolve) => {
-      const watching = watchBucket(
-        pipeline,
-        {
-          onReady: () => ready(),
-          onResult: (r) => {
-            results.push(r);
-            if (results.length === 3) resolve();
-          },
-        },
-        controller.signal,
-      );
-      void watching;
-    });
+    const { results, controller, isReady, allDone } = watchUntil(pipeline, 3);
 
     // Act
     await isReady;
@@ -67,23 +72,7 @@ describe('etl watch', () => {
     const root = tempRoot();
     const pipeline = new LocalPipeline({ root });
     const extract = path.join(root, 'bucket', 'extract');
-    const results: RunResult[] = [];
-    const controller = new AbortController();
-    let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const allDone = new Promise<void>((resolve) => {
-      void watchBucket(
-        pipeline,
-        {
-          onReady: () => ready(),
-          onResult: (r) => {
-            results.push(r);
-            if (results.length === 3) resolve();
-          },
-        },
-        controller.signal,
-      );
-    });
+    const { results, controller, isReady, allDone } = watchUntil(pipeline, 3);
 
     // Act
     await isReady;
