@@ -42,7 +42,8 @@ export function columnValueSql(d: Dialect, raw: string, column: RulesColumn, rul
 function typedValue(d: Dialect, text: string, type: ColumnType, rules: ColumnRules): string {
   // A line break inside a quoted value is stored as LF: Spark's reader turns a CRLF there into LF
   // when the file's lines end in CRLF (an Excel export), DuckDB's keeps it; stored alike, both agree.
-  if (type.kind === 'string') return `replace(${text}, ${d.literal('\r\n')}, ${d.literal('\n')})`;
+  // (`chr` and `||` mean the same in both dialects.)
+  if (type.kind === 'string') return `replace(${text}, chr(13) || chr(10), chr(10))`;
   if (type.kind === 'boolean') {
     const list = (values: readonly string[]): string => values.map((v) => d.literal(v)).join(', ');
     return `CASE WHEN ${text} IN (${list(rules.trueValues)}) THEN TRUE WHEN ${text} IN (${list(rules.falseValues)}) THEN FALSE END`;

@@ -237,8 +237,8 @@ describe('etl validate', () => {
     expect(out[0]).toMatch(/^config: .*etl\.config\.json \((working directory|project)\)$/);
     expect(text).toContain('valid: 1 dataset (orders)');
     for (const dialect of ['duckdb', 'spark']) expect(text).toContain(`  ${dialect} plan:`);
-    expect(text).toMatch(/step etl_typed \(materialized\):\n {6}SELECT "order_id" AS "order_id",/);
-    expect(text).toMatch(/step etl_typed \(materialized\):\n {6}SELECT `order_id` AS `order_id`,/);
+    expect(text).toMatch(/step etl_typed \(materialized\):\n {6}SELECT replace\("order_id", chr\(13\) \|\| chr\(10\), chr\(10\)\) AS "order_id",/);
+    expect(text).toMatch(/step etl_typed \(materialized\):\n {6}SELECT replace\(`order_id`, chr\(13\) \|\| chr\(10\), chr\(10\)\) AS `order_id`,/);
     for (const block of ['metrics:', 'output:', 'latest:']) expect(out.filter((l) => l === `    ${block}`)).toHaveLength(2);
     const document = JSON.parse(json.out[0]) as { valid: boolean; datasets: { name: string; plans: Record<string, { dialect: string; latestSql: string }> }[] };
     expect(document.valid).toBe(true);
