@@ -15,11 +15,17 @@ import { STATE } from './pipeline-steps';
  */
 export const DEFAULT_FAST_PATH_MAX_BYTES = 128 * 1024 * 1024;
 
-/** What the choice reads of the execution input. */
+/** What the choice reads of the execution state. */
 export interface FastPathFacts {
+  /** The object's stored size (compressed, for a gzip file). */
   readonly sizeBytes: number;
   /** The dataset's threshold; absent in an input from before the fast path (then Glue runs). */
   readonly fastPathMaxBytes?: number;
+  /**
+   * Validate's report: its `uncompressedSizeBytes` is what the threshold is compared with (a gzip
+   * file is judged by the size DuckDB will read); without it, the stored size.
+   */
+  readonly validation?: { readonly uncompressedSizeBytes?: number } | null;
 }
 
 /** The dataset's threshold: its own setting, else the default (0 turns the fast path off). */
@@ -28,10 +34,15 @@ export function fastPathMaxBytesOf(dataset: { readonly fastPathMaxBytes?: number
   return dataset.fastPathMaxBytes ?? DEFAULT_FAST_PATH_MAX_BYTES;
 }
 
+/** The size the threshold is compared with: the uncompressed size Validate judged, else the stored size. */
+export function routedSizeBytes(input: FastPathFacts): number {
+  return input.validation?.uncompressedSizeBytes ?? input.sizeBytes;
+}
+
 /** Whether the file takes the fast path: a threshold above 0 and the file no larger than it. */
 export function takesFastPath(input: FastPathFacts): boolean {
   const threshold = input.fastPathMaxBytes ?? 0;
-  return threshold > 0 && input.sizeBytes <= threshold;
+  return threshold > 0 && routedSizeBytes(input) <= threshold;
 }
 
 /** The transform state `ChooseEngine` sends the input to: `TransformInLambda` or `Transform` (Glue). */

@@ -51,14 +51,17 @@ export function detectCompression(head: Uint8Array): 'gzip' | 'none' {
   return 'none';
 }
 
+/** The bytes at a gzip file's end that state its uncompressed size (ISIZE). */
+export const GZIP_TRAILER_BYTES = 4;
+
 /**
  * The uncompressed size a gzip file states in its trailer (ISIZE, its last 4 bytes, little-endian):
  * the size modulo 2^32, so a file of 4 GiB or more reads smaller than it is; for a file of several
  * gzip members, the last member's size only. An estimate to route by, never a measure.
  */
 export function gzipStatedSize(trailer: Uint8Array): number | undefined {
-  if (trailer.length < 4) return undefined;
-  const b = trailer.subarray(trailer.length - 4);
+  if (trailer.length < GZIP_TRAILER_BYTES) return undefined;
+  const b = trailer.subarray(trailer.length - GZIP_TRAILER_BYTES);
   return (b[0] | (b[1] << 8) | (b[2] << 16)) + b[3] * 2 ** 24;
 }
 

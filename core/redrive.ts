@@ -22,8 +22,8 @@ export const RESUME_STATES = [
 export type ResumeState = (typeof RESUME_STATES)[number];
 
 /** The fields of the execution state that record a step's success, and what chose the transform. */
-interface StepResults extends Partial<FastPathFacts> {
-  readonly validation?: { readonly valid?: boolean } | null;
+interface StepResults extends Partial<Omit<FastPathFacts, 'validation'>> {
+  readonly validation?: { readonly valid?: boolean; readonly uncompressedSizeBytes?: number } | null;
   readonly transform?: unknown;
   readonly outcome?: { readonly status?: string } | null;
   readonly archive?: unknown;
@@ -43,5 +43,7 @@ export function resumePoint(state: StepResults): ResumeState {
 }
 
 function transformToResume(state: StepResults): ResumeState {
-  return state.sizeBytes === undefined ? STATE.Transform : transformStateFor({ sizeBytes: state.sizeBytes, fastPathMaxBytes: state.fastPathMaxBytes });
+  return state.sizeBytes === undefined
+    ? STATE.Transform
+    : transformStateFor({ sizeBytes: state.sizeBytes, fastPathMaxBytes: state.fastPathMaxBytes, validation: state.validation });
 }

@@ -16,8 +16,8 @@ import { readRunReport } from './run-report-reader';
 
 const failureEventSchema = executionInputSchema.extend({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }),
-  /** Validate's result: absent when the error was Validate's own. */
-  validation: z.unknown().optional(),
+  /** Validate's result: absent when the error was Validate's own. Its size chose the transform. */
+  validation: z.object({ uncompressedSizeBytes: z.number().optional() }).passthrough().nullable().optional(),
 });
 
 /** Dependencies of the DescribeFailure handler. */

@@ -8,6 +8,7 @@
 import { type DatasetConfig, type EtlConfig } from '../core/config/dataset-config';
 import { ObjectNotFoundError, SchemaEvolutionError, UnknownDatasetError, describeError } from '../core/errors';
 import { executionInputSchema } from '../core/execution-input-schema';
+import { GZIP_TRAILER_BYTES } from '../core/input-decoding';
 import { guardDatasetSchema } from '../core/schema-guard';
 import { type ValidationReport, validateCsv } from '../core/validation/validate-csv';
 import type { ObjectStore } from './adapters/object-store';
@@ -48,7 +49,9 @@ export function createValidateHandler(deps: ValidateDeps) {
       await guardSchema(deps, input.bucket, dataset);
       const head = await deps.store.head(input.bucket, input.key, input.versionId);
       if (!head) throw new ObjectNotFoundError(`s3://${input.bucket}/${input.key} is gone before validation`);
-      report = await validateCsv(await deps.store.read(input.bucket, input.key, input.versionId), dataset, head.sizeBytes);
+      report = await validateCsv(await deps.store.read(input.bucket, input.key, input.versionId), dataset, head.sizeBytes, {
+        gzipTrailer: () => deps.store.readTail(input.bucket, input.key, input.versionId, GZIP_TRAILER_BYTES),
+      });
     }
     metrics.addDimension('dataset', input.dataset ?? 'unmatched');
     metrics.addMetric(report.valid ? 'FilesValid' : 'FilesRejected', MetricUnit.Count, 1);

@@ -12,7 +12,7 @@ import { type DatasetConfig, type DialectConfig, columnSource } from '../config/
 import { EmptyFileError, EncodingError, HeaderMismatchError, MalformedCsvError, MalformedRowsError, NoDataRowsError, describeError } from '../errors';
 import { recordSplitMessage } from '../rejects';
 import { SWALLOWED_RECORD_REASON, type ValueVerdict, columnRules, isSwallowedRecord, swallowedRecordPattern, valueCheck } from '../value-rules';
-import { decodeInput } from '../input-decoding';
+import { decodeInput, gzipStatedSize } from '../input-decoding';
 import { normalizeHeader, matchHeader, positionalColumns } from './header';
 
 /** What the Validate step found. `valid: false` always comes with a named `error`. */
@@ -38,6 +38,13 @@ export interface ValidationReport {
    * only), when the caller could read the trailer; `null` otherwise.
    */
   readonly statedUncompressedBytes?: number | null;
+  /**
+   * The size ChooseEngine compares with the dataset's `fastPathMaxBytes` (core/fast-path.ts): the
+   * uncompressed size. A plain file's stored size; a gzip file's measured size when read whole,
+   * else the larger of what its trailer states and the bytes decompressed before sampling stopped
+   * (an estimate: the trailer counts modulo 4 GiB). Absent in a report from before it.
+   */
+  readonly uncompressedSizeBytes?: number;
   /** The first few problems, each naming its data row (1 = first row after the header). */
   readonly issues: readonly string[];
 }
@@ -54,7 +61,8 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
   // A plain file is sampled by its size; a gzip file by the size its trailer states when known,
   // else once the decompressed bytes read pass the limit (measured).
   let sampled = sizeBytes > maxBytes;
-  const stated = options.gzipStatedSize ?? null;
+  let stated: number | null = null;
+  let trailerRead = false;
   const state = { header: [] as string[], rowsChecked: 0, malformedRows: 0, issues: [] as string[] };
   const dialect = dataset.dialect;
   const decoded = decodeInput(source, dialect.encoding, { skipLines: dialect.skipRows });
@@ -69,8 +77,15 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
     compression: decoded.stats.compression ?? null,
     uncompressedBytes: decoded.stats.complete && !sampled ? decoded.stats.uncompressedBytes : null,
     statedUncompressedBytes: decoded.stats.compression === 'gzip' ? stated : null,
+    uncompressedSizeBytes: uncompressedSize(),
     issues: state.issues,
   });
+
+  function uncompressedSize(): number {
+    if (decoded.stats.compression !== 'gzip') return sizeBytes;
+    if (decoded.stats.complete && !sampled) return decoded.stats.uncompressedBytes;
+    return Math.max(stated ?? 0, decoded.stats.uncompressedBytes, sizeBytes);
+  }
 
   if (sizeBytes === 0) {
     source.destroy();
@@ -113,6 +128,10 @@ export async function validateCsv(source: Readable, dataset: DatasetConfig, size
       if (problem) {
         state.malformedRows += 1;
         if (state.issues.length < MAX_REPORTED_ISSUES) state.issues.push(`row ${state.rowsChecked}: ${problem}`);
+      }
+      if (decoded.stats.compression === 'gzip' && !trailerRead && options.gzipTrailer) {
+        trailerRead = true;
+        stated = gzipStatedSize(await options.gzipTrailer()) ?? null;
       }
       if (!sampled && decoded.stats.compression === 'gzip' && (stated ?? decoded.stats.uncompressedBytes) > maxBytes) sampled = true;
       if (sampled && state.rowsChecked >= dataset.validation.sampleRows) break;
@@ -181,8 +200,11 @@ function rowProblem(record: readonly string[], columns: readonly PositionedColum
 
 /** Options of {@link validateCsv}. */
 export interface ValidateOptions {
-  /** A gzip file's size as its trailer states it ({@link gzipStatedSize} of its last 4 bytes), when the caller read them. */
-  readonly gzipStatedSize?: number;
+  /**
+   * Reads the last bytes of the file (at least the gzip trailer's `GZIP_TRAILER_BYTES`),
+   * asked once the bytes are known to be gzip: the size it states decides sampling and routing.
+   */
+  readonly gzipTrailer?: () => Promise<Uint8Array>;
 }
 
 /** The fast-csv options of a dialect (the same reading as DuckDB's `read_csv` and Spark's CSV reader in the transform). */

@@ -53,6 +53,11 @@ export interface ObjectStore {
   head(bucket: string, key: string, versionId?: string): Promise<ObjectHead | undefined>;
   /** A byte stream of the object; throws `ObjectNotFoundError` when it does not exist. */
   read(bucket: string, key: string, versionId?: string): Promise<Readable>;
+  /**
+   * The last `bytes` bytes of the object (all of it when smaller): a ranged read, e.g. a gzip
+   * file's trailer. Throws `ObjectNotFoundError` when it does not exist.
+   */
+  readTail(bucket: string, key: string, versionId: string | undefined, bytes: number): Promise<Uint8Array>;
   /** The object as UTF-8 text, or `undefined` when it does not exist. */
   readText(bucket: string, key: string): Promise<string | undefined>;
   /** Creates or replaces an object. */

@@ -120,6 +120,17 @@ export class S3ObjectStore implements TransformStore {
     }
   }
 
+  async readTail(bucket: string, key: string, versionId: string | undefined, bytes: number): Promise<Uint8Array> {
+    try {
+      // A suffix range: the last `bytes` bytes, or the whole object when it is smaller.
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, Range: `bytes=-${bytes}` }));
+      return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (e: unknown) {
+      if (isNotFound(e)) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+      throw e;
+    }
+  }
+
   async readText(bucket: string, key: string): Promise<string | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));

@@ -60,6 +60,8 @@ export interface ConsoleConfig {
   readonly root: string;
   readonly datasets: readonly string[];
   readonly maxUploadBytes: number;
+  /** The file name extensions an upload may have (core/naming.ts DATA_FILE_SUFFIXES). */
+  readonly uploadSuffixes: readonly string[];
 }
 
 /** One row of the execution list: `GET /api/executions?status=&q=&limit=`. */

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import { InvalidKeyError } from '../../core/errors';
+import { DATA_FILE_SUFFIXES } from '../../core/naming';
 import type { ExecutionStatus } from '../runtime/execution-store';
 import type { EngineName } from '../runtime/engines/glue-job';
 import { loadLocalDefinition } from '../runtime/definition';
@@ -79,7 +80,12 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     graph: layoutStateMachine(loadLocalDefinition()),
     notifications: new NotificationLog(path.join(pipeline.bucket.dir, 'logs', 'notifications.jsonl')),
     changes: new StoreChanges(pipeline.store, path.join(root, 'executions.sqlite'), options.pollMs ?? 300),
-    config: { root, datasets: pipeline.config.datasets.map((d) => d.name), maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES },
+    config: {
+      root,
+      datasets: pipeline.config.datasets.map((d) => d.name),
+      maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+      uploadSuffixes: DATA_FILE_SUFFIXES,
+    },
     streams: new Set(),
     port: 0,
   };

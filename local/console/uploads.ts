@@ -1,5 +1,5 @@
 /**
- * A CSV uploaded from the page goes where `etl run` puts a file: under `extract/` (the key
+ * A data file (CSV, TSV, gzip-compressed or not) uploaded from the page goes where `etl run` puts a file: under `extract/` (the key
  * `uploadKey` picks), then its S3 event through the real trigger. The body is bounded: past
  * `maxBytes` the upload is refused, before it is read when its length is announced.
  */
@@ -10,14 +10,15 @@ import path from 'node:path';
 import { pipeline as pipe, Transform } from 'node:stream';
 
 import { ConfigError } from '../../core/errors';
+import { DATA_FILE_SUFFIXES, isDataFileKey } from '../../core/naming';
 import type { LocalPipeline } from '../runtime/local-pipeline';
 import { UsageError } from '../shared/errors';
 import { uploadKey } from '../shared/upload-key';
 import type { UploadAnswer } from './api-types';
 import { InvalidUploadError, UploadTooLargeError } from './errors';
 
-/** A file name the console takes: a plain `.csv` name, no folders. */
-const FILE_NAME = /^[\w][\w.\- ]{0,200}\.csv$/i;
+/** A file name the console takes: a plain name, no folders, ending in a data file suffix (core/naming.ts). */
+const FILE_NAME = /^[\w][\w.\- ]{0,200}$/;
 
 /** Stores the request body under `extract/` and delivers its S3 event; the run goes on in the background. */
 export async function receiveUpload(
@@ -26,8 +27,10 @@ export async function receiveUpload(
   options: { readonly name: string | null; readonly dataset: string | null; readonly maxBytes: number },
 ): Promise<UploadAnswer> {
   const name = options.name ?? '';
-  if (!FILE_NAME.test(name)) {
-    throw new InvalidUploadError(`"${name}" is not a CSV file name the console accepts: letters, digits, spaces, . _ - and a .csv extension`);
+  if (!FILE_NAME.test(name) || !isDataFileKey(name)) {
+    throw new InvalidUploadError(
+      `"${name}" is not a file name the console accepts: letters, digits, spaces, . _ - and one of the extensions ${DATA_FILE_SUFFIXES.join(' ')}`,
+    );
   }
   const announced = Number(request.headers['content-length'] ?? NaN);
   if (announced > options.maxBytes) throw new UploadTooLargeError(tooLarge(announced, options.maxBytes));

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { copyFile, link, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -83,6 +83,22 @@ export class FolderBucket implements TransformStore {
     const file = await this.objectFile(key, versionId);
     if (!file) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
     return createReadStream(file);
+  }
+
+  async readTail(bucket: string, key: string, versionId: string | undefined, bytes: number): Promise<Uint8Array> {
+    this.checkBucket(bucket);
+    const file = await this.objectFile(key, versionId);
+    if (!file) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(bytes, size);
+      const tail = Buffer.alloc(length);
+      await handle.read(tail, 0, length, size - length);
+      return tail;
+    } finally {
+      await handle.close();
+    }
   }
 
   async readText(bucket: string, key: string): Promise<string | undefined> {

@@ -176,6 +176,17 @@ describe('versioned objects', () => {
     expect(await store.readText(name, 'extract/orders.csv')).toBe('version two!\n');
   });
 
+  it('reads the tail of the version named (a ranged GET), all of it when shorter', async () => {
+    // Act
+    const tail = await store.readTail(name, 'extract/orders.csv', first, 4);
+    const whole = await store.readTail(name, 'extract/orders.csv', first, 100);
+
+    // Assess
+    expect(Buffer.from(tail).toString('utf-8')).toBe('one\n');
+    expect(Buffer.from(whole).toString('utf-8')).toBe('version one\n');
+    await expect(store.readTail(name, 'extract/gone.csv', undefined, 4)).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
   it('deletes only the version named: the newer upload stays', async () => {
     // Act
     await store.delete(name, 'extract/orders.csv', first);

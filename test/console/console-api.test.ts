@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 import type { ApiError, ExecutionDetail, ExecutionSummary, GraphLayout, UploadAnswer } from '../../local/console/api-types';
 import { type ConsoleServer, startConsoleServer } from '../../local/console/server';
@@ -208,7 +209,8 @@ describe('console server API', () => {
     // Act
     const ok = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders-upload.csv', body: csv });
     const badName = await send(server.port, { method: 'POST', path: '/api/uploads?name=..%2Forders.csv', body: csv });
-    const notCsv = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders.txt', body: csv });
+    const notCsv = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders.json', body: csv });
+    const gzipped = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders-upload.csv.gz', body: gzipSync(csv) });
     const tooBig = await send(server.port, { method: 'POST', path: '/api/uploads?name=orders-big.csv', body: big });
     const tooBigStreamed = await send(server.port, {
       method: 'POST',
@@ -226,6 +228,9 @@ describe('console server API', () => {
     expect(record).toMatchObject({ status: 'SUCCEEDED', inputKey: 'extract/orders-upload.csv' });
     expect(badName.status).toBe(400);
     expect(notCsv.status).toBe(400);
+    expect(notCsv.json<ApiError>().error.message).toContain('.csv .csv.gz .tsv .tsv.gz .txt');
+    expect(gzipped.status).toBe(202);
+    expect(gzipped.json<UploadAnswer>().key).toBe('extract/orders-upload.csv.gz');
     expect(tooBig.status).toBe(413);
     expect(tooBig.json<ApiError>().error).toEqual({
       name: 'UploadTooLargeError',

@@ -64,6 +64,12 @@ export class MemoryObjectStore implements ObjectStore {
     return Readable.from([version.body]);
   }
 
+  async readTail(bucket: string, key: string, versionId: string | undefined, bytes: number): Promise<Uint8Array> {
+    const version = this.find(bucket, key, versionId);
+    if (!version) throw new ObjectNotFoundError(`s3://${bucket}/${key} does not exist`);
+    return version.body.subarray(Math.max(0, version.body.length - bytes));
+  }
+
   async readText(bucket: string, key: string): Promise<string | undefined> {
     return this.find(bucket, key)?.body.toString('utf-8');
   }

@@ -4,7 +4,8 @@
  * fastPathMaxBytes, ends in the same outcome with the same rows in load/ and the same state; a
  * failure on the fast path is described like a Glue job's, and a redrive resumes at the fast path.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 
 import { utcDate } from '../../core/naming';
@@ -106,6 +107,30 @@ describe('the size Choice, locally', () => {
     expect(formatRunResult(fast.result)).toContain('via lambda');
     const report = JSON.parse(readFileSync(path.join(fast.pipeline.bucket.dir, 'logs', 'glue-jobs', 'orders', `${fast.result.executionName}.json`), 'utf-8'));
     expect(report).toMatchObject({ engine: 'lambda', status: 'SUCCEEDED' });
+  });
+
+  it('a gzip file is judged by its uncompressed size: under the threshold stored, over it inflated → the Glue job', async () => {
+    // Prepare: the sample gzipped; a threshold between its stored and its uncompressed size
+    const text = readFileSync(sample('orders-clean.csv'));
+    const root = tempRoot();
+    const file = path.join(root, 'orders-clean.csv.gz');
+    writeFileSync(file, gzipSync(text));
+    const stored = statSync(file).size;
+    expect(stored).toBeLessThan(text.length - 1);
+
+    const gzipToo = (dataset: Record<string, unknown>) => (dataset.match = 'extract/**/*orders*.csv.gz');
+
+    // Act
+    const over = await runWith(file, text.length - 1, gzipToo);
+    const under = await runWith(file, text.length, gzipToo);
+
+    // Assess
+    expect(over.entered).toContain(STATE.Transform);
+    expect(over.entered).not.toContain(STATE.TransformInLambda);
+    expect(under.entered).toContain(STATE.TransformInLambda);
+    expect(over.result.status).toBe('SUCCESS');
+    expect(under.result.status).toBe('SUCCESS');
+    expect(canonical(await loaded(over))).toEqual(canonical(await loaded(under)));
   });
 
   it('threshold 0 turns the fast path off: a 40-row file goes to the Glue job', async () => {

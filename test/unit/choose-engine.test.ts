@@ -57,6 +57,23 @@ describe('ChooseEngine', () => {
     expect(transformStateFor(input)).toBe(expected);
   });
 
+  it.each([
+    ['a gzip file that inflates past the threshold', 1 * MIB, 6 * MIB, STATE.Transform],
+    ['a gzip file that inflates to the threshold', 1 * MIB, 5 * MIB, STATE.TransformInLambda],
+    ['a plain file (uncompressed = stored size)', 5 * MIB, 5 * MIB, STATE.TransformInLambda],
+  ])('%s: the uncompressed size Validate judged is compared, not the stored one', async (_case, stored, uncompressed, expected) => {
+    // Prepare
+    const state = { ...inputFor(stored, 5 * MIB), validation: { valid: true, uncompressedSizeBytes: uncompressed } };
+
+    // Act
+    const next = await chosen(state);
+
+    // Assess
+    expect(next).toBe(expected);
+    expect(transformStateFor(state)).toBe(expected);
+    expect(resumePoint(state)).toBe(expected);
+  });
+
   it('sends an input from before the fast path (no threshold) to the Glue job', async () => {
     // Prepare
     const old = Object.fromEntries(Object.entries(inputFor(10, 5 * MIB)).filter(([field]) => field !== 'fastPathMaxBytes')) as Omit<

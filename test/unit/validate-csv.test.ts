@@ -4,7 +4,6 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 
 import { type DatasetConfig, getDataset, parseConfig } from '../../core/config/dataset-config';
-import { gzipStatedSize } from '../../core/input-decoding';
 import { MAX_REPORTED_ISSUES, type ValidationReport, validateCsv } from '../../core/validation/validate-csv';
 
 const CONFIG_PATH = join(__dirname, '..', '..', 'etl.config.json');
@@ -48,6 +47,7 @@ describe('validateCsv on well-formed input', () => {
       compression: 'none',
       uncompressedBytes: Buffer.byteLength(text),
       statedUncompressedBytes: null,
+      uncompressedSizeBytes: Buffer.byteLength(text),
       issues: [],
     });
   });
@@ -666,6 +666,7 @@ describe('validateCsv dialects, encodings and compression (issue 20)', () => {
     expect(result.compression).toBe('gzip');
     expect(result.sizeBytes).toBe(bytes.length);
     expect(result.uncompressedBytes).toBe(Buffer.byteLength(text));
+    expect(result.uncompressedSizeBytes).toBe(Buffer.byteLength(text));
   });
 
   it('samples a gzip file whose uncompressed size passes fullScanMaxBytes (measured, or stated by its trailer)', async () => {
@@ -676,10 +677,12 @@ describe('validateCsv dialects, encodings and compression (issue 20)', () => {
     expect(bytes.length).toBeLessThan(2000);
     expect(measured.sampled).toBe(true);
     expect(measured.rowsChecked).toBeLessThan(50);
-    const stated = await validateCsv(Readable.from([bytes]), dataset, bytes.length, { gzipStatedSize: gzipStatedSize(bytes.subarray(-4)) });
+    expect(measured.uncompressedSizeBytes).toBeGreaterThan(2000);
+    const stated = await validateCsv(Readable.from([bytes]), dataset, bytes.length, { gzipTrailer: async () => bytes.subarray(-4) });
     expect(stated.sampled).toBe(true);
     expect(stated.rowsChecked).toBe(5);
     expect(stated.statedUncompressedBytes).toBe(Buffer.byteLength(text));
+    expect(stated.uncompressedSizeBytes).toBe(Buffer.byteLength(text));
   });
 
   it('reads Windows-1252 (and ISO-8859-1 as Windows-1252): € and é intact', async () => {

@@ -152,7 +152,7 @@ function uploadControl(config: ConsoleConfig, onDone: (answer: UploadAnswer) => 
     h('option', { value: '' }, 'dataset: by file name'),
     ...config.datasets.map((name) => h('option', { value: name }, `dataset: ${name}`)),
   );
-  const input = h('input', { id: 'upload-file', type: 'file', accept: '.csv,text/csv', hidden: true });
+  const input = h('input', { id: 'upload-file', type: 'file', accept: [...config.uploadSuffixes, 'text/csv'].join(','), hidden: true });
   const button = h('button', { type: 'button', id: 'upload', onclick: () => input.click() }, 'Upload CSV');
   input.addEventListener('change', () => {
     const file = input.files?.[0];
