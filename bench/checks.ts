@@ -3,6 +3,7 @@
  * right thing (the counts the generator promised), or the timing means nothing.
  */
 import type { ExpectedCounts } from './generate';
+import type { BenchConfig } from './job-run';
 
 /** One check. */
 export interface Check {
@@ -21,14 +22,19 @@ export function expectCounts(name: string, actual: Record<string, unknown>, expe
   };
 }
 
-/** The counts the transform must report for a generated file. */
-export function expectedTransformCounts(counts: ExpectedCounts): Record<string, number> {
+/**
+ * The counts the transform must report for a generated file: under the project's config, or, for
+ * the rejects' variant, under the config its counts are for (`strict`: customer_email required).
+ */
+export function expectedTransformCounts(counts: ExpectedCounts, config: BenchConfig = 'strict'): Record<string, unknown> {
+  const strict = config === 'strict' ? counts.strict : undefined;
   return {
+    failedWith: undefined,
     rowsIn: counts.rows,
-    exactDuplicates: counts.exactDuplicates,
-    keyDuplicates: counts.keyDuplicates,
-    malformedRows: 0,
-    rowsOut: counts.distinctKeys,
+    exactDuplicates: strict?.exactDuplicates ?? counts.exactDuplicates,
+    keyDuplicates: strict?.keyDuplicates ?? counts.keyDuplicates,
+    malformedRows: strict?.malformedRows ?? 0,
+    rowsOut: strict?.rowsOut ?? counts.distinctKeys,
   };
 }
 

@@ -28,6 +28,8 @@ export interface TransformRun {
   readonly keyDuplicates?: number;
   readonly malformedRows?: number;
   readonly rowsOut: number;
+  /** The error name of a run that ended FAILED as its report says (e.g. QualityThresholdError). */
+  readonly failedWith?: string;
   readonly error?: string;
 }
 
@@ -145,9 +147,21 @@ const REPORT_KEY = 'logs/glue-jobs/orders/bench.json';
 /** The ingestion date of every benchmark run. */
 export const INGESTION_DATE = '2026-11-25';
 
+/**
+ * The dataset config a job run reads: the project's (`strict`), or the same with `customer_email`
+ * nullable (`nullable-email`), under which the rejects' variant of a file has none
+ * (generate.ts `ensureMalformed`).
+ */
+export type BenchConfig = 'strict' | 'nullable-email';
+
 /** A bench bucket: a FolderBucket in `workDir` holding `file` (a hard link) under `extract/`. */
-export function benchBucket(file: string, workDir: string): { bucket: FolderBucket; config: EtlConfig } {
-  const config = parseConfigText(readFileSync(DEFAULT_CONFIG_PATH, 'utf-8'), DEFAULT_CONFIG_PATH);
+export function benchBucket(file: string, workDir: string, variant: BenchConfig = 'strict'): { bucket: FolderBucket; config: EtlConfig } {
+  const text = readFileSync(DEFAULT_CONFIG_PATH, 'utf-8');
+  const raw = JSON.parse(text) as { datasets: { name: string; columns: { name: string; nullable?: boolean }[] }[] };
+  if (variant === 'nullable-email') {
+    for (const column of raw.datasets.find((d) => d.name === 'orders')?.columns ?? []) if (column.name === 'customer_email') column.nullable = true;
+  }
+  const config = parseConfigText(JSON.stringify(raw), DEFAULT_CONFIG_PATH);
   const bucket = new FolderBucket(workDir);
   mkdirSync(path.dirname(bucket.pathOf(INPUT_KEY)), { recursive: true });
   linkSync(file, bucket.pathOf(INPUT_KEY));
@@ -170,9 +184,16 @@ export async function runBenchJob(job: Pick<GlueJob, 'run'> | { run(args: JobArg
     '--ingestion_date': INGESTION_DATE,
     '--report_key': REPORT_KEY,
   };
-  await job.run(args);
-  const report = JSON.parse(readFileSync(bucket.pathOf(REPORT_KEY), 'utf-8')) as Record<string, number>;
+  let failure: unknown;
+  await job.run(args).catch((e: unknown) => {
+    failure = e;
+  });
+  const report = JSON.parse(readFileSync(bucket.pathOf(REPORT_KEY), 'utf-8')) as Record<string, number> & { error?: { name: string } | null };
+  // A run that failed as its report says (the gate refusing a file) is measured with its counts;
+  // any other failure is the run's error.
+  if (failure !== undefined && !report.error) throw failure;
   return {
+    ...(report.error ? { failedWith: report.error.name } : {}),
     reportedMs: report.durationMs,
     rowsIn: report.rowsIn,
     exactDuplicates: report.exactDuplicates,

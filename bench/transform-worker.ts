@@ -1,10 +1,11 @@
 /**
  * One transform run in a fresh process (so that its peak RSS is its own), printed as one JSON line:
  *
- *   tsx bench/transform-worker.ts <job | baseline:<variant>> <file.csv> <workDir> [memoryLimit] [threads]
+ *   tsx bench/transform-worker.ts <job[:nullable-email] | baseline:<variant>> <file.csv> <workDir> [memoryLimit] [threads]
  *
  * - `job`: the local Glue stand-in (`DuckDbGlueJob.run`): our compiled plan through our engine
  *   layer, writing partitioned Parquet, the dataset's state, the run report (and a rejects file if any);
+ *   `job:nullable-email` the same under a config where customer_email is nullable (job-run.ts);
  * - `baseline`: one hand-written DuckDB statement doing the same transform (see baseline-sql.ts).
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,10 +17,10 @@ import { DuckDbGlueJob } from '../local/runtime/engines/duckdb-job';
 import { type BaselineVariant, baselineSql } from './baseline-sql';
 import { BENCH_JOB_NAME, INGESTION_DATE, type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
 
-async function runJob(file: string, workDir: string, memoryLimit: string, threads?: number): Promise<TransformRun> {
-  const { bucket, config } = benchBucket(file, workDir);
+async function runJob(kind: string, file: string, workDir: string, memoryLimit: string, threads?: number): Promise<TransformRun> {
+  const { bucket, config } = benchBucket(file, workDir, kind === 'job:nullable-email' ? 'nullable-email' : 'strict');
   const job = new DuckDbGlueJob(bucket, config, BENCH_JOB_NAME, { memoryLimit, ...(threads ? { threads } : {}) });
-  return timed('job', () => runBenchJob(job, bucket));
+  return timed(kind, () => runBenchJob(job, bucket));
 }
 
 async function runBaseline(variant: BaselineVariant, file: string, workDir: string, memoryLimit: string, threads?: number): Promise<TransformRun> {
@@ -50,10 +51,9 @@ async function main(): Promise<void> {
   mkdirSync(workDir, { recursive: true });
   const t = threads ? Number(threads) : undefined;
   try {
-    const run =
-      kind === 'job'
-        ? await runJob(file, workDir, memoryLimit, t)
-        : await runBaseline((kind.split(':')[1] as BaselineVariant | undefined) ?? 'window', file, workDir, memoryLimit, t);
+    const run = kind.startsWith('job')
+      ? await runJob(kind, file, workDir, memoryLimit, t)
+      : await runBaseline((kind.split(':')[1] as BaselineVariant | undefined) ?? 'window', file, workDir, memoryLimit, t);
     process.stdout.write(`${JSON.stringify(run)}\n`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * Error classes of the pipeline. Each sets a stable `name` ending in `Error`: the state machine's
  * `Retry`/`Catch` clauses, the notifications and the CLI all refer to these names verbatim, and
- * `glue/etl_helpers.py` raises the transform's under the same names.
+ * `glue/errors.py` raises the transform's under the same names.
  *
  * Each class also says what it means for a run ({@link ErrorKind}): infra derives from these
  * classes which Glue failures are a verdict on the data and which names a notified failure ends

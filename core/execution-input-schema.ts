@@ -10,6 +10,7 @@ export const executionInputSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   // An input from before the fast path has none: it went to Glue, as ChooseEngine sends it.
   fastPathMaxBytes: z.number().int().nonnegative().default(0),
+  forceGlueJob: z.boolean().optional(),
   version: z.string(),
   versionId: z.string().min(1),
   eventTime: z.string(),

@@ -21,6 +21,11 @@ export interface ExecutionInput {
    * TransformInLambda, a larger one to the Glue job (0: always Glue; 0 too for no dataset).
    */
   readonly fastPathMaxBytes: number;
+  /**
+   * `true`: ChooseEngine sends the file to the Glue job whatever its size (the local CLI's
+   * `--engine`, which names the engine every file runs on). The deployed trigger never sets it.
+   */
+  readonly forceGlueJob?: boolean;
   /** What identifies the bytes: the checksum the bucket keeps of them, else the ETag (`ObjectVersionRef.version`). */
   readonly version: string;
   /**

@@ -21,6 +21,8 @@ export interface FastPathFacts {
   readonly sizeBytes: number;
   /** The dataset's threshold; absent in an input from before the fast path (then Glue runs). */
   readonly fastPathMaxBytes?: number;
+  /** The Glue job whatever the size (`ExecutionInput.forceGlueJob`: the local CLI's `--engine`). */
+  readonly forceGlueJob?: boolean;
   /**
    * Validate's report: its `uncompressedSizeBytes` is what the threshold is compared with (a gzip
    * file is judged by the size DuckDB will read); without it, the stored size.
@@ -39,10 +41,29 @@ export function routedSizeBytes(input: FastPathFacts): number {
   return input.validation?.uncompressedSizeBytes ?? input.sizeBytes;
 }
 
-/** Whether the file takes the fast path: a threshold above 0 and the file no larger than it. */
+/** Whether the file takes the fast path: not forced to Glue, a threshold above 0 and the file no larger than it. */
 export function takesFastPath(input: FastPathFacts): boolean {
+  return routeReason(input).kind === 'fits';
+}
+
+/**
+ * Why ChooseEngine sends the input where it does: `forced` (to Glue: `forceGlueJob`), `off` (to
+ * Glue: no threshold, or 0), `fits` (to the fast path: the size is within the threshold) or
+ * `larger` (to Glue); with the size compared and the threshold.
+ */
+export type RouteReason =
+  | { readonly kind: 'forced' }
+  | { readonly kind: 'off' }
+  | { readonly kind: 'fits' | 'larger'; readonly sizeBytes: number; readonly thresholdBytes: number; readonly uncompressed: boolean };
+
+/** The reason of the choice {@link transformStateFor} makes. */
+export function routeReason(input: FastPathFacts): RouteReason {
+  if (input.forceGlueJob === true) return { kind: 'forced' };
   const threshold = input.fastPathMaxBytes ?? 0;
-  return threshold > 0 && routedSizeBytes(input) <= threshold;
+  if (threshold <= 0) return { kind: 'off' };
+  const sizeBytes = routedSizeBytes(input);
+  const uncompressed = input.validation?.uncompressedSizeBytes !== undefined && input.validation.uncompressedSizeBytes !== input.sizeBytes;
+  return { kind: sizeBytes <= threshold ? 'fits' : 'larger', sizeBytes, thresholdBytes: threshold, uncompressed };
 }
 
 /** The transform state `ChooseEngine` sends the input to: `TransformInLambda` or `Transform` (Glue). */

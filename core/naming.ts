@@ -194,7 +194,7 @@ export function latestVersionCreatedAt(version: string): Date | undefined {
  * fast path's is far shorter): the replacing run S published at most T after its version's
  * creation, and a run that read the manifest just before that reads the old version for at most
  * T more, so 2·T, plus 60 minutes for a query that read the manifest just before.
- * glue/etl_helpers.py mirrors it (`LATEST_VERSION_RETENTION_SECONDS`).
+ * glue/naming.py mirrors it (`LATEST_VERSION_RETENTION_SECONDS`).
  */
 export const LATEST_VERSION_RETENTION_MS = (2 * 2 + 1) * 60 * 60 * 1000;
 
@@ -304,7 +304,7 @@ export function loadedSchemaKey(dataset: string): string {
 
 /**
  * The run report of the dataset's most recent successful transform (for volume-change checks):
- * `load/_meta/<dataset>/last-success.json`. glue/etl_helpers.py mirrors it (`last_run_report_key`).
+ * `load/_meta/<dataset>/last-success.json`. glue/naming.py mirrors it (`last_run_report_key`).
  */
 export function lastRunReportKey(dataset: string): string {
   return `${datasetMetaPrefix(dataset)}last-success.json`;

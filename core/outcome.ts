@@ -5,7 +5,7 @@
 import type { ExecutionInput } from './execution-input';
 import { STATE, type StateName } from './pipeline-steps';
 import type { QualityFinding } from './quality';
-import type { RunReport } from './run-report';
+import { failedRunCounts, type RowsInExtent, type RunReport } from './run-report';
 
 /** The SNS topics, by their names in the seed document. */
 export const TOPICS = {
@@ -34,6 +34,10 @@ export interface OutcomeSummary {
   readonly rowsOut: number | null;
   readonly duplicatesRemoved: number | null;
   readonly malformedRows: number | null;
+  /** Rows a failed run read and did not load (run-report.ts); `rowsIn = rowsOut + duplicatesRemoved + malformedRows + rowsNotLoaded`. */
+  readonly rowsNotLoaded: number | null;
+  /** Which records `rowsIn` counts: all of the file, or those up to the refused one (run-report.ts). */
+  readonly rowsInExtent: RowsInExtent | null;
   readonly outputPrefix: string | null;
   readonly archivedKey: string | null;
   readonly rejectedKey: string | null;
@@ -75,6 +79,8 @@ export function loadedOutcome(input: ExecutionInput, report: RunReport, findings
     rowsOut: report.rowsOut,
     duplicatesRemoved: report.duplicatesRemoved,
     malformedRows: report.malformedRows,
+    rowsNotLoaded: 0,
+    rowsInExtent: 'all',
     outputPrefix: report.outputPrefix,
     archivedKey: input.archivedKey,
     rejectedKey: null,
@@ -104,6 +110,8 @@ export function failedOutcome(
 ): Outcome {
   // Counts are worth quoting only when the transform got as far as counting.
   const report = options.report && options.report.rowsIn > 0 ? options.report : undefined;
+  // Nothing loaded unless the load's files are in place (a report of an older runner may say otherwise).
+  const counts = report ? failedRunCounts(report, report.error?.name ?? '') : undefined;
   return build({
     status: 'FAILURE',
     topic: TOPICS.failure,
@@ -112,9 +120,11 @@ export function failedOutcome(
     executionName: input.executionName,
     stage,
     rowsIn: report?.rowsIn ?? null,
-    rowsOut: null,
+    rowsOut: counts?.rowsOut ?? null,
     duplicatesRemoved: report?.duplicatesRemoved ?? null,
     malformedRows: report?.malformedRows ?? null,
+    rowsNotLoaded: counts?.rowsNotLoaded ?? null,
+    rowsInExtent: counts?.rowsInExtent ?? null,
     outputPrefix: null,
     archivedKey: null,
     rejectedKey: options.rejected ? input.rejectedKey : null,
@@ -171,8 +181,10 @@ function build(summary: OutcomeSummary): Outcome {
   ];
   if (summary.error) lines.push(`error: ${summary.error.name}: ${summary.error.message}`);
   if (summary.rowsIn !== null) {
+    const extent = summary.rowsInExtent === 'toRefusal' ? ' (the records up to the refused one)' : '';
+    const notLoaded = summary.rowsNotLoaded ? `, not loaded: ${summary.rowsNotLoaded}` : '';
     lines.push(
-      `rows in: ${summary.rowsIn}, rows out: ${summary.rowsOut ?? 0}, duplicates removed: ${summary.duplicatesRemoved ?? 0}, malformed rows: ${summary.malformedRows ?? 0}`,
+      `rows in: ${summary.rowsIn}${extent}, rows out: ${summary.rowsOut ?? 0}, duplicates removed: ${summary.duplicatesRemoved ?? 0}, malformed rows: ${summary.malformedRows ?? 0}${notLoaded}`,
     );
   }
   for (const warning of summary.warnings) lines.push(`warning: ${warning}`);

@@ -29,10 +29,11 @@ export function qualityRatios(counts: RowCounts, previousRowsOut: number | undef
 export function evaluateQuality(counts: RowCounts, previousRowsOut: number | undefined, quality: QualityConfig): QualityFinding[] {
   const findings: QualityFinding[] = [];
   const ratios = qualityRatios(counts, previousRowsOut);
+  const duplicates = counts.exactDuplicates + counts.keyDuplicates;
   const describe: Record<'malformedRowRatio' | 'duplicateRatio' | 'volumeChangeRatio', string> = {
-    malformedRowRatio: `${counts.malformedRows} of ${counts.rowsIn} rows malformed`,
-    duplicateRatio: `${counts.exactDuplicates + counts.keyDuplicates} duplicate rows removed of ${counts.rowsIn - counts.malformedRows}`,
-    volumeChangeRatio: `${counts.rowsOut} rows out against ${previousRowsOut ?? 0} in the previous run`,
+    malformedRowRatio: `${counts.malformedRows} of ${rows(counts.rowsIn)} malformed`,
+    duplicateRatio: `${duplicates} duplicate ${plural(duplicates, 'row')} removed of ${counts.rowsIn - counts.malformedRows}`,
+    volumeChangeRatio: `${rows(counts.rowsOut)} out against ${previousRowsOut ?? 0} in the previous run`,
   };
   for (const check of ['malformedRowRatio', 'duplicateRatio', 'volumeChangeRatio'] as const) {
     const value = ratios[check];
@@ -52,6 +53,15 @@ export function evaluateQuality(counts: RowCounts, previousRowsOut: number | und
     });
   }
   return findings.sort((a, b) => (a.level === b.level ? 0 : a.level === 'fail' ? -1 : 1));
+}
+
+/** `n rows`, or `1 row`. */
+function rows(n: number): string {
+  return `${n} ${plural(n, 'row')}`;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
 }
 
 function ratio(part: number, whole: number): number {

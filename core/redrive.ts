@@ -45,5 +45,10 @@ export function resumePoint(state: StepResults): ResumeState {
 function transformToResume(state: StepResults): ResumeState {
   return state.sizeBytes === undefined
     ? STATE.Transform
-    : transformStateFor({ sizeBytes: state.sizeBytes, fastPathMaxBytes: state.fastPathMaxBytes, validation: state.validation });
+    : transformStateFor({
+        sizeBytes: state.sizeBytes,
+        fastPathMaxBytes: state.fastPathMaxBytes,
+        forceGlueJob: state.forceGlueJob,
+        validation: state.validation,
+      });
 }

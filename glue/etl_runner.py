@@ -23,17 +23,52 @@ What needs Glue's own jars is behind ``job_context`` (the one seam); the local S
 this same module with ``LocalJobContext`` (see ``local_worker.py``).
 """
 
+import contextlib
 import gzip
 import json
 import sys
 import tempfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import etl_helpers as h
 from awsglue.utils import getResolvedOptions
 from pyspark import StorageLevel
+from pyspark.sql import Observation
+from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
+
+from errors import ConfigError, EtlError, LatestStateConflictError, MalformedCsvError, QualityThresholdError, TransformError, describe_error
+from header import match_header, normalize_header, parse_header_record, positional_header
+from input_decoding import CORRUPT_RECORD_COLUMN, SkippedLines, decode_head, inflate_head, is_gzip, skip_text_lines, spark_csv_options, text_encoding
+from naming import (
+    PARTITION_COLUMN,
+    check_ingestion_date,
+    check_load_id,
+    dataset_load_prefix,
+    format_latest_manifest,
+    format_latest_replaces,
+    last_run_report_key,
+    latest_manifest_key,
+    latest_manifest_versions,
+    latest_replaces_key,
+    latest_version_id,
+    latest_version_prefix,
+    latest_version_published,
+    latest_versions_prefix,
+    latest_versions_to_delete,
+    legacy_last_run_report_key,
+    parse_latest_manifest,
+    parse_latest_replaces,
+    plan_key,
+    rejects_key,
+    staging_prefix,
+)
+from output_files import file_sizing_settings, latest_file_keys, partition_file_keys, rebalanced_sql, stale_input_files, table_file_keys
+from plan import ddl_schema, file_column, params_sql, parse_plan, quote_identifier, raw_projection
+from quality import quality_failures
+from rejects import STRUCTURAL_REJECT_REASON, number_rejects, raw_record_fields, record_split_failure, record_split_message, reject_row, rejects_csv, value_reject_fields
+from run_report import base_report, counts_from_metrics, failed_report, finish_report, previous_run
 
 # JOB_ID and JOB_RUN_ID are not listed: getResolvedOptions adds them itself and refuses them here.
 ARGUMENTS = [
@@ -83,11 +118,11 @@ class TransformRun:
         self.args = args
         self.dataset = args["dataset"]
         # Output files are named after the load: a rerun replaces its own rows, nothing else.
-        self.load_id = h.check_load_id(args["load_id"])
-        self.load_prefix = h.dataset_load_prefix(self.dataset)
+        self.load_id = check_load_id(args["load_id"])
+        self.load_prefix = dataset_load_prefix(self.dataset)
         # Everything this run stages is under a folder of its own job run: runs that overlap (a
         # redrive beside a late duplicate, two versions of one key) never touch each other's files.
-        self.staging = h.staging_prefix(self.dataset, args["JOB_RUN_ID"])
+        self.staging = staging_prefix(self.dataset, args["JOB_RUN_ID"])
         self.job_run_id = args["JOB_RUN_ID"]
         self.counted = {}
         # Whether the table held files of this load before this run wrote its own (a correction
@@ -95,47 +130,61 @@ class TransformRun:
         self.load_replaced = False
         # How this run reads its input (set once the header is read).
         self.input = None
+        # The plan's steps this run cached, released when it ends (a local worker's Spark outlives it).
+        self.cached = []
+        # The run's Spark jobs carry this tag (thread-local, as PySpark pins threads), to count them.
+        self.job_tag = f"etl-run-{self.job_run_id}"
 
     def run(self):
-        """Runs the plan; whatever the run staged is removed whatever happens."""
+        """Runs the plan; whatever the run staged is removed whatever happens. The outcome (and
+        ``counted``, for a failed run's report) has ``sparkJobs``: the Spark jobs the run ran."""
+        spark_context = self.spark.sparkContext
+        spark_context.addJobTag(self.job_tag)
         try:
-            return self._run()
+            outcome = self._run()
         finally:
             # Best effort: the outcome is decided (a loaded run must not be reported failed), and
-            # files left in the run's own staging folder are in no table and no state.
+            # files left in the run's own staging folder are in no table and no state. Every
+            # version of them: a staged copy must not stay on as a noncurrent version.
             try:
-                self.bucket.delete(self.bucket.keys(self.staging))
+                self.bucket.purge(self.staging)
             except Exception as exc:  # noqa: BLE001
                 log("could not remove the run's staged files", staging=self.staging, error=str(exc))
+            for frame in self.cached:
+                frame.unpersist()
+            spark_context.removeJobTag(self.job_tag)
+            # PySpark's StatusTracker has no getJobIdsForTag (Spark 3.5's JVM tracker has).
+            self.counted["sparkJobs"] = len(spark_context._jsc.sc().statusTracker().getJobIdsForTag(self.job_tag))
+        return {**outcome, "sparkJobs": self.counted["sparkJobs"]}
 
     def _run(self):
-        plan_text = self.bucket.read_text(h.plan_key(self.args["plans_prefix"], self.dataset))
+        plan_text = self.bucket.read_text(plan_key(self.args["plans_prefix"], self.dataset))
         if plan_text is None:
-            raise h.ConfigError(f"no compiled plan for dataset {self.dataset} under {self.args['plans_prefix']} (is it in the deployed config?)")
-        plan = h.parse_plan(plan_text, self.dataset)
-        ingestion_date = h.check_ingestion_date(self.args["ingestion_date"])
+            raise ConfigError(f"no compiled plan for dataset {self.dataset} under {self.args['plans_prefix']} (is it in the deployed config?)")
+        plan = parse_plan(plan_text, self.dataset)
+        ingestion_date = check_ingestion_date(self.args["ingestion_date"])
         # The volume check compares with the last run that finished before this one started. The first
         # run after an upgrade finds it where earlier releases wrote it (under logs/glue-jobs/).
-        last_report = self.bucket.read_text(h.last_run_report_key(self.dataset))
+        last_report = self.bucket.read_text(last_run_report_key(self.dataset))
         if last_report is None:
-            last_report = self.bucket.read_text(h.legacy_last_run_report_key(self.dataset))
-        previous = h.previous_run(last_report, self.args["execution_name"])
+            last_report = self.bucket.read_text(legacy_last_run_report_key(self.dataset))
+        previous = previous_run(last_report, self.args["execution_name"])
         input_key, version_id = self.args["input_key"], self.args["input_version_id"]
 
         read = plan["read"]
         head = self.bucket.read_bytes(input_key, HEADER_PROBE_BYTES, version_id)
         if head is None:
-            raise h.TransformError(f"{self.bucket.url(input_key)} (version {version_id}) does not exist")
+            raise TransformError(f"{self.bucket.url(input_key)} (version {version_id}) does not exist")
         # Compression from the bytes, whatever the name; the text's encoding from the plan (and,
         # for UTF-16, the byte-order mark).
-        compressed = h.is_gzip(head)
-        text_head = h.inflate_head(head) if compressed else head
-        codec, charset, bom = h.text_encoding(read["encoding"], text_head)
+        compressed = is_gzip(head)
+        text_head = inflate_head(head) if compressed else head
+        codec, charset, bom = text_encoding(read["encoding"], text_head)
         if read["header"]:
-            first = h.skip_text_lines(h.decode_head(text_head, codec, bom), read["skipRows"])
-            names = h.match_header(h.normalize_header(h.parse_header_record(first, read)), self.dataset, plan["columns"], plan["extraColumns"])
+            first = skip_text_lines(decode_head(text_head, codec, bom), read["skipRows"])
+            names = match_header(normalize_header(parse_header_record(first, read)), self.dataset, plan["columns"], plan["extraColumns"])
         else:
-            names = h.positional_header(plan["columns"])
+            names = positional_header(plan["columns"])
         # The file's columns by position: the output name of each declared one (None: ignored).
         self.input = {"read": read, "codec": codec, "names": names, "positions": [i for i, name in enumerate(names) if name is not None]}
         positions = {name: i for i, name in enumerate(names) if name is not None}
@@ -144,41 +193,44 @@ class TransformRun:
         self.input["copy"] = input_copy
 
         # Every column as text, in the file's order; rows Spark cannot split land in _corrupt_record.
-        fields = [StructField(h.file_column(i), StringType(), True) for i in range(len(names))]
-        schema = StructType(fields + [StructField(h.CORRUPT_RECORD_COLUMN, StringType(), True)])
+        fields = [StructField(file_column(i), StringType(), True) for i in range(len(names))]
+        schema = StructType(fields + [StructField(CORRUPT_RECORD_COLUMN, StringType(), True)])
         reader = self.spark.read.schema(schema)
-        for option, value in h.spark_csv_options(read, charset).items():
+        for option, value in spark_csv_options(read, charset).items():
             reader = reader.option(option, value)
         raw_file = reader.csv(self.bucket.url(input_copy["key"]))
         # Spark refuses queries on the corrupt-record column of an uncached CSV scan.
         raw_file = raw_file.persist(StorageLevel.MEMORY_AND_DISK)
         raw_file.createOrReplaceTempView("etl_raw_file")
-        structural = raw_file.filter(raw_file[h.CORRUPT_RECORD_COLUMN].isNotNull()).count()
+        structural = raw_file.filter(raw_file[CORRUPT_RECORD_COLUMN].isNotNull()).count()
         self.spark.sql(
-            f"SELECT {h.raw_projection(plan['columns'], positions)} FROM etl_raw_file WHERE {h.quote_identifier(h.CORRUPT_RECORD_COLUMN)} IS NULL"
+            f"SELECT {raw_projection(plan['columns'], positions)} FROM etl_raw_file WHERE {quote_identifier(CORRUPT_RECORD_COLUMN)} IS NULL"
         ).createOrReplaceTempView("etl_raw")
-        self.spark.sql(h.params_sql(ingestion_date)).createOrReplaceTempView("etl_params")
+        self.spark.sql(params_sql(ingestion_date)).createOrReplaceTempView("etl_params")
 
+        # The steps the plan materialises are cached when a query first reads them: the dedupe
+        # (Spark's plan caches it) runs once, for the metrics, the output and the state's merge.
         for step in plan["steps"]:
             frame = self.spark.sql(step["sql"])
             if step["materialize"]:
                 frame = frame.persist(StorageLevel.MEMORY_AND_DISK)
+                self.cached.append(frame)
             frame.createOrReplaceTempView(step["name"])
 
         metrics = self.spark.sql(plan["metricsSql"]).collect()[0].asDict()
-        counts = h.counts_from_metrics(metrics, structural)
-        failures = h.quality_failures(counts, previous["rowsOut"] if previous else None, plan["quality"])
+        counts = counts_from_metrics(metrics, structural)
+        failures = quality_failures(counts, previous["rowsOut"] if previous else None, plan["quality"])
         self.counted = {**counts, "previousRun": previous, "qualityFailures": failures}
         log("transform counted", **self.counted)
 
-        rejects = h.rejects_key(self.dataset, self.args["execution_name"]) if counts["malformedRows"] > 0 else None
+        rejects = rejects_key(self.dataset, self.args["execution_name"]) if counts["malformedRows"] > 0 else None
         numbered = self.write_rejects(plan, rejects) if rejects else []
         self.counted["rejectsKey"] = rejects
-        broken = h.record_split_failure(numbered, plan["swallowedRecordPattern"])
+        broken = record_split_failure(numbered, plan["swallowedRecordPattern"])
         if broken:
-            raise h.MalformedCsvError(h.record_split_message(f"line {broken['line'] or '?'}", broken["reason"]))
+            raise MalformedCsvError(record_split_message(f"line {broken['line'] or '?'}", broken["reason"]))
         if failures:
-            raise h.QualityThresholdError("; ".join(failures))
+            raise QualityThresholdError("; ".join(failures))
         output_files = self.write_output(plan)
         latest_files, latest_rows = self.publish_latest_state(plan, output_files)
         raw_file.unpersist()
@@ -192,7 +244,7 @@ class TransformRun:
         Spark reads a plain-named copy of the version the execution was started for. Hadoop picks
         a codec by the name's extension, so a gzip input is staged as ``input.csv.gz``. With
         ``skipRows``, the copy is written without the lines above the header (streamed through the
-        driver, decompressed: see ``h.SkippedLines`` for why), and so is a windows-1252 file
+        driver, decompressed: see ``SkippedLines`` for why), and so is a windows-1252 file
         starting with a UTF-8 byte-order mark (Spark's reader drops it only for UTF-8);
         otherwise the copy is S3's own, the bytes never pass through the driver.
         """
@@ -205,18 +257,18 @@ class TransformRun:
         key = f"{folder}input.csv"
         with self.bucket.open_stream(input_key, version_id) as body:
             source = gzip.GzipFile(fileobj=body, mode="rb") if compressed else body
-            self.bucket.upload_stream(key, h.SkippedLines(source, skip, codec, drop=bom))
+            self.bucket.upload_stream(key, SkippedLines(source, skip, codec, drop=bom))
         return {"key": key, "first_line": skip + 1}
 
     def write_rejects(self, plan, key):
         """The rejects file, each row with its line; returns the rows (dicts), in line order."""
         read, positions, copy = self.input["read"], self.input["positions"], self.input["copy"]
         declared = [name for name in self.input["names"] if name is not None]
-        corrupt = h.quote_identifier(h.CORRUPT_RECORD_COLUMN)
+        corrupt = quote_identifier(CORRUPT_RECORD_COLUMN)
         structural = self.spark.sql(f"SELECT {corrupt} AS record FROM etl_raw_file WHERE {corrupt} IS NOT NULL").collect()
         by_value = self.spark.sql(f"SELECT reject_reason, record FROM ({plan['rejectsSql']}) r").collect()
-        rejects = [h.reject_row(h.STRUCTURAL_REJECT_REASON, r["record"], *h.raw_record_fields(r["record"], read, positions)) for r in structural]
-        rejects += [h.reject_row(r["reject_reason"], r["record"], h.value_reject_fields(r["record"], declared)) for r in by_value]
+        rejects = [reject_row(STRUCTURAL_REJECT_REASON, r["record"], *raw_record_fields(r["record"], read, positions)) for r in structural]
+        rejects += [reject_row(r["reject_reason"], r["record"], value_reject_fields(r["record"], declared)) for r in by_value]
         # Neither reader tells a record's line: read the staged copy once more, on the driver, as
         # Spark read it (decompressed, decoded), its lines numbered as the original file's.
         with tempfile.TemporaryDirectory() as directory:
@@ -224,27 +276,44 @@ class TransformRun:
             self.bucket.download(copy["key"], local)
             opener = gzip.open if local.suffix == ".gz" else open
             with opener(local, "rt", encoding=self.input["codec"], errors="replace", newline="") as lines:
-                numbered = h.number_rejects(lines, rejects, read, positions, copy["first_line"])
-        self.bucket.write_text(key, h.rejects_csv(numbered), "text/csv")
+                numbered = number_rejects(lines, rejects, read, positions, copy["first_line"])
+        self.bucket.write_text(key, rejects_csv(numbered), "text/csv")
         return numbered
 
     def write_output(self, plan):
-        """Partitioned files, replacing this load's earlier ones; returns their keys."""
-        output = self.spark.sql(plan["outputSql"]).persist(StorageLevel.MEMORY_AND_DISK)
+        """Partitioned files, about one per partition per ``TARGET_FILE_BYTES``, replacing this
+        load's earlier ones; returns their keys."""
         staging = f"{self.staging}output/"
-        output.write.mode("overwrite").partitionBy(h.PARTITION_COLUMN).option("compression", "snappy").parquet(self.bucket.url(staging))
+        with self.sized_files():
+            output = self.spark.sql(rebalanced_sql(plan["outputSql"], PARTITION_COLUMN))
+            output.write.mode("overwrite").partitionBy(PARTITION_COLUMN).option("compression", "snappy").parquet(self.bucket.url(staging))
 
         # Copy over the final names first (an overwrite is atomic per object), then delete what
         # this load wrote before and did not rewrite: readers never see the load's rows twice.
-        pairs = h.partition_file_keys(self.bucket.keys(staging), staging, self.load_prefix, self.load_id)
-        table = f"{self.load_prefix}{h.PARTITION_COLUMN}="
-        self.load_replaced = bool(h.stale_input_files(self.bucket.keys(table), [], self.load_prefix, self.load_id))
-        for source, destination in pairs:
-            self.bucket.copy(source, destination)
+        pairs = partition_file_keys(self.bucket.keys(staging), staging, self.load_prefix, self.load_id)
+        table = f"{self.load_prefix}{PARTITION_COLUMN}="
+        self.load_replaced = bool(stale_input_files(self.bucket.keys(table), [], self.load_prefix, self.load_id))
+        self.bucket.copy_many(pairs)
         written = [destination for _, destination in pairs]
-        self.bucket.delete(h.stale_input_files(self.bucket.keys(table), written, self.load_prefix, self.load_id))
-        output.unpersist()
+        self.bucket.delete(stale_input_files(self.bucket.keys(table), written, self.load_prefix, self.load_id))
         return sorted(written)
+
+    @contextlib.contextmanager
+    def sized_files(self):
+        """The run's session with ``file_sizing_settings`` while a write runs (the session is the
+        run's own), as it was after."""
+        settings = file_sizing_settings()
+        before = {name: self.spark.conf.get(name, None) for name in settings}
+        for name, value in settings.items():
+            self.spark.conf.set(name, value)
+        try:
+            yield
+        finally:
+            for name, value in before.items():
+                if value is None:
+                    self.spark.conf.unset(name)
+                else:
+                    self.spark.conf.set(name, value)
 
     def publish_latest_state(self, plan, written):
         """Publishes the dataset's new state; returns its files and its row count.
@@ -258,33 +327,32 @@ class TransformRun:
         from what it names back to the version; the files of an attempt that lost are deleted
         only when the manifest does not name them. A file the merge read that is gone makes the
         attempt merge again too. After a win, the
-        versions no reader can still be reading are deleted (``h.latest_versions_to_delete``).
+        versions no reader can still be reading are deleted (``latest_versions_to_delete``).
         The protocol of handlers/transform/latest-state.ts, step for step.
         """
-        manifest_key = h.latest_manifest_key(self.dataset)
+        manifest_key = latest_manifest_key(self.dataset)
         for attempt in range(1, PUBLISH_ATTEMPTS + 1):
             manifest, token = self.bucket.read_text_with_token(manifest_key)
-            previous = h.parse_latest_manifest(manifest) if manifest is not None else []
-            version = h.latest_version_id(utc_now(), self.job_run_id, attempt)
-            version_prefix = h.latest_version_prefix(self.dataset, version)
+            previous = parse_latest_manifest(manifest) if manifest is not None else []
+            version = latest_version_id(utc_now(), self.job_run_id, attempt)
+            version_prefix = latest_version_prefix(self.dataset, version)
             state = self.new_state(plan, previous, written, version_prefix)
             if state is None:
                 log("a file the state's merge read is gone: merging again", version=version, attempt=attempt)
                 continue
             pairs, rows = state
-            for source, destination in pairs:
-                self.bucket.copy(source, destination)
+            self.bucket.copy_many(pairs)
             files = [destination for _, destination in pairs]
-            replaces_key = h.latest_replaces_key(self.dataset, version)
-            self.bucket.write_text(replaces_key, h.format_latest_replaces(h.latest_manifest_versions(previous)), "text/plain")
-            text = h.format_latest_manifest(self.bucket.name, files)
+            replaces_key = latest_replaces_key(self.dataset, version)
+            self.bucket.write_text(replaces_key, format_latest_replaces(latest_manifest_versions(previous)), "text/plain")
+            text = format_latest_manifest(self.bucket.name, files)
             if self.bucket.write_text_if(manifest_key, text, "text/plain", token) or self.published_meanwhile(manifest_key, version):
                 log("state published", version=version, latestRows=rows, attempt=attempt)
                 self.remove_unused_versions(version)
                 return files, rows
             log("state manifest changed meanwhile: merging again", version=version, attempt=attempt)
             self.bucket.delete(files + [replaces_key])
-        raise h.LatestStateConflictError(
+        raise LatestStateConflictError(
             f"could not publish the state of dataset {self.dataset}: {manifest_key} changed during each of {PUBLISH_ATTEMPTS} attempts "
             "(other runs kept publishing first, or removed a file the merge read); run the load again"
         )
@@ -295,13 +363,20 @@ class TransformRun:
         if plan["latestSql"] is None or not (previous or self.load_replaced):
             # Without keys, or the first state, the state is this load's rows (one per key): the
             # files just written hold exactly the declared columns. Copies, not the files
-            # themselves: a rerun of the load rewrites those.
-            return h.latest_file_keys(written, self.load_prefix, version_prefix), self.counted["rowsOut"]
+            # themselves: a rerun of the load rewrites those. The files of several partitions
+            # would each be a small file of the state (it has no partitions): written again
+            # instead, from the rows the load cached.
+            if len({key.rsplit("/", 1)[0] for key in written}) <= 1:
+                return latest_file_keys(written, self.load_prefix, version_prefix), self.counted["rowsOut"]
+            columns = ", ".join(quote_identifier(c["name"]) for c in plan["columns"])
+            staging = f"{self.staging}latest/"
+            self.write_state(f"SELECT {columns} FROM {plan['steps'][-1]['name']}", staging)
+            return latest_file_keys(self.bucket.keys(staging), staging, version_prefix), self.counted["rowsOut"]
         if self.load_replaced:
             # A correction (or a rerun) of a load the table held: the rows it replaced are in the
             # previous state, so the state is recomputed from every load the table holds now (this
             # one's files among them; the plan's UNION counts them once).
-            previous = h.table_file_keys(self.bucket.keys(f"{self.load_prefix}{h.PARTITION_COLUMN}="), self.load_prefix)
+            previous = table_file_keys(self.bucket.keys(f"{self.load_prefix}{PARTITION_COLUMN}="), self.load_prefix)
         return self.merge_state(plan, previous, version_prefix)
 
     def merge_state(self, plan, sources, version_prefix):
@@ -311,16 +386,24 @@ class TransformRun:
         staging = f"{self.staging}latest/"
         try:
             # Read with the declared schema: a column a file lacks (added since) reads NULL.
-            self.spark.read.schema(h.ddl_schema(plan["columns"])).parquet(*[self.bucket.url(k) for k in sources]).createOrReplaceTempView("etl_previous_latest")
-            self.spark.sql(plan["latestSql"]).write.mode("overwrite").option("compression", "snappy").parquet(self.bucket.url(staging))
-            rows = self.spark.read.parquet(self.bucket.url(staging)).count()
+            self.spark.read.schema(ddl_schema(plan["columns"])).parquet(*[self.bucket.url(k) for k in sources]).createOrReplaceTempView("etl_previous_latest")
+            rows = self.write_state(plan["latestSql"], staging)
         except Exception:
             # Spark names a missing file in several ways (PATH_NOT_FOUND when planning, a
             # FileNotFoundException in a task): whether one is gone is asked of the bucket.
             if self.missing_files(sources):
                 return None
             raise
-        return h.latest_file_keys(self.bucket.keys(staging), staging, version_prefix), rows
+        return latest_file_keys(self.bucket.keys(staging), staging, version_prefix), rows
+
+    def write_state(self, sql, staging):
+        """Writes the rows of ``sql`` as Parquet files under ``staging``, about one per
+        ``TARGET_FILE_BYTES``; returns their number, counted by the write itself (no read back)."""
+        written = Observation(f"etl_state_rows_{uuid.uuid4().hex}")
+        with self.sized_files():
+            rows = self.spark.sql(rebalanced_sql(sql)).observe(written, F.count(F.lit(1)).alias("rows"))
+            rows.write.mode("overwrite").option("compression", "snappy").parquet(self.bucket.url(staging))
+        return int(written.get["rows"])
 
     def missing_files(self, keys):
         """The keys of ``keys`` the bucket no longer holds."""
@@ -331,22 +414,22 @@ class TransformRun:
         """Deletes the versions no reader can still be reading now that ``current`` is published.
         Best effort: the state is published, and a version left is removed by a later publication."""
         try:
-            keys = self.bucket.keys(h.latest_versions_prefix(self.dataset))
-            self.bucket.delete(h.latest_versions_to_delete(keys, current, self.replaces_of, utc_now()))
+            keys = self.bucket.keys(latest_versions_prefix(self.dataset))
+            self.bucket.delete(latest_versions_to_delete(keys, current, self.replaces_of, utc_now()))
         except Exception as exc:  # noqa: BLE001
             log("could not remove the state's unused versions", version=current, error=str(exc))
 
     def replaces_of(self, version):
         """The versions ``version`` replaced (its ``_replaces``), ``None`` when it has no such file."""
-        text = self.bucket.read_text(h.latest_replaces_key(self.dataset, version))
-        return None if text is None else h.parse_latest_replaces(text)
+        text = self.bucket.read_text(latest_replaces_key(self.dataset, version))
+        return None if text is None else parse_latest_replaces(text)
 
     def published_meanwhile(self, manifest_key, version):
         """Whether a manifest write reported lost did publish ``version``: the manifest names it,
         or names a version that replaced it (its response was lost, a later run merged over it)."""
         text = self.bucket.read_text(manifest_key)
-        current = h.latest_manifest_versions(h.parse_latest_manifest(text)) if text is not None else []
-        return h.latest_version_published(current, version, self.replaces_of)
+        current = latest_manifest_versions(parse_latest_manifest(text)) if text is not None else []
+        return latest_version_published(current, version, self.replaces_of)
 
 
 def main(argv=None, context=None):
@@ -361,24 +444,24 @@ def main(argv=None, context=None):
         spark.conf.set(name, value)
 
     started_at = datetime.now(UTC)
-    base = h.base_report(args, args["JOB_RUN_ID"], started_at)
+    base = base_report(args, args["JOB_RUN_ID"], started_at)
     transform = TransformRun(spark, bucket, args)
     try:
         outcome = transform.run()
     except Exception as exc:  # every failure leaves a report behind, then fails the job run
-        error = h.describe_error(exc)
-        report = h.failed_report(base, transform.counted, error, started_at)
+        error = describe_error(exc)
+        report = failed_report(base, transform.counted, error, started_at)
         bucket.write_json(args["report_key"], report)
         log("transform failed", error=error)
-        if isinstance(exc, h.EtlError):
+        if isinstance(exc, EtlError):
             raise
-        raise h.TransformError(error["message"]) from exc
-    report = h.finish_report({**base, **outcome}, started_at)
+        raise TransformError(error["message"]) from exc
+    report = finish_report({**base, **outcome}, started_at)
     bucket.write_json(args["report_key"], report)
-    bucket.write_json(h.last_run_report_key(args["dataset"]), report)
+    bucket.write_json(last_run_report_key(args["dataset"]), report)
     # Nothing that can fail runs after the state is published but the reports (no Job.commit:
     # bookmarks are disabled), so a loaded run is never reported failed.
-    log("transform succeeded", rowsIn=report["rowsIn"], rowsOut=report["rowsOut"], outputFiles=len(report["outputFiles"]))
+    log("transform succeeded", rowsIn=report["rowsIn"], rowsOut=report["rowsOut"], outputFiles=len(report["outputFiles"]), sparkJobs=report["sparkJobs"])
     return report
 
 

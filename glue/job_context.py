@@ -1,15 +1,22 @@
 """The one seam between the runner and AWS Glue's own jars.
 
 ``GlueJobContext`` is what runs on AWS Glue: ``GlueContext`` and ``Job.init`` (which need Glue's
-JVM classes) and the S3 bucket through boto3. ``LocalJobContext`` is what the local
-Spark engine (``local_worker.py``) uses instead: a local SparkSession and the local bucket folder.
-Everything else — arguments, plan, CSV read, typing, dedupe, rejects, quality, publish, report —
-is ``etl_runner.py``, the same code on both.
+JVM classes), Spark reading the bucket through EMRFS (``s3://``), and the runner's own S3 calls
+through boto3 (``job_bucket``). Locally the same runner runs on PySpark with one of two contexts:
 
-Why a folder and not an S3 API locally: the local pipeline's bucket is a folder that every other
+- ``LocalJobContext`` (the local Spark engine, ``local_worker.py``): a local SparkSession and the
+  local bucket folder (``file://``);
+- ``S3JobContext`` (``local_worker.py --s3``, glue/tests/test_runner_s3a.py): the bucket behind an
+  S3 API (moto's server on 127.0.0.1), built by ``job_bucket`` as on Glue, Spark reaching it
+  through Hadoop's S3A connector (``s3a://``; the session started with its jars and settings).
+
+Everything else — arguments, plan, CSV read, typing, dedupe, rejects, quality, publish, report —
+is ``etl_runner.py``, the same code on all three. Only ``GlueContext``, ``Job`` and EMRFS are
+never run off Glue.
+
+Why the local engine keeps a folder: the local pipeline's bucket is a folder that every other
 step (the handlers, the console, DuckDB) reads and writes; a loopback S3 server would hold a
-second copy of it, and Spark's ``s3a://`` needs hadoop-aws plus a ~280 MB AWS SDK bundle. The S3
-code (``s3_bucket.S3Bucket``) is tested against moto's S3 server instead.
+second copy of it, and ``s3a://`` needs hadoop-aws plus a ~280 MB AWS SDK bundle on the JVM.
 """
 
 import contextlib
@@ -22,7 +29,11 @@ import time
 import uuid
 from pathlib import Path
 
-import etl_helpers as h
+from naming import input_id
+
+# How Spark names the bucket's objects off Glue: Hadoop's S3A connector (Glue's EMRFS is s3://,
+# S3Bucket's default).
+S3A_SCHEME = "s3a"
 
 
 class GlueJobContext:
@@ -35,17 +46,36 @@ class GlueJobContext:
 
     def __init__(self, args):
         # Glue's own jars: importable only on a Glue worker (awsglue.context loads JVM classes).
-        import boto3
         from awsglue.context import GlueContext
         from awsglue.job import Job
         from pyspark.context import SparkContext
-        from s3_bucket import S3Bucket
 
         glue_context = GlueContext(SparkContext.getOrCreate())
         self.spark = glue_context.spark_session
         # Initialised as Glue expects of a job (harmless with bookmarks disabled), before any write.
         Job(glue_context).init(args["JOB_NAME"], args)
-        self.bucket = S3Bucket(boto3.client("s3"), args["bucket"])
+        self.bucket = job_bucket(args)
+
+
+def job_bucket(args, **options):
+    """The job's bucket (``--bucket``) through boto3's default client: on Glue the job role's
+    credentials and the worker's region; elsewhere what the environment names (in the tests
+    ``AWS_ENDPOINT_URL_S3``, moto's server, and fake keys). ``options``: S3Bucket's (``scheme``)."""
+    import boto3
+
+    from s3_bucket import S3Bucket
+
+    return S3Bucket(boto3.client("s3"), args["bucket"], **options)
+
+
+class S3JobContext:
+    """Local Spark over an S3 API: the bucket ``job_bucket`` builds on Glue, read by Spark through
+    ``s3a://``. ``spark`` must have been started with the S3A jars and settings
+    (``local_worker.s3a_settings``); ``args`` are the job's resolved arguments."""
+
+    def __init__(self, spark, args):
+        self.spark = spark.newSession()
+        self.bucket = job_bucket(args, scheme=S3A_SCHEME)
 
 
 class LocalJobContext:
@@ -80,7 +110,7 @@ class FolderBucket:
     def _version(self, key, version_id):
         """The kept copy of one version of ``key``, else the key's file."""
         if version_id:
-            kept = self.versions / h.input_id(key) / re.sub(r"[^0-9A-Za-z._-]", "_", version_id) / "bytes"
+            kept = self.versions / input_id(key) / re.sub(r"[^0-9A-Za-z._-]", "_", version_id) / "bytes"
             if kept.is_file():
                 return kept
         return self._path(key)
@@ -104,6 +134,17 @@ class FolderBucket:
 
     def open_stream(self, key, version_id=None):
         return open(self._version(key, version_id), "rb")
+
+    def size(self, key, version_id=None):
+        return self._version(key, version_id).stat().st_size
+
+    def read_range(self, key, start, end, version_id=None):
+        """Bytes ``[start, end)`` of the file (fewer past its end)."""
+        return FileRangeReader(self._version(key, version_id)).read(start, end)
+
+    def range_reader(self, key, version_id=None):
+        """A reader of the file's byte ranges for Spark's tasks (``S3Bucket.range_reader``'s twin)."""
+        return FileRangeReader(self._version(key, version_id))
 
     def upload_stream(self, key, stream):
         path = self._path(key)
@@ -196,6 +237,16 @@ class FolderBucket:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self._version(source, version_id), target)
 
+    def copy_many(self, pairs):
+        """``S3Bucket.copy_many``: one after another here (one local disk)."""
+        for source, destination in pairs:
+            self.copy(source, destination)
+
+    def purge(self, prefix):
+        """``S3Bucket.purge``: a folder keeps no versions (the local runtime's kept input
+        versions are under ``versions/``, outside the bucket), so the keys' files go."""
+        self.delete(self.keys(prefix))
+
     def delete(self, keys):
         for key in keys:
             path = self._path(key)
@@ -209,3 +260,21 @@ class FolderBucket:
     def url(self, key):
         # Not Path.as_uri(): Hadoop does not decode its escapes (dt%3D… is not the dt= folder).
         return f"file://{self._path(key).as_posix()}"
+
+
+class FileRangeReader:
+    """Byte ranges of one local file: ``size``, ``read(start, end)`` and ``stream()``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.size = os.path.getsize(self.path)
+
+    def read(self, start, end):
+        if end <= start:
+            return b""
+        with open(self.path, "rb") as source:
+            source.seek(start)
+            return source.read(end - start)
+
+    def stream(self):
+        return open(self.path, "rb")

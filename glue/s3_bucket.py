@@ -7,12 +7,16 @@ import contextlib
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-import etl_helpers as h
 from botocore.exceptions import ClientError
+
+from errors import TransformError
 
 # S3 DeleteObjects takes at most 1,000 keys per request.
 _DELETE_BATCH = 1000
+# Copies in flight at once (each server-side: its time is S3's, not the driver's).
+COPY_THREADS = 8
 # What S3 answers a conditional write whose condition failed (412), or, for If-Match, whose key
 # is gone meanwhile (404).
 _FAILED_CONDITION_CODES = ("PreconditionFailed", "412", "NoSuchKey", "404")
@@ -25,9 +29,12 @@ _CONFLICT_BACKOFF_SECONDS = 0.1
 class S3Bucket:
     """The few S3 operations the runner needs, on one bucket."""
 
-    def __init__(self, client, name):
+    def __init__(self, client, name, scheme="s3"):
         self.s3 = client
         self.name = name
+        # How Spark names the bucket's objects: s3:// is EMRFS on Glue; elsewhere Hadoop's S3A
+        # connector reads s3a:// (job_context.S3JobContext).
+        self.scheme = scheme
         # Conditional PUTs send their header from an event hook rather than PutObject's IfMatch /
         # IfNoneMatch parameters: Glue's own botocore may predate them (added late 2024), and an
         # unknown parameter fails validation. The header is per thread, so it rides only on the
@@ -59,6 +66,23 @@ class S3Bucket:
             if code == "InvalidRange":  # a ranged read of an empty object
                 return b""
             raise
+
+    def size(self, key, version_id=None):
+        """The object's size in bytes."""
+        extra = {"VersionId": version_id} if version_id else {}
+        return self.s3.head_object(Bucket=self.name, Key=key, **extra)["ContentLength"]
+
+    def read_range(self, key, start, end, version_id=None):
+        """Bytes ``[start, end)`` of the object (fewer past its end); one ranged GET."""
+        return _ranged_get(self.s3, self.name, key, start, end, version_id)
+
+    def range_reader(self, key, version_id=None):
+        """A reader of the object's byte ranges for Spark's tasks (picklable; each task process
+        makes its own S3 client, at this client's endpoint and region)."""
+        endpoint = self.s3.meta.endpoint_url
+        # The regional AWS endpoint is what a client finds by itself; another one (a local S3) is named.
+        endpoint = None if endpoint and endpoint.rstrip("/").endswith(".amazonaws.com") else endpoint
+        return S3RangeReader(self.name, key, version_id, self.size(key, version_id), endpoint, self.s3.meta.region_name)
 
     def open_stream(self, key, version_id=None):
         """The object's bytes as a stream (a context manager), read as it is consumed."""
@@ -129,18 +153,83 @@ class S3Bucket:
             copy_source["VersionId"] = version_id
         self.s3.copy(copy_source, self.name, destination)
 
+    def copy_many(self, pairs):
+        """Copies each ``(source, destination)`` pair, several at once; returns once every copy
+        has ended, raising the first failure (after the others ended: none is left in flight)."""
+        pairs = list(pairs)
+        if not pairs:
+            return
+        with ThreadPoolExecutor(max_workers=min(COPY_THREADS, len(pairs)), thread_name_prefix="etl-copy") as pool:
+            futures = [pool.submit(self.copy, source, destination) for source, destination in pairs]
+        for future in futures:
+            future.result()
+
     def delete(self, keys):
-        """Deletes the keys; a key S3 could not delete fails the run (nothing is left silently)."""
-        keys = list(keys)
-        for start in range(0, len(keys), _DELETE_BATCH):
-            batch = [{"Key": k} for k in keys[start : start + _DELETE_BATCH]]
+        """Deletes the keys; a key S3 could not delete fails the run (nothing is left silently).
+        In a versioned bucket the bytes stay, as a noncurrent version (see :meth:`purge`)."""
+        self._delete_objects([{"Key": key} for key in keys])
+
+    def purge(self, prefix):
+        """Deletes every version of every key under ``prefix``, and their delete markers: what a
+        run staged is worth nothing after it, and a plain delete would keep its bytes (a staged
+        copy of a 20 GB input, 20 GB) as a noncurrent version for the bucket's lifecycle rule."""
+        paginator = self.s3.get_paginator("list_object_versions")
+        versions = [
+            {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+            for page in paginator.paginate(Bucket=self.name, Prefix=prefix)
+            for entry in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        self._delete_objects(versions)
+
+    def _delete_objects(self, objects):
+        for start in range(0, len(objects), _DELETE_BATCH):
+            batch = objects[start : start + _DELETE_BATCH]
             answer = self.s3.delete_objects(Bucket=self.name, Delete={"Objects": batch, "Quiet": True})
             errors = answer.get("Errors") or []
             if errors:
                 first = errors[0]
-                raise h.TransformError(
+                raise TransformError(
                     f"could not delete {len(errors)} object(s) from s3://{self.name}/, first {first.get('Key')}: {first.get('Code')} {first.get('Message')}"
                 )
 
     def url(self, key):
-        return f"s3://{self.name}/{key}"
+        return f"{self.scheme}://{self.name}/{key}"
+
+
+def _ranged_get(client, bucket, key, start, end, version_id):
+    if end <= start:
+        return b""
+    extra = {"VersionId": version_id} if version_id else {}
+    try:
+        return client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **extra)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # at or past the object's end
+            return b""
+        raise
+
+
+class S3RangeReader:
+    """Byte ranges of one object version (``S3Bucket.range_reader``), read where it is unpickled:
+    ``size``, ``read(start, end)`` and ``stream()`` (the whole object, as it is consumed)."""
+
+    def __init__(self, bucket, key, version_id, size, endpoint_url=None, region_name=None):
+        self.bucket, self.key, self.version_id, self.size = bucket, key, version_id, size
+        self.endpoint_url, self.region_name = endpoint_url, region_name
+        self._client = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_client": None}
+
+    def _s3(self):
+        if self._client is None:
+            import boto3  # in the task's process: clients are not shared across processes
+
+            self._client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region_name)
+        return self._client
+
+    def read(self, start, end):
+        return _ranged_get(self._s3(), self.bucket, self.key, start, end, self.version_id)
+
+    def stream(self):
+        extra = {"VersionId": self.version_id} if self.version_id else {}
+        return self._s3().get_object(Bucket=self.bucket, Key=self.key, **extra)["Body"]

@@ -11,7 +11,7 @@ import { transformStateFor } from '../core/fast-path';
 import { type Outcome, failedOutcome } from '../core/outcome';
 import { STATE } from '../core/pipeline-steps';
 import type { ObjectStore } from './adapters/object-store';
-import { instrument, MetricUnit, type Observability } from './observability';
+import { instrument, loggableSummary, MetricUnit, type Observability } from './observability';
 import { readRunReport } from './run-report-reader';
 
 const failureEventSchema = executionInputSchema.extend({
@@ -33,7 +33,7 @@ export function createDescribeFailureHandler(deps: DescribeFailureDeps) {
     if (input.validation === undefined) {
       // Validate refused the dataset's configuration: no transform ran, no report to read.
       const outcome = failedOutcome(input, STATE.Validate, input.error, { rejected: false });
-      deps.obs.logger.error('configuration refused before the transform', { summary: outcome.summary });
+      deps.obs.logger.error('configuration refused before the transform', { summary: loggableSummary(outcome.summary) });
       return outcome;
     }
     // Either engine writes a report even when it fails; it carries the counts and the error name.
@@ -45,7 +45,7 @@ export function createDescribeFailureHandler(deps: DescribeFailureDeps) {
     const outcome = failedOutcome(input, stage, input.error, { rejected: false, report: failed });
     deps.obs.metrics.addDimension('dataset', outcome.summary.dataset);
     deps.obs.metrics.addMetric('TransformFailures', MetricUnit.Count, 1);
-    deps.obs.logger.error('transform failed', { summary: outcome.summary });
+    deps.obs.logger.error('transform failed', { summary: loggableSummary(outcome.summary) });
     return outcome;
   });
 }

@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
+import type { OutcomeSummary } from '../core/outcome';
 import { METRICS_NAMESPACE } from '../core/pipeline-steps';
 
 /** Logger, tracer and metrics of one function. */
@@ -54,8 +55,10 @@ export function instrument<E, R>(obs: Observability, name: string, body: (event:
     try {
       return await body(event);
     } catch (e: unknown) {
-      obs.logger.error(`${name} failed`, e as Error);
-      subsegment?.addError(e as Error);
+      const error = loggableError(e);
+      obs.logger.error(`${name} failed`, { error });
+      // The trace keeps what the log keeps: X-Ray records an error's message, which may quote data.
+      subsegment?.addError(error.name);
       throw e;
     } finally {
       subsegment?.close();
@@ -63,4 +66,76 @@ export function instrument<E, R>(obs: Observability, name: string, body: (event:
       obs.metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * What a log line says of an error: {@link loggableError}. Logs hold no row values: an error's
+ * message may quote the data (the record a parser stopped at, a value that is not a number), so
+ * it is left out; the notification and the run report carry it, in the user's inbox and bucket.
+ */
+export interface LoggedError {
+  /** The error's stable name (`MalformedCsvError`, `NoSuchKey`, …). */
+  readonly name: string;
+  /** The names of its causes, outermost first. */
+  readonly causes?: readonly string[];
+  /** Where it was thrown: the stack's frames, without the message the stack starts with. */
+  readonly frames?: readonly string[];
+  /**
+   * An AWS service error's own message, HTTP status and request id: the service wrote them (they
+   * name resources and reasons, never a file's values) and they are what an operator needs.
+   */
+  readonly aws?: { readonly message: string; readonly httpStatusCode?: number; readonly requestId?: string };
+}
+
+/** How deep a chain of causes is followed. */
+const MAX_CAUSES = 5;
+
+/**
+ * An error as the logs may hold it: its name, its causes' names and its stack frames, never its
+ * message (an AWS service error's message excepted, see {@link LoggedError}).
+ * @example logger.error('validate failed', { error: loggableError(e) })
+ */
+export function loggableError(error: unknown): LoggedError {
+  if (!(error instanceof Error)) return { name: typeof error === 'string' ? 'Error' : typeof error };
+  const causes: string[] = [];
+  for (let cause = error.cause; cause !== undefined && causes.length < MAX_CAUSES; cause = cause instanceof Error ? cause.cause : undefined) {
+    causes.push(cause instanceof Error ? cause.name : typeof cause);
+  }
+  const frames = stackFrames(error);
+  const aws = awsServiceError(error);
+  return { name: error.name, ...(causes.length > 0 ? { causes } : {}), ...(frames.length > 0 ? { frames } : {}), ...(aws ? { aws } : {}) };
+}
+
+/**
+ * The frames of an error's stack. V8 writes `<name>: <message>` first, and a message may span
+ * lines: the frames are read after the message, so that no line of it is taken for one.
+ */
+function stackFrames(error: Error): string[] {
+  const stack = error.stack ?? '';
+  const at = error.message === '' ? stack.indexOf('\n') : stack.indexOf(error.message);
+  if (at < 0) return [];
+  const rest = stack.slice(error.message === '' ? at : at + error.message.length);
+  return rest
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => line.trim());
+}
+
+/** The AWS SDK's service exceptions carry `$metadata` (and `$fault`); nothing else does. */
+function awsServiceError(error: Error): LoggedError['aws'] {
+  const { $metadata: metadata } = error as { $metadata?: { httpStatusCode?: number; requestId?: string } };
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  return {
+    message: error.message,
+    ...(metadata.httpStatusCode === undefined ? {} : { httpStatusCode: metadata.httpStatusCode }),
+    ...(metadata.requestId === undefined ? {} : { requestId: metadata.requestId }),
+  };
+}
+
+/**
+ * An outcome's summary as the logs may hold it: the counts, keys, stage and warnings (the quality
+ * findings, ratios and counts only), and of its error the name alone (see {@link loggableError}).
+ */
+export function loggableSummary(summary: OutcomeSummary): Omit<OutcomeSummary, 'error'> & { readonly error: { readonly name: string } | null } {
+  return { ...summary, error: summary.error ? { name: summary.error.name } : null };
 }

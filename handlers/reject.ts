@@ -9,7 +9,7 @@ import { type Outcome, failedOutcome } from '../core/outcome';
 import { STATE } from '../core/pipeline-steps';
 import type { ObjectStore } from './adapters/object-store';
 import { moveObject } from './move-object';
-import { instrument, MetricUnit, type Observability } from './observability';
+import { instrument, loggableSummary, MetricUnit, type Observability } from './observability';
 
 const rejectEventSchema = executionInputSchema.extend({
   validation: z.object({ error: z.object({ name: z.string(), message: z.string() }) }),
@@ -29,7 +29,7 @@ export function createRejectHandler(deps: RejectDeps) {
     const outcome = failedOutcome(input, STATE.Validate, { Error: input.validation.error.name, Cause: input.validation.error.message }, { rejected: true });
     deps.obs.metrics.addDimension('dataset', outcome.summary.dataset);
     deps.obs.metrics.addMetric('FilesRejected', MetricUnit.Count, 1);
-    deps.obs.logger.warn('input rejected', { summary: outcome.summary });
+    deps.obs.logger.warn('input rejected', { summary: loggableSummary(outcome.summary) });
     return outcome;
   });
 }

@@ -12,7 +12,7 @@ import { evaluateQuality } from '../core/quality';
 import { formatDatasetSchema, guardDatasetSchema } from '../core/schema-guard';
 import type { ObjectStore } from './adapters/object-store';
 import { readLoadedSchema } from './loaded-schema';
-import { instrument, MetricUnit, type Observability } from './observability';
+import { instrument, loggableSummary, MetricUnit, type Observability } from './observability';
 import { readRunReport } from './run-report-reader';
 
 /** Dependencies of the Summarize handler. */
@@ -40,7 +40,7 @@ export function createSummarizeHandler(deps: SummarizeDeps) {
     metrics.addMetric('DuplicatesRemoved', MetricUnit.Count, report.duplicatesRemoved);
     metrics.addMetric('MalformedRows', MetricUnit.Count, report.malformedRows);
     metrics.addMetric(outcome.status === 'WARNING' ? 'FilesWithWarnings' : 'FilesSucceeded', MetricUnit.Count, 1);
-    logger.info('run summarized', { summary: outcome.summary });
+    logger.info('run summarized', { summary: loggableSummary(outcome.summary) });
     return outcome;
   });
 }

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import type { EtlConfig } from '../core/config/dataset-config';
+import type { TransformProgress } from '../core/run-report';
 import { transformArgumentsSchema } from '../core/transform/transform-arguments';
 import type { TransformStore } from './adapters/object-store';
 import { instrument, MetricUnit, type Observability } from './observability';
@@ -35,6 +36,8 @@ export interface TransformInLambdaDeps {
   readonly workDir: string;
   /** DuckDB's memory limit (it spills to the work folder beyond it). @default '2GB' */
   readonly memoryLimit?: string;
+  /** Told what each run is doing while it runs, by execution (the local runtime's progress line). @default none */
+  readonly onProgress?: (executionName: string, progress: TransformProgress) => void;
 }
 
 /** Builds the TransformInLambda handler. */
@@ -48,7 +51,8 @@ export function createTransformInLambdaHandler(deps: TransformInLambdaDeps) {
     const about = { executionName: args['--execution_name'], inputKey: args['--input_key'], jobRunId };
     metrics.addDimension('dataset', args['--dataset']);
     try {
-      const report = await transform.run(args, jobRunId);
+      const onProgress = deps.onProgress;
+      const report = await transform.run(args, jobRunId, onProgress && ((progress) => onProgress(args['--execution_name'], progress)));
       metrics.addMetric('FastPathRows', MetricUnit.Count, report.rowsOut);
       metrics.addMetric('FastPathDuration', MetricUnit.Milliseconds, report.durationMs);
       logger.info('transformed in the fast path', { ...about, rowsIn: report.rowsIn, rowsOut: report.rowsOut, durationMs: report.durationMs });

@@ -14,7 +14,7 @@ import type { ObjectStore } from './adapters/object-store';
 import { type SettledDuplicate, settleDuplicate } from './duplicate-upload';
 import { InvalidEventError, TriggerStartError } from './errors';
 import { recordContent, type S3EventRecord, s3EventSchema } from './events/s3-event';
-import { instrument, MetricUnit, type Observability } from './observability';
+import { instrument, loggableError, MetricUnit, type Observability } from './observability';
 
 /** What happened to each record of the event. */
 export interface TriggerResult {
@@ -36,6 +36,11 @@ export interface TriggerDeps {
    */
   readonly store: ObjectStore;
   readonly obs: Observability;
+  /**
+   * Every execution's input says `forceGlueJob` (ChooseEngine then runs the Glue job whatever the
+   * size): the local runtime's `--engine`. The deployed trigger never sets it. @default false
+   */
+  readonly forceGlueJob?: boolean;
 }
 
 /** Builds the trigger handler. */
@@ -79,7 +84,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
         }
         const dataset = routeKey(deps.config.datasets, key);
         if (!dataset) logger.warn('no dataset matches the key; the Validate step will reject it', { key });
-        const input = buildExecutionInput(
+        const built = buildExecutionInput(
           {
             bucket: record.s3.bucket.name,
             key,
@@ -90,6 +95,7 @@ export function createTriggerHandler(deps: TriggerDeps) {
           },
           dataset,
         );
+        const input = deps.forceGlueJob === true ? { ...built, forceGlueJob: true } : built;
         const outcome = await deps.starter.start(input.executionName, input);
         if (outcome === 'duplicate') {
           metrics.addMetric('DuplicateEvents', MetricUnit.Count, 1);
@@ -112,11 +118,11 @@ export function createTriggerHandler(deps: TriggerDeps) {
         const error = describeError(e);
         if (e instanceof EtlError) {
           // A key the pipeline cannot take (e.g. it escapes the bucket): logged, never retried.
-          logger.error('object skipped: invalid key', { key, error });
+          logger.error('object skipped: invalid key', { key, error: loggableError(e) });
           metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
           result.skipped.push({ key, reason: `${error.name}: ${error.message}` });
         } else {
-          logger.error('could not start the execution', { key, error });
+          logger.error('could not start the execution', { key, error: loggableError(e) });
           failures.push(`${key}: ${error.name}: ${error.message}`);
         }
       }

@@ -15,6 +15,11 @@ import type { ObjectStore } from './adapters/object-store';
 import { readLoadedSchema } from './loaded-schema';
 import { instrument, MetricUnit, type Observability } from './observability';
 
+/** The data rows a report's issues name (`row <n>: …`, as core/validation words them): line numbers, not values. */
+function issueRows(issues: readonly string[]): number[] {
+  return issues.flatMap((issue) => /^row (\d+):/.exec(issue)?.slice(1, 2).map(Number) ?? []);
+}
+
 /** Dependencies of the Validate handler. */
 export interface ValidateDeps {
   readonly config: EtlConfig;
@@ -57,7 +62,16 @@ export function createValidateHandler(deps: ValidateDeps) {
     metrics.addMetric(report.valid ? 'FilesValid' : 'FilesRejected', MetricUnit.Count, 1);
     metrics.addMetric('RowsValidated', MetricUnit.Count, report.rowsChecked);
     if (report.valid) logger.info('file is valid', { ...about, rowsChecked: report.rowsChecked, sampled: report.sampled });
-    else logger.warn('file rejected', { ...about, error: report.error, issues: report.issues });
+    // The error's name and where: its message and the issues quote the file's values (they go to the notification).
+    else {
+      logger.warn('file rejected', {
+        ...about,
+        error: report.error?.name ?? null,
+        rowsChecked: report.rowsChecked,
+        malformedRows: report.malformedRows,
+        issueRows: issueRows(report.issues),
+      });
+    }
     return report;
   });
 }

@@ -101,6 +101,16 @@ export function nagAcknowledgements(stack: EtlPipelineStack): NagAcknowledgement
   );
   add(
     queryPolicy,
+    'AwsSolutions-IAM5[Resource::*]',
+    `${queryWho} lets the Athena console and JDBC/ODBC clients list the data catalogs and workgroups (athena:ListDataCatalogs, athena:ListWorkGroups): the Service Authorization Reference gives both no resource type, so "*" is the only valid value; they list names, not a catalog's content.`,
+  );
+  add(
+    queryPolicy,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${stack.query.databaseName}/*]`,
+    `${queryWho} lists the tables of the pipeline's database (glue:GetTables, which Glue authorises on the tables it returns); the database holds only the tables the pipeline declares.`,
+  );
+  add(
+    queryPolicy,
     objects(QUERY_RESULTS_PREFIX),
     `${queryWho} writes and reads query results, which Athena names per query execution below ${QUERY_RESULTS_PREFIX}; the wildcard is limited to that prefix of the pipeline bucket.`,
   );

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Creates (or refreshes) the project's Python environment in .venv/ from requirements.txt:
-# PySpark 3.5 for the Glue runner, awsglue's interfaces, boto3, moto's server, pytest.
-# Idempotent: does nothing when .venv/ already matches requirements.txt.
+# PySpark 3.5 for the Glue runner, awsglue's interfaces, boto3, moto's server, pytest; then the
+# jars of Spark's S3A connector (scripts/spark-jars.sh: hadoop-aws and its AWS SDK bundle, from
+# Maven Central, SHA-1 checked, into .venv/spark-jars/).
+# Idempotent: does nothing when .venv/ already matches requirements.txt and the jars are there.
 #   bash scripts/python-env.sh          create or refresh .venv/
 #   bash scripts/python-env.sh --lock   rewrite requirements.txt from requirements.in
 set -euo pipefail
@@ -31,11 +33,12 @@ if [ "${1:-}" = "--lock" ]; then
 fi
 
 want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-  exit 0
+if ! [ -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "python-env: installing requirements.txt into $venv/ (first run: a few minutes, ~900 MB)" >&2
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r requirements.txt
+  echo "$want" > "$stamp"
+  echo "python-env: ready ($("$venv/bin/python" -c 'import pyspark; print("pyspark", pyspark.__version__)'))" >&2
 fi
-echo "python-env: installing requirements.txt into $venv/ (first run: a few minutes, ~900 MB)" >&2
-"$python" -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r requirements.txt
-echo "$want" > "$stamp"
-echo "python-env: ready ($("$venv/bin/python" -c 'import pyspark; print("pyspark", pyspark.__version__)'))" >&2
+# After the install: the jars are pinned to the Hadoop of the PySpark just installed.
+bash scripts/spark-jars.sh

@@ -39,8 +39,8 @@ export interface Dialect {
    * gap); a wall time that occurs twice as its earlier instant (the offset before the change).
    */
   zonedInstant(expr: string, zone: string, offset: 'always' | 'never' | 'maybe'): string;
-  /** JSON object text of named expressions (for the rejects file). */
-  jsonObject(names: readonly string[]): string;
+  /** JSON object text of named columns (for the rejects file); the values of `values` (expressions, one per name) when given. */
+  jsonObject(names: readonly string[], values?: readonly string[]): string;
   /** Quotes an identifier. */
   quote(identifier: string): string;
   /** Quotes a string literal. */
@@ -95,7 +95,7 @@ export const duckdb: Dialect = {
     const local = `CASE ${before('1 HOUR')} ${before('30 MINUTE')} ELSE ${later} END`;
     return offset === 'never' ? local : `CASE WHEN regexp_matches(${expr}, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN ${withOffset} ELSE ${local} END`;
   },
-  jsonObject: (names) => `CAST(json_object(${names.map((n) => `'${n}', "${n}"`).join(', ')}) AS VARCHAR)`,
+  jsonObject: (names, values) => `CAST(json_object(${names.map((n, i) => `'${n}', ${values?.[i] ?? `"${n}"`}`).join(', ')}) AS VARCHAR)`,
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   // DuckDB string literals do not treat backslash as an escape.
   literal: (text) => `'${text.replace(/'/g, "''")}'`,
@@ -139,7 +139,8 @@ export const spark: Dialect = {
     return offset === 'never' ? local : `CASE WHEN ${expr} RLIKE ${quoteText('(Z|[+-][0-9]{2}:?[0-9]{2})\\z')} THEN ${withOffset} ELSE ${local} END`;
   },
   // ignoreNullFields=false: the rejects file shows an empty value as null, as DuckDB's json_object does.
-  jsonObject: (names) => `to_json(named_struct(${names.map((n) => `'${n}', \`${n}\``).join(', ')}), map('ignoreNullFields', 'false'))`,
+  jsonObject: (names, values) =>
+    `to_json(named_struct(${names.map((n, i) => `'${n}', ${values?.[i] ?? `\`${n}\``}`).join(', ')}), map('ignoreNullFields', 'false'))`,
   quote: (identifier) => `\`${identifier.replace(/`/g, '``')}\``,
   literal: quoteText,
 };

@@ -43,7 +43,8 @@ function typedValue(d: Dialect, text: string, type: ColumnType, rules: ColumnRul
   // A line break inside a quoted value is stored as LF: Spark's reader turns a CRLF there into LF
   // when the file's lines end in CRLF (an Excel export), DuckDB's keeps it; stored alike, both agree.
   // (`chr` and `||` mean the same in both dialects.)
-  if (type.kind === 'string') return `replace(${text}, chr(13) || chr(10), chr(10))`;
+  // The replace only where a CR is (a cheap test first: allocating every value anew costs more than the rest of the typing).
+  if (type.kind === 'string') return `CASE WHEN instr(${text}, chr(13)) > 0 THEN replace(${text}, chr(13) || chr(10), chr(10)) ELSE ${text} END`;
   if (type.kind === 'boolean') {
     const list = (values: readonly string[]): string => values.map((v) => d.literal(v)).join(', ');
     return `CASE WHEN ${text} IN (${list(rules.trueValues)}) THEN TRUE WHEN ${text} IN (${list(rules.falseValues)}) THEN FALSE END`;

@@ -9,10 +9,14 @@ import gzip
 import io
 import json
 
-import etl_helpers as h
-import etl_runner
 import pytest
+
+import etl_runner
+from errors import HeaderMismatchError
 from job_context import LocalJobContext
+from naming import rejects_key
+from plan import DEFAULT_READ
+from rejects import STRUCTURAL_REJECT_REASON
 from test_runner_spark import SAMPLES, args_for, argv
 
 # A note with characters windows-1252 has (and UTF-8 spells in several bytes).
@@ -53,7 +57,7 @@ def set_plan(bucket_dir, read=None, sources=None, extra_columns=None):
     """The deployed plan of orders with reading fields as compile-plan.ts writes them."""
     plan_file = bucket_dir / "scripts" / "plans" / "orders.json"
     plan = json.loads(plan_file.read_text(encoding="utf-8"))
-    plan["read"] = {**h.DEFAULT_READ, **(read or {})}
+    plan["read"] = {**DEFAULT_READ, **(read or {})}
     for column in plan["columns"]:
         column["source"] = (sources or {}).get(column["name"], column["name"])
     plan["extraColumns"] = extra_columns or "refuse"
@@ -75,7 +79,7 @@ def loaded(spark, bucket_dir):
 
 
 def rejects_of(bucket_dir, execution="orders-dialect"):
-    text = (bucket_dir / h.rejects_key("orders", execution)).read_text(encoding="utf-8")
+    text = (bucket_dir / rejects_key("orders", execution)).read_text(encoding="utf-8")
     return [(int(r["line"]) if r["line"] else None, r["reject_reason"]) for r in csv.DictReader(io.StringIO(text, newline=""))]
 
 
@@ -175,7 +179,7 @@ def test_rejects_carry_the_lines_of_the_original_file(spark, bucket_dir, variant
     assert (report["rowsIn"], report["malformedRows"], report["rowsOut"]) == (41, 3, 38)
     lines = _lines_of(text, [rows[2][0], "ORD-SHORT", rows[30][0]])
     assert [line for line, _ in rejects_of(bucket_dir)] == lines
-    assert rejects_of(bucket_dir)[1][1] == h.STRUCTURAL_REJECT_REASON
+    assert rejects_of(bucket_dir)[1][1] == STRUCTURAL_REJECT_REASON
     assert "quantity" in rejects_of(bucket_dir)[0][1]
 
 
@@ -202,7 +206,7 @@ def test_an_extra_column_is_refused_by_default_naming_it(spark, bucket_dir):
     text = csv_text(header, [r + ["x"] for r in ROWS])
 
     # Act
-    with pytest.raises(h.HeaderMismatchError) as raised:
+    with pytest.raises(HeaderMismatchError) as raised:
         run(spark, bucket_dir, text.encode())
 
     # Assess
@@ -215,7 +219,7 @@ def test_the_header_is_matched_with_each_columns_source_not_its_name(spark, buck
     text = csv_text(HEADER, ROWS, delimiter=";")
 
     # Act
-    with pytest.raises(h.HeaderMismatchError) as raised:
+    with pytest.raises(HeaderMismatchError) as raised:
         run(spark, bucket_dir, text.encode(), read={"delimiter": ";"}, sources=EXCEL_SOURCES)
 
     # Assess

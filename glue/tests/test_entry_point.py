@@ -5,10 +5,11 @@ import argparse
 import json
 import shutil
 
-import etl_helpers as h
-import etl_runner
 import pytest
 from awsglue.utils import getResolvedOptions
+
+import etl_runner
+from errors import HeaderMismatchError
 from job_context import LocalJobContext
 
 SAMPLES = etl_runner.__file__.rsplit("/glue/", 1)[0] + "/samples"
@@ -49,7 +50,23 @@ def glue_argv(job_run_id="jr_0123456789abcdef", **overrides):
         "--job-language",
         "python",
         "--extra-py-files",
-        "s3://data-bucket/scripts/etl_helpers.py,s3://data-bucket/scripts/s3_bucket.py,s3://data-bucket/scripts/job_context.py",
+        ",".join(
+            f"s3://data-bucket/scripts/{module}.py"
+            for module in (
+                "errors",
+                "header",
+                "input_decoding",
+                "job_context",
+                "naming",
+                "output_files",
+                "plan",
+                "quality",
+                "rejects",
+                "run_report",
+                "s3_bucket",
+                "value_rules",
+            )
+        ),
         "--plans_prefix",
         "scripts/plans/",
     ]
@@ -113,7 +130,7 @@ def test_a_failing_run_leaves_its_report_and_raises_the_named_error(spark, bucke
     argv = glue_argv()
 
     # Act
-    with pytest.raises(h.HeaderMismatchError) as raised:
+    with pytest.raises(HeaderMismatchError) as raised:
         etl_runner.main(argv, LocalJobContext(spark, bucket_dir, "data-bucket"))
 
     # Assess: Glue's ErrorMessage would start with the class name the state machine reads

@@ -6,10 +6,10 @@ import os
 import threading
 import time
 
-import etl_helpers as h
 from job_context import LOCK_STALE_SECONDS, FolderBucket
+from naming import latest_manifest_key
 
-KEY = h.latest_manifest_key("orders")
+KEY = latest_manifest_key("orders")
 
 
 def test_the_token_is_the_md5_hex_of_the_bytes_and_a_stale_one_writes_nothing(tmp_path):

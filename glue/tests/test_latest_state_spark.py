@@ -9,12 +9,22 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
-import etl_helpers as h
 import etl_runner
 from job_context import LocalJobContext
+from naming import (
+    LATEST_VERSION_RETENTION_SECONDS,
+    input_id,
+    latest_manifest_key,
+    latest_replaces_key,
+    latest_version_of,
+    latest_version_prefix,
+    latest_versions_prefix,
+    parse_latest_manifest,
+    version_created_at,
+)
 from test_runner_spark import SAMPLES, args_for, argv
 
-MANIFEST = h.latest_manifest_key("orders")
+MANIFEST = latest_manifest_key("orders")
 
 
 def sample_rows():
@@ -52,7 +62,7 @@ def load(spark, bucket_dir, key, execution, job_run_id, rows, ingestion_date, lo
 
 
 def manifest_keys(bucket_dir):
-    return h.parse_latest_manifest((bucket_dir / MANIFEST).read_text(encoding="utf-8"))
+    return parse_latest_manifest((bucket_dir / MANIFEST).read_text(encoding="utf-8"))
 
 
 def state_rows(spark, bucket_dir):
@@ -85,7 +95,7 @@ def test_a_second_load_updates_the_state_and_the_table_holds_both(spark, bucket_
     assert second["latestFiles"] == manifest_keys(bucket_dir)
     assert second["latestPrefix"] == "load/latest/orders/"
     version = second["latestFiles"][0].split("/")[4]
-    assert version.endswith("-jr_second") and h.version_created_at(version) is not None
+    assert version.endswith("-jr_second") and version_created_at(version) is not None
     assert all(key.startswith(f"load/latest/orders/versions/{version}/part-") for key in second["latestFiles"])
     assert not (bucket_dir / "load" / "_staging").exists() or not any((bucket_dir / "load" / "_staging").glob("**/*"))
 
@@ -165,12 +175,12 @@ def test_a_run_that_loses_the_manifest_merges_again_onto_the_winners_state(spark
     state, count = state_rows(spark, bucket_dir)
     assert count == len(state) == 30 == report["latestRows"]
     assert report["latestFiles"][0].split("/")[4].endswith("-jr_a-2")
-    versions = {p.name for p in (bucket_dir / h.latest_versions_prefix("orders")).iterdir()}
+    versions = {p.name for p in (bucket_dir / latest_versions_prefix("orders")).iterdir()}
     assert not any(v.endswith("-jr_a") for v in versions), "the losing attempt's files are deleted"
 
 
 def versions_left(bucket_dir):
-    return {p.name for p in (bucket_dir / h.latest_versions_prefix("orders")).iterdir()}
+    return {p.name for p in (bucket_dir / latest_versions_prefix("orders")).iterdir()}
 
 
 def test_a_manifest_write_sent_again_after_it_went_through_publishes_and_the_next_run_merges_over_it(spark, bucket_dir):
@@ -210,7 +220,7 @@ def test_a_correction_recomputes_the_state_from_the_table(spark, bucket_dir):
     # Prepare: another load, then orders-f.csv with reuploads "replace" (its load id: the key's)
     rows = sample_rows()
     key = "extract/orders-f.csv"
-    load_id = h.input_id(key)
+    load_id = input_id(key)
     load(spark, bucket_dir, "extract/orders-o.csv", "orders-o", "jr_other", rows[2:5], "2026-11-24", "00000000000000aa")
     first = [{**rows[0], "status": "old"}, {**rows[1], "status": "dropped"}]
     load(spark, bucket_dir, key, "orders-f-1", "jr_f1", first, "2026-11-24", load_id)
@@ -240,7 +250,7 @@ def test_a_version_a_slow_run_reads_is_kept_while_others_publish(spark, bucket_d
     write_csv(bucket_dir, "extract/orders-a.csv", rows[10:20])
     # run A reads the manifest (v0) an hour past the retention and merges slowly: B and C publish
     # v1 and v2 meanwhile (v0 is kept only as what v1 replaced)
-    retention = timedelta(seconds=h.LATEST_VERSION_RETENTION_SECONDS)
+    retention = timedelta(seconds=LATEST_VERSION_RETENTION_SECONDS)
     clock["now"] += retention + timedelta(hours=1)
     real_merge = etl_runner.TransformRun.merge_state
     merges = []
@@ -253,7 +263,7 @@ def test_a_version_a_slow_run_reads_is_kept_while_others_publish(spark, bucket_d
             return real_merge(self, plan, sources, version_prefix)
         present = all((bucket_dir / key).is_file() for key in sources)
         merged = real_merge(self, plan, sources, version_prefix)
-        merges.append((sorted({h.latest_version_of(k) for k in sources}), present, merged is not None))
+        merges.append((sorted({latest_version_of(k) for k in sources}), present, merged is not None))
         return merged
 
     monkeypatch.setattr(etl_runner.TransformRun, "merge_state", slow_merge)
@@ -279,7 +289,7 @@ def test_a_version_a_slow_run_reads_is_kept_while_others_publish(spark, bucket_d
     # Assess: the current version and the one it replaced stay; the older ones are gone
     v4 = last["latestFiles"][0].split("/")[4]
     assert versions_left(bucket_dir) == {v4, v3}
-    assert (bucket_dir / h.latest_replaces_key("orders", v4)).read_text() == f"{v3}\n"
+    assert (bucket_dir / latest_replaces_key("orders", v4)).read_text() == f"{v3}\n"
     state, count = state_rows(spark, bucket_dir)
     assert count == len(state) == 40 and {state[r["order_id"]]["status"] for r in rows[:5]} == {"REFUNDED"}
 
@@ -297,11 +307,11 @@ def test_a_state_file_gone_during_the_merge_makes_the_run_merge_again(spark, buc
     def merge_while_v0_goes(self, plan, sources, version_prefix):
         if self.job_run_id == "jr_a" and not merges:
             load(spark, bucket_dir, "extract/orders-b.csv", "orders-b", "jr_b", rows[20:30], "2026-11-24", "00000000000000bb")
-            for part in (bucket_dir / h.latest_version_prefix("orders", v0)).iterdir():
+            for part in (bucket_dir / latest_version_prefix("orders", v0)).iterdir():
                 part.unlink()
         merged = real_merge(self, plan, sources, version_prefix)
         if self.job_run_id == "jr_a":
-            merges.append((sorted({h.latest_version_of(k) for k in sources}), merged is not None))
+            merges.append((sorted({latest_version_of(k) for k in sources}), merged is not None))
         return merged
 
     monkeypatch.setattr(etl_runner.TransformRun, "merge_state", merge_while_v0_goes)

@@ -6,9 +6,9 @@ import json
 import shutil
 import threading
 
-import etl_helpers as h
 import etl_runner
 from job_context import GlueJobContext, LocalJobContext
+from naming import last_run_report_key, legacy_last_run_report_key
 
 SAMPLES = etl_runner.__file__.rsplit("/glue/", 1)[0] + "/samples"
 FIXTURES = etl_runner.__file__.rsplit("/glue/", 1)[0] + "/test/fixtures"
@@ -121,7 +121,7 @@ def test_overlapping_runs_of_one_key_keep_to_their_own_staging(spark, bucket_dir
 def test_the_last_success_is_kept_in_load_meta_and_read_from_its_legacy_key_after_an_upgrade(spark, bucket_dir):
     # Prepare: the last success where releases before load/_meta/ wrote it (under logs/glue-jobs/)
     put(bucket_dir, "orders-clean.csv", "extract/orders.csv")
-    legacy = bucket_dir / h.legacy_last_run_report_key("orders")
+    legacy = bucket_dir / legacy_last_run_report_key("orders")
     legacy.parent.mkdir(parents=True, exist_ok=True)
     before = json.loads(open(f"{FIXTURES}/run-report-succeeded.json", encoding="utf-8").read())
     before.update(executionName="orders-before-upgrade", rowsOut=1000)
@@ -134,8 +134,8 @@ def test_the_last_success_is_kept_in_load_meta_and_read_from_its_legacy_key_afte
     # Assess: compared with the run before the upgrade; the new key written, the legacy one left to expire
     report = json.loads((bucket_dir / args["report_key"]).read_text())
     assert report["previousRun"] == {"executionName": "orders-before-upgrade", "rowsOut": 1000}
-    assert h.last_run_report_key("orders").startswith("load/_meta/")
-    assert json.loads((bucket_dir / h.last_run_report_key("orders")).read_text())["executionName"] == "orders-after-upgrade"
+    assert last_run_report_key("orders").startswith("load/_meta/")
+    assert json.loads((bucket_dir / last_run_report_key("orders")).read_text())["executionName"] == "orders-after-upgrade"
     assert json.loads(legacy.read_text())["executionName"] == "orders-before-upgrade"
 
 
@@ -172,7 +172,7 @@ def test_once_the_state_is_published_only_the_reports_can_fail_the_run(spark, bu
     after = calls[[c[0] for c in calls].index("write_text_if") + 1 :]
     assert [c for c in after if c[0] not in ("keys", "read_text", "delete")] == [
         ("write_json", args["report_key"]),
-        ("write_json", h.last_run_report_key("orders")),
+        ("write_json", last_run_report_key("orders")),
     ]
     assert any(c[0] == "delete" for c in after)
     assert report["status"] == "SUCCEEDED"

@@ -11,12 +11,15 @@ from pathlib import Path
 import boto3
 import botocore
 import botocore.session
-import etl_helpers as h
 import pytest
 from botocore.exceptions import ConnectionClosedError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
+
+from errors import LatestStateConflictError, TransformError
+from input_decoding import SkippedLines, is_gzip
+from naming import latest_manifest_key, latest_replaces_key, latest_version_id, latest_versions_prefix, parse_latest_manifest
 from s3_bucket import S3Bucket
 
 KEYS = ["extract/plain.csv", "extract/with space.csv", "extract/a+b.csv", "extract/100%.csv", "extract/#1.csv", "extract/[1].csv", "extract/ünï/東京.csv"]
@@ -111,7 +114,7 @@ def test_a_key_s3_refuses_to_delete_fails_the_run(s3):
     stub.add_response("delete_objects", {"Errors": [{"Key": "load/orders/dt=2026-11-24/part-x-0.parquet", "Code": "AccessDenied", "Message": "Access Denied"}]})
 
     # Act + Assess
-    with stub, pytest.raises(h.TransformError, match="could not delete 1 object.*AccessDenied"):
+    with stub, pytest.raises(TransformError, match="could not delete 1 object.*AccessDenied"):
         bucket.delete(["load/orders/dt=2026-11-24/part-x-0.parquet"])
 
 
@@ -139,7 +142,7 @@ def put_statuses(client):
 def test_a_conditional_write_with_a_stale_token_gets_412_and_writes_nothing(bucket):
     # Prepare
     statuses = put_statuses(bucket.s3)
-    key = h.latest_manifest_key("orders")
+    key = latest_manifest_key("orders")
 
     # Act
     created = bucket.write_text_if(key, "s3://b/one\n", "text/plain", None)
@@ -175,7 +178,7 @@ def lose_the_first_response(client, key):
 @pytest.mark.parametrize("replacing", [False, True], ids=["if-none-match", "if-match"])
 def test_a_conditional_write_whose_response_was_lost_is_a_win(bucket, replacing):
     # Prepare: the manifest absent (If-None-Match *) or holding a state (If-Match its ETag)
-    key = h.latest_manifest_key("orders")
+    key = latest_manifest_key("orders")
     token = None
     if replacing:
         bucket.write_text(key, "s3://b/before\n", "text/plain")
@@ -225,11 +228,11 @@ def publishing_run(bucket, job_run_id="jr_a"):
 
 def test_a_publication_that_loses_the_race_retries_and_cleans_up(bucket):
     # Prepare: a current state, an abandoned version (old) and one being written (young)
-    versions = h.latest_versions_prefix("orders")
-    young = h.latest_version_id(datetime.now(UTC) - timedelta(minutes=10), "jr_busy")
+    versions = latest_versions_prefix("orders")
+    young = latest_version_id(datetime.now(UTC) - timedelta(minutes=10), "jr_busy")
     for version in ("20200101T000000Z-jr_prev", "20200101T000000Z-jr_dead", young):
         bucket.s3.put_object(Bucket=bucket.name, Key=f"{versions}{version}/part-0.parquet", Body=b"x")
-    manifest = h.latest_manifest_key("orders")
+    manifest = latest_manifest_key("orders")
     bucket.write_text(manifest, f"s3://{bucket.name}/{versions}20200101T000000Z-jr_prev/part-0.parquet\n", "text/plain")
     run, written = publishing_run(bucket)
     statuses = put_statuses(bucket.s3)
@@ -239,7 +242,7 @@ def test_a_publication_that_loses_the_race_retries_and_cleans_up(bucket):
     def read_then_a_rival_publishes(key):
         answer = real_read(key)
         if not reads:  # a rival run replaces the manifest right after this run's first read
-            rival = f"{versions}{h.latest_version_id(datetime.now(UTC), 'jr_rival')}/part-0.parquet"
+            rival = f"{versions}{latest_version_id(datetime.now(UTC), 'jr_rival')}/part-0.parquet"
             bucket.s3.put_object(Bucket=bucket.name, Key=rival, Body=b"x")
             bucket.write_text(key, f"s3://{bucket.name}/{rival}\n", "text/plain")
         reads.append(answer)
@@ -254,22 +257,22 @@ def test_a_publication_that_loses_the_race_retries_and_cleans_up(bucket):
     assert 412 in statuses and statuses[-1] == 200
     assert len(reads) == 2 and rows == 3
     assert len(files) == 1 and files[0].startswith(versions) and files[0].endswith("-jr_a-2/part-0.parquet")
-    assert h.parse_latest_manifest(bucket.read_text(manifest)) == files
+    assert parse_latest_manifest(bucket.read_text(manifest)) == files
     left = {key[len(versions) :].split("/")[0] for key in bucket.keys(versions)}
     # kept: the new version, the one it replaced (the rival's), the young one; gone: the first
     # attempt's files, and the old versions no kept version names as replaced
-    rival = h.parse_latest_manifest(reads[1][0])[0].split("/")[4]
+    rival = parse_latest_manifest(reads[1][0])[0].split("/")[4]
     assert left == {files[0].split("/")[4], rival, young}
-    assert bucket.read_text(h.latest_replaces_key("orders", files[0].split("/")[4])) == f"{rival}\n"
+    assert bucket.read_text(latest_replaces_key("orders", files[0].split("/")[4])) == f"{rival}\n"
 
 
 def test_a_publication_whose_manifest_response_was_lost_is_published_and_kept(bucket):
     # Prepare: a state published 5 hours ago; this run's manifest PUT goes through, its response
     # is lost, botocore retries it and S3 refuses the retry (412) for this run's own write
-    versions = h.latest_versions_prefix("orders")
-    before = h.latest_version_id(datetime.now(UTC) - timedelta(hours=5), "jr_before")
+    versions = latest_versions_prefix("orders")
+    before = latest_version_id(datetime.now(UTC) - timedelta(hours=5), "jr_before")
     bucket.s3.put_object(Bucket=bucket.name, Key=f"{versions}{before}/part-0.parquet", Body=b"x")
-    manifest = h.latest_manifest_key("orders")
+    manifest = latest_manifest_key("orders")
     bucket.write_text(manifest, f"s3://{bucket.name}/{versions}{before}/part-0.parquet\n", "text/plain")
     run, written = publishing_run(bucket)
     sent = lose_the_first_response(bucket.s3, manifest)
@@ -281,17 +284,17 @@ def test_a_publication_whose_manifest_response_was_lost_is_published_and_kept(bu
     assert sent == [200] and rows == 3
     version = files[0].split("/")[4]
     assert version.endswith("-jr_a")
-    assert h.parse_latest_manifest(bucket.read_text(manifest)) == files
+    assert parse_latest_manifest(bucket.read_text(manifest)) == files
     assert all(bucket.read_text(key) == "parquet bytes" for key in files)
-    assert bucket.read_text(h.latest_replaces_key("orders", version)) == f"{before}\n"
+    assert bucket.read_text(latest_replaces_key("orders", version)) == f"{before}\n"
 
     # Act: the next run publishes over it
     following, _ = publishing_run(bucket, "jr_b")
     following_files, _ = following.publish_latest_state({"latestSql": None}, written)
 
     # Assess: it replaced this run's version and keeps it (and the one before, while young)
-    assert h.parse_latest_manifest(bucket.read_text(manifest)) == following_files
-    assert bucket.read_text(h.latest_replaces_key("orders", following_files[0].split("/")[4])) == f"{version}\n"
+    assert parse_latest_manifest(bucket.read_text(manifest)) == following_files
+    assert bucket.read_text(latest_replaces_key("orders", following_files[0].split("/")[4])) == f"{version}\n"
     assert all(bucket.read_text(key) == "parquet bytes" for key in files)
     assert {key[len(versions) :].split("/")[0] for key in bucket.keys(versions)} == {following_files[0].split("/")[4], version, before}
 
@@ -299,7 +302,7 @@ def test_a_publication_whose_manifest_response_was_lost_is_published_and_kept(bu
 def test_a_publication_that_always_loses_is_a_named_error_and_leaves_no_files(bucket):
     # Prepare: a rival publishes between every read and write
     run, written = publishing_run(bucket)
-    versions = h.latest_versions_prefix("orders")
+    versions = latest_versions_prefix("orders")
     real_read = bucket.read_text_with_token
 
     def read_then_a_rival_publishes(key):
@@ -310,7 +313,7 @@ def test_a_publication_that_always_loses_is_a_named_error_and_leaves_no_files(bu
     bucket.read_text_with_token = read_then_a_rival_publishes
 
     # Act + Assess
-    with pytest.raises(h.LatestStateConflictError, match="changed during each of 5 attempts"):
+    with pytest.raises(LatestStateConflictError, match="changed during each of 5 attempts"):
         run.publish_latest_state({"latestSql": None}, written)
     assert bucket.keys(versions) == []
 
@@ -357,8 +360,8 @@ def test_bytes_are_read_raw_and_a_version_streams_through_a_line_skipping_upload
     # Act: as the runner stages a copy for skipRows (decompressed, streamed, multipart)
     head = bucket.read_bytes("extract/orders.csv", 2, first)
     with bucket.open_stream("extract/orders.csv", first) as stream:
-        bucket.upload_stream("load/_staging/input.csv", h.SkippedLines(gzip.GzipFile(fileobj=stream, mode="rb"), 2, "utf-8"))
+        bucket.upload_stream("load/_staging/input.csv", SkippedLines(gzip.GzipFile(fileobj=stream, mode="rb"), 2, "utf-8"))
 
     # Assess
-    assert h.is_gzip(head) and bucket.read_bytes("absent.csv") is None
+    assert is_gzip(head) and bucket.read_bytes("absent.csv") is None
     assert bucket.read_bytes("load/_staging/input.csv") == body.split(b"\r\n", 2)[2]

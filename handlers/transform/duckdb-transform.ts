@@ -15,29 +15,22 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { writeToPath } from 'fast-csv';
 
-import { type ColumnConfig, DEFAULT_DIALECT, type DatasetConfig, type EtlConfig, getDataset } from '../../core/config/dataset-config';
+import { type ColumnConfig, type DatasetConfig, type EtlConfig, getDataset } from '../../core/config/dataset-config';
 import { EtlError, MalformedCsvError, QualityThresholdError, TransformError, describeError } from '../../core/errors';
 import { datasetLoadPrefix, lastRunReportKey, latestStatePrefix, legacyLastRunReportKey } from '../../core/naming';
 import { type QualityFinding, evaluateQuality } from '../../core/quality';
-import {
-  REJECTS_COLUMNS,
-  type RejectToNumber,
-  hasUnclosedQuote,
-  numberRejects,
-  recordSplitFailure,
-  recordSplitMessage,
-  valueRejectFields,
-} from '../../core/rejects';
-import { type RowCounts, type RunReport, runReportSchema } from '../../core/run-report';
-import { type PlanStep, RUNNER_INPUTS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
+import { recordSplitMessage } from '../../core/rejects';
+import { type RowCounts, type RunReport, type TransformProgress, failedRunCounts, runReportSchema } from '../../core/run-report';
+import { ROW_KINDS, RUNNER_INPUTS, SINGLE_PASS_ROWS, type TransformPlan, compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader, positionalColumns } from '../../core/validation/header';
 import type { TransformArguments } from '../../core/transform/transform-arguments';
 import type { TransformStore } from '../adapters/object-store';
-import { one, rows, run, sqlText } from './duckdb-sql';
+import { watchProgress } from './duckdb-progress';
+import { MAX_LINE_BYTES, type RejectsInput, collectUnsplit, lineBreaksSql, writeRejects } from './duckdb-rejects';
+import { rows, run, sqlText } from './duckdb-sql';
 import { type Clock, type PublishedState, publishLatestState } from './latest-state';
-import { type CsvInputFile, csvInputText, prepareCsvInput, readCsvHeader } from './read-header';
+import { type CsvInputFile, csvInputBytes, prepareCsvInput, readCsvHeader } from './read-header';
 
 /** Engine settings. */
 export interface DuckDbTransformOptions {
@@ -67,9 +60,10 @@ export class DuckDbTransform {
   /**
    * Runs one transform to its end and returns its report (SUCCEEDED). Whatever happens the report
    * is written to `--report_key` first; on failure the run's error is thrown, an {@link EtlError}
-   * (anything else becomes a {@link TransformError}) carrying the FAILED report.
+   * (anything else becomes a {@link TransformError}) carrying the FAILED report. `onProgress`, if
+   * given, is told what the run is doing while it runs (duckdb-progress.ts).
    */
-  async run(args: TransformArguments, jobRunId: string): Promise<RunReport> {
+  async run(args: TransformArguments, jobRunId: string, onProgress?: (progress: TransformProgress) => void): Promise<RunReport> {
     const startedAt = new Date();
     const base = {
       formatVersion: 1 as const,
@@ -85,7 +79,7 @@ export class DuckDbTransform {
     };
     let report: RunReport;
     try {
-      report = await this.transform(args, base);
+      report = await this.transform(args, base, onProgress);
     } catch (e: unknown) {
       const failure = e instanceof EtlError ? e : new TransformError(describeError(e).message, { cause: e });
       const error = describeError(failure);
@@ -101,6 +95,8 @@ export class DuckDbTransform {
           previousRun: null,
           qualityFailures: [],
           ...partial,
+          // Nothing loaded (core/run-report.ts): rowsOut 0, what was counted not loaded.
+          ...failedRunCounts(partial, error.name),
           status: 'FAILED',
           error,
         },
@@ -128,7 +124,7 @@ export class DuckDbTransform {
    * plan into the staging folder and count, check quality, write the rejects, publish. Once the
    * engine is open, whatever fails, it is closed and the staging folder and the link removed.
    */
-  private async transform(args: TransformArguments, base: RunIdentity): Promise<RunReport> {
+  private async transform(args: TransformArguments, base: RunIdentity, onProgress?: (progress: TransformProgress) => void): Promise<RunReport> {
     const dataset = getDataset(this.config, args['--dataset']);
     const plan = this.plan(dataset.name);
     // The volume check compares with the last run that finished before this one started: read
@@ -139,12 +135,17 @@ export class DuckDbTransform {
     const output = new StagedOutput(this.store, args['--bucket'], dataset.name, args['--load_id'], plan.partitionColumn, path.join(runDir, 'output'));
     let db: DuckDBConnection | undefined;
     let instance: DuckDBInstance | undefined;
+    let stopProgress: (() => void) | undefined;
     try {
       const input = await this.openInput(args, dataset, runDir);
       instance = await this.createInstance();
       db = await instance.connect();
+      if (onProgress) ({ db, stop: stopProgress } = await watchProgress(db, input.input.file, onProgress));
       await registerInputs(db, dataset, input, args['--ingestion_date']);
-      const counts = await runPlan(db, plan, output);
+      // One pass over the input (the rows in the file's order, typed, with their reasons), then one
+      // over its clean rows that writes the output and counts what it wrote and left out.
+      const read = await readRows(db, plan, input);
+      const counts = await writeOutput(db, plan, output, read);
       const failures = evaluateQuality(counts, previous?.rowsOut, plan.quality).filter((f) => f.level === 'fail');
       const reportSoFar = {
         ...counts,
@@ -153,14 +154,22 @@ export class DuckDbTransform {
         qualityFailures: failures.map((f) => f.message),
       };
 
+      // The counts are known and the gate decided: the rejects file is written either way (DuckDB
+      // streams it; a refused file's rejects say why), before anything is published.
       const rejectsKey = counts.malformedRows > 0 ? `logs/glue-jobs/${dataset.name}/${args['--execution_name']}.rejects.csv` : null;
-      const rejects = rejectsKey ? await this.writeRejects(db, plan, input, args['--bucket'], rejectsKey, path.join(runDir, 'rejects.csv')) : [];
-      refuseFailedRun(rejects, failures, plan, { ...reportSoFar, rejectsKey });
+      let broken: { readonly line: number; readonly reason: string } | undefined;
+      if (rejectsKey) {
+        const file = path.join(runDir, 'rejects.csv');
+        broken = await writeRejects(db, instance, rejectsInput(plan, input), read.unsplit, file);
+        await this.store.putFile(args['--bucket'], rejectsKey, file);
+      }
+      refuseFailedRun(broken, failures, { ...reportSoFar, rejectsKey });
       const load = { bucket: args['--bucket'], dataset: dataset.name, jobRunId: base.jobRunId, rows: counts.rowsOut };
       const { outputFiles, state } = await this.publish(db, plan, output, load, runDir);
       const published = { outputFiles, latestFiles: state.files, latestRows: state.rows };
       return finish({ ...base, ...reportSoFar, status: 'SUCCEEDED', ...published, rejectsKey, error: null }, new Date(base.startedAt));
     } finally {
+      stopProgress?.();
       db?.closeSync();
       instance?.closeSync();
       await rm(runDir, { recursive: true, force: true });
@@ -179,11 +188,11 @@ export class DuckDbTransform {
     const input = await prepareCsvInput(fetched, dataset.dialect, path.join(runDir, 'input-utf8.csv'));
     if (!dataset.dialect.header) {
       const columns = positionalColumns(dataset);
-      return { header: [], columns, width: columns.length, input };
+      return { header: [], headerLineBreaks: undefined, columns, width: columns.length, input };
     }
     const header = await readCsvHeader(input, dataset.dialect);
-    const columns = matchHeader(header, dataset);
-    return { header, columns, width: header.length, input };
+    const columns = matchHeader(header.names, dataset);
+    return { header: header.names, headerLineBreaks: header.lineBreaks, columns, width: header.names.length, input };
   }
 
   /** A DuckDB instance of one run, under the memory limit, spilling to the work folder. */
@@ -213,46 +222,6 @@ export class DuckDbTransform {
     });
     this.publishing = published.catch(() => undefined);
     return published;
-  }
-
-  /** The rejects file: DuckDB's structural rejects and the plan's, each with its line. */
-  private async writeRejects(db: DuckDBConnection, plan: TransformPlan, input: RunInput, bucket: string, key: string, file: string): Promise<RejectToNumber[]> {
-    // One row per rejected record (DuckDB may list several errors of one); its `line` is the
-    // record's ordinal (a blank line counted, a line break inside quotes not).
-    const structural = await rows<{ ordinal: bigint; reject_reason: string; record: string }>(
-      db,
-      `SELECT line AS ordinal, min(error_message) AS reject_reason, min(csv_line) AS record FROM reject_errors ` +
-        `WHERE scan_id = (SELECT min(scan_id) FROM reject_errors) GROUP BY line`,
-    );
-    const byValue = await rows<{ reject_reason: string; record: string }>(db, `SELECT reject_reason, record FROM (${plan.rejectsSql})`);
-    const toNumber: RejectToNumber[] = [
-      ...(await Promise.all(
-        structural.map(async ({ ordinal, ...row }) => ({
-          row: { line: null, ...row },
-          find: { ordinal: Number(ordinal) },
-          unclosedQuote: await hasUnclosedQuote(row.record, plan.read),
-        })),
-      )),
-      ...byValue.map((row) => ({
-        row: { line: null, ...row },
-        find: { fields: valueRejectFields(row.record, readNames(input)) },
-        unclosedQuote: false,
-      })),
-    ];
-    const dialect = this.config.datasets.find((d) => d.name === plan.dataset)?.dialect ?? DEFAULT_DIALECT;
-    const numbered = await numberRejects(csvInputText(input.input, dialect), toNumber, {
-      dialect: plan.read,
-      skippedLines: plan.read.skipRows,
-      header: plan.read.header,
-      readPositions: readPositions(input),
-    });
-    await new Promise<void>((resolve, reject) => {
-      writeToPath(file, numbered, { headers: [...REJECTS_COLUMNS] })
-        .on('error', reject)
-        .on('finish', () => resolve());
-    });
-    await this.store.putFile(bucket, key, file);
-    return toNumber;
   }
 
   /**
@@ -289,98 +258,96 @@ async function registerInputs(db: DuckDBConnection, dataset: DatasetConfig, inpu
     `CREATE TEMP VIEW etl_raw_file AS SELECT * FROM read_csv(${sqlText(input.input.file)}, header = ${d.header}, skip = ${d.skipRows}, ` +
       `auto_detect = false, columns = {${csvColumns}}, delim = ${sqlText(d.delimiter)}, quote = ${sqlText(d.quoteChar)}, ` +
       `escape = ${sqlText(d.escapeChar ?? d.quoteChar)}, compression = ${sqlText(input.input.compression)}, ` +
-      `store_rejects = true, max_line_size = 16777216, buffer_size = 33554432)`,
+      `store_rejects = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES})`,
   );
   const position = new Map(input.columns.flatMap((c, i) => (c === undefined ? [] : [[c.name, i] as const])));
+  // The line breaks inside the quoted values of the fields not read (extra columns ignored): the
+  // rejects count the others from the rows read (duckdb-rejects.ts), only when a run has rejects.
+  const ignored = input.columns.flatMap((c, i) => (c === undefined ? [`"c${i}"`] : []));
+  const lineBreaks = ignored.length === 0 ? 'CAST(NULL AS BIGINT)' : ignored.map((f) => lineBreaksSql(f)).join(' + ');
   await run(
     db,
     `CREATE TEMP VIEW ${RUNNER_INPUTS.raw} AS SELECT ${dataset.columns
       .map((c) => (position.has(c.name) ? `"c${position.get(c.name)}" AS "${c.name}"` : `CAST(NULL AS VARCHAR) AS "${c.name}"`))
-      .join(', ')} FROM etl_raw_file`,
+      .join(', ')}, ${lineBreaks} AS _etl_line_breaks FROM etl_raw_file`,
   );
   await run(db, `CREATE TEMP VIEW ${RUNNER_INPUTS.params} AS SELECT DATE '${ingestionDate}' AS ingestion_date`);
 }
 
-/** Runs the plan's steps, writes the output to the staging folder and counts the run's rows. */
-async function runPlan(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput): Promise<RowCounts> {
-  // One pass over the data: the steps the metrics read (the last excepted) are created first;
-  // the rest of the plan runs inside the statement that writes the output. No step is
-  // computed twice: the metrics count the last step's rows in what was written, and a first
-  // state is a copy of the written files.
-  const inOutput = await createStepsBeforeOutput(db, plan);
-  const structural = await countStructuralRejects(db);
-  const written = await writeOutput(db, plan, inOutput, output);
-  return countRows(db, plan, output, written, structural);
+/** What the read of the input found: the records read (rows of etl_rows) and the records set aside. */
+interface ReadRows {
+  readonly read: number;
+  readonly unsplit: number;
 }
 
-/** Creates the steps the metrics read (see {@link splitPlan}); returns the steps left for the output statement. */
-async function createStepsBeforeOutput(db: DuckDBConnection, plan: TransformPlan): Promise<PlanStep[]> {
+/**
+ * Reads the input once, in order, into the working database's `etl_rows` (the plan's single-pass
+ * rows: typed values, reasons, raw records of the rejects, line breaks) and collects the records
+ * DuckDB could not split.
+ */
+async function readRows(db: DuckDBConnection, plan: TransformPlan, input: RunInput): Promise<ReadRows> {
   // Tables go to a compressed in-memory database: a few times smaller than a temp table, so a
   // large input spills far less under the memory limit.
   await run(db, `ATTACH ':memory:' AS etl_work (COMPRESS)`);
   await run(db, 'USE etl_work');
-  const { before, inOutput } = splitPlan(plan);
-  for (const step of before) {
-    await run(db, `CREATE ${step.materialize ? 'TABLE' : 'VIEW'} ${step.name} AS ${step.sql}`);
-  }
-  return inOutput;
-}
-
-/** The number of lines DuckDB set aside while reading the file. */
-async function countStructuralRejects(db: DuckDBConnection): Promise<number> {
-  // The first scan (materialising etl_typed) filled reject_errors with the lines DuckDB could
-  // not split into the header's fields.
-  return Number((await one(db, `SELECT count(DISTINCT line) AS n FROM reject_errors`)).n);
-}
-
-/** Writes the output (the steps left as CTEs of the one COPY statement) into the staging folder. */
-async function writeOutput(db: DuckDBConnection, plan: TransformPlan, inOutput: readonly PlanStep[], output: StagedOutput): Promise<WrittenOutput> {
-  const ctes = inOutput.map((step) => `${step.name} AS ${cteMaterialization(step, inOutput)}(${step.sql})`);
-  const query = `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}${plan.outputSql}`;
-  const rowCount = await output.stage(async (staging, pattern) => {
-    const result = await one(
-      db,
-      `COPY (${query}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY (${plan.partitionColumn}), ` +
-        `FILENAME_PATTERN ${sqlText(pattern)}, OVERWRITE_OR_IGNORE)`,
-    );
-    return Number(result.Count);
-  });
-  return { query, rowCount };
+  // In the file's order (rowid is the record's index among those read: the rejects' lines follow
+  // from it); DuckDB reads in parallel and keeps the order at the insert.
+  await run(db, 'SET preserve_insertion_order = true');
+  const [created] = await rows<{ Count: bigint }>(db, `CREATE TABLE ${SINGLE_PASS_ROWS} AS ${plan.singlePass.rowsSql}`);
+  await run(db, 'SET preserve_insertion_order = false');
+  const unsplit = await collectUnsplit(db, { read: plan.read, width: input.width });
+  return { read: Number(created.Count), unsplit };
 }
 
 /**
- * The run's counts from the plan's metrics, the last step read back from the written files (an
- * empty view when nothing was written); fails when they hold other than the rows written.
+ * Writes the output (the plan's single-pass output: the rows to write, and the ones left out by
+ * kind, the latter as empty rows into folders of their own) into the staging folder and counts
+ * the run's rows from what the write reports of each file.
  */
-async function countRows(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput, written: WrittenOutput, structural: number): Promise<RowCounts> {
+async function writeOutput(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput, read: ReadRows): Promise<RowCounts> {
+  const written = await output.stage(async (staging, pattern) =>
+    rows<{ count: bigint; partition_keys: { key: string; value: string }[] }>(
+      db,
+      `COPY (${plan.singlePass.outputSql}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, ` +
+        `PARTITION_BY (${KIND_COLUMN}, ${plan.partitionColumn}), FILENAME_PATTERN ${sqlText(pattern)}, OVERWRITE_OR_IGNORE, RETURN_STATS true)`,
+    ),
+  );
+  const byKind = new Map<string, number>();
+  for (const file of written) {
+    const kind = file.partition_keys.find((k) => k.key === KIND_COLUMN)?.value ?? '';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + Number(file.count));
+  }
+  const rowsOut = byKind.get(ROW_KINDS.out) ?? 0;
+  const exactDuplicates = byKind.get(ROW_KINDS.exactDuplicate) ?? 0;
+  const keyDuplicates = byKind.get(ROW_KINDS.keyDuplicate) ?? 0;
+  // The merge of the state reads the load's rows from its written files.
   const last = plan.steps[plan.steps.length - 1].name;
   const files = output.stagedFiles();
+  const columns = plan.columns.map((c) => `"${c.name}"`).join(', ');
   await run(
     db,
     files.length > 0
       ? `CREATE VIEW ${last} AS SELECT * FROM read_parquet([${files.map(sqlText).join(', ')}])`
-      : `CREATE VIEW ${last} AS SELECT * FROM (${written.query}) LIMIT 0`,
+      : `CREATE VIEW ${last} AS SELECT ${columns} FROM ${SINGLE_PASS_ROWS} WHERE false`,
   );
-  const m = await one(db, plan.metricsSql);
-  if (Number(m.output_rows) !== written.rowCount)
-    throw new TransformError(`wrote ${written.rowCount} rows, but the written files hold ${String(m.output_rows)}`);
-  return {
-    rowsIn: Number(m.rows_typed) + structural,
-    malformedRows: Number(m.malformed_rows) + structural,
-    exactDuplicates: Number(m.clean_rows) - Number(m.distinct_rows),
-    keyDuplicates: Number(m.distinct_rows) - Number(m.output_rows),
-    rowsOut: Number(m.output_rows),
-  };
+  const malformedRows = read.read - (rowsOut + exactDuplicates + keyDuplicates) + read.unsplit;
+  return { rowsIn: read.read + read.unsplit, malformedRows, exactDuplicates, keyDuplicates, rowsOut };
 }
+
+/** The column of the single-pass output that says what each row is ({@link ROW_KINDS}). */
+const KIND_COLUMN = '_etl_kind';
 
 /**
  * Fails the run, before anything is published, when a record swallowed others or a `fail`
  * threshold was crossed; the error carries the report so far.
  */
-function refuseFailedRun(rejects: readonly RejectToNumber[], failures: readonly QualityFinding[], plan: TransformPlan, reportSoFar: Partial<RunReport>): void {
-  const broken = recordSplitFailure(rejects, plan.swallowedRecordPattern);
+function refuseFailedRun(
+  broken: { readonly line: number; readonly reason: string } | undefined,
+  failures: readonly QualityFinding[],
+  reportSoFar: Partial<RunReport>,
+): void {
   if (broken) {
-    throw new MalformedCsvError(recordSplitMessage(`line ${broken.line ?? '?'}`, broken.reason), { report: reportSoFar });
+    throw new MalformedCsvError(recordSplitMessage(`line ${broken.line}`, broken.reason), { report: reportSoFar });
   }
   if (failures.length > 0) {
     // Nothing is loaded: the staged output is discarded by the caller (transform's finally).
@@ -388,30 +355,16 @@ function refuseFailedRun(rejects: readonly RejectToNumber[], failures: readonly 
   }
 }
 
-/**
- * Splits the plan for one pass: `before` are the steps up to the last one the metrics read (the
- * last step excepted: its rows are counted in the written output), created as temp tables or
- * views; `inOutput` are the steps computed inside the statement that writes the output.
- */
-export function splitPlan(plan: TransformPlan): { before: PlanStep[]; inOutput: PlanStep[] } {
-  const lastIndex = plan.steps.length - 1;
-  let cut = 0;
-  plan.steps.forEach((step, index) => {
-    if (index < lastIndex && new RegExp(`\\b${step.name}\\b`).test(plan.metricsSql)) cut = index + 1;
-  });
-  return { before: plan.steps.slice(0, cut), inOutput: plan.steps.slice(cut) };
-}
-
-/**
- * How a step computed inside the output statement is materialised: a step that only reads what
- * was created before (tables, views over them) is read again where used, not copied (scanning a
- * compressed table costs less than copying it); another step the plan materialises is computed
- * once (MATERIALIZED); the others are left to DuckDB.
- */
-function cteMaterialization(step: PlanStep, inOutput: readonly PlanStep[]): string {
-  const readsStepsOfStatement = inOutput.some((other) => other !== step && new RegExp(`\\b${other.name}\\b`).test(step.sql));
-  if (!readsStepsOfStatement) return 'NOT MATERIALIZED ';
-  return step.materialize ? 'MATERIALIZED ' : '';
+/** What the rejects need of the run's input. */
+function rejectsInput(plan: TransformPlan, input: RunInput): RejectsInput {
+  return {
+    read: plan.read,
+    columns: plan.columns,
+    start: { skipLines: plan.read.skipRows, headerLineBreaks: input.headerLineBreaks },
+    width: input.width,
+    swallowedRecordPattern: plan.swallowedRecordPattern,
+    bytes: () => csvInputBytes(input.input),
+  };
 }
 
 /**
@@ -431,19 +384,28 @@ class StagedOutput {
     private readonly staging: string,
   ) {}
 
-  /** Runs `write(stagingDir, filenamePattern)` on an empty staging folder; returns its result. */
+  /**
+   * Runs `write(stagingDir, filenamePattern)` on an empty staging folder; returns its result. The
+   * write puts the output's files under `<staging>/_etl_kind=out/`, and may put others beside it.
+   */
   async stage<T>(write: (staging: string, pattern: string) => Promise<T>): Promise<T> {
     await rm(this.staging, { recursive: true, force: true });
     await mkdir(this.staging, { recursive: true });
     return write(this.staging, `part-${this.id}-{i}`);
   }
 
-  /** Paths of the staged files (`<staging>/<partition>=<value>/<file>`), sorted. */
+  /** The folder of the files to publish. */
+  private get outDir(): string {
+    return path.join(this.staging, `${KIND_COLUMN}=${ROW_KINDS.out}`);
+  }
+
+  /** Paths of the staged files (`<out folder>/<partition>=<value>/<file>`), sorted. */
   stagedFiles(): string[] {
-    if (!existsSync(this.staging)) return [];
-    return readdirSync(this.staging)
+    const dir = this.outDir;
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
       .filter((partition) => partition.startsWith(`${this.partitionColumn}=`))
-      .flatMap((partition) => readdirSync(path.join(this.staging, partition)).map((file) => path.join(this.staging, partition, file)))
+      .flatMap((partition) => readdirSync(path.join(dir, partition)).map((file) => path.join(dir, partition, file)))
       .sort();
   }
 
@@ -455,7 +417,7 @@ class StagedOutput {
   async publish(): Promise<{ keys: string[]; rewroteLoad: boolean }> {
     const files = this.stagedFiles();
     const table = datasetLoadPrefix(this.dataset);
-    const keys = files.map((file) => `${table}${path.relative(this.staging, file).split(path.sep).join('/')}`);
+    const keys = files.map((file) => `${table}${path.relative(this.outDir, file).split(path.sep).join('/')}`);
     const earlier = (await this.store.listKeys(this.bucket, `${table}${this.partitionColumn}=`)).filter((key) =>
       path.posix.basename(key).startsWith(`part-${this.id}-`),
     );
@@ -478,30 +440,14 @@ type RunIdentity = Pick<
 interface RunInput {
   /** The file's header (normalised); `[]` for a file without one. */
   readonly header: readonly string[];
+  /** The line breaks inside the header's quoted names; `undefined` for a file without a header. */
+  readonly headerLineBreaks: number | undefined;
   /** The dataset's column of each position of the file (`undefined`: an extra column, ignored). */
   readonly columns: readonly (ColumnConfig | undefined)[];
   /** The fields of a record. */
   readonly width: number;
   /** The local file, plain-named, that DuckDB reads (and the rejects' lines are numbered by): UTF-8, possibly gzip. */
   readonly input: CsvInputFile;
-}
-
-/** The output names of the positions read, in file order (a value reject's fields). */
-function readNames(input: RunInput): string[] {
-  return input.columns.flatMap((c) => (c === undefined ? [] : [c.name]));
-}
-
-/** The positions read, when some are not (extra columns ignored). */
-function readPositions(input: RunInput): number[] | undefined {
-  return input.columns.some((c) => c === undefined) ? input.columns.flatMap((c, i) => (c === undefined ? [] : [i])) : undefined;
-}
-
-/** What the output statement wrote to the staging folder. */
-interface WrittenOutput {
-  /** The output statement's query (the plan's last steps as CTEs). */
-  readonly query: string;
-  /** The rows the COPY reported. */
-  readonly rowCount: number;
 }
 
 function emptyCounts() {

@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 
 import { parse } from 'fast-csv';
 
@@ -46,21 +47,41 @@ export async function prepareCsvInput(fetched: string, dialect: DialectConfig, u
 }
 
 /** The decoded text of a prepared input (or of the fetched file), the `skipRows` lines removed; lenient (U+FFFD for bad bytes). */
-export function csvInputText(input: CsvInputFile, dialect: DialectConfig): Readable {
+function csvInputText(input: CsvInputFile, dialect: DialectConfig): Readable {
   // A prepared input is UTF-8 (gzip detected again by the decoder).
   return decodeInput(createReadStream(input.file, { highWaterMark: 64 * 1024 }), 'utf-8', { skipLines: dialect.skipRows, lenient: true }).text;
 }
 
-/** The normalised header names of the input (after `skipRows`), or `[]` when it has no record. */
-export async function readCsvHeader(input: CsvInputFile, dialect: DialectConfig): Promise<string[]> {
+/** The header of an input: its normalised names, and the line breaks inside its quoted names (the lines it spans beyond one). */
+export interface CsvHeader {
+  readonly names: string[];
+  readonly lineBreaks: number;
+}
+
+/** The header of the input (after `skipRows`); no name when it has no record. */
+export async function readCsvHeader(input: CsvInputFile, dialect: DialectConfig): Promise<CsvHeader> {
   const source = csvInputText(input, dialect);
   const parser = parse({ headers: false, ignoreEmpty: true, maxRows: 1, ...csvParseOptions(dialect) });
   source.on('error', (e) => parser.destroy(e));
   source.pipe(parser);
   try {
-    for await (const record of parser as AsyncIterable<string[]>) return normalizeHeader(record);
-    return [];
+    for await (const record of parser as AsyncIterable<string[]>) {
+      return { names: normalizeHeader(record), lineBreaks: record.reduce((n, name) => n + (name.match(/\r\n|\r|\n/g)?.length ?? 0), 0) };
+    }
+    return { names: [], lineBreaks: 0 };
   } finally {
     source.destroy();
   }
+}
+
+/**
+ * The bytes of a prepared input as its lines are counted (gzip inflated, every member): for the
+ * scan for empty lines (core/rejects.ts `emptyLines`), the one read of the input besides the engine's.
+ */
+export function csvInputBytes(input: CsvInputFile): Readable {
+  const file = createReadStream(input.file, { highWaterMark: 4 * 1024 * 1024 });
+  if (input.compression === 'none') return file;
+  const gunzip = createGunzip();
+  file.on('error', (e) => gunzip.destroy(e));
+  return file.pipe(gunzip);
 }

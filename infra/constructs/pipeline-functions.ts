@@ -31,7 +31,14 @@ export interface ObjectAccess {
   /** Only whether an object exists: HeadObject of the current version. */
   readonly head?: readonly string[];
   readonly write?: readonly string[];
+  /** Deletes by key and of one named version. */
   readonly delete?: readonly string[];
+  /**
+   * Only deletes by key (DeleteObject without a version id), never of a named version: in the
+   * versioned bucket such a delete leaves the object as a noncurrent version, which the
+   * `noncurrent-versions` lifecycle rule expires after 30 days.
+   */
+  readonly deleteCurrent?: readonly string[];
   /** Only deletes of one named version, never of the current object by key. */
   readonly deleteVersion?: readonly string[];
   /** The versions of keys under these prefixes: ListBucketVersions, on the bucket, limited by `s3:prefix`. */
@@ -50,6 +57,7 @@ export const OBJECT_ACCESS: Readonly<Record<keyof ObjectAccess, { readonly actio
   head: { actions: ['s3:GetObject'], verb: 'look up' },
   write: { actions: ['s3:PutObject', 's3:AbortMultipartUpload'], verb: 'write' },
   delete: { actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], verb: 'delete' },
+  deleteCurrent: { actions: ['s3:DeleteObject'], verb: 'delete' },
   deleteVersion: { actions: ['s3:DeleteObjectVersion'], verb: 'delete versions of' },
   listVersions: { actions: ['s3:ListBucketVersions'], verb: 'list versions under' },
 };
@@ -131,6 +139,12 @@ export interface FunctionSettings {
    * `node_modules/` (infra/lambda-duckdb.ts). @default false
    */
   readonly bundlesDuckDb?: boolean;
+  /**
+   * Bundled from the packages' ES modules (esbuild `mainFields: ['module', 'main']`, still CommonJS
+   * output), from which esbuild drops what the handler does not use: a smaller bundle that loads
+   * faster (bench/startup.ts). @default false: each package's `main` build
+   */
+  readonly bundlesEsModules?: boolean;
 }
 
 /** A function: its entry of the step table (names, placeholder, service, entry point) and its settings. */
@@ -140,6 +154,8 @@ export type FunctionSpec = LambdaStep & FunctionSettings;
 export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withSteps({
   trigger: {
     timeoutSeconds: 60,
+    // Its cold start is on the path of every upload (issue 21's goal: < 150 ms).
+    bundlesEsModules: true,
     description: 'S3 ObjectCreated (extract/*.csv, .csv.gz, .tsv, .tsv.gz, .txt) → one state machine execution per object version.',
     // HeadObject of the event's version (its checksum names the content); for a duplicate upload,
     // whether the first execution's archived copy is there (extract/archived/), then a delete of
@@ -174,14 +190,16 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionKey, FunctionSpec>> = withS
     // its earlier loads and the last successful run's report (volume checks; load/, and its legacy
     // key below logs/glue-jobs/ after an upgrade). Writes and replaces below load/ (staging, the
     // partitions, the state's versions, the manifest by a conditional PUT, which needs s3:PutObject
-    // only, the last-success report in load/_meta/) and deletes what it replaces there; writes the
-    // run report and the rejects file below logs/glue-jobs/. It lists load/ by prefix with the
-    // s3:ListBucket every function reaching the bucket has.
+    // only, the last-success report in load/_meta/) and deletes what it replaces there, by key
+    // (handlers/transform/: the partition files a rerun no longer writes, the state's versions the
+    // retention lets go), never a version by id; writes the run report and the rejects file below
+    // logs/glue-jobs/. It lists load/ by prefix with the s3:ListBucket every function reaching the
+    // bucket has.
     s3: {
       read: [PREFIX.extract],
       readCurrent: [PREFIX.load, LEGACY_LAST_SUCCESS_REPORTS],
       write: [PREFIX.load, PREFIX.glueReports],
-      delete: [PREFIX.load],
+      deleteCurrent: [PREFIX.load],
     },
   },
   describeFailure: {
@@ -299,7 +317,10 @@ export class PipelineFunctions extends Construct {
           POWERTOOLS_SERVICE_NAME: spec.service,
           POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
           POWERTOOLS_LOG_LEVEL: 'INFO',
-          NODE_OPTIONS: '--enable-source-maps',
+          // No NODE_OPTIONS=--enable-source-maps: Node would parse the bundle's source map (2 MB
+          // for the fast path) at the first stack it formats, 0.4–0.7 s of an instance's first
+          // error (bench/startup.ts). Stacks name positions in index.js; the map ships beside it, so
+          // setting that variable on a function while debugging maps them to the sources.
           ...spec.environment,
         },
         ...(key === 'trigger' ? { deadLetterQueue: this.triggerDeadLetterQueue, retryAttempts: 2 } : {}),
@@ -313,6 +334,7 @@ export class PipelineFunctions extends Construct {
           // of a function that fails on data verdicts tells them apart by it.
           ...(spec.failsOnDataVerdicts ? { keepNames: true } : {}),
           format: nodejs.OutputFormat.CJS,
+          ...(spec.bundlesEsModules ? { mainFields: ['module', 'main'] } : {}),
           // The SDK versions the tests ran with are the ones deployed, not the runtime's copy.
           bundleAwsSDK: true,
           ...(spec.bundlesDuckDb

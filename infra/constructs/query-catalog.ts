@@ -21,6 +21,8 @@ import type { PhysicalNames } from '../physical-names';
 export const GLUE_DATABASE_NAME = 'etl_pipeline';
 /** The workgroup's name before the stage prefix. */
 export const ATHENA_WORKGROUP_NAME = 'etl-pipeline';
+/** The name Athena gives the account's Glue Data Catalog (the console's data source). */
+export const ATHENA_GLUE_CATALOG = 'AwsDataCatalog';
 /** 10 GiB: a query scanning more is cancelled (Athena bills per byte scanned). */
 export const DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
 
@@ -128,12 +130,14 @@ export class QueryCatalog extends Construct {
   }
 
   /**
-   * Running queries in the workgroup, reading the catalog's tables and the files below `load/`,
-   * and writing and reading the results; the key only through S3.
+   * Running queries in the workgroup, browsing and reading the catalog's tables (as the Athena
+   * console and JDBC/ODBC clients do) and the files below `load/`, and writing and reading the
+   * results; the key only through S3.
    */
   private queryStatements(props: QueryCatalogProps, catalog: readonly CatalogTable[]): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const glueArn = (resource: string, resourceName?: string): string => stack.formatArn({ service: 'glue', resource, resourceName });
+    const catalogAndDatabase = [glueArn('catalog'), glueArn('database', this.databaseName)];
     return [
       new iam.PolicyStatement({
         sid: 'RunQueriesInTheWorkGroup',
@@ -150,14 +154,32 @@ export class QueryCatalog extends Construct {
         ],
         resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroupName })],
       }),
+      // The Service Authorization Reference gives ListDataCatalogs and ListWorkGroups no resource
+      // type: they are granted on "*" or not at all (they list names, nothing of a catalog's content).
+      new iam.PolicyStatement({
+        sid: 'ListCatalogsAndWorkGroups',
+        actions: ['athena:ListDataCatalogs', 'athena:ListWorkGroups'],
+        resources: ['*'],
+      }),
+      // These take the datacatalog resource type: Athena's name for the account's Glue Data
+      // Catalog. Athena then calls Glue (GetDatabases, GetTables, GetTable) as the caller.
+      new iam.PolicyStatement({
+        sid: 'BrowseTheCatalog',
+        actions: ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:ListTableMetadata', 'athena:GetTableMetadata'],
+        resources: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: ATHENA_GLUE_CATALOG })],
+      }),
       new iam.PolicyStatement({
         sid: 'ReadTheCatalog',
-        actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions'],
-        resources: [
-          glueArn('catalog'),
-          glueArn('database', this.databaseName),
-          ...catalog.map((table) => glueArn('table', `${this.databaseName}/${table.name}`)),
-        ],
+        actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+        resources: [...catalogAndDatabase, ...catalog.map((table) => glueArn('table', `${this.databaseName}/${table.name}`))],
+      }),
+      // GetTables lists a database's tables: Glue authorises it on the catalog, the database and
+      // the tables it returns (the AWS Glue API permissions reference), and the Athena guide's
+      // SHOW TABLES policy grants `table/<database>/*`. The database holds only the pipeline's tables.
+      new iam.PolicyStatement({
+        sid: 'ListTheTables',
+        actions: ['glue:GetTables'],
+        resources: [...catalogAndDatabase, glueArn('table', `${this.databaseName}/*`)],
       }),
       new iam.PolicyStatement({
         sid: 'ListTheTablesAndResults',

@@ -3,6 +3,7 @@
  * dataset's transform plan compiled to the Spark SQL dialect, deployed under `scripts/`.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -28,10 +29,40 @@ export const GLUE_JOB_NAME = GLUE_JOB.jobName;
 export function glueLogGroupPrefix(jobName: string): string {
   return `/aws/glue/jobs/${jobName}`;
 }
+
+/**
+ * The log groups Glue names after the job's security configuration and role when that
+ * configuration encrypts CloudWatch logs. AWS Glue Developer Guide, "Running Spark ETL jobs with
+ * reduced startup times" (Glue 2.0 and later): "When a security configuration is provided, the
+ * log group names change to: /aws-glue/jobs/<security configuration>-role/<Role Name>/output,
+ * /aws-glue/jobs/<security configuration>-role/<Role Name>/error"; the JobRun API's
+ * `LogGroupName` also names the group after the role and the configuration (spelled there
+ * `/aws-glue/jobs-yourRoleName-yourSecurityConfigurationName/`). The Glue 5.0 logging page
+ * does not say whether `--custom-logGroup-prefix` is suffixed the same way (our prefix's groups
+ * are declared beside these, and the role may write `<prefix>*`), so both are declared: a group
+ * Glue would otherwise create itself never expires. (`/aws-glue/jobs/logs-v2-<security
+ * configuration>`, the same rule for continuous logging, is Glue ≤ 4.0's
+ * `--enable-continuous-cloudwatch-log`, which this job does not use.) A run's
+ * `JobRun.LogGroupName` (`aws glue get-job-run`) names the group it wrote.
+ */
+export function securityConfigurationLogGroupNames(securityConfigurationName: string, roleName: string): readonly string[] {
+  return ['output', 'error'].map((stream) => `/aws-glue/jobs/${securityConfigurationName}-role/${roleName}/${stream}`);
+}
+
 /** Key of the runner script. */
 export const GLUE_SCRIPT_KEY = `${PREFIX.scripts}etl_runner.py`;
-/** Keys of the runner's modules (`--extra-py-files`): its pure helpers, its S3 calls, the Glue seam. */
-export const GLUE_MODULE_KEYS = ['etl_helpers.py', 's3_bucket.py', 'job_context.py'].map((file) => `${PREFIX.scripts}${file}`);
+/** The runner's sources, deployed to `scripts/`. */
+const GLUE_SOURCE = path.resolve(__dirname, '..', '..', 'glue');
+/** The local Spark engine's worker: in glue/ beside the runner, not part of the job. */
+const LOCAL_WORKER = 'local_worker.py';
+/**
+ * Keys of the runner's modules (`--extra-py-files`): every other module of glue/ (its twins of
+ * core/, its S3 calls, the Glue seam), read from the folder so that a new module ships with it.
+ */
+export const GLUE_MODULE_KEYS = readdirSync(GLUE_SOURCE)
+  .filter((file) => file.endsWith('.py') && `${PREFIX.scripts}${file}` !== GLUE_SCRIPT_KEY && file !== LOCAL_WORKER)
+  .sort()
+  .map((file) => `${PREFIX.scripts}${file}`);
 /** Prefix of the compiled plans: `scripts/plans/<dataset>.json`. */
 export const GLUE_PLANS_PREFIX = PLANS_PREFIX;
 
@@ -56,7 +87,11 @@ export class TransformJob extends Construct {
   readonly job: glue.CfnJob;
   readonly role: iam.Role;
   readonly securityConfiguration: glue.SecurityConfiguration;
-  /** `<prefix>/output` and `<prefix>/error`. */
+  /**
+   * `<prefix>/output` and `<prefix>/error`, then the groups named after the security configuration
+   * and the role ({@link securityConfigurationLogGroupNames}): every group the job may write, each
+   * with the stack's retention.
+   */
   readonly logGroups: readonly logs.LogGroup[];
   readonly scripts: s3deploy.BucketDeployment;
   /** The job's name in this stage. */
@@ -73,15 +108,14 @@ export class TransformJob extends Construct {
     this.jobArn = stack.formatArn({ service: 'glue', resource: 'job', resourceName: this.jobName });
     this.logGroupPrefix = glueLogGroupPrefix(this.jobName);
 
-    this.logGroups = ['output', 'error'].map(
-      (stream) =>
-        new logs.LogGroup(this, `${stream === 'output' ? 'Output' : 'Error'}Logs`, {
-          logGroupName: `${this.logGroupPrefix}/${stream}`,
-          retention: props.logRetention,
-          encryptionKey: props.encryptionKey,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-    );
+    const logGroup = (id: string, logGroupName: string): logs.LogGroup =>
+      new logs.LogGroup(this, id, {
+        logGroupName,
+        retention: props.logRetention,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    const prefixGroups = ['output', 'error'].map((stream) => logGroup(`${stream === 'output' ? 'Output' : 'Error'}Logs`, `${this.logGroupPrefix}/${stream}`));
 
     this.securityConfiguration = securityConfiguration(this, props);
 
@@ -90,6 +124,10 @@ export class TransformJob extends Construct {
       description: `Role of the Glue job ${this.jobName}`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
     });
+    const encryptedGroups = securityConfigurationLogGroupNames(this.securityConfiguration.securityConfigurationName, this.role.roleName).map((name, i) =>
+      logGroup(`SecurityConfiguration${i === 0 ? 'Output' : 'Error'}Logs`, name),
+    );
+    this.logGroups = [...prefixGroups, ...encryptedGroups];
     const objects = (prefix: string): string => props.bucket.arnForObjects(`${prefix}*`);
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -127,14 +165,26 @@ export class TransformJob extends Construct {
         ],
       }),
     );
+    // AWSGlueServiceRole lets Glue write below /aws-glue/, but not associate the key with a group,
+    // which Glue's documentation asks for when the security configuration encrypts logs.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteEncryptedJobLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+        resources: encryptedGroups.flatMap((group) => [
+          group.logGroupArn,
+          stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: group.logGroupName }),
+        ]),
+      }),
+    );
 
     this.scripts = new s3deploy.BucketDeployment(this, 'Scripts', {
       destinationBucket: props.bucket,
       destinationKeyPrefix: PREFIX.scripts,
       sources: [
-        s3deploy.Source.asset(path.resolve(__dirname, '..', '..', 'glue'), {
+        s3deploy.Source.asset(GLUE_SOURCE, {
           // The tests and the local Spark engine's worker are not part of the job.
-          exclude: ['tests', 'tests/**', 'local_worker.py', '__pycache__', '**/__pycache__', '*.pyc', '**/*.pyc', '.gitignore', '.ruff_cache', '.pytest_cache'],
+          exclude: ['tests', 'tests/**', LOCAL_WORKER, '__pycache__', '**/__pycache__', '*.pyc', '**/*.pyc', '.gitignore', '.ruff_cache', '.pytest_cache'],
         }),
         ...props.datasets.map((dataset) => s3deploy.Source.jsonData(`plans/${dataset.name}.json`, compileTransformPlan(dataset, 'spark'))),
         // Written here, not by the layout deployment: this one prunes scripts/ and would delete it.
@@ -178,7 +228,7 @@ export class TransformJob extends Construct {
         '--enable-observability-metrics': 'true',
       },
     });
-    this.job.node.addDependency(this.logGroups[0], this.logGroups[1]);
+    this.job.node.addDependency(...this.logGroups);
   }
 }
 

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 
 import { UsageError } from '../shared/errors';
+import { callAws } from './aws-errors';
 import { executionArn } from './aws-executions';
 
 /** The options of a command that can ask AWS Step Functions instead of the local history. */
@@ -29,9 +30,21 @@ export function stateMachineArn(opts: AwsOptions): string {
 
 /** The Step Functions client for an ARN: the region of --region, else the ARN's own. */
 export function sfnClient(opts: AwsOptions, arn: string): SFNClient {
-  const region = opts.region ?? /^arn:aws[\w-]*:states:([a-z0-9-]+):/.exec(arn)?.[1];
+  const region = opts.region || /^arn:aws[\w-]*:states:([a-z0-9-]+):/.exec(arn)?.[1];
   if (!region) throw new UsageError(`${arn}: not a Step Functions ARN with a region; give --region`);
+  // The SDK's notice that its 2027 releases need Node 22 is ten lines on stderr, on Node 20, before
+  // every command's output; the README's Node versions section says it instead.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new SFNClient({ region });
+}
+
+/**
+ * Sends requests with the Step Functions client of {@link sfnClient}; an error of AWS, of the
+ * credentials or of the way to AWS becomes one line naming the fix (aws-errors.ts), exit 1.
+ */
+export function withStepFunctions<T>(opts: AwsOptions, arn: string, requests: (sfn: SFNClient) => Promise<T>): Promise<T> {
+  const sfn = sfnClient(opts, arn);
+  return callAws(() => requests(sfn));
 }
 
 /** With --aws: an execution ARN given as is, or a name under the state machine. */

@@ -2,6 +2,7 @@
 import { ConfigError, InvalidKeyError } from '../../core/errors';
 import { ExecutionNotFoundError, ExecutionNotRedrivableError, PythonEnvironmentMissingError } from '../runtime/errors';
 import { UsageError } from '../shared/errors';
+import { AwsRequestError, isAwsServiceError } from './aws-errors';
 import { QueryFailedError } from './errors';
 
 /** Exit codes of the CLI; the program's help text prints them. */
@@ -11,6 +12,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /** Aborts once stdout's reader has gone (`| head -1`): a command that runs until stopped stops. */
+  readonly stdoutClosed?: AbortSignal;
 }
 
 /** A command's context: its output, and the exit code its action sets (never process.exitCode). */
@@ -24,9 +27,6 @@ export interface JsonError {
   readonly error: { readonly name: string; readonly message: string };
 }
 
-/** Whether the error is an AWS service's answer (`--aws`): its name says what AWS refused. */
-const isAwsError = (e: unknown): e is Error => e instanceof Error && '$metadata' in e;
-
 /**
  * The exit code of an error the CLI expects, `undefined` for any other (a bug: its stack is shown).
  * Usage: the command line, the config, a key the bucket refuses, a missing Python environment.
@@ -34,7 +34,15 @@ const isAwsError = (e: unknown): e is Error => e instanceof Error && '$metadata'
  */
 export function exitCodeOf(e: unknown): number | undefined {
   if (e instanceof UsageError || e instanceof ConfigError || e instanceof InvalidKeyError || e instanceof PythonEnvironmentMissingError) return EXIT.usage;
-  if (e instanceof ExecutionNotFoundError || e instanceof ExecutionNotRedrivableError || e instanceof QueryFailedError || isAwsError(e)) return EXIT.failed;
+  if (
+    e instanceof ExecutionNotFoundError ||
+    e instanceof ExecutionNotRedrivableError ||
+    e instanceof QueryFailedError ||
+    e instanceof AwsRequestError ||
+    isAwsServiceError(e)
+  ) {
+    return EXIT.failed;
+  }
   return undefined;
 }
 
@@ -50,5 +58,5 @@ export function jsonError(name: string, message: string): JsonError {
 export function reportError(io: CliIo, e: unknown, json: boolean): void {
   const error = e instanceof Error ? e : new Error(String(e));
   if (json) io.out(JSON.stringify(jsonError(error.name, error.message)));
-  else io.err(`etl: ${isAwsError(error) ? `${error.name}: ` : ''}${error.message}`);
+  else io.err(`etl: ${isAwsServiceError(error) ? `${error.name}: ` : ''}${error.message}`);
 }

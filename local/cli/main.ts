@@ -21,6 +21,7 @@ import { validateCommand } from './commands/validate';
 import { watchCommand } from './commands/watch';
 import { CONFIG_FILE_NAME } from './config-file';
 import { DEFAULT_ROOT } from './options';
+import { processIo } from './process-io';
 
 export { type CliIo, EXIT } from './cli-context';
 
@@ -43,7 +44,7 @@ export function wantsJson(argv: readonly string[]): boolean {
  * With `json`, commander's own errors (unknown option, missing argument) go to stdout as JSON.
  */
 export function buildProgram(
-  io: CliIo = defaultIo(),
+  io: CliIo = processIo(),
   result: { exitCode: number } = { exitCode: EXIT.ok },
   options: { readonly json?: boolean } = {},
 ): Command {
@@ -75,11 +76,13 @@ export function buildProgram(
 Exit codes:
   ${EXIT.ok}  every file ended SUCCESS or WARNING (or the command succeeded)
   ${EXIT.failed}  at least one file ended FAILURE (or the execution asked for does not exist or cannot be
-     redriven, etl validate found the config invalid, etl query's SQL failed)
+     redriven, etl validate found the config invalid, etl query's SQL failed, an AWS request
+     of --aws failed: one line naming the fix)
   ${EXIT.usage}  usage error: unknown option, missing file, invalid configuration, --engine spark
      without the Python environment (created by: npm run python-env)
 
 With --json, stdout carries only JSON lines; an error is {"error":{"name","message"}}, same exit code.
+A closed stdout (| head -1) ends the output quietly; the command finishes its work, same exit code.
 
 The dataset configuration: --config FILE, else ETL_CONFIG, else ${CONFIG_FILE_NAME} in the working
 directory, else the project's own ${CONFIG_FILE_NAME} (etl validate says which).
@@ -101,15 +104,8 @@ The local root (default ${DEFAULT_ROOT}/ in the working directory) holds:
   return program;
 }
 
-function defaultIo(): CliIo {
-  return {
-    out: (line) => void process.stdout.write(`${line}\n`),
-    err: (line) => void process.stderr.write(`${line}\n`),
-  };
-}
-
 /** Runs the CLI with the given arguments and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const result = { exitCode: EXIT.ok as number };
   const json = wantsJson(argv);
   const program = buildProgram(io, result, { json });

@@ -66,10 +66,13 @@ export const faultOption = (): Option =>
     .argParser(collect)
     .default([]);
 
+// No default: given, it names the engine of every file (the Glue route, the fast path skipped);
+// without it, ChooseEngine's size rule decides and the Glue job runs on duckdb.
 export const engineOption = (): Option =>
-  new Option('--engine <name>', 'what runs the Transform state: duckdb (in-process) or spark (glue/etl_runner.py on local PySpark)')
-    .choices(ENGINES)
-    .default('duckdb');
+  new Option(
+    '--engine <name>',
+    "run every file's transform on this engine, as the Glue job (the fast path skipped): duckdb (in-process) or spark (glue/etl_runner.py on local PySpark); without it, files up to their dataset's fastPathMaxBytes take the fast path and larger ones the Glue job on duckdb",
+  ).choices(ENGINES);
 
 /**
  * Opens the local pipeline the options name, with the config {@link resolveConfig} finds; throws
@@ -84,6 +87,7 @@ export function openPipeline(opts: PipelineOptions, extra: Partial<ConstructorPa
     configPath: resolveConfig(opts.config).path,
     maxConcurrentRuns: opts.maxConcurrentRuns,
     engine: opts.engine,
+    forceGlueJob: opts.engine !== undefined,
     memoryLimit: opts.memoryLimit,
     faults: specs.length > 0 ? parseFaults(specs, taskStates()) : undefined,
     ...extra,

@@ -94,7 +94,9 @@ export function textTable(result: DuckDBResultReader): string[] {
   const names = result.columnNames();
   const right = result.columnTypes().map((type) => NUMERIC.has(type.typeId));
   const rows = cellTexts(result).map((row) => row.map((text) => (text === null ? 'NULL' : oneLine(text))));
-  const widths = names.map((name, i) => Math.max(name.length, ...rows.map((row) => row[i].length)));
+  // A loop, not Math.max(...rows): a spread of many rows overflows the call stack.
+  const widths = names.map((name) => name.length);
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i], cell.length)));
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => (right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))

@@ -42,7 +42,10 @@ export interface ConsoleServerOptions {
   readonly port?: number;
   /** The dataset configuration file. @default etl.config.json of the project */
   readonly configPath?: string;
-  /** What runs the Transform state of redrives and uploads. @default 'duckdb' */
+  /**
+   * What runs the Transform state of redrives and uploads; given, every upload takes the Glue
+   * route on it (the fast path skipped). @default 'duckdb', for the files ChooseEngine sends to Glue
+   */
   readonly engine?: EngineName;
   /** The largest CSV the page may upload. @default 64 MiB */
   readonly maxUploadBytes?: number;
@@ -73,7 +76,8 @@ const STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const assets = await webAssets();
   const root = path.resolve(options.root);
-  const pipeline = new LocalPipeline({ root, configPath: options.configPath, engine: options.engine });
+  // An engine named runs every upload's transform, as `etl run --engine` (the fast path skipped).
+  const pipeline = new LocalPipeline({ root, configPath: options.configPath, engine: options.engine, forceGlueJob: options.engine !== undefined });
   const context: Context = {
     pipeline,
     assets,

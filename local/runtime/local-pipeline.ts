@@ -12,6 +12,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 
 import { type EtlConfig, parseConfigText } from '../../core/config/dataset-config';
 import { ConfigError } from '../../core/errors';
+import type { TransformProgress } from '../../core/run-report';
 import { GLUE_JOB, LAMBDA_STEPS, type LambdaStepKey, TASK_STEP_KEYS, type TaskStepKey } from '../../core/pipeline-steps';
 import type { ExecutionLookup, ExecutionStarter, StartResult } from '../../handlers/adapters/execution-starter';
 import { createArchiveHandler } from '../../handlers/archive';
@@ -74,6 +75,12 @@ export interface LocalPipelineOptions {
    */
   readonly engine?: EngineName;
   /**
+   * Every file takes the Glue route (the Transform state, on `engine`), whatever its size: the
+   * trigger sets `forceGlueJob` in each execution's input, which ChooseEngine reads (the CLI's
+   * `--engine`). @default false: ChooseEngine's size rule decides
+   */
+  readonly forceGlueJob?: boolean;
+  /**
    * For the Spark engine: a worker shared with other pipelines (tests start the JVM once for
    * many roots); the pipeline does not stop it. @default a worker of the pipeline's own
    */
@@ -109,6 +116,11 @@ export interface LocalPipelineOptions {
   readonly onNotification?: (notification: LocalNotification) => void;
   /** Called when an execution enters a state. */
   readonly onStateEntered?: (executionName: string, state: string) => void;
+  /**
+   * Called, every second or so, with what a running transform (TransformInLambda's or the Glue
+   * job's) is doing. Without it the engines do not track their progress.
+   */
+  readonly onProgress?: (executionName: string, progress: TransformProgress) => void;
 }
 
 /** The result of one local execution. */
@@ -175,6 +187,7 @@ export class LocalPipeline {
         obs: obs('transformInLambda'),
         workDir: path.join(options.root, 'tmp', 'lambda'),
         memoryLimit: options.memoryLimit,
+        onProgress: options.onProgress,
       }),
       describeFailure: createDescribeFailureHandler({ ...deps, obs: obs('describeFailure') }),
       summarize: createSummarizeHandler({ ...deps, obs: obs('summarize') }),
@@ -195,7 +208,14 @@ export class LocalPipeline {
     }
     const starter: ExecutionStarter = { start: (name, input) => Promise.resolve(this.start(name, input)) };
     this.executions = { inputOf: (name) => Promise.resolve(this.store.get(name)?.input) };
-    this.trigger = createTriggerHandler({ config: this.config, starter, executions: this.executions, store: this.bucket, obs: obs('trigger') });
+    this.trigger = createTriggerHandler({
+      config: this.config,
+      starter,
+      executions: this.executions,
+      store: this.bucket,
+      obs: obs('trigger'),
+      forceGlueJob: options.forceGlueJob,
+    });
     // Executions a killed process left RUNNING show as interrupted (ABORTED) and can be redriven.
     this.store.abortOrphans();
   }
@@ -258,6 +278,11 @@ export class LocalPipeline {
   /** Waits for every execution this process started. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** The local root folder (absolute or as given). */
+  get root(): string {
+    return this.options.root;
   }
 
   /** The engine running the Transform state. */
@@ -367,7 +392,7 @@ export class LocalPipeline {
     const lambda = this.handlers.get(resource);
     if (lambda) return lambda;
     if (resource === 'arn:aws:states:::glue:startJobRun.sync') {
-      return (params) => this.runGlueJob(params as { JobName: string; Arguments: JobArguments });
+      return (params) => this.runGlueJob(params as { JobName: string; Arguments: JobArguments }, executionName);
     }
     if (resource === 'arn:aws:states:::sns:publish') {
       return async (params) => this.publish(params as SnsPublishParams, executionName);
@@ -402,13 +427,14 @@ export class LocalPipeline {
    * backoff lasts minutes; locally its waits are short, so without the queue, queued files would
    * fail within seconds.
    */
-  private async runGlueJob(params: { JobName: string; Arguments: JobArguments }): Promise<unknown> {
+  private async runGlueJob(params: { JobName: string; Arguments: JobArguments }, executionName: string): Promise<unknown> {
     const limit = this.options.maxConcurrentRuns ?? 2;
     if (!(await this.acquireGlueSlot(limit, this.options.glueQueueMs ?? DEFAULT_GLUE_QUEUE_MS))) {
       throw new ConcurrentRunsExceededError(`Concurrent runs exceeded for ${params.JobName}: ${this.glueRuns} running, max ${limit}`);
     }
     try {
-      return await this.glue.run(params.Arguments);
+      const onProgress = this.options.onProgress;
+      return await this.glue.run(params.Arguments, onProgress && ((progress) => onProgress(executionName, progress)));
     } finally {
       // The slot goes straight to the first waiter, if any.
       this.glueRuns -= 1;

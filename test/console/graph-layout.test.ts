@@ -29,10 +29,16 @@ describe('graph layout of statemachine/etl.asl.json', () => {
     expect(edges('choice').find((e) => e.from === STATE.IsValid)).toMatchObject({ to: STATE.ChooseEngine, label: 'valid = true' });
     expect(edges('choice').filter((e) => e.from === STATE.ChooseEngine)).toEqual([
       expect.objectContaining({ to: STATE.Transform, label: 'fastPathMaxBytes absent' }),
+      expect.objectContaining({ to: STATE.Transform, label: 'forceGlueJob present and forceGlueJob = true' }),
       expect.objectContaining({
         to: STATE.TransformInLambda,
-        label: 'fastPathMaxBytes > 0 and sizeBytes ≤ fastPathMaxBytes',
-        detail: 'And($.fastPathMaxBytes NumericGreaterThan 0, $.sizeBytes NumericLessThanEqualsPath "$.fastPathMaxBytes")',
+        label: 'fastPathMaxBytes > 0 and uncompressedSizeBytes present and uncompressedSizeBytes ≤ fastPathMaxBytes',
+      }),
+      expect.objectContaining({
+        to: STATE.TransformInLambda,
+        label: 'fastPathMaxBytes > 0 and uncompressedSizeBytes absent and sizeBytes ≤ fastPathMaxBytes',
+        detail:
+          'And($.fastPathMaxBytes NumericGreaterThan 0, Not($.validation.uncompressedSizeBytes IsPresent true), $.sizeBytes NumericLessThanEqualsPath "$.fastPathMaxBytes")',
       }),
     ]);
     expect(edges('default').find((e) => e.from === STATE.ChooseEngine)).toMatchObject({ to: STATE.Transform, label: 'default' });

@@ -150,11 +150,12 @@ class Engines {
     const report = this.report(engine, input.dataset, executionName);
     const rejectRows = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true }) as { line: string }[]) : [];
     const rejects = rejectRows.length;
-    // Every row accounted for, in either engine: read = loaded + duplicates + malformed, and
-    // the rejects file has one row per malformed row, each with the line it starts on.
+    // Every row accounted for, in either engine: read = loaded + duplicates + malformed + not
+    // loaded (a refused run loads nothing), and the rejects file has one row per malformed row,
+    // each with the line it starts on.
     expect({ engine, rowsIn: report.rowsIn, rejects, unnumbered: rejectRows.filter((r) => !/^[1-9][0-9]*$/.test(r.line)) }).toEqual({
       engine,
-      rowsIn: report.rowsOut + report.duplicatesRemoved + report.malformedRows,
+      rowsIn: report.rowsOut + report.duplicatesRemoved + report.malformedRows + (report.rowsNotLoaded ?? 0),
       rejects: report.malformedRows,
       unnumbered: [],
     });

@@ -194,7 +194,8 @@ describe('the pipeline stack', () => {
     const resources = (sid: string): string[] => [bySid[sid].Resource].flat().map(text);
 
     // Assess
-    expect(statements.every((s) => ![s.Resource].flat().includes('*'))).toBe(true);
+    // "*" only where IAM takes nothing else (the listings of catalogs and workgroups: iam-permissions.test.ts).
+    expect(statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => s.Sid)).toEqual(['ListCatalogsAndWorkGroups']);
     expect(resources('RunQueriesInTheWorkGroup')).toEqual(['arn:<AWS::Partition>:athena:<AWS::Region>:<AWS::AccountId>:workgroup/etl-pipeline']);
     expect(resources('ReadTheCatalog')).toEqual([
       'arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:catalog',

@@ -22,6 +22,7 @@ import type { RowCounts } from '../../core/run-report';
 import { compileTransformPlan } from '../../core/transform/compile-plan';
 import { matchHeader } from '../../core/validation/header';
 import { pythonInterpreter } from '../../local/runtime/engines/python-env';
+import { GLUE_MODULE_KEYS } from '../../infra/constructs/transform-job';
 import { STATE, parseDefinition, readAslText } from '../../statemachine/definition';
 import { ROOT, synthPipeline } from './synth-pipeline';
 
@@ -52,15 +53,17 @@ function glueScript(lines: readonly string[], input: string): { status: number |
   return python(['-c', ['import json, sys', `sys.path.insert(0, ${JSON.stringify(GLUE)})`, ...lines].join('\n')], input);
 }
 
-/** Calls a function of glue/etl_helpers.py on JSON arguments and returns its JSON result. */
+/** Calls a function of a glue/ module (`'naming.input_id'`: glue/naming.py) on JSON arguments and returns its JSON result. */
 function helper(name: string, ...args: unknown[]): unknown {
   const result = glueScript(
     [
-      'import etl_helpers as h',
+      'import importlib',
+      'from errors import EtlError',
       'name, args = json.load(sys.stdin)',
+      'module, _, function = name.rpartition(".")',
       'try:',
-      '    print(json.dumps({"ok": getattr(h, name)(*args)}))',
-      'except h.EtlError as e:',
+      '    print(json.dumps({"ok": getattr(importlib.import_module(module), function)(*args)}))',
+      'except EtlError as e:',
       '    print(json.dumps({"error": {"name": e.name, "message": str(e)}}))',
     ],
     JSON.stringify([name, args]),
@@ -100,14 +103,14 @@ describe('the scripts', () => {
   });
 });
 
-describe('glue/etl_helpers.py agrees with core/', () => {
+describe('the modules of glue/ agree with their twins in core/', () => {
   it.each(['extract/orders.csv', 'extract/2024/05/orders 1+2.csv', 'extract/ünïcode/ørders.csv'])('input_id(%j) is inputId', (key) => {
-    expect(helper('input_id', key)).toEqual({ ok: inputId(key) });
+    expect(helper('naming.input_id', key)).toEqual({ ok: inputId(key) });
   });
 
   it('last_run_report_key and its legacy key are lastRunReportKey and legacyLastRunReportKey', () => {
-    expect(helper('last_run_report_key', 'orders')).toEqual({ ok: lastRunReportKey('orders') });
-    expect(helper('legacy_last_run_report_key', 'orders')).toEqual({ ok: legacyLastRunReportKey('orders') });
+    expect(helper('naming.last_run_report_key', 'orders')).toEqual({ ok: lastRunReportKey('orders') });
+    expect(helper('naming.legacy_last_run_report_key', 'orders')).toEqual({ ok: legacyLastRunReportKey('orders') });
   });
 
   const quality = {
@@ -135,7 +138,7 @@ describe('glue/etl_helpers.py agrees with core/', () => {
     ],
   ];
   it.each(cases)('evaluate_quality is evaluateQuality: %s', (_name, counts, previous, config) => {
-    expect(helper('evaluate_quality', counts, previous ?? null, config)).toEqual({ ok: evaluateQuality(counts, previous, config as never) });
+    expect(helper('quality.evaluate_quality', counts, previous ?? null, config)).toEqual({ ok: evaluateQuality(counts, previous, config as never) });
   });
 
   it('match_header names a mismatch as matchHeader does', () => {
@@ -157,7 +160,7 @@ describe('glue/etl_helpers.py agrees with core/', () => {
     }
 
     // Act
-    const actual = helper('match_header', header, dataset.name, dataset.columns);
+    const actual = helper('header.match_header', header, dataset.name, dataset.columns);
 
     // Assess
     expect(expected).toBeDefined();
@@ -188,7 +191,7 @@ describe('glue/etl_helpers.py agrees with core/', () => {
     const dataset = { name: 'orders', columns: sourced, extraColumns };
 
     // Act
-    const actual = helper('match_header', header, dataset.name, dataset.columns, extraColumns);
+    const actual = helper('header.match_header', header, dataset.name, dataset.columns, extraColumns);
 
     // Assess
     expect(actual).toEqual(tsMatch([...header], dataset));
@@ -211,7 +214,7 @@ describe('glue/etl_helpers.py agrees with core/', () => {
     const plan = JSON.parse(JSON.stringify(compileTransformPlan(dataset, 'spark'))) as Record<string, unknown>;
 
     // Act
-    const parsed = helper('parse_plan', JSON.stringify(plan), 'orders') as { ok: Record<string, unknown> };
+    const parsed = helper('plan.parse_plan', JSON.stringify(plan), 'orders') as { ok: Record<string, unknown> };
 
     // Assess: the plan carries them, and the runner reads them unchanged
     expect(plan.read).toEqual(expect.objectContaining({ delimiter: ';', skipRows: 2 }));
@@ -238,13 +241,38 @@ describe('the deployment of scripts/', () => {
       .map((d) => path.join(outdir, d))
       .filter((d) => existsSync(path.join(d, relative)));
 
-  it('ships the runner and its helpers, without the tests', () => {
+  it('ships the runner and every module --extra-py-files names, without the tests or the local worker', () => {
     // Act
     const [glueAsset, ...others] = assetsWith('etl_runner.py');
 
     // Assess
     expect(others).toEqual([]);
-    expect(readdirSync(glueAsset).sort()).toEqual(['etl_helpers.py', 'etl_runner.py', 'job_context.py', 's3_bucket.py']);
+    const modules = GLUE_MODULE_KEYS.map((key) => path.posix.basename(key));
+    expect(readdirSync(glueAsset).sort()).toEqual(['etl_runner.py', ...modules].sort());
+    expect(modules).toEqual(
+      expect.arrayContaining(['errors.py', 'naming.py', 'plan.py', 'header.py', 'rejects.py', 'quality.py', 's3_bucket.py', 'job_context.py']),
+    );
+  });
+
+  it('the runner and its Glue seam import from what is shipped alone', () => {
+    // Prepare
+    const [glueAsset] = assetsWith('etl_runner.py');
+
+    // Act: glue/ itself is not on the path, only the deployed files
+    const result = python([
+      '-c',
+      [
+        'import sys',
+        `sys.path.insert(0, ${JSON.stringify(glueAsset)})`,
+        'import etl_runner, job_context, s3_bucket',
+        `print(sorted(n for n, m in sys.modules.items() if (getattr(m, "__file__", None) or "").startswith(${JSON.stringify(glueAsset)})))`,
+      ].join('\n'),
+    ]);
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("'naming'");
   });
 
   it("the job's default arguments and the state machine's resolve through getResolvedOptions into the runner's", () => {

@@ -5,12 +5,16 @@
  */
 import 'aws-cdk-lib/testhelpers/jest-autoclean';
 
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import type { Template } from 'aws-cdk-lib/assertions';
+import ts from 'typescript';
 
 import { LAMBDA_STEPS, TASK_STEP_KEYS } from '../../core/pipeline-steps';
 import { FUNCTION_SPECS, type FunctionKey } from '../../infra/constructs/pipeline-functions';
 import { PLACEHOLDERS, parseDefinition, placeholderText, readAslText, type TaskState, taskStates } from '../../statemachine/definition';
-import { resourcesOf, synthPipeline } from './synth-pipeline';
+import { ROOT, resourcesOf, synthPipeline } from './synth-pipeline';
 
 /** One granted (or required) permission: an action on a resource, as template JSON. */
 type Grant = string;
@@ -168,7 +172,16 @@ describe('bucket access on exact prefixes', () => {
   // What each handler does with the bucket (handlers/*.ts): written here by hand, not derived.
   const expectedByFunction: Record<
     FunctionKey,
-    { get?: string[]; getCurrent?: string[]; head?: string[]; put?: string[]; del?: string[]; delVersion?: string[]; listVersions?: string[] }
+    {
+      get?: string[];
+      getCurrent?: string[];
+      head?: string[];
+      put?: string[];
+      del?: string[];
+      delCurrent?: string[];
+      delVersion?: string[];
+      listVersions?: string[];
+    }
   > = {
     // HeadObject of the event's version (its checksum) and of the first execution's archived copy, then a delete of the duplicate's version only.
     trigger: { get: ['extract/'], delVersion: ['extract/'] },
@@ -179,12 +192,12 @@ describe('bucket access on exact prefixes', () => {
     // The fast path's transform: the input by its version; below load/ the dataset's state, its
     // manifest (replaced by a conditional PUT) and its loads, read, written and replaced; the run
     // report and the rejects written below logs/glue-jobs/; the last success written and read back
-    // in load/_meta/, and read where earlier releases kept it.
+    // in load/_meta/, and read where earlier releases kept it. Deletes below load/ by key only.
     transformInLambda: {
       get: ['extract/'],
       getCurrent: ['load/', 'logs/glue-jobs/*/_last-success.json'],
       put: ['load/', 'logs/glue-jobs/'],
-      del: ['load/'],
+      delCurrent: ['load/'],
     },
     describeFailure: { get: ['logs/glue-jobs/'] },
     summarize: { get: ['logs/glue-jobs/'], getCurrent: ['load/_meta/*/schema.json'], put: ['load/_meta/*/schema.json'] },
@@ -205,6 +218,7 @@ describe('bucket access on exact prefixes', () => {
       ...[...(expected.getCurrent ?? []), ...(expected.head ?? [])].map((p) => grant('s3:GetObject', objects(p))),
       ...(expected.put ?? []).flatMap((p) => ['s3:PutObject', 's3:AbortMultipartUpload'].map((a) => grant(a, objects(p)))),
       ...(expected.del ?? []).flatMap((p) => ['s3:DeleteObject', 's3:DeleteObjectVersion'].map((a) => grant(a, objects(p)))),
+      ...(expected.delCurrent ?? []).map((p) => grant('s3:DeleteObject', objects(p))),
       ...(expected.delVersion ?? []).map((p) => grant('s3:DeleteObjectVersion', objects(p))),
       ...(touchesBucket ? [grant('s3:ListBucket', bucket)] : []),
       ...(expected.listVersions?.length ? [grant('s3:ListBucketVersions', bucket)] : []),
@@ -260,5 +274,98 @@ describe('bucket access on exact prefixes', () => {
 
     // Act / Assess
     expect(only(grants, ['s3'])).toEqual(want);
+  });
+});
+
+/** The fast path's code: its handler and the transform it runs (handlers/transform/). */
+const FAST_PATH_SOURCES = [
+  path.join(ROOT, 'handlers', 'transform-in-lambda.ts'),
+  ...readdirSync(path.join(ROOT, 'handlers', 'transform'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(ROOT, 'handlers', 'transform', f)),
+];
+
+/** Every `<x>.delete(…)` call of a source file, with its argument count and line. */
+function deleteCalls(file: string): { readonly line: number; readonly args: number }[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf-8'), ts.ScriptTarget.Latest, true);
+  const calls: { line: number; args: number }[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'delete') {
+      calls.push({ line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, args: node.arguments.length });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return calls;
+}
+
+describe('TransformInLambda: no version deletes', () => {
+  it('deletes below load/ by key only: no call of its code passes the store a version id', () => {
+    // Act: ObjectStore.delete(bucket, key, versionId?) — a third argument deletes a version
+    const calls = FAST_PATH_SOURCES.flatMap((file) => deleteCalls(file).map((call) => ({ file: path.relative(ROOT, file), ...call })));
+
+    // Assess: the deletes exist (so this test sees them), and none names a version
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.filter((call) => call.args !== 2)).toEqual([]);
+  });
+
+  it('so its role may not s3:DeleteObjectVersion anywhere', () => {
+    // Prepare
+    const roleId = roleOf('AWS::Lambda::Function', (p) => p.FunctionName === FUNCTION_SPECS.transformInLambda.functionName, 'Role');
+
+    // Act
+    const grants = [...grantsOf(roleId)];
+
+    // Assess
+    expect(grants.filter((g) => g.startsWith('s3:DeleteObjectVersion ') || g.startsWith('s3:* ') || g.startsWith('s3:Delete* '))).toEqual([]);
+    expect(grants.filter((g) => g.startsWith('s3:DeleteObject '))).toHaveLength(1);
+  });
+});
+
+describe('the query policy: what the Athena console and JDBC/ODBC browsers call', () => {
+  let statements: (Statement & { readonly Sid: string })[];
+  /** A resource as text: pseudo parameters and references as `<name>`. */
+  const text = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const object = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+    if (object.Ref !== undefined) return `<${object.Ref}>`;
+    if (object['Fn::Join']) return object['Fn::Join'][1].map(text).join(object['Fn::Join'][0]);
+    return JSON.stringify(value);
+  };
+  /** Every (action, resource) the policy grants, resources as text. */
+  const policyGrants = (): Set<Grant> =>
+    new Set(statements.flatMap((s) => [s.Action].flat().flatMap((action) => [s.Resource].flat().map((resource) => `${action} on ${text(resource)}`))));
+
+  beforeAll(() => {
+    const [policy] = Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy'));
+    statements = (policy.Properties?.PolicyDocument as { Statement: (Statement & { Sid: string })[] }).Statement;
+  });
+
+  it('lists the data catalogs and the workgroups: actions with no resource type, so on "*"', () => {
+    // Prepare
+    const starred = statements.filter((s) => [s.Resource].flat().includes('*'));
+
+    // Act / Assess: only these two take "*"; nothing else in the policy does
+    expect(starred.map((s) => [s.Action].flat().sort())).toEqual([['athena:ListDataCatalogs', 'athena:ListWorkGroups']]);
+  });
+
+  it('browses the Glue Data Catalog through Athena on its datacatalog resource (AwsDataCatalog) only', () => {
+    // Act
+    const grants = policyGrants();
+    const catalog = 'arn:<AWS::Partition>:athena:<AWS::Region>:<AWS::AccountId>:datacatalog/AwsDataCatalog';
+
+    // Assess
+    for (const action of ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:ListTableMetadata', 'athena:GetTableMetadata']) {
+      expect([...grants].filter((g) => g.startsWith(`${action} on`))).toEqual([`${action} on ${catalog}`]);
+    }
+  });
+
+  it('lists the tables of its database with glue:GetTables on the catalog, the database and its tables (table/<database>/*)', () => {
+    // Act
+    const getTables = [...policyGrants()].filter((g) => g.startsWith('glue:GetTables on')).sort();
+
+    // Assess: what Glue authorises GetTables on (and the Athena guide's SHOW TABLES policy), not each table's ARN
+    const glue = 'arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>';
+    expect(getTables).toEqual([`${glue}:catalog`, `${glue}:database/etl_pipeline`, `${glue}:table/etl_pipeline/*`].map((r) => `glue:GetTables on ${r}`).sort());
   });
 });

@@ -6,7 +6,8 @@
  */
 import 'aws-cdk-lib/testhelpers/jest-autoclean';
 
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -116,6 +117,50 @@ describe.each(DUCKDB_FUNCTIONS.map((key) => [FUNCTION_SPECS[key].functionName]))
     expect(bytes).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
   });
 });
+
+describe.each((Object.keys(FUNCTION_SPECS) as FunctionKey[]).filter((key) => FUNCTION_SPECS[key].bundlesEsModules).map((key) => [key]))(
+  '%s, bundled from ES modules',
+  (key) => {
+    const spec = FUNCTION_SPECS[key];
+
+    it("is built from the packages' ES modules (the AWS SDK's dist-es), not their CommonJS builds", () => {
+      // Prepare
+      const map = JSON.parse(readFileSync(path.join(bundleDirOf(spec.functionName), 'index.js.map'), 'utf-8')) as { sources: string[] };
+
+      // Act
+      const sdk = map.sources.filter((source) => source.includes('node_modules/@aws-sdk/'));
+
+      // Assess
+      expect(sdk.some((source) => source.includes('/dist-es/'))).toBe(true);
+      expect(sdk.filter((source) => source.includes('/dist-cjs/'))).toEqual([]);
+    });
+
+    it('loads as deployed (index.handler, CommonJS) in a fresh Node.js and answers an event', () => {
+      // Prepare: the S3 test event, which the trigger answers without calling AWS
+      const bundle = path.join(bundleDirOf(spec.functionName), 'index.js');
+      const event = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-12-07T00:00:00.000Z', Bucket: 'b', RequestId: 'r', HostId: 'h' };
+      const script = `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(event)}, {}).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+      const env = {
+        PATH: process.env.PATH,
+        // The SDK warns on a Node.js older than Lambda's 24, which runs this test here.
+        NODE_NO_WARNINGS: '1',
+        AWS_REGION: 'us-east-1',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+        POWERTOOLS_SERVICE_NAME: spec.service,
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:etl-pipeline',
+      };
+
+      // Act
+      const child = spawnSync(process.execPath, ['-e', script], { cwd: path.dirname(bundle), env, encoding: 'utf-8', timeout: 60_000 });
+
+      // Assess (stderr may hold Metrics' warning that a test event publishes no metric)
+      expect({ status: child.status, error: child.error }).toEqual({ status: 0, error: undefined });
+      expect(JSON.parse(child.stdout.slice(child.stdout.lastIndexOf('{"')))).toEqual({ started: [], duplicates: [], skipped: [] });
+    });
+  },
+);
 
 describe('the binding the bundles copy', () => {
   let scratch: string;

@@ -19,7 +19,7 @@ import { DEFAULT_MEMORY_MB, FUNCTION_SPECS, TRANSFORM_IN_LAMBDA_SIZING } from '.
 import { dataVerdictErrors } from '../../infra/constructs/pipeline-monitoring';
 import { TransformJob } from '../../infra/constructs/transform-job';
 import { PhysicalNames } from '../../infra/physical-names';
-import { GLUE_JOB_NAME, glueLogGroupPrefix } from '../../infra/constructs/transform-job';
+import { GLUE_JOB_NAME, GLUE_MODULE_KEYS, glueLogGroupPrefix, securityConfigurationLogGroupNames } from '../../infra/constructs/transform-job';
 
 const GLUE_LOG_GROUP_PREFIX = glueLogGroupPrefix(GLUE_JOB_NAME);
 import type { EtlPipelineStack } from '../../infra/etl-pipeline-stack';
@@ -220,6 +220,20 @@ describe('Lambda functions', () => {
     for (const role of ours) expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
   });
 
+  it('parses no source map at run time: no function runs with NODE_OPTIONS (--enable-source-maps costs an instance its first error)', () => {
+    // Prepare
+    const ours = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).filter((r) =>
+      Object.values(FUNCTION_SPECS).some((spec) => spec.functionName === r.Properties?.FunctionName),
+    );
+
+    // Act
+    const options = ours.map((r) => (r.Properties?.Environment as { Variables: Record<string, string> }).Variables.NODE_OPTIONS);
+
+    // Assess
+    expect(ours).toHaveLength(Object.keys(FUNCTION_SPECS).length);
+    expect(options.filter((o) => o !== undefined)).toEqual([]);
+  });
+
   it('retries S3 events twice, then keeps them in an encrypted dead-letter queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 14 * 24 * 3600 });
@@ -227,14 +241,15 @@ describe('Lambda functions', () => {
 });
 
 describe('state machine', () => {
-  it('is a Standard workflow named etl-pipeline, with X-Ray tracing and ALL logging to a vended-logs group', () => {
+  it('is a Standard workflow named etl-pipeline, with X-Ray tracing and ALL logging to a vended-logs group, without execution data', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineName: 'etl-pipeline',
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
         Level: 'ALL',
-        IncludeExecutionData: true,
+        // The states' input and output hold keys and, for a rejected file, its record's values.
+        IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^PipelineLogs'), 'Arn'] } } }],
       },
     });
@@ -265,18 +280,11 @@ describe('Glue job', () => {
         '--job-bookmark-option': 'job-bookmark-disable',
         '--custom-logGroup-prefix': GLUE_LOG_GROUP_PREFIX,
         '--plans_prefix': 'scripts/plans/',
+        // Every module of glue/ but the runner and the local worker, by key in the data bucket.
         '--extra-py-files': {
           'Fn::Join': [
             '',
-            [
-              's3://',
-              { Ref: Match.anyValue() },
-              '/scripts/etl_helpers.py,s3://',
-              { Ref: Match.anyValue() },
-              '/scripts/s3_bucket.py,s3://',
-              { Ref: Match.anyValue() },
-              '/scripts/job_context.py',
-            ],
+            ['s3://', ...GLUE_MODULE_KEYS.flatMap((key, i) => [{ Ref: Match.anyValue() }, `/${key}${i < GLUE_MODULE_KEYS.length - 1 ? ',s3://' : ''}`])],
           ],
         },
       }),
@@ -351,6 +359,62 @@ describe('Glue job', () => {
 
   it.each(['output', 'error'])('has the %s log group of its prefix, with retention', (stream) => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `${GLUE_LOG_GROUP_PREFIX}/${stream}`, RetentionInDays: 30 });
+  });
+
+  it('declares the groups Glue names after its security configuration and role (logs encrypted), as the others: retention, key, deleted with the stack', () => {
+    // Prepare: the names as the template writes them, with the configuration's and the role's references
+    const [[configurationId]] = Object.entries(resourcesOf(template, 'AWS::Glue::SecurityConfiguration'));
+    const [[jobId, job]] = Object.entries(resourcesOf(template, 'AWS::Glue::Job'));
+    const roleId = (job.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const names = securityConfigurationLogGroupNames('<configuration>', '<role>').map((name) => {
+      const [root, rest] = name.split('<configuration>');
+      const [middle, stream] = rest.split('<role>');
+      return { 'Fn::Join': ['', [root, { Ref: configurationId }, middle, { Ref: roleId }, stream]] };
+    });
+    const prefixGroup = Object.values(template.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: `${GLUE_LOG_GROUP_PREFIX}/output` } }))[0];
+
+    // Act
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([, r]) =>
+      names.some((name) => JSON.stringify(r.Properties?.LogGroupName) === JSON.stringify(name)),
+    );
+
+    // Assess: /aws-glue/jobs/<configuration>-role/<role>/{output,error}, like the prefix's groups
+    expect(groups).toHaveLength(2);
+    for (const [, group] of groups) {
+      expect(group).toMatchObject({
+        DeletionPolicy: prefixGroup.DeletionPolicy,
+        UpdateReplacePolicy: prefixGroup.UpdateReplacePolicy,
+        Properties: { RetentionInDays: 30, KmsKeyId: prefixGroup.Properties.KmsKeyId },
+      });
+    }
+    // Created before the job, so that no run creates them first without retention.
+    expect(job.DependsOn).toEqual(expect.arrayContaining(groups.map(([id]) => id)));
+    expect(jobId).toMatch(/^TransformJob/);
+  });
+
+  it('lets its role write to those groups and associate the key with them, which the managed AWSGlueServiceRole does not', () => {
+    // Prepare
+    const groupIds = Object.entries(template.findResources('AWS::Logs::LogGroup'))
+      .filter(([, r]) => JSON.stringify(r.Properties?.LogGroupName).includes('/aws-glue/jobs/'))
+      .map(([id]) => id);
+
+    // Act
+    const statements = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: { Sid?: string; Action: unknown; Resource: unknown }[] }).Statement)
+      .filter((statement) => statement.Sid === 'WriteEncryptedJobLogs');
+
+    // Assess: the groups (and their streams: the Arn ends in :*), and each group itself
+    expect(groupIds).toHaveLength(2);
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toEqual(['logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(statements[0].Resource).toEqual(
+      expect.arrayContaining([
+        ...groupIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+        ...groupIds.map((id) => ({
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: id }]],
+        })),
+      ]),
+    );
   });
 
   it('takes its worker count from context, within 2–10', () => {

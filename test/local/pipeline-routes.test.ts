@@ -87,7 +87,7 @@ describe('local pipeline routes', () => {
     expect(existsSync(bucketPath('load/orders'))).toBe(false);
     expect(pipeline.store.get(result.executionName)).toMatchObject({ status: 'FAILED', error: 'QualityThresholdError' });
     const rejects = readFileSync(bucketPath(`logs/glue-jobs/orders/${result.executionName}.rejects.csv`), 'utf-8');
-    expect(rejects).toContain('quantity: not a integer');
+    expect(rejects).toContain('quantity: not an integer');
     expect(notifications(root).map((n) => n.topic)).toEqual(['etl-job-failure']);
   });
 

@@ -177,6 +177,56 @@ describe('etl query', () => {
     expect(csv.out).toEqual(['order_id,quantity,notes', 'A-1,1,', 'A-2,3,', 'A-1,2,left at the door', 'A-3,1,']);
   });
 
+  it('runs every statement in turn and prints each result: tables and CSVs a blank line apart, one JSON line per statement', async () => {
+    // Act
+    const sql = 'SELECT 1 AS a; SELECT 2 AS b';
+    const table = await etl(['query', sql, '--root', root]);
+    const csv = await etl(['query', sql, '--root', root, '--csv']);
+    const json = await etl(['query', sql, '--root', root, '--json']);
+    // A later statement sees what an earlier one made; a trailing semicolon adds no statement.
+    const chained = await etl([
+      'query',
+      "CREATE TEMP TABLE paid AS SELECT order_id FROM orders_latest WHERE status = 'PAID'; SELECT count(*) AS n FROM paid;",
+      '--root',
+      root,
+      '--json',
+    ]);
+    const single = await etl(['query', 'SELECT 1 AS a;', '--root', root, '--json']);
+
+    // Assess
+    expect([table.code, csv.code, json.code, chained.code, single.code]).toEqual([0, 0, 0, 0, 0]);
+    expect(table.out).toEqual(['a', '-', '1', '(1 row)', '', 'b', '-', '2', '(1 row)']);
+    expect(csv.out).toEqual(['a', '1', '', 'b', '2']);
+    expect(json.out.map((l) => JSON.parse(l))).toEqual([
+      { statement: 1, rows: [{ a: 1 }] },
+      { statement: 2, rows: [{ b: 2 }] },
+    ]);
+    expect(JSON.parse(chained.out[1])).toEqual({ statement: 2, rows: [{ n: '2' }] });
+    expect(single.out.map((l) => JSON.parse(l))).toEqual([{ a: 1 }]);
+  });
+
+  it('of several statements, the one DuckDB refuses is named: one line, nothing printed, exit 1', async () => {
+    // Act
+    const failed = await etl(['query', 'SELECT 1 AS a; SELECT nope FROM orders; SELECT 3 AS c', '--root', root]);
+    const syntax = await etl(['query', 'SELECT 1 AS a; SELEC 2', '--root', root]);
+
+    // Assess
+    expect([failed.code, syntax.code]).toEqual([1, 1]);
+    expect(failed.out).toEqual([]);
+    expect(failed.err).toEqual([expect.stringMatching(/^etl: statement 2 of 3: Binder Error: Referenced column "nope" not found/)]);
+    expect(syntax.err).toEqual([expect.stringMatching(/^etl: Parser Error: syntax error at or near "SELEC"$/)]);
+  });
+
+  it('prints a large result (200 000 rows) as a table', async () => {
+    // Act
+    const { code, out } = await etl(['query', 'SELECT range AS n FROM range(200000)', '--root', root]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out.slice(0, 3)).toEqual(['     n', '------', '     0']);
+    expect(out.at(-1)).toBe('(200000 rows)');
+  });
+
   it('serves typed, empty tables for a bucket where nothing is loaded', async () => {
     // Prepare
     const empty = tempRoot();
@@ -217,13 +267,15 @@ describe('etl query', () => {
     // Act
     const none = await etl(['query', '--root', root]);
     const blank = await etl(['query', '  ', '--root', root]);
+    const onlySemicolons = await etl(['query', ' ; -- nothing\n;', '--root', root]);
     const both = await etl(['query', 'SELECT 1', '--root', root, '--json', '--csv']);
     const noRoot = await etl(['query', 'SELECT 1', '--root', path.join(root, 'nope')]);
 
     // Assess
-    expect([none.code, blank.code, both.code, noRoot.code]).toEqual([2, 2, 2, 2]);
+    expect([none.code, blank.code, onlySemicolons.code, both.code, noRoot.code]).toEqual([2, 2, 2, 2, 2]);
     expect(none.err).toEqual([expect.stringMatching(/^etl: query: no SQL given; usage: etl query \[options\] \[sql\]$/)]);
     expect(blank.err).toHaveLength(1);
+    expect(onlySemicolons.err).toEqual(none.err);
     expect(both.out.map((l) => JSON.parse(l))).toEqual([
       { error: { name: 'UsageError', message: expect.stringMatching(/option '--(json|csv)' cannot be used with option '--(json|csv)'/) } },
     ]);

@@ -23,8 +23,8 @@ async function etl(args: string[], env: Record<string, string> = {}): Promise<{ 
   }
 }
 
-/** The outcome line without the engine and the duration, which differ between engines. */
-const outcome = (line: string): string => line.replace(/\s+[\d.]+s$/, '').replace(/ {2}via \w+ {2}/, '  ');
+/** The outcome line without the engine (and why) and the duration, which differ between engines. */
+const outcome = (line: string): string => line.replace(/\s+[\d.]+s$/, '').replace(/ {2}via \w+(?: \([^)]*\))? {2}/, '  ');
 
 describe('etl run --engine spark', () => {
   it('prints the outcome line of the default engine, and the Parquet reads back with the same rows', async () => {
@@ -41,8 +41,8 @@ describe('etl run --engine spark', () => {
     expect(spark.code).toBe(duckdb.code);
     expect(spark.out.map(outcome)).toEqual(duckdb.out.map(outcome));
     expect(spark.out[0]).toMatch(/^WARNING .*rows 38 in → 30 out \(duplicates 8, malformed 0\)/);
-    expect(spark.out[0]).toContain('  via spark  ');
-    expect(duckdb.out[0]).toContain('  via duckdb  ');
+    expect(spark.out[0]).toContain('  via spark (--engine)  ');
+    expect(duckdb.out[0]).toContain('  via duckdb (fast path off)  ');
     const rows = async (root: string) =>
       (await readParquet(path.join(root, 'bucket', 'load', 'orders'), 'dt=*/*.parquet'))
         .map((row) => JSON.stringify(row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)))

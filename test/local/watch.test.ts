@@ -8,14 +8,15 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import type { RunResult } from '../../local/shared/run-result';
-import { watchBucket } from '../../local/cli/watch';
+import { NOT_A_DATA_FILE, watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { STATE } from '../../statemachine/definition';
 import { notifications, sample, tempRoot } from '../helpers/local-root';
 
-/** Watches the pipeline's bucket until `count` results came: the results, the watch's controller, its start and its end. */
+/** Watches the pipeline's bucket until `count` results came: the results, the files skipped, the watch's controller, its start and its end. */
 function watchUntil(pipeline: LocalPipeline, count: number) {
   const results: RunResult[] = [];
+  const skipped: string[] = [];
   const controller = new AbortController();
   let ready!: () => void;
   const isReady = new Promise<void>((resolve) => (ready = resolve));
@@ -28,11 +29,12 @@ function watchUntil(pipeline: LocalPipeline, count: number) {
           results.push(r);
           if (results.length === count) resolve();
         },
+        onSkipped: (key, reason) => skipped.push(`${key}: ${reason}`),
       },
       controller.signal,
     );
   });
-  return { results, controller, isReady, allDone };
+  return { results, skipped, controller, isReady, allDone };
 }
 
 describe('etl watch', () => {
@@ -66,13 +68,15 @@ describe('etl watch', () => {
     pipeline.close();
   });
 
-  it('takes .csv.gz, .tsv and .txt files (issue 20), still ignoring other files', async () => {
+  it('takes .csv.gz, .tsv and .txt files (issue 20); names each other file once and leaves it there', async () => {
     // Prepare: the project's orders dataset matches *orders*.csv only, so these end unmatched
     // (rejected by Validate, named), never silently ignored.
     const root = tempRoot();
     const pipeline = new LocalPipeline({ root });
     const extract = path.join(root, 'bucket', 'extract');
-    const { results, controller, isReady, allDone } = watchUntil(pipeline, 3);
+    mkdirSync(path.join(extract, 'shop-a'), { recursive: true });
+    writeFileSync(path.join(extract, 'shop-a', 'before-start.xlsx'), 'PK');
+    const { results, skipped, controller, isReady, allDone } = watchUntil(pipeline, 4);
 
     // Act
     await isReady;
@@ -80,13 +84,19 @@ describe('etl watch', () => {
     writeFileSync(path.join(extract, 'orders.CSV.GZ'), gzipSync(readFileSync(sample('orders-clean.csv'))));
     copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders.tsv'));
     copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders.txt'));
+    for (let waited = 0; waited < 20_000 && skipped.length < 2; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    // A change of a file already named is not named again: the next result comes after it.
+    writeFileSync(path.join(extract, 'notes.json'), '{"changed": true}');
+    copyFileSync(sample('orders-clean.csv'), path.join(extract, 'orders-after.csv'));
     await allDone;
-    await new Promise((resolve) => setTimeout(resolve, 500));
     controller.abort();
     await pipeline.idle();
 
     // Assess
-    expect(results.map((r) => r.inputKey).sort()).toEqual(['extract/orders.CSV.GZ', 'extract/orders.tsv', 'extract/orders.txt']);
+    expect(results.map((r) => r.inputKey).sort()).toEqual(['extract/orders-after.csv', 'extract/orders.CSV.GZ', 'extract/orders.tsv', 'extract/orders.txt']);
+    expect(skipped.sort()).toEqual([`extract/notes.json: ${NOT_A_DATA_FILE}`, `extract/shop-a/before-start.xlsx: ${NOT_A_DATA_FILE}`]);
+    expect(NOT_A_DATA_FILE).toBe('not a data file (only .csv, .csv.gz, .tsv, .tsv.gz, .txt are taken, in any case); left where it is');
+    expect([existsSync(path.join(extract, 'notes.json')), existsSync(path.join(extract, 'shop-a', 'before-start.xlsx'))]).toEqual([true, true]);
     pipeline.close();
   });
 

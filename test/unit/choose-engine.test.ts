@@ -1,11 +1,12 @@
 /**
  * The size Choice: ChooseEngine, run in aws-local-stepfunctions, sends a file up to its dataset's
  * `fastPathMaxBytes` to TransformInLambda and every other to the Glue job, as core/fast-path.ts
- * decides for a redrive; the threshold comes from the config through the execution input.
+ * decides for a redrive; the threshold comes from the config through the execution input. An
+ * input with `forceGlueJob` (the local CLI's --engine) goes to the Glue job whatever its size.
  */
 import { parseConfig } from '../../core/config/dataset-config';
 import { buildExecutionInput, type ExecutionInput } from '../../core/execution-input';
-import { DEFAULT_FAST_PATH_MAX_BYTES, fastPathMaxBytesOf, transformStateFor } from '../../core/fast-path';
+import { DEFAULT_FAST_PATH_MAX_BYTES, fastPathMaxBytesOf, routeReason, transformStateFor } from '../../core/fast-path';
 import { resumePoint } from '../../core/redrive';
 import { STATE } from '../../statemachine/definition';
 import { runStates } from '../helpers/asl-run';
@@ -86,6 +87,36 @@ describe('ChooseEngine', () => {
     expect(transformStateFor(old)).toBe(STATE.Transform);
   });
 
+  it.each([
+    ['forceGlueJob true: the Glue job, however small the file', true, STATE.Transform],
+    ['forceGlueJob false: the size rule', false, STATE.TransformInLambda],
+    ['no forceGlueJob (the deployed trigger): the size rule', undefined, STATE.TransformInLambda],
+  ])('%s', async (_case, forceGlueJob, expected) => {
+    // Prepare: a file well within the threshold, as --engine sets the field or not
+    const state = { ...inputFor(10, 5 * MIB), ...(forceGlueJob === undefined ? {} : { forceGlueJob }), validation: { valid: true, uncompressedSizeBytes: 10 } };
+
+    // Act
+    const next = await chosen(state);
+
+    // Assess: the ASL, the rule in code, a redrive and the reason the CLI prints agree
+    expect(next).toBe(expected);
+    expect(transformStateFor(state)).toBe(expected);
+    expect(resumePoint(state)).toBe(expected);
+    expect(routeReason(state).kind).toBe(forceGlueJob === true ? 'forced' : 'fits');
+  });
+
+  it('names why: the size and the threshold compared, or the fast path off', () => {
+    // Act / Assess
+    expect(routeReason(inputFor(10, 5 * MIB))).toEqual({ kind: 'fits', sizeBytes: 10, thresholdBytes: 5 * MIB, uncompressed: false });
+    expect(routeReason({ ...inputFor(MIB, 5 * MIB), validation: { uncompressedSizeBytes: 6 * MIB } })).toEqual({
+      kind: 'larger',
+      sizeBytes: 6 * MIB,
+      thresholdBytes: 5 * MIB,
+      uncompressed: true,
+    });
+    expect(routeReason(inputFor(10, 0))).toEqual({ kind: 'off' });
+  });
+
   it('a redrive resumes at the transform that was chosen', () => {
     // Prepare
     const valid = { validation: { valid: true } };
@@ -113,7 +144,8 @@ describe('fastPathMaxBytes', () => {
   });
 
   it('reaches the execution input: the dataset’s own, the default, or 0 for no dataset', () => {
-    // Assess
+    // Assess: and the input the trigger builds never forces the Glue job (only the local --engine does)
+    expect(inputFor(1)).not.toHaveProperty('forceGlueJob');
     expect(inputFor(1, 123).fastPathMaxBytes).toBe(123);
     expect(inputFor(1).fastPathMaxBytes).toBe(DEFAULT_FAST_PATH_MAX_BYTES);
     expect(fastPathMaxBytesOf(undefined)).toBe(0);

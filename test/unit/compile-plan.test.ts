@@ -152,7 +152,7 @@ describe('compileTransformPlan for DuckDB', () => {
 
     // Assess
     expect(reasons).toContain('order_id: empty');
-    expect(reasons).toContain('quantity: not a integer');
+    expect(reasons).toContain('quantity: not an integer');
     expect(reasons).toContain('unit_price: not a decimal(12,2)');
     expect(reasons).toContain('order_ts: not a timestamp');
     expect(reasons.filter((r) => r.startsWith('notes'))).toEqual(['notes holds a line break followed by a whole record (an unterminated quote?)']);
@@ -242,6 +242,57 @@ describe('compileTransformPlan for Spark', () => {
 
     // Assess
     expect(sql).toContain('row_number() OVER (PARTITION BY `order_id` ORDER BY `order_ts` DESC NULLS LAST, r.`order_id` ASC NULLS LAST, ');
+  });
+});
+
+describe('compileTransformPlan: the single pass (DuckDB)', () => {
+  const plan = compileTransformPlan(ORDERS, 'duckdb');
+
+  it('types each value once: the reason reads the typed column, not the pattern again', () => {
+    // Prepare
+    const rows = plan.singlePass.rowsSql;
+
+    // Act
+    const quantityPattern = rows.split(`regexp_full_match(_etl_raw_4, '[+-]?[0-9]{1,10}')`).length - 1;
+
+    // Assess: once for the value; the reason tests the typed "quantity"
+    expect(quantityPattern).toBe(1);
+    expect(rows).toContain(`AND "quantity" IS NULL THEN 'quantity: not an integer'`);
+    expect(rows).toContain(`FROM ${RUNNER_INPUTS.raw}`);
+    expect(rows).toContain('_etl_line_breaks');
+  });
+
+  it('keeps the raw record of a rejected row only, and tests for swallowed rows only where a text value holds a line break', () => {
+    // Prepare
+    const rows = plan.singlePass.rowsSql;
+
+    // Act + Assess
+    expect(rows).toContain(`CASE WHEN _etl_reject_reason IS NOT NULL THEN CAST(json_object('order_id', _etl_raw_0, `);
+    expect(rows).toContain(`WHEN _etl_text_breaks AND (instr(_etl_raw_10, `);
+  });
+
+  it('tells each clean row out, exact duplicate or key duplicate in one window, by the dedupe rule', () => {
+    // Prepare
+    const output = plan.singlePass.outputSql;
+
+    // Act
+    const windows = output.match(/ OVER \(PARTITION BY "order_id" ORDER BY "order_ts" DESC NULLS LAST, r\."order_id" ASC NULLS LAST, [^)]*\)/g) ?? [];
+
+    // Assess: row_number and rank over the same window (one sort), the declared columns NULL but out
+    expect(windows).toHaveLength(2);
+    expect(new Set(windows).size).toBe(1);
+    expect(output).toContain(`WHEN _etl_rank = 1 THEN 'out' WHEN _etl_peer_rank < _etl_rank THEN 'exact' ELSE 'key' END AS _etl_kind`);
+    expect(output).toContain(`CASE WHEN r._etl_kind = 'out' THEN r."order_id" END AS "order_id"`);
+    expect(output).toMatch(/ AS dt, r\._etl_kind FROM /);
+  });
+
+  it('without keys, keeps the first of each distinct row', () => {
+    // Act
+    const output = compileTransformPlan(dataset({}), 'duckdb').singlePass.outputSql;
+
+    // Assess
+    expect(output).toContain('row_number() OVER (PARTITION BY r."event_id", r."happened_on", r."seen_at", r."flag") AS _etl_rank');
+    expect(output).toContain(`WHEN _etl_rank = 1 THEN 'out' ELSE 'exact' END`);
   });
 });
 

@@ -90,9 +90,9 @@ describe('every EtlError class', () => {
     });
   });
 
-  it('mirror the names the Glue runner raises (glue/etl_helpers.py)', () => {
+  it('mirror the names the Glue runner raises (glue/errors.py)', () => {
     // Prepare
-    const python = readFileSync(join(__dirname, '..', '..', 'glue', 'etl_helpers.py'), 'utf-8');
+    const python = readFileSync(join(__dirname, '..', '..', 'glue', 'errors.py'), 'utf-8');
 
     // Act
     const raised = [...python.matchAll(/^class (\w+)\(EtlError\):/gm)].map((m) => m[1]);

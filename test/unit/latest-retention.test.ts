@@ -152,13 +152,13 @@ describe('LATEST_VERSION_RETENTION_MS', () => {
     expect(LATEST_VERSION_RETENTION_MS).toBeGreaterThanOrEqual(2 * timeoutMs + 60 * 60 * 1000);
   });
 
-  it('is mirrored by the Glue runner (glue/etl_helpers.py LATEST_VERSION_RETENTION_SECONDS)', () => {
+  it('is mirrored by the Glue runner (glue/naming.py LATEST_VERSION_RETENTION_SECONDS)', () => {
     // Act
     const result = spawnSync(
       pythonInterpreter(),
       [
         '-c',
-        `import sys; sys.path.insert(0, ${JSON.stringify(path.join(__dirname, '..', '..', 'glue'))}); import etl_helpers; print(etl_helpers.LATEST_VERSION_RETENTION_SECONDS)`,
+        `import sys; sys.path.insert(0, ${JSON.stringify(path.join(__dirname, '..', '..', 'glue'))}); import naming; print(naming.LATEST_VERSION_RETENTION_SECONDS)`,
       ],
       { encoding: 'utf-8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } },
     );

@@ -152,7 +152,7 @@ describe('failedOutcome', () => {
 
   it('leaves a transform failure in place for a redrive and prefers the report error', () => {
     // Prepare
-    const failed = report({ status: 'FAILED', error: { name: 'QualityThresholdError', message: 'too many duplicates' } });
+    const failed = report({ status: 'FAILED', outputFiles: [], error: { name: 'QualityThresholdError', message: 'too many duplicates' } });
     const caught = { Error: 'States.TaskFailed', Cause: '{"ErrorMessage":"something else"}' };
 
     // Act
@@ -160,8 +160,17 @@ describe('failedOutcome', () => {
 
     // Assess
     expect(outcome.summary.rejectedKey).toBeNull();
-    expect(outcome.summary.rowsOut).toBeNull();
+    // Nothing loaded: rowsOut 0, the rows it would have loaded not loaded, so the counts add up.
+    expect(outcome.summary.rowsOut).toBe(0);
     expect(outcome.summary.rowsIn).toBe(120);
+    expect(outcome.summary.rowsIn).toBe(
+      Number(outcome.summary.rowsOut) +
+        Number(outcome.summary.duplicatesRemoved) +
+        Number(outcome.summary.malformedRows) +
+        Number(outcome.summary.rowsNotLoaded),
+    );
+    expect(outcome.summary.rowsInExtent).toBe('all');
+    expect(outcome.message).toContain(`not loaded: ${outcome.summary.rowsNotLoaded}`);
     expect(outcome.summary.reportKey).toBe(input().reportKey);
     expect(outcome.summary.error).toEqual({ name: 'QualityThresholdError', message: 'too many duplicates' });
     expect(outcome.summary.engine).toBe('duckdb');

@@ -82,6 +82,20 @@ describe('evaluateQuality', () => {
     ]);
   });
 
+  it('says "row" of one row', () => {
+    // Prepare: 1 duplicate of 5 well-formed rows; 1 row out against 10
+    const run = counts({ rowsIn: 5, malformedRows: 0, exactDuplicates: 1, keyDuplicates: 0, rowsOut: 1 });
+
+    // Act
+    const messages = evaluateQuality(run, 10, QUALITY).map((f) => f.message);
+
+    // Assess
+    expect(messages).toEqual([
+      'duplicateRatio 20.0% > warn 10.0% (1 duplicate row removed of 5)',
+      'volumeChangeRatio 90.0% > warn 50.0% (1 row out against 10 in the previous run)',
+    ]);
+  });
+
   it('compares the volume with the previous run', () => {
     // Prepare
     const run = counts({ rowsOut: 40 });

@@ -131,6 +131,23 @@ describe('trigger handler with the S3 fixtures', () => {
     expect(name).toMatch(/^orders-daily-orders-2026-11-25-[0-9a-f]{24}$/);
   });
 
+  it('sets forceGlueJob only when told (the local --engine): the same execution name either way', async () => {
+    // Prepare: the deployed trigger's deps (no forceGlueJob), and the local runtime's with --engine
+    const deployed = setup();
+    const local = new FakeStarter();
+    const forced = createTriggerHandler({ config: CONFIG, starter: local, executions: local, store: deployed.store, obs: deployed.obs, forceGlueJob: true });
+    const event = uploaded(deployed.store, loadFixture<S3Notification>('s3-object-created-put.json'));
+
+    // Act
+    await deployed.handler(event);
+    await forced(event);
+
+    // Assess
+    expect(deployed.starter.calls[0].input).not.toHaveProperty('forceGlueJob');
+    expect(local.calls[0].input).toMatchObject({ forceGlueJob: true });
+    expect(local.calls[0].name).toBe(deployed.starter.calls[0].name);
+  });
+
   it('ignores the s3:TestEvent', async () => {
     // Prepare
     const { handler, starter } = setup();

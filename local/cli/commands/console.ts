@@ -14,7 +14,7 @@ import { configOption, engineOption, portNumber, rootOption } from '../options';
 export interface ConsoleOptions {
   readonly root: string;
   readonly config?: string;
-  readonly engine: EngineName;
+  readonly engine?: EngineName;
   readonly port: number;
 }
 

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 
 import type { ExecutionStatus } from '../../runtime/execution-store';
 import { listAwsExecutions } from '../aws-executions';
-import { type AwsOptions, awsOptions, sfnClient, stateMachineArn } from '../aws-options';
+import { type AwsOptions, awsOptions, stateMachineArn, withStepFunctions } from '../aws-options';
 import type { CliContext } from '../cli-context';
 import { jsonOption, openPipeline, positiveInt, rootOption } from '../options';
 
@@ -37,7 +37,7 @@ export function executionsListCommand(executions: Command, { io }: CliContext): 
   ).action(async (opts: ExecutionsListOptions) => {
     if (opts.aws) {
       const arn = stateMachineArn(opts);
-      for (const line of await listAwsExecutions(sfnClient(opts, arn), arn, opts)) io.out(line);
+      for (const line of await withStepFunctions(opts, arn, (sfn) => listAwsExecutions(sfn, arn, opts))) io.out(line);
       return;
     }
     const pipeline = openPipeline(opts);

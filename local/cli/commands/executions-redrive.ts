@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { EngineName } from '../../runtime/engines/glue-job';
 import { formatRunResult, runResult } from '../../shared/run-result';
 import { redriveAwsExecution } from '../aws-executions';
-import { type AwsOptions, awsExecutionArn, awsOptions, sfnClient } from '../aws-options';
+import { type AwsOptions, awsExecutionArn, awsOptions, withStepFunctions } from '../aws-options';
 import { type CliContext, EXIT } from '../cli-context';
 import { configOption, engineOption, faultOption, jsonOption, openPipeline, rootOption } from '../options';
 import { StageProgress } from '../progress';
@@ -13,7 +13,7 @@ import { StageProgress } from '../progress';
 export interface ExecutionsRedriveOptions extends AwsOptions {
   readonly root: string;
   readonly config?: string;
-  readonly engine: EngineName;
+  readonly engine?: EngineName;
   readonly fault: string[];
   readonly json?: boolean;
 }
@@ -33,12 +33,12 @@ export function executionsRedriveCommand(executions: Command, { io, result }: Cl
   ).action(async (name: string, opts: ExecutionsRedriveOptions) => {
     if (opts.aws) {
       const arn = awsExecutionArn(opts, name);
-      const date = await redriveAwsExecution(sfnClient(opts, arn), arn);
+      const date = await withStepFunctions(opts, arn, (sfn) => redriveAwsExecution(sfn, arn));
       io.out(`redrive started: ${arn} at ${date?.toISOString() ?? 'now'}; watch it with: etl executions show --aws ${arn}`);
       return;
     }
     const progress = new StageProgress();
-    const pipeline = openPipeline(opts, { onStateEntered: (execution, state) => progress.entered(execution, state) });
+    const pipeline = openPipeline(opts, progress.hooks());
     try {
       const { resumedAt, redriveCount } = pipeline.redrive(name);
       io.err(`redrive ${redriveCount} of ${name}: resuming at ${resumedAt}`);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ExecutionNotFoundError } from '../../runtime/errors';
 import { formatRunResult, runResult } from '../../shared/run-result';
 import { formatHistoryEvent, showAwsExecution } from '../aws-executions';
-import { type AwsOptions, awsExecutionArn, awsOptions, sfnClient } from '../aws-options';
+import { type AwsOptions, awsExecutionArn, awsOptions, withStepFunctions } from '../aws-options';
 import type { CliContext } from '../cli-context';
 import { jsonOption, openPipeline, rootOption } from '../options';
 
@@ -28,7 +28,7 @@ export function executionsShowCommand(executions: Command, { io }: CliContext): 
   ).action(async (name: string, opts: ExecutionsShowOptions) => {
     if (opts.aws) {
       const arn = awsExecutionArn(opts, name);
-      const shown = await showAwsExecution(sfnClient(opts, arn), arn);
+      const shown = await withStepFunctions(opts, arn, (sfn) => showAwsExecution(sfn, arn));
       if (opts.json) io.out(JSON.stringify(shown));
       else for (const line of [...shown.summary, '  events:', ...shown.events.map(formatHistoryEvent)]) io.out(line);
       return;

@@ -69,8 +69,8 @@ export function inferCommand(program: Command, { io, result }: CliContext): Comm
         const { dialect } = inferred.dataset;
         io.err(
           `etl infer: ${path.basename(file)}: ${decoded.compression === 'gzip' ? 'gzip, ' : ''}${dialect.encoding}, delimiter ${JSON.stringify(dialect.delimiter)}, ` +
-            `${dialect.header ? 'a header' : 'no header'}${dialect.skipRows > 0 ? ` below ${dialect.skipRows} skipped line${dialect.skipRows === 1 ? '' : 's'}` : ''}; ` +
-            `${inferred.dataset.columns.length} columns, ${inferred.rows} rows`,
+            `${dialect.header ? 'a header' : 'no header'}${dialect.skipRows > 0 ? ` below ${count(dialect.skipRows, 'skipped line')}` : ''}; ` +
+            `${count(inferred.dataset.columns.length, 'column')}, ${count(inferred.rows, 'row')}`,
         );
       }
       for (const note of inferred.notes) io.err(`etl infer: ${note}`);
@@ -86,6 +86,9 @@ export function inferCommand(program: Command, { io, result }: CliContext): Comm
     result.exitCode = EXIT.failed;
   }
 }
+
+/** `1 row`, `2 rows`. */
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The sniffer's text for "none". */
 const NONE = '(empty)';

@@ -14,7 +14,7 @@ export interface RunOptions {
   readonly config?: string;
   readonly dataset?: string;
   readonly json?: boolean;
-  readonly engine: EngineName;
+  readonly engine?: EngineName;
   readonly memoryLimit: string;
   readonly maxConcurrentRuns: number;
   readonly fault: string[];
@@ -36,7 +36,7 @@ export function runCommand(program: Command, { io, result }: CliContext): Comman
     .addOption(faultOption())
     .action(async (files: string[], opts: RunOptions) => {
       const progress = new StageProgress();
-      const pipeline = openPipeline(opts, { onStateEntered: (name, state) => progress.entered(name, state) });
+      const pipeline = openPipeline(opts, progress.hooks());
       try {
         const results = await runFiles(pipeline, files, {
           dataset: opts.dataset,

@@ -7,6 +7,7 @@ import path from 'node:path';
 
 import type { EtlConfig } from '../../../core/config/dataset-config';
 import { describeError } from '../../../core/errors';
+import type { TransformProgress } from '../../../core/run-report';
 import { DuckDbTransform, type DuckDbTransformOptions } from '../../../handlers/transform/duckdb-transform';
 import type { FolderBucket } from '../folder-bucket';
 import { type GlueJob, type JobArguments, type JobRun, jobRunFailed, newJobRunId } from './glue-job';
@@ -32,10 +33,10 @@ export class DuckDbGlueJob implements GlueJob {
   }
 
   /** Runs one job to its end; throws {@link JobRunFailedError} (with the job run as JSON) on failure. */
-  async run(args: JobArguments): Promise<JobRun> {
+  async run(args: JobArguments, onProgress?: (progress: TransformProgress) => void): Promise<JobRun> {
     const jobRunId = newJobRunId();
     try {
-      const report = await this.transform.run(args, jobRunId);
+      const report = await this.transform.run(args, jobRunId, onProgress);
       return { Id: jobRunId, JobName: this.jobName, JobRunState: 'SUCCEEDED', ExecutionTime: Math.round(report.durationMs / 1000) };
     } catch (e: unknown) {
       const error = describeError(e);

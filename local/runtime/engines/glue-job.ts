@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import type { TransformProgress } from '../../../core/run-report';
 import type { TransformArguments } from '../../../core/transform/transform-arguments';
 import { JobRunFailedError } from '../errors';
 
@@ -26,8 +27,11 @@ export type EngineName = (typeof ENGINES)[number];
 /** A local stand-in for the Glue job. */
 export interface GlueJob {
   readonly engine: EngineName;
-  /** Runs one job to its end; throws {@link JobRunFailedError} (the job run as JSON) on failure. */
-  run(args: JobArguments): Promise<JobRun>;
+  /**
+   * Runs one job to its end; throws {@link JobRunFailedError} (the job run as JSON) on failure.
+   * `onProgress`, if given, is told what the run is doing while it runs.
+   */
+  run(args: JobArguments, onProgress?: (progress: TransformProgress) => void): Promise<JobRun>;
   /** Releases what the engine holds (a worker process). */
   close(): void;
 }

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 
 import type { EtlConfig } from '../../../core/config/dataset-config';
 import { PLANS_PREFIX } from '../../../core/naming';
-import { runReportSchema } from '../../../core/run-report';
+import { runReportSchema, type TransformProgress } from '../../../core/run-report';
 import { compileTransformPlan } from '../../../core/transform/compile-plan';
 import type { FolderBucket } from '../folder-bucket';
 import { SparkWorkerExitedError } from '../errors';
@@ -41,6 +41,8 @@ interface WorkerAnswer {
   readonly ready?: boolean;
   readonly state?: 'SUCCEEDED' | 'FAILED';
   readonly errorMessage?: string;
+  /** A running job's progress (sent when the run asked for it), not its answer. */
+  readonly progress?: TransformProgress;
 }
 
 /** Settings of a Spark worker. */
@@ -64,6 +66,8 @@ export class SparkWorker {
   private exited: Promise<void> = Promise.resolve();
   private nextId = 1;
   private readonly pending = new Map<number, (answer: WorkerAnswer) => void>();
+  /** The runs that asked for their progress, by request id. */
+  private readonly progressOf = new Map<number, (progress: TransformProgress) => void>();
   private readonly python: string;
 
   constructor(private readonly options: SparkWorkerOptions) {
@@ -71,13 +75,17 @@ export class SparkWorker {
     this.python = pythonInterpreter();
   }
 
-  /** Runs one job run of `bucket` (starting the worker if need be); resolves with its answer. */
-  async run(bucket: FolderBucket, argv: readonly string[]): Promise<WorkerAnswer> {
+  /**
+   * Runs one job run of `bucket` (starting the worker if need be); resolves with its answer.
+   * With `onProgress`, the worker reports the run's Spark stages while it runs.
+   */
+  async run(bucket: FolderBucket, argv: readonly string[], onProgress?: (progress: TransformProgress) => void): Promise<WorkerAnswer> {
     await this.start();
     const id = this.nextId++;
     return new Promise<WorkerAnswer>((resolve) => {
       this.pending.set(id, resolve);
-      this.worker?.stdin.write(`${JSON.stringify({ id, argv, bucketDir: bucket.dir, bucketName: bucket.name })}\n`);
+      if (onProgress) this.progressOf.set(id, onProgress);
+      this.worker?.stdin.write(`${JSON.stringify({ id, argv, bucketDir: bucket.dir, bucketName: bucket.name, progress: onProgress !== undefined })}\n`);
     });
   }
 
@@ -109,8 +117,15 @@ export class SparkWorker {
       createInterface({ input: worker.stdout }).on('line', (line) => {
         const answer = JSON.parse(line) as WorkerAnswer;
         if (answer.ready) return resolve();
+        if (answer.progress) {
+          if (answer.id !== undefined) this.progressOf.get(answer.id)?.(answer.progress);
+          return;
+        }
         const settle = answer.id === undefined ? undefined : this.pending.get(answer.id);
-        if (answer.id !== undefined) this.pending.delete(answer.id);
+        if (answer.id !== undefined) {
+          this.pending.delete(answer.id);
+          this.progressOf.delete(answer.id);
+        }
         settle?.(answer);
       });
       worker.on('exit', (code, signal) => {
@@ -118,6 +133,7 @@ export class SparkWorker {
         reject(new SparkWorkerExitedError(message));
         for (const settle of this.pending.values()) settle({ state: 'FAILED', errorMessage: message });
         this.pending.clear();
+        this.progressOf.clear();
         if (this.worker === worker) {
           this.worker = undefined;
           this.ready = undefined;
@@ -172,12 +188,12 @@ export class SparkGlueJob implements GlueJob {
     }
   }
 
-  async run(args: JobArguments): Promise<JobRun> {
+  async run(args: JobArguments, onProgress?: (progress: TransformProgress) => void): Promise<JobRun> {
     const jobRunId = newJobRunId();
     const started = Date.now();
     let answer: WorkerAnswer;
     try {
-      answer = await this.worker.run(this.bucket, glueArgv(this.jobName, jobRunId, args['--bucket'], args));
+      answer = await this.worker.run(this.bucket, glueArgv(this.jobName, jobRunId, args['--bucket'], args), onProgress);
     } catch (e: unknown) {
       throw jobRunFailed(jobRunId, this.jobName, e instanceof Error ? e.message : String(e), { cause: e });
     }
