@@ -12,7 +12,7 @@
  * Exit code 1 when a correctness check fails. No timing is asserted anywhere.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -408,7 +408,7 @@ async function main(): Promise<void> {
   if (renderFrom < 0) writeFileSync(path.join(DATA_DIR, quick ? 'results-quick.json' : 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const target = results.quick ? path.join(DATA_DIR, 'performance-quick.md') : path.join(ROOT, 'docs', 'performance.md');
   mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, report.document);
+  writeFileSync(target, `${report.document.trimEnd()}\n${keptSection(target)}`);
   const failed = results.checks.filter((c) => !c.ok);
   if (results.spark && !results.spark.measured) process.stderr.write(`\nSpark row not measured: ${results.spark.reason}\n`);
   process.stderr.write(
@@ -423,4 +423,12 @@ if (require.main === module) {
     process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
   });
+}
+
+/** The section bench/gzip-input.ts writes into the document (between its markers), kept across a rerun of the bench. */
+function keptSection(target: string): string {
+  const text = existsSync(target) ? readFileSync(target, 'utf-8') : '';
+  const start = text.indexOf('<!-- gzip-input:begin -->');
+  const end = text.indexOf('<!-- gzip-input:end -->');
+  return start < 0 || end < start ? '' : `\n${text.slice(start, end + '<!-- gzip-input:end -->'.length)}\n`;
 }
