@@ -125,7 +125,7 @@ describe('execution console in chromium', () => {
     // Act: upload a CSV from the page, then one the console must refuse.
     await page.setInputFiles('#upload-file', { name: 'orders-late.csv', mimeType: 'text/csv', buffer: readFileSync(sample('orders-clean.csv')) });
     await page.waitForSelector('ol.executions li.selected[data-status="SUCCEEDED"] >> text=orders-late.csv', { timeout: 30_000 });
-    await page.setInputFiles('#upload-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a csv') });
+    await page.setInputFiles('#upload-file', { name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{}') });
     await page.waitForSelector('#banner:not([hidden])');
 
     // Act: zoom the graph in, then back to the whole of it.
@@ -138,7 +138,7 @@ describe('execution console in chromium', () => {
     expect(Number(zoomed?.split(' ')[2])).toBeLessThan(Number(whole?.split(' ')[2]));
     expect(await page.getAttribute('svg.graph', 'viewBox')).toBe(whole);
     expect(await page.textContent('#execution-status')).toBe('SUCCEEDED');
-    expect(await page.textContent('#banner')).toContain('InvalidUploadError: "notes.txt" is not a CSV file name');
+    expect(await page.textContent('#banner')).toContain('InvalidUploadError: "notes.json" is not a file name the console accepts');
     expect(pageErrors).toEqual([]);
     await context.close();
   });
