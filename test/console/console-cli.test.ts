@@ -5,17 +5,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
-import { main } from '../../local/cli/main';
 import type { ConsoleConfig } from '../../local/console/api-types';
 import { startConsoleServer } from '../../local/console/server';
+import { etl } from '../helpers/cli';
 import { PROJECT_ROOT, tempRoot } from '../helpers/local-root';
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 /** Resolves with the first stdout line matching `pattern`. */
 function lineOf(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {

@@ -10,18 +10,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 
 import { CONFIG_FILE_NAME, resolveConfig } from '../../local/cli/config-file';
-import { buildProgram, main } from '../../local/cli/main';
+import { buildProgram } from '../../local/cli/main';
 import { DEFAULT_CONFIG_PATH } from '../../local/runtime/local-pipeline';
+import { etl } from '../helpers/cli';
 import { PROJECT_ROOT, sample, tempRoot, writeCsv } from '../helpers/local-root';
 
 const ETL = path.join(PROJECT_ROOT, 'bin', 'etl.js');
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 /** Every stdout line parsed as JSON (a line that is not JSON fails the test). */
 const jsonLines = (out: readonly string[]): unknown[] => out.map((line) => JSON.parse(line) as unknown);

@@ -10,15 +10,8 @@ import path from 'node:path';
 import { parseString } from 'fast-csv';
 
 import { utcDate } from '../../core/naming';
-import { main } from '../../local/cli/main';
+import { etl } from '../helpers/cli';
 import { PROJECT_ROOT, notifications as notificationsOf, readParquet, sample, tempRoot, withoutUploadId, writeCsv } from '../helpers/local-root';
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 async function csvRecords(text: string): Promise<Record<string, string>[]> {
   const rows: Record<string, string>[] = [];

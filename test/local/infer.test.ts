@@ -8,16 +8,9 @@ import path from 'node:path';
 
 import Ajv2020 from 'ajv/dist/2020';
 
-import { main } from '../../local/cli/main';
 import { REAL_WORLD_FILES, writeRealWorldFile } from '../corpus/real-world';
+import { etl } from '../helpers/cli';
 import { PROJECT_ROOT, tempRoot } from '../helpers/local-root';
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(
   JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'etl.config.schema.json'), 'utf-8')) as Record<string, unknown>,

@@ -9,16 +9,9 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 import { datasetLoadPrefix, formatLatestManifest, latestManifestKey, latestVersionPrefix } from '../../core/naming';
-import { main } from '../../local/cli/main';
 import { FolderBucket, LOCAL_BUCKET } from '../../local/runtime/folder-bucket';
+import { etl } from '../helpers/cli';
 import { tempRoot } from '../helpers/local-root';
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 /** `orders` rows as SQL, every declared column typed as the config declares it; `notes` only when given. */
 function ordersSelect(rows: readonly (readonly [id: string, quantity: number, price: string, ts: string, status: string, notes?: string | null])[]): string {

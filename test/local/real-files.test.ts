@@ -14,17 +14,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'csv-parse/sync';
 
 import { type JsonValue, REAL_WORLD_FILES, writeRealWorldFile } from '../corpus/real-world';
-import { main } from '../../local/cli/main';
+import { etl } from '../helpers/cli';
 import { PROJECT_ROOT, sample, tempRoot } from '../helpers/local-root';
 
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 const validateSchema = new Ajv2020({ allErrors: true, strict: false }).compile(
   JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'etl.config.schema.json'), 'utf-8')) as Record<string, unknown>,

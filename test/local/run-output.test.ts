@@ -11,23 +11,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { runReportKey } from '../../core/naming';
-import { main } from '../../local/cli/main';
 import { watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { formatDuplicateOf } from '../../local/shared/run-result';
 import { describeStage } from '../../local/cli/progress';
 import { progressOf } from '../../handlers/transform/duckdb-progress';
+import { etl } from '../helpers/cli';
 import { configWithFastPath } from '../helpers/fast-path-config';
 import { PROJECT_ROOT, sample, tempRoot, writeCsv } from '../helpers/local-root';
 
 const ETL = path.join(PROJECT_ROOT, 'bin', 'etl.js');
-
-async function etl(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 /** The CLI as a user runs it (its bundle), with `env` added; stdout and stderr as they were written. */
 function etlProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -6,22 +6,9 @@
  */
 import path from 'node:path';
 
-import { main } from '../../local/cli/main';
+import { etl } from '../helpers/cli';
 import { glueRouteConfig } from '../helpers/fast-path-config';
 import { readParquet, sample, tempRoot } from '../helpers/local-root';
-
-async function etl(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out, err };
-  } finally {
-    process.env = saved;
-  }
-}
 
 /** The outcome line without the engine (and why) and the duration, which differ between engines. */
 const outcome = (line: string): string => line.replace(/\s+[\d.]+s$/, '').replace(/ {2}via \w+(?: \([^)]*\))? {2}/, '  ');

@@ -14,21 +14,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 
 import { executionArn } from '../../local/cli/aws-executions';
-import { main } from '../../local/cli/main';
 import { STATE } from '../../statemachine/definition';
+import { etl } from '../helpers/cli';
 
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:etl-pipeline';
 const NAME = 'orders-orders-clean-3a4ff2f7f1be3947a5802917';
 const EXECUTION = `arn:aws:states:eu-west-1:123456789012:execution:etl-pipeline:${NAME}`;
 
 const sfn = mockClient(SFNClient);
-
-async function etl(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 describe('etl executions --aws', () => {
   beforeEach(() => sfn.reset());
