@@ -23,6 +23,16 @@ def _number(value):
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
+def _plural(count, word):
+    """``row`` for one, ``rows`` otherwise (core's ``plural``)."""
+    return word if count == 1 else f"{word}s"
+
+
+def _rows(count):
+    """``1 row``, ``12 rows`` (core's ``rows``)."""
+    return f"{_number(count)} {_plural(count, 'row')}"
+
+
 def quality_ratios(counts, previous_rows_out):
     well_formed = counts["rowsIn"] - counts["malformedRows"]
     return {
@@ -38,9 +48,9 @@ def evaluate_quality(counts, previous_rows_out, quality):
     ratios = quality_ratios(counts, previous_rows_out)
     duplicates = counts["exactDuplicates"] + counts["keyDuplicates"]
     describe = {
-        "malformedRowRatio": f"{_number(counts['malformedRows'])} of {_number(counts['rowsIn'])} rows malformed",
-        "duplicateRatio": f"{_number(duplicates)} duplicate rows removed of {_number(counts['rowsIn'] - counts['malformedRows'])}",
-        "volumeChangeRatio": f"{_number(counts['rowsOut'])} rows out against {_number(previous_rows_out or 0)} in the previous run",
+        "malformedRowRatio": f"{_number(counts['malformedRows'])} of {_rows(counts['rowsIn'])} malformed",
+        "duplicateRatio": f"{_number(duplicates)} duplicate {_plural(duplicates, 'row')} removed of {_number(counts['rowsIn'] - counts['malformedRows'])}",
+        "volumeChangeRatio": f"{_rows(counts['rowsOut'])} out against {_number(previous_rows_out or 0)} in the previous run",
     }
     for check in _CHECKS:
         value = ratios[check]

@@ -24,6 +24,23 @@ class QualityTest(unittest.TestCase):
         )
         self.assertEqual(quality_failures(counts(1000, malformed=150), 400, ORDERS_QUALITY), [findings[0]["message"]])
 
+    def test_one_row_is_worded_as_core_words_it(self):
+        # Expected values from core/quality.ts evaluateQuality() on the same inputs: "1 duplicate row", "1 row out", "1 of 1 row".
+        self.assertEqual(
+            [f["message"] for f in evaluate_quality(counts(2, exact=1), 4, ORDERS_QUALITY)],
+            [
+                "duplicateRatio 50.0% > warn 10.0% (1 duplicate row removed of 2)",
+                "volumeChangeRatio 75.0% > warn 50.0% (1 row out against 4 in the previous run)",
+            ],
+        )
+        self.assertEqual(
+            [f["message"] for f in evaluate_quality(counts(1, malformed=1), None, ORDERS_QUALITY)],
+            [
+                "malformedRowRatio 100.0% > fail 10.0% (1 of 1 row malformed)",
+                "no row left after removing malformed rows and duplicates (1 read)",
+            ],
+        )
+
     def test_empty_after_dedupe_takes_the_configured_level(self):
         quality = {**ORDERS_QUALITY, "duplicateRatio": {"warn": 0.2}, "emptyAfterDedupe": "warn"}
         findings = evaluate_quality(counts(3, by_key=3), None, quality)

@@ -62,7 +62,10 @@ export const configOption = (): Option =>
 export const jsonOption = (what: string): Option => new Option('--json', `${what}; stdout carries JSON lines only (errors too)`);
 
 export const faultOption = (): Option =>
-  new Option('--fault <state=kind>', 'make a Task state fail: kind fail (its real failure) or timeout; repeatable, also ETL_FAULTS')
+  new Option(
+    '--fault <state=kind>',
+    'make a Task state fail: kind fail (its real failure), timeout, or oom (a Lambda step out of memory); repeatable, also ETL_FAULTS',
+  )
     .argParser(collect)
     .default([]);
 
@@ -72,6 +75,14 @@ export const engineOption = (): Option =>
   new Option(
     '--engine <name>',
     "run every file's transform on this engine, as the Glue job (the fast path skipped): duckdb (in-process) or spark (glue/etl_runner.py on local PySpark); without it, files up to their dataset's fastPathMaxBytes take the fast path and larger ones the Glue job on duckdb",
+  ).choices(ENGINES);
+
+// A redrive keeps the route its execution took (core/redrive.ts carries forceGlueJob): the
+// engine only says what runs the Glue job, if the redrive reaches it.
+export const redriveEngineOption = (): Option =>
+  new Option(
+    '--engine <name>',
+    'the engine of the Glue job if the redrive runs it: duckdb (in-process) or spark (glue/etl_runner.py on local PySpark); the route stays the one the execution took (the fast path or the Glue job)',
   ).choices(ENGINES);
 
 /**

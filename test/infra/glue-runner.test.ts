@@ -124,6 +124,9 @@ describe('the modules of glue/ agree with their twins in core/', () => {
     ['malformed fail + volume warn', { rowsIn: 1000, malformedRows: 150, exactDuplicates: 10, keyDuplicates: 5, rowsOut: 835 }, 400, quality],
     ['tiny malformed ratio (3 decimals)', { rowsIn: 7000, malformedRows: 1, exactDuplicates: 0, keyDuplicates: 0, rowsOut: 6999 }, undefined, quality],
     ['everything duplicated', { rowsIn: 10, malformedRows: 0, exactDuplicates: 4, keyDuplicates: 6, rowsOut: 0 }, 0, quality],
+    // One of each, in the singular (issue 23: "1 duplicate rows removed"): "1 duplicate row", "1 row out", "1 of 1 row"
+    ['one duplicate, one row out', { rowsIn: 2, malformedRows: 0, exactDuplicates: 1, keyDuplicates: 0, rowsOut: 1 }, 4, quality],
+    ['one row, malformed', { rowsIn: 1, malformedRows: 1, exactDuplicates: 0, keyDuplicates: 0, rowsOut: 0 }, undefined, quality],
     [
       'empty after dedupe as warning',
       { rowsIn: 3, malformedRows: 3, exactDuplicates: 0, keyDuplicates: 0, rowsOut: 0 },

@@ -169,6 +169,17 @@ describe('etl CLI', () => {
     expect(help.stdout).toContain('2  usage error');
   });
 
+  it('help names every --fault kind, and for a redrive that --engine keeps the route the execution took', async () => {
+    // Act
+    const run = (await etl(['run', '--help'])).out.join('\n').replace(/\s+/g, ' ');
+    const redrive = (await etl(['executions', 'redrive', '--help'])).out.join('\n').replace(/\s+/g, ' ');
+
+    // Assess: the kinds local/runtime/faults.ts accepts; a redrive resumes on the route it took (core/redrive.ts)
+    for (const kind of ['fail', 'timeout', 'oom']) expect(run).toMatch(new RegExp(`--fault <state=kind> .*\\b${kind}\\b`));
+    expect(redrive).toContain('the route stays the one the execution took');
+    expect(redrive).not.toContain('the fast path skipped');
+  });
+
   it('the installed bin prints the version of package.json and exits 0', () => {
     // Prepare
     const { version } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf-8')) as { version: string };

@@ -251,6 +251,40 @@ describe('etl run: counts add up for a refused file', () => {
   });
 });
 
+describe('etl run: the rejects file', () => {
+  it('words each reason as core does, ends with a newline, and is the same bytes from the fast path and the Glue stand-in', async () => {
+    // Prepare: 20 good orders (lines 2–21), one whose quantity is not a number (22), one short a field (23)
+    const root = tempRoot();
+    const [header, first] = readFileSync(sample('orders-clean.csv'), 'utf-8').split('\n');
+    const fields = first.split(',');
+    const lines = [header];
+    for (let i = 1; i <= 20; i += 1) lines.push([`R-${i}`, ...fields.slice(1)].join(','));
+    lines.push(['R-21', ...fields.slice(1, 4), 'x', ...fields.slice(5)].join(','));
+    lines.push(['R-22', ...fields.slice(1, -1)].join(','));
+    const file = writeCsv(root, 'orders-rejects.csv', `${lines.join('\n')}\n`);
+
+    // Act
+    const rejects: string[] = [];
+    for (const args of [[], ['--engine', 'duckdb']]) {
+      const runRoot = tempRoot();
+      const result = JSON.parse((await etl(['run', file, '--root', runRoot, '--json', ...args])).out[0]);
+      expect(result).toMatchObject({ status: 'WARNING', malformedRows: 2, engine: args.length === 0 ? 'lambda' : 'duckdb' });
+      rejects.push(readFileSync(path.join(runRoot, 'bucket', 'logs', 'glue-jobs', 'orders', `${result.executionName}.rejects.csv`), 'utf-8'));
+    }
+
+    // Assess: REJECT_REASONS.notOfType and .fieldCount (core/rejects.ts), one row per reject, the last line ended
+    const [fastPath, glue] = rejects;
+    expect(glue).toBe(fastPath);
+    expect(fastPath.endsWith('\n')).toBe(true);
+    expect(fastPath.split('\n').map((l) => /^(\d+),("[^"]*"|[^,]*),/.exec(l)?.slice(1, 3).join(' '))).toEqual([
+      undefined,
+      '22 quantity: not an integer',
+      '23 "record: 10 fields, expected 11"',
+      undefined,
+    ]);
+  });
+});
+
 describe('etl run --engine spark (the acceptance of issue 23)', () => {
   it('reports "engine":"spark" for a small file and counts that add up for a refused one; the same bytes again report duplicateOf', async () => {
     // Prepare: 20 rows, the last 5 malformed (25% > the fail threshold of 10%), past the 5 Validate samples

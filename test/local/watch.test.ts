@@ -3,6 +3,7 @@
  * already there at start are processed too; archived and rejected folders are never re-triggered;
  * the same bytes dropped again are said to be a duplicate and leave extract/ once archived.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,7 +12,7 @@ import type { RunResult } from '../../local/shared/run-result';
 import { NOT_A_DATA_FILE, watchBucket } from '../../local/cli/watch';
 import { LocalPipeline } from '../../local/runtime/local-pipeline';
 import { STATE } from '../../statemachine/definition';
-import { notifications, sample, tempRoot } from '../helpers/local-root';
+import { notifications, PROJECT_ROOT, sample, tempRoot } from '../helpers/local-root';
 
 /** Watches the pipeline's bucket until `count` results came: the results, the files skipped, the watch's controller, its start and its end. */
 function watchUntil(pipeline: LocalPipeline, count: number) {
@@ -94,6 +95,13 @@ describe('etl watch', () => {
 
     // Assess
     expect(results.map((r) => r.inputKey).sort()).toEqual(['extract/orders-after.csv', 'extract/orders.CSV.GZ', 'extract/orders.tsv', 'extract/orders.txt']);
+    // A data file no dataset matches is not left in extract/ unsaid: a FAILURE line naming why, the file in rejected/ (as on AWS)
+    const unmatched = results.filter((r) => r.inputKey === 'extract/orders.tsv' || r.inputKey === 'extract/orders.txt');
+    expect(unmatched.map((r) => [r.status, r.error?.name, r.rejectedKey?.startsWith('extract/rejected/')])).toEqual([
+      ['FAILURE', 'UnknownDatasetError', true],
+      ['FAILURE', 'UnknownDatasetError', true],
+    ]);
+    expect([existsSync(path.join(extract, 'orders.tsv')), existsSync(path.join(extract, 'orders.txt'))]).toEqual([false, false]);
     expect(skipped.sort()).toEqual([`extract/notes.json: ${NOT_A_DATA_FILE}`, `extract/shop-a/before-start.xlsx: ${NOT_A_DATA_FILE}`]);
     expect(NOT_A_DATA_FILE).toBe('not a data file (only .csv, .csv.gz, .tsv, .tsv.gz, .txt are taken, in any case); left where it is');
     expect([existsSync(path.join(extract, 'notes.json')), existsSync(path.join(extract, 'shop-a', 'before-start.xlsx'))]).toEqual([true, true]);
@@ -142,4 +150,30 @@ describe('etl watch', () => {
     expect(notifications(root)).toHaveLength(1);
     pipeline.close();
   }, 30_000);
+
+  it('--engine duckdb --config FILE: every file takes the Glue route on that engine, with that config (the bin, as a user runs it)', async () => {
+    // Prepare: a file already in extract/ at start, and a config of its own (the project's, copied)
+    const root = tempRoot();
+    mkdirSync(path.join(root, 'bucket', 'extract'), { recursive: true });
+    copyFileSync(sample('orders-clean.csv'), path.join(root, 'bucket', 'extract', 'orders-early.csv'));
+    const config = path.join(root, 'watched.config.json');
+    copyFileSync(path.join(PROJECT_ROOT, 'etl.config.json'), config);
+
+    // Act: Ctrl-C once the first result line is out
+    const args = ['watch', '--root', root, '--config', config, '--engine', 'duckdb', '--json', '--stable-ms', '300'];
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'etl.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('\n')) child.kill('SIGINT');
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    // Assess: the small sample would take the fast path without --engine
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'SUCCESS', engine: 'duckdb', engineReason: '--engine' });
+    expect(stderr).toContain(`(config ${config} (--config);`);
+  }, 60_000);
 });

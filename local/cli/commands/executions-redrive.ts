@@ -6,7 +6,7 @@ import { formatRunResult, runResult } from '../../shared/run-result';
 import { redriveAwsExecution } from '../aws-executions';
 import { type AwsOptions, awsExecutionArn, awsOptions, withStepFunctions } from '../aws-options';
 import { type CliContext, EXIT } from '../cli-context';
-import { configOption, engineOption, faultOption, jsonOption, openPipeline, rootOption } from '../options';
+import { configOption, faultOption, jsonOption, openPipeline, redriveEngineOption, rootOption } from '../options';
 import { StageProgress } from '../progress';
 
 /** The options of `etl executions redrive`. */
@@ -27,7 +27,7 @@ export function executionsRedriveCommand(executions: Command, { io, result }: Cl
       .argument('<name>', 'execution name (or, with --aws, an execution ARN)')
       .addOption(rootOption())
       .addOption(configOption())
-      .addOption(engineOption())
+      .addOption(redriveEngineOption())
       .addOption(faultOption())
       .addOption(jsonOption('print the outcome as one JSON object')),
   ).action(async (name: string, opts: ExecutionsRedriveOptions) => {
