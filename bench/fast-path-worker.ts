@@ -2,7 +2,7 @@
  * The fast path's handler (`handlers/transform-in-lambda.ts`) in a fresh process, printed as one
  * line `BENCH_RESULT <json>` (the handler's own log and metric lines go to stdout too):
  *
- *   tsx bench/fast-path-worker.ts run <file.csv> <workDir> [memoryLimit]
+ *   tsx bench/fast-path-worker.ts run <file.csv> <workDir> [memoryLimit] [strict | nullable-email]
  *
  * One invocation on a fresh process, timed from the handler's call to its return (the cold start,
  * the import of the handler's bundle and a DuckDB instance, is timed apart by fast-path.ts).
@@ -17,7 +17,7 @@ import type { EtlConfig } from '../core/config/dataset-config';
 import type { JobArguments } from '../local/runtime/engines/glue-job';
 import { createObservability, type Observability } from '../handlers/observability';
 import type { FolderBucket } from '../local/runtime/folder-bucket';
-import { type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
+import { type BenchConfig, type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
 import { ROOT } from './paths';
 
 /** The marker of the result line. */
@@ -34,8 +34,8 @@ interface FastPathModule {
   }): (event: { Arguments: JobArguments }) => Promise<{ Id: string; JobRunState: string }>;
 }
 
-async function runHandler(file: string, workDir: string, memoryLimit: string): Promise<TransformRun> {
-  const { bucket, config } = benchBucket(file, path.join(workDir, 'bucket'));
+async function runHandler(file: string, workDir: string, memoryLimit: string, variant: BenchConfig): Promise<TransformRun> {
+  const { bucket, config } = benchBucket(file, path.join(workDir, 'bucket'), variant);
   const scratch = path.join(workDir, 'tmp');
   mkdirSync(scratch, { recursive: true });
   const { createTransformInLambdaHandler } = (await import(path.join(ROOT, 'handlers', 'transform-in-lambda'))) as FastPathModule;
@@ -55,12 +55,12 @@ async function runHandler(file: string, workDir: string, memoryLimit: string): P
 }
 
 async function main(): Promise<void> {
-  const [mode, file, workDir, memoryLimit = '2GB'] = process.argv.slice(2);
+  const [mode, file, workDir, memoryLimit = '2GB', variant = 'strict'] = process.argv.slice(2);
   if (mode !== 'run') throw new Error(`unknown mode ${mode}`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   try {
-    const run = await runHandler(file, workDir, memoryLimit);
+    const run = await runHandler(file, workDir, memoryLimit, variant as BenchConfig);
     process.stdout.write(`${RESULT_MARKER}${JSON.stringify(run)}\n`);
   } finally {
     rmSync(workDir, { recursive: true, force: true });

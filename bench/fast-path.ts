@@ -12,7 +12,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 import type { SizeName } from './generate';
-import type { TransformRun } from './job-run';
+import type { BenchConfig, TransformRun } from './job-run';
 import { ROOT, WORK_DIR } from './paths';
 import { RESULT_MARKER } from './fast-path-worker';
 import { LAMBDA_ENV } from './lambda';
@@ -77,11 +77,20 @@ export async function measureColdStart(outDir: string, coldStarts: number): Prom
 
 const TSX_CLI = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
-/** One invocation of the handler on `file`, in a fresh process. */
-export function runFastPath(file: string, memoryLimit: string): TransformRun {
+/** One invocation of the handler on `file`, in a fresh process (under the config `variant`, job-run.ts). */
+export function runFastPath(file: string, memoryLimit: string, variant: BenchConfig = 'strict'): TransformRun {
   const child = spawnSync(
     process.execPath,
-    ['--no-warnings', TSX_CLI, path.join(ROOT, 'bench', 'fast-path-worker.ts'), 'run', file, path.join(WORK_DIR, `fast-path-${process.pid}`), memoryLimit],
+    [
+      '--no-warnings',
+      TSX_CLI,
+      path.join(ROOT, 'bench', 'fast-path-worker.ts'),
+      'run',
+      file,
+      path.join(WORK_DIR, `fast-path-${process.pid}`),
+      memoryLimit,
+      variant,
+    ],
     {
       cwd: ROOT,
       encoding: 'utf-8',

@@ -4,7 +4,7 @@
  * hard-linked under `extract/`, the job arguments, the counts read back from the run report, and
  * the timing of one run.
  */
-import { linkSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { type EtlConfig, parseConfigText } from '../core/config/dataset-config';
@@ -30,8 +30,25 @@ export interface TransformRun {
   readonly rowsOut: number;
   /** The error name of a run that ended FAILED as its report says (e.g. QualityThresholdError). */
   readonly failedWith?: string;
+  /** The Spark jobs the run ran, as its run report says (`sparkJobs`: Spark runs only). */
+  readonly sparkJobs?: number;
+  /** The Parquet files the run left under the dataset's table (absent from results saved before it). */
+  readonly output?: OutputFiles;
   readonly error?: string;
 }
+
+/** The Parquet files of a run's output, by partition (issue 22: at most one per partition per ~128 MB). */
+export interface OutputFiles {
+  readonly files: number;
+  readonly partitions: number;
+  readonly bytes: number;
+  readonly maxFilesPerPartition: number;
+  /** The partitions holding more files than one per {@link FILE_TARGET_BYTES} of their bytes (rounded up). */
+  readonly partitionsOverTarget: number;
+}
+
+/** The data one output file may hold (issue 22 item 3). */
+export const FILE_TARGET_BYTES = 128 * 2 ** 20;
 
 /** What a run's body returns: everything but the timing. */
 export type RunResult = Omit<TransformRun, 'kind' | 'ms' | 'cpuMs' | 'maxRssBytes'>;
@@ -148,19 +165,22 @@ const REPORT_KEY = 'logs/glue-jobs/orders/bench.json';
 export const INGESTION_DATE = '2026-11-25';
 
 /**
- * The dataset config a job run reads: the project's (`strict`), or the same with `customer_email`
+ * The dataset config a job run reads: the project's (`strict`), the same with `customer_email`
  * nullable (`nullable-email`), under which the rejects' variant of a file has none
- * (generate.ts `ensureMalformed`).
+ * (generate.ts `ensureMalformed`), or the project's partitioned by `order_date` instead of the
+ * ingestion date (`by-order-date`: about 300 partitions of a generated file, for the file counts).
  */
-export type BenchConfig = 'strict' | 'nullable-email';
+export type BenchConfig = 'strict' | 'nullable-email' | 'by-order-date';
 
 /** A bench bucket: a FolderBucket in `workDir` holding `file` (a hard link) under `extract/`. */
 export function benchBucket(file: string, workDir: string, variant: BenchConfig = 'strict'): { bucket: FolderBucket; config: EtlConfig } {
   const text = readFileSync(DEFAULT_CONFIG_PATH, 'utf-8');
-  const raw = JSON.parse(text) as { datasets: { name: string; columns: { name: string; nullable?: boolean }[] }[] };
+  const raw = JSON.parse(text) as { datasets: { name: string; columns: { name: string; nullable?: boolean }[]; partitioning?: unknown }[] };
+  const orders = raw.datasets.find((d) => d.name === 'orders');
   if (variant === 'nullable-email') {
-    for (const column of raw.datasets.find((d) => d.name === 'orders')?.columns ?? []) if (column.name === 'customer_email') column.nullable = true;
+    for (const column of orders?.columns ?? []) if (column.name === 'customer_email') column.nullable = true;
   }
+  if (variant === 'by-order-date' && orders) orders.partitioning = { by: 'column', column: 'order_date' };
   const config = parseConfigText(JSON.stringify(raw), DEFAULT_CONFIG_PATH);
   const bucket = new FolderBucket(workDir);
   mkdirSync(path.dirname(bucket.pathOf(INPUT_KEY)), { recursive: true });
@@ -188,7 +208,10 @@ export async function runBenchJob(job: Pick<GlueJob, 'run'> | { run(args: JobArg
   await job.run(args).catch((e: unknown) => {
     failure = e;
   });
-  const report = JSON.parse(readFileSync(bucket.pathOf(REPORT_KEY), 'utf-8')) as Record<string, number> & { error?: { name: string } | null };
+  const report = JSON.parse(readFileSync(bucket.pathOf(REPORT_KEY), 'utf-8')) as Record<string, number> & {
+    error?: { name: string } | null;
+    sparkJobs?: number;
+  };
   // A run that failed as its report says (the gate refusing a file) is measured with its counts;
   // any other failure is the run's error.
   if (failure !== undefined && !report.error) throw failure;
@@ -200,5 +223,35 @@ export async function runBenchJob(job: Pick<GlueJob, 'run'> | { run(args: JobArg
     keyDuplicates: report.keyDuplicates,
     malformedRows: report.malformedRows,
     rowsOut: report.rowsOut,
+    ...(typeof report.sparkJobs === 'number' ? { sparkJobs: report.sparkJobs } : {}),
+    output: outputFiles(fileSizes(bucket.pathOf('load/orders'))),
+  };
+}
+
+/** The sizes of the `.parquet` files under `dir` (none when it does not exist), by their folder. */
+function fileSizes(dir: string): { folder: string; bytes: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true, encoding: 'utf-8' });
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.endsWith('.parquet')).map((n) => ({ folder: path.dirname(n), bytes: statSync(path.join(dir, n)).size }));
+}
+
+/** Files per partition (folder) against one per {@link FILE_TARGET_BYTES}. Pure. */
+export function outputFiles(files: readonly { folder: string; bytes: number }[]): OutputFiles {
+  const byPartition = new Map<string, { files: number; bytes: number }>();
+  for (const f of files) {
+    const p = byPartition.get(f.folder) ?? { files: 0, bytes: 0 };
+    byPartition.set(f.folder, { files: p.files + 1, bytes: p.bytes + f.bytes });
+  }
+  const partitions = [...byPartition.values()];
+  return {
+    files: files.length,
+    partitions: partitions.length,
+    bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+    maxFilesPerPartition: Math.max(0, ...partitions.map((p) => p.files)),
+    partitionsOverTarget: partitions.filter((p) => p.files > Math.max(1, Math.ceil(p.bytes / FILE_TARGET_BYTES))).length,
   };
 }

@@ -34,6 +34,12 @@ export interface ReportParts {
   /** Why a goal is not met, a paragraph each. */
   readonly why: readonly string[];
   readonly failedChecks: readonly Check[];
+  /** The rejects' section (report-rejects.ts). */
+  readonly rejects: string;
+  /** Spark's read partitions, jobs, files per partition and sizing (report-scaling.ts). */
+  readonly scaling: string;
+  /** The deployed bundles' start-up (report-startup.ts). */
+  readonly startup: string;
 }
 
 /** The document, its sections in order (each ends with its last line; a blank line parts them). */
@@ -46,13 +52,16 @@ export function renderDocument(r: BenchResults, parts: ReportParts): string {
     transformSection(parts.transform),
     ENGINE_LAYER_SECTION,
     memorySection(r, parts.transform.jobRss),
+    parts.rejects,
     sparkSection(parts.spark),
+    parts.scaling,
     glueCostSection(r.machine),
     parts.fastPath.section,
     validationSection(r.validation, parts.validation),
     endToEndSection(parts.e2e, parts.cli),
     stateMachineSection(r.stateMachine, parts.stateMachine),
     bundlesSection(r.bundles, parts.bundles.table),
+    parts.startup,
     REPRODUCE_SECTION,
   ].join('\n');
 }
@@ -336,11 +345,13 @@ const REPRODUCE_SECTION = `## Reproduce
 
 \`\`\`sh
 npm ci
-npm run bench                 # full run: generates bench/.data/ (about 1.2 GB, git-ignored), about 15 minutes,
-                              # prints the table, writes this file and bench/.data/results.json
+npm run bench                 # full run: generates bench/.data/ (about 2.2 GB, git-ignored) and a 1.1 GB file in the
+                              # temp folder for the sizing; about 35 minutes on a quiet 2-core machine; prints the
+                              # table, writes this file and bench/.data/results.json
+npm run bench -- --no-sizing  # the same without bench/spark-sizing.ts's local[1] / local[2] runs (about 25 minutes)
 npm run bench -- --quick      # CI-sized (100k rows, one run each): checks that the bench runs and that every
-                              # count is right (no Spark row); writes bench/.data/performance-quick.md, not this file
-npx jest test/bench           # the quick mode's count checks as a test (no timing asserted)
+                              # count is right (no Spark); writes bench/.data/performance-quick.md, not this file
+npx jest test/bench           # the quick mode's count checks and the report's functions as tests (no timing asserted)
 \`\`\`
 
 The generated files are cached by size under \`bench/.data/\` (regenerated when the generator

@@ -1,6 +1,9 @@
 /** The benchmark's goals: whether each is met, and why where one is not. */
 import type { LambdaBundle } from './lambda';
 import type { CliFigures } from './report-fast-path';
+import { rejectsGoals, rejectsWhy } from './report-rejects';
+import { scalingGoals, scalingWhy } from './report-scaling';
+import { startupGoals } from './report-startup';
 import { dur, fileLabel, kb, mb, mib, msText, rowsLabel, s, table, x } from './report-format';
 import { type EndToEndStats, type StateMachineFigures, type TransformResult, findTransform, isTransformState } from './report-tables';
 import type { BenchResults } from './run';
@@ -23,11 +26,14 @@ export function renderGoals(
 ): string {
   const goals = [
     ...transformGoals(r.transform),
+    ...rejectsGoals(r),
     ...endToEndGoals(endToEndComparison(r, e2e)),
     ...validationGoals(r.validation),
     stateMachineGoal(stateMachine, e2e),
     ...cliGoals(cli),
     ...triggerGoals(trigger),
+    ...startupGoals(r),
+    ...scalingGoals(r),
   ];
   return table(
     ['goal', 'target', 'measured', 'met'],
@@ -205,11 +211,13 @@ export function whyNotMet(r: BenchResults, e2e: readonly EndToEndStats[], trigge
   return [
     smallTransformWhy(findTransform(transform, '100k'), mid),
     bigTransformWhy(findTransform(transform, '5m'), mid),
+    ...rejectsWhy(r),
     endToEndWhy(r, endToEndComparison(r, e2e)),
     validationWhy(r.validation),
     cliWhy(cli),
     triggerBundleWhy(trigger),
     triggerImportWhy(trigger),
+    ...scalingWhy(r),
   ].filter((paragraph): paragraph is string => paragraph !== undefined);
 }
 

@@ -4,9 +4,11 @@
  * parsers, `etl run` end to end, the state machine's own overhead and the Lambda bundles, checks
  * every count, prints the table and writes docs/performance.md.
  *
- *   npm run bench                 full run (100k, 1M and 5M rows; the fast path on 1 MB to 187 MB; about 15 minutes)
+ *   npm run bench                 full run, about 35 minutes (100k, 1M and 5M rows; the fast path on 1 MB to 187 MB; the 1%-malformed
+ *                                 file on every engine; Spark at 5M rows, its event log on 1M, the sizing on ≥ 1 GB)
+ *   npm run bench -- --no-sizing  the same without bench/spark-sizing.ts's runs (the longest part)
  *   npm run bench -- --quick      CI-sized: 100k rows, one run each, counts checked, no Spark
- *                                 (< 60 s); writes bench/.data/performance-quick.md, not the docs
+ *                                 (a few minutes); writes bench/.data/performance-quick.md, not the docs
  *   npm run bench -- --render bench/.data/results.json   rewrite the report of a saved run
  *
  * Exit code 1 when a correctness check fails. No timing is asserted anywhere.
@@ -19,12 +21,18 @@ import path from 'node:path';
 import { check, type Check, expectCounts, expectedTransformCounts } from './checks';
 import { cliStartMs, type EndToEndRun, nodeStartMs, runEndToEnd } from './e2e';
 import { type FastPathResults, fastPathMissing, measureColdStart, runFastPath } from './fast-path';
-import { DATA_DIR, type ExpectedCounts, ensureDataset, generateOrders, type SizeName } from './generate';
+import { DATA_DIR, type ExpectedCounts, ensureDataset, ensureMalformed, generateOrders, type SizeName } from './generate';
 import { type BundleVariant, type LambdaBundle, lambdaEntries, measureBundle } from './lambda';
 import { TRANSFORM_IN_LAMBDA_SIZING } from '../infra/constructs/pipeline-functions';
+import { PythonEnvironmentMissingError } from '../local/runtime/errors';
 import { ROOT, WORK_DIR } from './paths';
+import { type AllMalformed, type RejectsComparison, compareRejects, compareSparkRejects, runAllMalformed } from './rejects';
 import { renderReport } from './report';
+import type { SizingResult } from './report-scaling';
 import { type SparkComparison, compareSpark } from './spark';
+import { type SparkFilesResults, measureSparkFiles } from './spark-files';
+import { measureSizing } from './spark-sizing';
+import { type StartupVariant, measureStartup } from './startup';
 import { type StateMachineOverhead, measureStateMachineOverhead } from './state-machine';
 import { type TransformComparison, type TransformRun, compareTransform } from './transform';
 import { type ParseRun, bareCsvParse, bareFastCsv, ordersDataset, validateFile } from './validation';
@@ -56,6 +64,16 @@ export interface BenchResults {
   readonly stateMachine: StateMachineOverhead;
   /** The fast path's handler (absent from results saved before it). */
   readonly fastPath?: FastPathResults;
+  /** The 1%-malformed file with and without rejects, every engine (absent from results saved before it). */
+  readonly rejects?: RejectsComparison;
+  /** A file whose every record is malformed, every engine (absent from results saved before it). */
+  readonly allMalformed?: AllMalformed;
+  /** Spark's event log on the 1M-row file: read partitions, jobs, files per partition (absent from results saved before it). */
+  readonly sparkFiles?: SparkFilesResults;
+  /** local[1] against local[2] on ≥ 1 GB (bench/spark-sizing.ts; absent when not run). */
+  readonly sizing?: SizingResult;
+  /** The deployed bundles' starts by variant (bench/startup.ts; absent from results saved before it). */
+  readonly startup?: readonly StartupVariant[];
   /** The CLI's start, by how it is loaded (absent from results saved before the bundle). */
   readonly cli?: {
     readonly bundleHelpMs: readonly number[];
@@ -96,6 +114,16 @@ interface Plan {
   readonly cliStartRepeats: number;
   /** The fast path's handler: files transformed, runs each, cold starts. */
   readonly fastPath: { readonly sizes: readonly SizeName[]; readonly repeats: number; readonly memoryLimit: string; readonly coldStarts: number };
+  /** The rejects' file (every `every`-th new record malformed), DuckDB and fast path rounds, Spark rounds (0: not run). */
+  readonly rejects: { readonly size: SizeName; readonly every: number; readonly memoryLimit: string; readonly repeats: number; readonly sparkRepeats: number };
+  /** Every record malformed: the DuckDB job's limit, whether Spark runs it. */
+  readonly allMalformed: { readonly size: SizeName; readonly memoryLimit: string; readonly spark: boolean };
+  /** Spark's event-log runs and the DuckDB job by order_date, on this file (undefined: not run). */
+  readonly sparkFiles?: { readonly size: SizeName; readonly memoryLimit: string };
+  /** bench/spark-sizing.ts: rows of its file (≥ 1 GiB) and rounds (undefined: not run). */
+  readonly sizing?: { readonly rows: number; readonly rounds: number };
+  /** Starts of each bench/startup.ts variant. */
+  readonly startupRuns: number;
   readonly stateMachineExecutions: number;
   readonly bundleVariants: readonly BundleVariant[];
   readonly bundleImports: number;
@@ -111,7 +139,8 @@ const FULL: Plan = {
     { size: '1m', memoryLimit: '2GB', repeats: 5 },
     { size: '5m', memoryLimit: '1GB', repeats: 3 },
   ],
-  spark: { size: '1m', memoryLimit: '2GB', repeats: 3 },
+  // Issue 22's goal is at 5M rows (warm): a first run, then 2 rounds.
+  spark: { size: '5m', memoryLimit: '2GB', repeats: 2 },
   fullScan: [
     { size: '1mb', repeats: 5 },
     { size: '100k', repeats: 5 },
@@ -126,6 +155,11 @@ const FULL: Plan = {
   cliStartRepeats: 5,
   // 1 MB, 10 MB, 100 MB, and the 1M-row file (187 MB) so that a threshold above 100 MB is measured, not extrapolated.
   fastPath: { sizes: ['1mb', '10mb', '100mb', '1m'], repeats: 3, memoryLimit: FAST_PATH_MEMORY_LIMIT, coldStarts: 5 },
+  rejects: { size: '1m', every: 100, memoryLimit: '2GB', repeats: 3, sparkRepeats: 2 },
+  allMalformed: { size: '5m', memoryLimit: '1GB', spark: true },
+  sparkFiles: { size: '1m', memoryLimit: '2GB' },
+  sizing: { rows: 6_000_000, rounds: 1 },
+  startupRuns: 9,
   stateMachineExecutions: 200,
   bundleVariants: ['sdk-external', 'sdk-bundled', 'sdk-bundled-esm'],
   bundleImports: 7,
@@ -141,15 +175,18 @@ const QUICK: Plan = {
   e2e: [{ size: '100k', repeats: 1 }],
   cliStartRepeats: 1,
   fastPath: { sizes: ['1mb'], repeats: 1, memoryLimit: FAST_PATH_MEMORY_LIMIT, coldStarts: 1 },
+  rejects: { size: '100k', every: 100, memoryLimit: '2GB', repeats: 1, sparkRepeats: 0 },
+  allMalformed: { size: '100k', memoryLimit: '1GB', spark: false },
+  startupRuns: 1,
   stateMachineExecutions: 20,
   bundleVariants: ['sdk-external'],
   bundleImports: 1,
 };
 
 /** Runs the benchmark; `log` sees progress lines. */
-export async function runBench(options: { quick: boolean; log?: (line: string) => void }): Promise<BenchResults> {
+export async function runBench(options: { quick: boolean; sizing?: boolean; log?: (line: string) => void }): Promise<BenchResults> {
   const log = options.log ?? (() => undefined);
-  const plan = options.quick ? QUICK : FULL;
+  const plan: Plan = options.quick ? QUICK : options.sizing === false ? { ...FULL, sizing: undefined } : FULL;
   const started = Date.now();
   const loadBefore = os.loadavg();
   const checks: Check[] = [];
@@ -196,6 +233,37 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     }
   }
   if (!spark.measured) log(`spark: not measured (${spark.reason})`);
+
+  // Rejects: the 1%-malformed file on every engine, then a file of malformed records only.
+  const { rejects, allMalformed } = await measureRejectsPlan(plan, checks, logRun, log);
+
+  // Spark's event log on the 1M-row file (read partitions, jobs, files per partition), and the sizing.
+  let sparkFiles: SparkFilesResults | undefined;
+  if (plan.sparkFiles) {
+    const { size, memoryLimit } = plan.sparkFiles;
+    log(`spark files: ${size} rows, Spark with its event log (by ingestion date, by order_date), then the DuckDB job by order_date`);
+    sparkFiles = await measureSparkFiles(size, data(size).file, data(size).bytes, memoryLimit, logRun);
+    if (sparkFiles.measured) {
+      for (const { config, run } of sparkFiles.spark) checks.push(jobRunCheck(`spark files ${size} (${config})`, run, data(size)));
+      checks.push(jobRunCheck(`spark files ${size}: DuckDB job by order_date`, sparkFiles.duckdb, data(size)));
+    } else log(`spark files: not measured (${sparkFiles.reason})`);
+  }
+  let sizing: SizingResult | undefined;
+  if (plan.sizing) {
+    log(`sizing: bench/spark-sizing.ts, ${plan.sizing.rows} rows, ${plan.sizing.rounds} round(s) of local[1] and local[2]`);
+    let noPython = false;
+    sizing = await measureSizing(plan.sizing.rows, plan.sizing.rounds, log)
+      .catch((e: unknown) => {
+        noPython = e instanceof PythonEnvironmentMissingError;
+        return { reason: e instanceof Error ? e.message : String(e) };
+      })
+      .finally(() => rmSync(path.join(os.tmpdir(), 'etl-spark-sizing'), { recursive: true, force: true }));
+    // Without the Python environment it is not measured, as the Spark row; any other failure fails a check.
+    if (!noPython)
+      checks.push(
+        check('sizing: local[1] and local[2] ran with the right counts', !('reason' in sizing), 'reason' in sizing ? sizing.reason : `${sizing.bytes} bytes`),
+      );
+  }
 
   // Validation.
   const fullDataset = ordersDataset(true);
@@ -314,6 +382,8 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     }
   }
   rmSync(bundleDir, { recursive: true, force: true });
+  log(`start-up: bench/startup.ts variants, ${plan.startupRuns} start(s) each`);
+  const startup = await measureStartup(plan.startupRuns);
 
   return {
     quick: options.quick,
@@ -323,6 +393,11 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     datasets,
     transform,
     spark: { ...spark, size: plan.spark.size },
+    rejects,
+    allMalformed,
+    ...(sparkFiles ? { sparkFiles } : {}),
+    ...(sizing ? { sizing } : {}),
+    startup,
     validation: { fullScan, bounded, fullScanMaxBytes: defaultDataset.validation.fullScanMaxBytes, sampleRows: defaultDataset.validation.sampleRows },
     stateMachine,
     fastPath,
@@ -331,6 +406,78 @@ export async function runBench(options: { quick: boolean; log?: (line: string) =
     bundles,
     checks,
   };
+}
+
+/** The 1%-malformed file with and without rejects on every engine, then the file of malformed records only; each run's counts checked. */
+async function measureRejectsPlan(
+  plan: Plan,
+  checks: Check[],
+  logRun: (run: TransformRun) => void,
+  log: (line: string) => void,
+): Promise<{ rejects: RejectsComparison; allMalformed: AllMalformed }> {
+  const r = plan.rejects;
+  const malformed = ensureMalformed(r.size, r.every);
+  log(`rejects: ${r.size} rows, ${malformed.strict.malformedRows} malformed; ${r.repeats} round(s) with and without rejects (Spark: ${r.sparkRepeats})`);
+  const fastPath = fastPathMissing() === undefined;
+  const measured = compareRejects(malformed.file, r.memoryLimit, r.repeats, { fastPath, fastPathMemoryLimit: FAST_PATH_MEMORY_LIMIT, onRun: logRun });
+  let spark: RejectsComparison['spark'] = { measured: false, reason: 'not run in quick mode (Spark)' };
+  if (r.sparkRepeats > 0) {
+    log('rejects: the local Spark engine, with and without');
+    spark = await compareSparkRejects(malformed.file, r.sparkRepeats, logRun);
+  }
+  for (const [name, pair] of [
+    ['DuckDB job', measured.duckdb],
+    ['fast path', measured.fastPath],
+    ['Spark', spark],
+  ] as const) {
+    if (!('withRejects' in pair)) continue;
+    for (const run of pair.withRejects.runs)
+      checks.push(
+        run.error
+          ? check(`rejects ${r.size}, ${name}`, false, run.error)
+          : expectCounts(`rejects ${r.size}, ${name}: counts with rejects`, { ...run }, expectedTransformCounts(malformed, 'strict')),
+      );
+    for (const run of pair.withoutRejects.runs)
+      checks.push(
+        run.error
+          ? check(`rejects ${r.size}, ${name} (nullable)`, false, run.error)
+          : expectCounts(`rejects ${r.size}, ${name}: counts without rejects`, { ...run }, expectedTransformCounts(malformed, 'nullable-email')),
+      );
+  }
+  const rejects: RejectsComparison = {
+    size: r.size,
+    file: malformed.file,
+    bytes: malformed.bytes,
+    malformedRows: malformed.strict.malformedRows,
+    memoryLimit: r.memoryLimit,
+    ...measured,
+    spark,
+  };
+
+  const a = plan.allMalformed;
+  const all = ensureMalformed(a.size, 1);
+  log(`every row malformed: ${a.size} rows, the DuckDB job (memory_limit ${a.memoryLimit}), the fast path${a.spark ? ', Spark' : ''}`);
+  const runs = await runAllMalformed(
+    all.file,
+    {
+      memoryLimit: a.memoryLimit,
+      ...(fastPath ? { fastPath: { memoryLimit: FAST_PATH_MEMORY_LIMIT, functionMemoryMb: TRANSFORM_IN_LAMBDA_SIZING.memoryMb } } : {}),
+      spark: a.spark,
+      sparkDriverMemory: process.env.ETL_SPARK_DRIVER_MEMORY ?? '2g',
+    },
+    logRun,
+  );
+  for (const m of runs) {
+    if (!m.run) continue;
+    checks.push(
+      expectCounts(
+        `every row malformed ${a.size}, ${m.engine}: refused by the gate`,
+        { ...m.run },
+        { error: undefined, failedWith: 'QualityThresholdError', rowsIn: all.rows, malformedRows: all.rows, rowsOut: 0 },
+      ),
+    );
+  }
+  return { rejects, allMalformed: { size: a.size, bytes: all.bytes, rows: all.rows, runs } };
 }
 
 /** The fast path's cold starts and runs, each run's counts checked; not measured when its handler is missing. */
@@ -401,7 +548,7 @@ async function main(): Promise<void> {
   const results =
     renderFrom >= 0
       ? (JSON.parse(readFileSync(process.argv[renderFrom + 1], 'utf-8')) as BenchResults)
-      : await runBench({ quick, log: (line) => process.stderr.write(`${line}\n`) });
+      : await runBench({ quick, sizing: !process.argv.includes('--no-sizing'), log: (line) => process.stderr.write(`${line}\n`) });
   const report = renderReport(results);
   process.stdout.write(`${report.table}\n`);
   mkdirSync(DATA_DIR, { recursive: true });

@@ -8,11 +8,12 @@
  * goes through the Glue script on local Spark (`SparkGlueJob`, the engine of `etl --engine spark`)
  * with `local[1]` and with `local[2]`, a fresh worker each, the two interleaved round by round.
  * Each run's time is the runner's own (`durationMs` of its run report: the JVM's start is not in
- * it); its CPU time is the worker's and the JVM's (from /proc), which other load on this shared
- * machine does not inflate the way it inflates wall time.
+ * it); its CPU time (the worker's and the JVM's, from /proc: GC and JIT threads included, so more
+ * than the wall time of `local[1]`) and the load average are recorded beside it, to tell a run
+ * slowed by other load on this shared machine.
  *
- * From them: the throughput of one core (bytes per CPU second at `local[1]`), the speedup of a
- * second core, the serial fraction that speedup implies (Amdahl: `p = 2 / speedup - 1`), and for
+ * From them: the throughput of one core (bytes per second of the runner at `local[1]`: with other
+ * load, less than a free core gives, so the sizing errs short), the speedup of a second core, the serial fraction that speedup implies (Amdahl: `p = 2 / speedup - 1`), and for
  * N G.1X workers (4 vCPUs each; one is the driver, so `4 × (N − 1)` task slots) the projected
  * throughput and the largest input that finishes within a job timeout, after a start-up allowance.
  */
@@ -47,7 +48,7 @@ export interface SizingMeasurement {
   readonly quotedNewlines: number;
   readonly oneThread: readonly TransformRun[];
   readonly twoThreads: readonly TransformRun[];
-  /** Bytes per CPU second of `local[1]`: one core's throughput. */
+  /** Bytes per second of the runner at `local[1]`: one core's throughput. */
   readonly bytesPerCoreSecond: number;
   /** `local[1]` time / `local[2]` time (the runner's own, medians). */
   readonly speedup: number;
@@ -157,7 +158,7 @@ export async function measureSizing(rows: number, rounds: number, log: (line: st
     quotedNewlines: expected.quotedNewlines,
     oneThread: runs[1],
     twoThreads: runs[2],
-    bytesPerCoreSecond: expected.bytes / (median(runs[1].map((r) => r.cpuMs)) / 1000),
+    bytesPerCoreSecond: expected.bytes / (time(runs[1]) / 1000),
     speedup,
     serialFraction: Math.min(1, Math.max(0, 2 / speedup - 1)),
     read: readKind(),
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
       [
         `read: ${measured.read}`,
         `load average (1, 5, 15 min): before ${measured.loadAverage.before.map((l) => l.toFixed(1)).join(', ')}, after ${measured.loadAverage.after.map((l) => l.toFixed(1)).join(', ')}`,
-        `one core: ${mb(measured.bytesPerCoreSecond)} MB per CPU second; local[2] / local[1] speedup ${measured.speedup.toFixed(2)}× (goal ≥ 1.6×); serial fraction ${measured.serialFraction.toFixed(2)}`,
+        `one core: ${mb(measured.bytesPerCoreSecond)} MB/s; local[2] / local[1] speedup ${measured.speedup.toFixed(2)}× (goal ≥ 1.6×); serial fraction ${measured.serialFraction.toFixed(2)}`,
         '',
         '| G.1X workers | task slots | job timeout | projected throughput | largest input |',
         '|---|---|---|---|---|',

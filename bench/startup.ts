@@ -115,9 +115,20 @@ function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function main(): Promise<void> {
-  const runsArg = process.argv.indexOf('--runs');
-  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
+/** One variant's starts (ms each). */
+export interface StartupVariant {
+  readonly name: string;
+  readonly function: FunctionKey;
+  readonly nodeOptions: string;
+  readonly bytes: number;
+  readonly mapBytes: number;
+  readonly loads: readonly number[];
+  readonly firstErrors: readonly number[];
+  readonly walls: readonly number[];
+}
+
+/** Bundles every variant and starts each `runs` times, interleaved (after one warm-up start each). */
+export async function measureStartup(runs: number): Promise<StartupVariant[]> {
   const scratch = path.join(os.tmpdir(), `etl-startup-${process.pid}`);
   try {
     const built = await Promise.all(
@@ -137,6 +148,26 @@ async function main(): Promise<void> {
         b.walls.push(wallMs);
       }
     }
+    return built.map((b) => ({
+      name: b.variant.name,
+      function: b.variant.key,
+      nodeOptions: b.variant.nodeOptions ?? '',
+      bytes: b.bytes,
+      mapBytes: b.mapBytes,
+      loads: b.loads,
+      firstErrors: b.firstErrors,
+      walls: b.walls,
+    }));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const runsArg = process.argv.indexOf('--runs');
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 15;
+  {
+    const built = await measureStartup(runs);
     const ms = (x: number): string => x.toFixed(0);
     const kib = (x: number): string => `${(x / 1024).toFixed(0)} KiB`;
     const cell = (values: readonly number[]): string => `${ms(quantile(values, 0.5))} ms (${ms(quantile(values, 0.9))})`;
@@ -145,15 +176,14 @@ async function main(): Promise<void> {
       '',
       '| variant | bundle | source map | load, median (p90) | first error, median (p90) | process, median (p90) |',
       '|---|---|---|---|---|---|',
-      ...built.map((b) => `| ${b.variant.name} | ${kib(b.bytes)} | ${kib(b.mapBytes)} | ${cell(b.loads)} | ${cell(b.firstErrors)} | ${cell(b.walls)} |`),
+      ...built.map((b) => `| ${b.name} | ${kib(b.bytes)} | ${kib(b.mapBytes)} | ${cell(b.loads)} | ${cell(b.firstErrors)} | ${cell(b.walls)} |`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-void main().catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+if (require.main === module)
+  void main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  });

@@ -1,11 +1,12 @@
 /**
  * One transform run in a fresh process (so that its peak RSS is its own), printed as one JSON line:
  *
- *   tsx bench/transform-worker.ts <job[:nullable-email] | baseline:<variant>> <file.csv> <workDir> [memoryLimit] [threads]
+ *   tsx bench/transform-worker.ts <job[:nullable-email | :by-order-date] | baseline:<variant>> <file.csv> <workDir> [memoryLimit] [threads]
  *
  * - `job`: the local Glue stand-in (`DuckDbGlueJob.run`): our compiled plan through our engine
  *   layer, writing partitioned Parquet, the dataset's state, the run report (and a rejects file if any);
- *   `job:nullable-email` the same under a config where customer_email is nullable (job-run.ts);
+ *   `job:nullable-email` the same under a config where customer_email is nullable, `job:by-order-date`
+ *   partitioned by order_date (job-run.ts `BenchConfig`);
  * - `baseline`: one hand-written DuckDB statement doing the same transform (see baseline-sql.ts).
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -15,10 +16,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 import { DuckDbGlueJob } from '../local/runtime/engines/duckdb-job';
 import { type BaselineVariant, baselineSql } from './baseline-sql';
-import { BENCH_JOB_NAME, INGESTION_DATE, type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
+import { BENCH_JOB_NAME, type BenchConfig, INGESTION_DATE, type TransformRun, benchBucket, runBenchJob, timed } from './job-run';
 
 async function runJob(kind: string, file: string, workDir: string, memoryLimit: string, threads?: number): Promise<TransformRun> {
-  const { bucket, config } = benchBucket(file, workDir, kind === 'job:nullable-email' ? 'nullable-email' : 'strict');
+  const { bucket, config } = benchBucket(file, workDir, (kind.split(':')[1] as BenchConfig | undefined) ?? 'strict');
   const job = new DuckDbGlueJob(bucket, config, BENCH_JOB_NAME, { memoryLimit, ...(threads ? { threads } : {}) });
   return timed(kind, () => runBenchJob(job, bucket));
 }

@@ -26,8 +26,13 @@ describe('npm run bench -- --quick', () => {
       expect(results.fastPath).toMatchObject({ measured: true, files: [{ size: '1mb', runs: [{ rowsIn: 5300, malformedRows: 0 }] }] });
       expect(renderReport(results).document).toMatch(/## Fast path: the transform in a Lambda\n[\s\S]*\*\*Crossover\.\*\*/);
     }
+    // The 1%-malformed file with and without rejects, and the file of malformed rows only (their counts are among the checks).
+    expect(results.rejects?.duckdb.withRejects.runs[0]).toMatchObject({ rowsIn: 100_000, malformedRows: results.rejects?.malformedRows });
+    expect(results.rejects?.duckdb.withoutRejects.runs[0]).toMatchObject({ rowsIn: 100_000, malformedRows: 0 });
+    expect(results.allMalformed?.runs[0].run).toMatchObject({ failedWith: 'QualityThresholdError', malformedRows: 100_000 });
+    expect(results.startup?.map((v) => v.function)).toContain('transformInLambda');
     // The Spark row is skipped in quick mode, and the report says so instead of showing figures.
     expect(results.spark).toMatchObject({ measured: false, reason: expect.stringMatching(/quick mode/) });
     expect(renderReport(results).document).toMatch(/## Spark: .*\n[\s\S]*\*\*Not measured in this run\*\* \(1M rows\): not run in quick mode/);
-  }, 300_000);
+  }, 600_000);
 });

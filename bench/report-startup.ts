@@ -1,0 +1,68 @@
+/**
+ * The deployed bundles' start-up (bench/startup.ts) in the report: the fast path's init with and
+ * without `--enable-source-maps` (issue 21: the source maps' share ≤ 50 ms), the trigger by how
+ * it is bundled.
+ */
+import type { ReportGoal } from './report-rejects';
+import { kb, msText, table } from './report-format';
+import type { BenchResults } from './run';
+import type { StartupVariant } from './startup';
+import { median } from './stats';
+
+/** The source maps' share of the fast path's init at most (ms). */
+export const SOURCE_MAP_GOAL_MS = 50;
+
+/** A start's init: the bundle's load and the first error's stack after it (where Node parses a source map). */
+const initMs = (v: StartupVariant): number => median(v.loads) + median(v.firstErrors);
+
+/** The fast path's two variants: with and without source maps at run time. */
+function fastPathPair(variants: readonly StartupVariant[]): { withMaps?: StartupVariant; without?: StartupVariant } {
+  const fast = variants.filter((v) => v.function === 'transformInLambda');
+  return {
+    withMaps: fast.find((v) => v.nodeOptions.includes('--enable-source-maps')),
+    without: fast.find((v) => !v.nodeOptions.includes('--enable-source-maps')),
+  };
+}
+
+/** The goals: the fast path's init, and the source maps' share of it. */
+export function startupGoals(r: BenchResults): ReportGoal[] {
+  if (!r.startup) return [];
+  const { withMaps, without } = fastPathPair(r.startup);
+  if (!withMaps || !without) return [];
+  const share = initMs(withMaps) - initMs(without);
+  return [
+    {
+      goal: 'fast-path init (its bundle loaded, then a first error’s stack; no source maps at run time, as deployed)',
+      target: 'measured',
+      measured: `${msText(initMs(without))} ms (load ${msText(median(without.loads))} ms)`,
+      met: undefined,
+    },
+    {
+      goal: 'source maps’ share of the fast-path init (`NODE_OPTIONS=--enable-source-maps`)',
+      target: `≤ ${SOURCE_MAP_GOAL_MS} ms`,
+      measured: `${msText(share)} ms (${msText(initMs(withMaps))} ms with, ${msText(initMs(without))} ms without; map ${kb(withMaps.mapBytes)})`,
+      met: share <= SOURCE_MAP_GOAL_MS,
+    },
+  ];
+}
+
+/** The section: every variant's figures. */
+export function renderStartup(r: BenchResults): string {
+  const title = '## Start-up of the deployed bundles';
+  if (!r.startup) return `${title}\n\n**Not measured in this run** (results saved before the bench measured it).\n`;
+  const p90 = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(0.9 * values.length))];
+  const cell = (values: readonly number[]): string => `${msText(median(values))} ms (${msText(p90(values))})`;
+  return `${title}
+
+\`bench/startup.ts\`: each function bundled as \`infra/constructs/pipeline-functions.ts\` has NodejsFunction bundle it (minified, a
+linked source map without sources, the AWS SDK bundled), started in fresh Node.js processes with a function's environment, the
+variants interleaved (${r.startup[0]?.loads.length ?? 0} start(s) each after a warm-up). "load" is the \`require\`/\`import\` of the bundle;
+"first error" is the handler refusing an event, up to its error's stack (with \`--enable-source-maps\` Node parses the source map
+there); medians (90th percentile).
+
+${table(
+  ['variant', 'bundle', 'source map', 'load', 'first error', 'process'],
+  r.startup.map((v) => [v.name, kb(v.bytes), kb(v.mapBytes), cell(v.loads), cell(v.firstErrors), cell(v.walls)]),
+)}
+`;
+}
