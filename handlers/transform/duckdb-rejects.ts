@@ -75,8 +75,11 @@ function rowLineBreaks(columns: RejectsInput['columns']): string {
  */
 export async function collectUnsplit(db: DuckDBConnection, input: Pick<RejectsInput, 'read' | 'width'>): Promise<number> {
   // A raw text whose quote nothing closes (DuckDB's UNQUOTED VALUE may also be a stray quote)
-  // is told by parsing that text alone, below; the field count is the most DuckDB found.
-  const found = `max(TRY_CAST(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS BIGINT))`;
+  // is told by parsing that text alone, below.
+  // DuckDB lists a short record once per missing field and a long one once per field too many,
+  // each with the count so far: the fewest found of the first, the most of the second.
+  const foundEach = `TRY_CAST(regexp_extract(error_message, 'Found: ([0-9]+)', 1) AS BIGINT)`;
+  const found = `CASE WHEN bool_or(error_type = 'MISSING COLUMNS') THEN min(${foundEach}) ELSE max(${foundEach}) END`;
   const mark = 777_777_777;
   const [before, after] = REJECT_REASONS.fieldCount(mark, input.width).split(String(mark));
   const reason =
@@ -86,11 +89,15 @@ export async function collectUnsplit(db: DuckDBConnection, input: Pick<RejectsIn
     `WHEN bool_or(error_type = 'LINE SIZE OVER MAXIMUM') THEN ${sqlText(REJECT_REASONS.tooLong(MAX_LINE_BYTES))} ` +
     `WHEN bool_or(error_type = 'UNQUOTED VALUE') THEN ${sqlText(REJECT_REASONS.strayQuote)} ` +
     `ELSE 'record: ' || min(error_message) END`;
+  // DuckDB's text of a record that follows blank lines starts with their line breaks: the record
+  // starts after them (and a record's own line breaks are inside it, not at its end).
+  const breaks = 'chr(13) || chr(10)';
+  const record = `ltrim(min(csv_line), ${breaks})`;
   await run(
     db,
-    `CREATE TABLE ${UNSPLIT} AS SELECT line AS ordinal, ${reason} AS reject_reason, min(csv_line) AS record, ` +
+    `CREATE TABLE ${UNSPLIT} AS SELECT line AS ordinal, ${reason} AS reject_reason, ${record} AS record, ` +
       `bool_or(error_type = 'UNQUOTED VALUE') AS quote_error, false AS unclosed, ` +
-      `len(regexp_extract_all(min(csv_line), '\\r\\n|\\r|\\n')) AS line_breaks FROM reject_errors GROUP BY line`,
+      `len(regexp_extract_all(rtrim(${record}, ${breaks}), '\\r\\n|\\r|\\n')) AS line_breaks FROM reject_errors GROUP BY line`,
   );
   const quoted = await rows<{ ordinal: bigint; record: string }>(db, `SELECT ordinal, record FROM ${UNSPLIT} WHERE quote_error`);
   const unclosed = quoted.filter((r) => hasUnclosedQuote(r.record, input.read)).map((r) => Number(r.ordinal));

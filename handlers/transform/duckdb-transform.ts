@@ -129,23 +129,32 @@ export class DuckDbTransform {
     const plan = this.plan(dataset.name);
     // The volume check compares with the last run that finished before this one started: read
     // now, so a run finishing meanwhile does not change this one's outcome.
-    const previous = await this.previousRun(args['--bucket'], dataset.name, args['--execution_name']);
+    const previousRun = this.previousRun(args['--bucket'], dataset.name, args['--execution_name']);
+    previousRun.catch(() => undefined);
     const runDir = path.join(this.workDir, base.jobRunId);
     await mkdir(runDir, { recursive: true });
     const output = new StagedOutput(this.store, args['--bucket'], dataset.name, args['--load_id'], plan.partitionColumn, path.join(runDir, 'output'));
     let db: DuckDBConnection | undefined;
     let instance: DuckDBInstance | undefined;
     let stopProgress: (() => void) | undefined;
+    // The engine starts while the input is fetched and its header read (a fixed cost of every
+    // run, a large part of a small file's); closed below whatever happens.
+    const creating = this.createInstance();
+    creating.catch(() => undefined);
     try {
-      const input = await this.openInput(args, dataset, runDir);
-      instance = await this.createInstance();
+      const input = await this.openInput(args, dataset, runDir).catch(async (e: unknown) => {
+        instance = await creating.catch(() => undefined);
+        throw e;
+      });
+      instance = await creating;
+      const previous = await previousRun;
       db = await instance.connect();
       if (onProgress) ({ db, stop: stopProgress } = await watchProgress(db, input.input.file, onProgress));
       await registerInputs(db, dataset, input, args['--ingestion_date']);
       // One pass over the input (the rows in the file's order, typed, with their reasons), then one
       // over its clean rows that writes the output and counts what it wrote and left out.
       const read = await readRows(db, plan, input);
-      const counts = await writeOutput(db, plan, output, read);
+      const counts = await writeOutput(db, plan, output, read, dataset.partitioning.by === 'column');
       const failures = evaluateQuality(counts, previous?.rowsOut, plan.quality).filter((f) => f.level === 'fail');
       const reportSoFar = {
         ...counts,
@@ -304,11 +313,18 @@ async function readRows(db: DuckDBConnection, plan: TransformPlan, input: RunInp
  * kind, the latter as empty rows into folders of their own) into the staging folder and counts
  * the run's rows from what the write reports of each file.
  */
-async function writeOutput(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput, read: ReadRows): Promise<RowCounts> {
+async function writeOutput(db: DuckDBConnection, plan: TransformPlan, output: StagedOutput, read: ReadRows, manyPartitions: boolean): Promise<RowCounts> {
+  // One file per partition (issue 22.3): DuckDB starts another file of a partition whose file it
+  // closed, and it closes the least recently used beyond `partitioned_write_max_open_files`. Open
+  // files stay well under Lambda's 1,024 descriptors; rows partitioned by a date column (any
+  // number of dates) reach the write in partition order, so a partition is rarely reopened. An
+  // ingestion-date load has one partition: no sort.
+  await run(db, `SET partitioned_write_max_open_files = ${MAX_OPEN_PARTITION_FILES}`);
+  const ordered = manyPartitions ? `SELECT * FROM (${plan.singlePass.outputSql}) ORDER BY ${KIND_COLUMN}, ${plan.partitionColumn}` : plan.singlePass.outputSql;
   const written = await output.stage(async (staging, pattern) =>
     rows<{ count: bigint; partition_keys: { key: string; value: string }[] }>(
       db,
-      `COPY (${plan.singlePass.outputSql}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, ` +
+      `COPY (${ordered}) TO ${sqlText(staging)} (FORMAT parquet, COMPRESSION snappy, ` +
         `PARTITION_BY (${KIND_COLUMN}, ${plan.partitionColumn}), FILENAME_PATTERN ${sqlText(pattern)}, OVERWRITE_OR_IGNORE, RETURN_STATS true)`,
     ),
   );
@@ -336,6 +352,9 @@ async function writeOutput(db: DuckDBConnection, plan: TransformPlan, output: St
 
 /** The column of the single-pass output that says what each row is ({@link ROW_KINDS}). */
 const KIND_COLUMN = '_etl_kind';
+
+/** Partition files the output's write keeps open at once (DuckDB's default is 100). */
+const MAX_OPEN_PARTITION_FILES = 512;
 
 /**
  * Fails the run, before anything is published, when a record swallowed others or a `fail`
