@@ -17,30 +17,28 @@ plan expects, runs it, and writes what the local DuckDB job (local/runtime/engin
 
 Job arguments: --bucket --input_key --input_version_id --dataset --execution_name
 --ingestion_date --report_key (from the state machine) and --plans_prefix (a default argument of
-the job); Glue adds --JOB_NAME, --JOB_ID, --JOB_RUN_ID and its own options.
+the job); Glue adds --JOB_NAME, --JOB_ID, --JOB_RUN_ID and its own options. Optional:
+--csv_split_bytes (the input's read ranges, 64 MiB by default: see split_read.py).
 
 What needs Glue's own jars is behind ``job_context`` (the one seam); the local Spark engine runs
 this same module with ``LocalJobContext`` (see ``local_worker.py``).
 """
 
+import argparse
 import contextlib
-import gzip
 import json
 import sys
-import tempfile
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from awsglue.utils import getResolvedOptions
 from pyspark import StorageLevel
 from pyspark.sql import Observation
 from pyspark.sql import functions as F
-from pyspark.sql.types import StringType, StructField, StructType
 
 from errors import ConfigError, EtlError, LatestStateConflictError, MalformedCsvError, QualityThresholdError, TransformError, describe_error
 from header import match_header, normalize_header, parse_header_record, positional_header
-from input_decoding import CORRUPT_RECORD_COLUMN, SkippedLines, decode_head, inflate_head, is_gzip, skip_text_lines, spark_csv_options, text_encoding
+from input_decoding import CORRUPT_RECORD_COLUMN, decode_head, inflate_head, is_gzip, skip_text_lines, text_encoding
 from naming import (
     PARTITION_COLUMN,
     check_ingestion_date,
@@ -65,10 +63,12 @@ from naming import (
     staging_prefix,
 )
 from output_files import file_sizing_settings, latest_file_keys, partition_file_keys, rebalanced_sql, stale_input_files, table_file_keys
-from plan import ddl_schema, file_column, params_sql, parse_plan, quote_identifier, raw_projection
+from plan import ddl_schema, params_sql, parse_plan, quote_identifier, raw_projection
 from quality import quality_failures
-from rejects import STRUCTURAL_REJECT_REASON, number_rejects, raw_record_fields, record_split_failure, record_split_message, reject_row, rejects_csv, value_reject_fields
+from rejects import QUOTED_WHEN, REJECTS_COLUMNS, UNCLOSED_QUOTE_REASON, field_count_reason, record_split_failure, record_split_message
 from run_report import base_report, counts_from_metrics, failed_report, finish_report, previous_run
+from split_read import DEFAULT_SPLIT_BYTES, FIELDS_COLUMN, LINE_COLUMN, OPEN_COLUMN, InputText, corrupt_text, read_records
+from value_rules import SWALLOWED_RECORD_REASON
 
 # JOB_ID and JOB_RUN_ID are not listed: getResolvedOptions adds them itself and refuses them here.
 ARGUMENTS = [
@@ -133,7 +133,9 @@ class TransformRun:
         # The plan's steps this run cached, released when it ends (a local worker's Spark outlives it).
         self.cached = []
         # The run's Spark jobs carry this tag (thread-local, as PySpark pins threads), to count them.
-        self.job_tag = f"etl-run-{self.job_run_id}"
+        # Unique per run, not per job run id: Spark keeps a tag's jobs for as long as it lives (a
+        # local worker's outlives runs, and tests reuse ids).
+        self.job_tag = f"etl-run-{self.job_run_id}-{uuid.uuid4().hex}"
 
     def run(self):
         """Runs the plan; whatever the run staged is removed whatever happens. The outcome (and
@@ -149,7 +151,7 @@ class TransformRun:
             try:
                 self.bucket.purge(self.staging)
             except Exception as exc:  # noqa: BLE001
-                log("could not remove the run's staged files", staging=self.staging, error=str(exc))
+                log("could not remove the run's staged files (or their versions)", staging=self.staging, error=str(exc))
             for frame in self.cached:
                 frame.unpersist()
             spark_context.removeJobTag(self.job_tag)
@@ -179,32 +181,29 @@ class TransformRun:
         # for UTF-16, the byte-order mark).
         compressed = is_gzip(head)
         text_head = inflate_head(head) if compressed else head
-        codec, charset, bom = text_encoding(read["encoding"], text_head)
+        codec, bom = text_encoding(read["encoding"], text_head)
         if read["header"]:
             first = skip_text_lines(decode_head(text_head, codec, bom), read["skipRows"])
             names = match_header(normalize_header(parse_header_record(first, read)), self.dataset, plan["columns"], plan["extraColumns"])
         else:
             names = positional_header(plan["columns"])
         # The file's columns by position: the output name of each declared one (None: ignored).
-        self.input = {"read": read, "codec": codec, "names": names, "positions": [i for i, name in enumerate(names) if name is not None]}
+        self.input = {"read": read, "codec": codec, "names": names}
         positions = {name: i for i, name in enumerate(names) if name is not None}
 
-        input_copy = self.stage_input(input_key, version_id, read, compressed, codec, bom)
-        self.input["copy"] = input_copy
-
-        # Every column as text, in the file's order; rows Spark cannot split land in _corrupt_record.
-        fields = [StructField(file_column(i), StringType(), True) for i in range(len(names))]
-        schema = StructType(fields + [StructField(CORRUPT_RECORD_COLUMN, StringType(), True)])
-        reader = self.spark.read.schema(schema)
-        for option, value in spark_csv_options(read, charset).items():
-            reader = reader.option(option, value)
-        raw_file = reader.csv(self.bucket.url(input_copy["key"]))
-        # Spark refuses queries on the corrupt-record column of an uncached CSV scan.
+        # Every column as text, in the file's order, each record with its line; records of another
+        # number of fields than the header's are set aside (_corrupt_record).
+        text = InputText(read, codec, bom, compressed, text_head)
+        raw_file, found = read_records(self.spark, self.input_source(input_key, version_id), text, len(names), self.args.get("csv_split_bytes", DEFAULT_SPLIT_BYTES))
+        log("input read in ranges", **found)
+        # Spark refuses queries on the corrupt-record column of an uncached CSV parse.
         raw_file = raw_file.persist(StorageLevel.MEMORY_AND_DISK)
+        self.cached.append(raw_file)
         raw_file.createOrReplaceTempView("etl_raw_file")
         structural = raw_file.filter(raw_file[CORRUPT_RECORD_COLUMN].isNotNull()).count()
         self.spark.sql(
-            f"SELECT {raw_projection(plan['columns'], positions)} FROM etl_raw_file WHERE {quote_identifier(CORRUPT_RECORD_COLUMN)} IS NULL"
+            f"SELECT {quote_identifier(LINE_COLUMN)}, {raw_projection(plan['columns'], positions)} FROM etl_raw_file "
+            f"WHERE {quote_identifier(CORRUPT_RECORD_COLUMN)} IS NULL"
         ).createOrReplaceTempView("etl_raw")
         self.spark.sql(params_sql(ingestion_date)).createOrReplaceTempView("etl_params")
 
@@ -223,12 +222,22 @@ class TransformRun:
         self.counted = {**counts, "previousRun": previous, "qualityFailures": failures}
         log("transform counted", **self.counted)
 
+        # The gate is decided by the counts alone. The rejects are then written by Spark whatever it
+        # decided (bounded: none reaches the driver), as the local engines write them: a refused
+        # file's rejects say why. Failing to write them never hides the gate's verdict.
         rejects = rejects_key(self.dataset, self.args["execution_name"]) if counts["malformedRows"] > 0 else None
-        numbered = self.write_rejects(plan, rejects) if rejects else []
+        broken = None
+        if rejects:
+            try:
+                broken = self.write_rejects(plan, rejects)
+            except Exception as exc:
+                if not failures:
+                    raise
+                log("could not write the rejects of a refused run", rejectsKey=rejects, error=str(exc))
+                rejects = None
         self.counted["rejectsKey"] = rejects
-        broken = record_split_failure(numbered, plan["swallowedRecordPattern"])
         if broken:
-            raise MalformedCsvError(record_split_message(f"line {broken['line'] or '?'}", broken["reason"]))
+            raise MalformedCsvError(record_split_message(f"line {broken['line']}", broken["reason"]))
         if failures:
             raise QualityThresholdError("; ".join(failures))
         output_files = self.write_output(plan)
@@ -236,49 +245,63 @@ class TransformRun:
         raw_file.unpersist()
         return {**self.counted, "status": "SUCCEEDED", "outputFiles": output_files, "latestFiles": latest_files, "latestRows": latest_rows, "error": None}
 
-    def stage_input(self, input_key, version_id, read, compressed, codec, bom):
-        """Stages the copy of the input Spark reads; returns ``{key, first_line}`` (the line of
-        the original file the copy starts on).
-
-        Hadoop reads a path as a glob (*, ?, [..], {..}) and rejects some characters outright:
-        Spark reads a plain-named copy of the version the execution was started for. Hadoop picks
-        a codec by the name's extension, so a gzip input is staged as ``input.csv.gz``. With
-        ``skipRows``, the copy is written without the lines above the header (streamed through the
-        driver, decompressed: see ``SkippedLines`` for why), and so is a windows-1252 file
-        starting with a UTF-8 byte-order mark (Spark's reader drops it only for UTF-8);
-        otherwise the copy is S3's own, the bytes never pass through the driver.
-        """
-        folder = f"{self.staging}input/"
-        skip = read["skipRows"]
-        if skip == 0 and not (codec == "cp1252" and bom):
-            key = f"{folder}input.csv.gz" if compressed else f"{folder}input.csv"
-            self.bucket.copy(input_key, key, version_id)
-            return {"key": key, "first_line": 1}
-        key = f"{folder}input.csv"
-        with self.bucket.open_stream(input_key, version_id) as body:
-            source = gzip.GzipFile(fileobj=body, mode="rb") if compressed else body
-            self.bucket.upload_stream(key, SkippedLines(source, skip, codec, drop=bom))
-        return {"key": key, "first_line": skip + 1}
+    def input_source(self, input_key, version_id):
+        """The input as Spark's tasks read it: byte ranges of the version the execution was
+        started for, straight from the bucket (ranged GETs on S3). Nothing is staged: no copy
+        for Hadoop's glob-reading of names, none kept as a noncurrent version."""
+        return self.bucket.range_reader(input_key, version_id)
 
     def write_rejects(self, plan, key):
-        """The rejects file, each row with its line; returns the rows (dicts), in line order."""
-        read, positions, copy = self.input["read"], self.input["positions"], self.input["copy"]
-        declared = [name for name in self.input["names"] if name is not None]
-        corrupt = quote_identifier(CORRUPT_RECORD_COLUMN)
-        structural = self.spark.sql(f"SELECT {corrupt} AS record FROM etl_raw_file WHERE {corrupt} IS NOT NULL").collect()
-        by_value = self.spark.sql(f"SELECT reject_reason, record FROM ({plan['rejectsSql']}) r").collect()
-        rejects = [reject_row(STRUCTURAL_REJECT_REASON, r["record"], *raw_record_fields(r["record"], read, positions)) for r in structural]
-        rejects += [reject_row(r["reject_reason"], r["record"], value_reject_fields(r["record"], declared)) for r in by_value]
-        # Neither reader tells a record's line: read the staged copy once more, on the driver, as
-        # Spark read it (decompressed, decoded), its lines numbered as the original file's.
-        with tempfile.TemporaryDirectory() as directory:
-            local = Path(directory, copy["key"].rsplit("/", 1)[-1])
-            self.bucket.download(copy["key"], local)
-            opener = gzip.open if local.suffix == ".gz" else open
-            with opener(local, "rt", encoding=self.input["codec"], errors="replace", newline="") as lines:
-                numbered = number_rejects(lines, rejects, read, positions, copy["first_line"])
-        self.bucket.write_text(key, rejects_csv(numbered), "text/csv")
-        return numbered
+        """Writes the rejects file with Spark, in line order, as one file copied to ``key`` (no
+        reject reaches the driver; the input is not read again), and returns the first reject
+        past which the file cannot be split reliably (``record_split_failure``), if any."""
+        read, width = self.input["read"], len(self.input["names"])
+        found = F.col(FIELDS_COLUMN)
+        mark = 777_777_777  # the wording around the count, spelt once (field_count_reason)
+        before, after = field_count_reason(mark, width).split(str(mark))
+        reason = (
+            F.when(F.col(OPEN_COLUMN) == 1, F.lit(UNCLOSED_QUOTE_REASON))
+            .when(found == 1, F.lit(field_count_reason(1, width)))
+            .otherwise(F.concat(F.lit(before), found.cast("string"), F.lit(after)))
+        )
+        corrupt = F.col(CORRUPT_RECORD_COLUMN)
+        structural = (
+            self.spark.table("etl_raw_file")
+            .filter(corrupt.isNotNull())
+            .select(
+                F.col(LINE_COLUMN).alias("line"),
+                reason.alias("reject_reason"),
+                corrupt_text(corrupt, read["delimiter"]).alias("record"),
+                F.coalesce(F.col(OPEN_COLUMN) == 1, F.lit(False)).alias("unclosed"),
+            )
+        )
+        by_value = self.spark.sql(plan["rejectsWithLinesSql"]).select("line", "reject_reason", "record", F.lit(False).alias("unclosed"))
+        # Read twice (the file, then the one reject the split check needs): kept once computed.
+        found_rejects = structural.unionByName(by_value).persist(StorageLevel.MEMORY_AND_DISK)
+        self.cached.append(found_rejects)
+
+        staging = f"{self.staging}rejects/"
+        header = self.spark.range(1).select(F.lit(0).cast("long").alias("line"), F.lit(",".join(REJECTS_COLUMNS)).alias("text"))
+        fields = [F.col("line").cast("string"), self.csv_field(F.col("reject_reason")), self.csv_field(F.col("record"))]
+        rows = found_rejects.select("line", F.concat_ws(",", *fields).alias("text"))
+        # Sorted, then one task writes the ranges in order (coalesce keeps the sort): one file.
+        header.unionByName(rows).orderBy("line").coalesce(1).select("text").write.mode("overwrite").option("lineSep", "\n").text(self.bucket.url(staging))
+        parts = [k for k in self.bucket.keys(staging) if k.rsplit("/", 1)[-1].startswith("part-")]
+        if len(parts) != 1:
+            raise TransformError(f"Spark wrote {len(parts)} rejects files under {self.bucket.url(staging)} (expected one)")
+        self.bucket.copy(parts[0], key)
+
+        pattern = plan["swallowedRecordPattern"]
+        candidates = found_rejects.filter(F.col("unclosed") | F.col("reject_reason").endswith(SWALLOWED_RECORD_REASON) | F.col("record").rlike(pattern))
+        first = candidates.orderBy("line").limit(1).collect()
+        return record_split_failure([row.asDict() for row in first], pattern)
+
+    @staticmethod
+    def csv_field(column):
+        """A value of the rejects file as written (rejects.csv_field, in Spark: quoted when it
+        holds one of ``QUOTED_WHEN`` or is empty, its quotes doubled)."""
+        needs_quotes = column.rlike("[" + "".join("\\" + c if c in '"\\' else c for c in QUOTED_WHEN) + "]") | (column == "")
+        return F.when(column.isNull(), F.lit("")).when(needs_quotes, F.concat(F.lit('"'), F.regexp_replace(column, '"', '""'), F.lit('"'))).otherwise(column)
 
     def write_output(self, plan):
         """Partitioned files, about one per partition per ``TARGET_FILE_BYTES``, replacing this
@@ -432,9 +455,24 @@ class TransformRun:
         return latest_version_published(current, version, self.replaces_of)
 
 
+def optional_arguments(argv):
+    """The job's optional arguments (getResolvedOptions takes required ones only):
+    ``--csv_split_bytes``, the size of the byte ranges the input is read in (split_read; tests
+    give a small one). Glue's own options and the required ones are left to getResolvedOptions."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--csv_split_bytes")
+    known, _ = parser.parse_known_args(argv[1:])
+    if known.csv_split_bytes is None:
+        return {}
+    if not known.csv_split_bytes.isdigit() or int(known.csv_split_bytes) < 1:
+        raise ConfigError(f"--csv_split_bytes {known.csv_split_bytes!r}: expected a whole number of bytes, at least 1")
+    return {"csv_split_bytes": int(known.csv_split_bytes)}
+
+
 def main(argv=None, context=None):
     """The job: Glue calls it with its argv; the local Spark engine passes a ``LocalJobContext``."""
-    args = getResolvedOptions(sys.argv if argv is None else argv, ARGUMENTS)
+    argv = sys.argv if argv is None else argv
+    args = {**getResolvedOptions(argv, ARGUMENTS), **optional_arguments(argv)}
     if context is None:
         from job_context import GlueJobContext
 

@@ -1,9 +1,8 @@
 """How an input's bytes become what Spark reads (core/input-decoding.ts): gzip told by its
 bytes, the declared encoding and its byte-order mark, the ``skipRows`` lines above the header, and
-the options of Spark's CSV reader for the plan's dialect."""
+the options of Spark's CSV parser for the plan's dialect."""
 
 import codecs
-import io
 import zlib
 
 from errors import TransformError
@@ -31,40 +30,36 @@ def inflate_head(head):
 
 def text_encoding(encoding, head):
     """How the declared ``encoding`` reads a file whose (decompressed) text starts with ``head``:
-    ``(Python codec, Spark charset, byte-order mark length)``.
+    ``(Python codec, byte-order mark length)``.
 
     ``iso-8859-1`` is read as windows-1252 (WHATWG's rule, as Node's TextDecoder reads it);
-    both Java and Python decode the 5 bytes windows-1252 leaves undefined to U+FFFD. ``utf-16``:
-    the byte-order mark decides, none means little-endian — Java's ``UTF-16`` reads a file with
-    no mark as big-endian, so Spark is given the byte order itself (``UTF-16LE``/``UTF-16BE``,
-    whose readers drop a leading mark as univocity's BOM detection does). A UTF-8 byte-order
-    mark is always dropped: Spark's reader does for UTF-8, not for windows-1252 (the runner
-    then stages the file without it).
+    Python decodes the 5 bytes windows-1252 leaves undefined to U+FFFD, as Java does. ``utf-16``:
+    the byte-order mark decides, none means little-endian (as core reads it; Java's ``UTF-16``
+    would read big-endian). A byte-order mark is never part of the text (every reader drops it).
     """
     if encoding == "utf-16":
         if head[:2] == b"\xfe\xff":
-            return "utf-16-be", "UTF-16BE", 2
-        return "utf-16-le", "UTF-16LE", 2 if head[:2] == b"\xff\xfe" else 0
+            return "utf-16-be", 2
+        return "utf-16-le", 2 if head[:2] == b"\xff\xfe" else 0
     bom = len(UTF8_BOM) if head[:3] == UTF8_BOM else 0
     if encoding in ("windows-1252", "iso-8859-1"):
-        return "cp1252", "windows-1252", bom
-    return "utf-8", "UTF-8", bom
+        return "cp1252", bom
+    return "utf-8", bom
 
 
-def spark_csv_options(read, charset):
-    """The options of Spark's CSV reader for the plan's dialect ``read`` and the file's charset.
+def spark_csv_options(read):
+    """The options of Spark's CSV parser for the records of the plan's dialect ``read``, each
+    record one string (glue/split_read.py: its quoted line breaks written LF, the header left out).
 
     Spark has one escape character: a doubled quote (``doubleQuote``) is the quote escaping
-    itself; ``escapeChar`` (a backslash) takes its place; neither: no escaping (NUL). Records may
-    span lines (quoted line breaks), which also reads UTF-16 right (line-based reading does not)."""
+    itself; ``escapeChar`` (a backslash) takes its place; neither: no escaping (NUL)."""
     escape = read["escapeChar"] if read["escapeChar"] is not None else read["quoteChar"] if read["doubleQuote"] else "\u0000"
     return {
         "sep": read["delimiter"],
         "quote": read["quoteChar"],
         "escape": escape,
-        "header": read["header"],
-        "encoding": charset,
-        "multiLine": True,
+        "header": False,
+        "lineSep": "\n",
         "enforceSchema": True,
         "mode": "PERMISSIVE",
         "columnNameOfCorruptRecord": CORRUPT_RECORD_COLUMN,
@@ -87,80 +82,3 @@ def skip_text_lines(text, count):
             return ""
         position = found + 1
     return text[position:]
-
-
-_SKIP_CHUNK = 1024 * 1024
-
-
-def _line_feed(codec):
-    """The bytes of LF in ``codec`` (its code unit's width)."""
-    return {"utf-16-le": b"\n\x00", "utf-16-be": b"\x00\n"}.get(codec, b"\n")
-
-
-def _next_line_feed(data, position, lf):
-    """Where the first LF code unit at or after ``position`` (aligned) is in ``data``, else -1."""
-    found = data.find(lf, position)
-    while found != -1 and (found - position) % len(lf):
-        found = data.find(lf, found + 1)
-    return found
-
-
-class SkippedLines(io.RawIOBase):
-    """The bytes of ``source`` (a binary stream of text in ``codec``) without its first ``drop``
-    bytes (a byte-order mark) and then its first ``lines`` lines, streamed (a line ends at LF, so
-    CR LF counts once: core's skipRows rule; a code unit of UTF-16 is two bytes).
-
-    Why the runner stages such a copy for ``skipRows``: Spark 3.5's CSV reader has no option to
-    skip lines, and dropping its first records instead would be wrong wherever a line above the
-    header is blank (Spark skips blank lines) or holds a quote (it would swallow the lines after
-    it): only physical lines are what every engine skips alike.
-    """
-
-    def __init__(self, source, lines, codec, drop=0):
-        super().__init__()
-        self.source = source
-        self.lines = lines
-        self.codec = codec
-        self.drop = drop
-        self.left = None
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self.left is None:
-            self.left = self._skip()
-        if self.left:
-            size = min(len(buffer), len(self.left))
-            buffer[:size] = self.left[:size]
-            self.left = self.left[size:]
-            return size
-        data = self.source.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def _skip(self):
-        """Reads past what is skipped; returns the bytes read beyond it."""
-        lf = _line_feed(self.codec)
-        data = b""
-        while len(data) < self.drop:
-            chunk = self.source.read(_SKIP_CHUNK)
-            if not chunk:
-                return b""
-            data += chunk
-        position = self.drop
-        remaining = self.lines
-        while remaining > 0:
-            found = _next_line_feed(data, position, lf)
-            if found < 0:
-                # No line feed in what was read: keep a code unit cut in two, read on.
-                position += (len(data) - position) // len(lf) * len(lf)
-                data, position = data[position:], 0
-                chunk = self.source.read(_SKIP_CHUNK)
-                if not chunk:
-                    return b""
-                data += chunk
-                continue
-            position = found + len(lf)
-            remaining -= 1
-        return data[position:]

@@ -135,6 +135,17 @@ class FolderBucket:
     def open_stream(self, key, version_id=None):
         return open(self._version(key, version_id), "rb")
 
+    def size(self, key, version_id=None):
+        return self._version(key, version_id).stat().st_size
+
+    def read_range(self, key, start, end, version_id=None):
+        """Bytes ``[start, end)`` of the file (fewer past its end)."""
+        return FileRangeReader(self._version(key, version_id)).read(start, end)
+
+    def range_reader(self, key, version_id=None):
+        """A reader of the file's byte ranges for Spark's tasks (``S3Bucket.range_reader``'s twin)."""
+        return FileRangeReader(self._version(key, version_id))
+
     def upload_stream(self, key, stream):
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -249,3 +260,21 @@ class FolderBucket:
     def url(self, key):
         # Not Path.as_uri(): Hadoop does not decode its escapes (dt%3D… is not the dt= folder).
         return f"file://{self._path(key).as_posix()}"
+
+
+class FileRangeReader:
+    """Byte ranges of one local file: ``size``, ``read(start, end)`` and ``stream()``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.size = os.path.getsize(self.path)
+
+    def read(self, start, end):
+        if end <= start:
+            return b""
+        with open(self.path, "rb") as source:
+            source.seek(start)
+            return source.read(end - start)
+
+    def stream(self):
+        return open(self.path, "rb")

@@ -8,7 +8,7 @@ from naming import PARTITION_COLUMN, check_ingestion_date
 
 PLAN_FORMAT_VERSION = 1
 
-_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "outputSql", "latestSql", "partitionColumn", "quality", "swallowedRecordPattern")
+_PLAN_KEYS = ("columns", "steps", "metricsSql", "rejectsSql", "rejectsWithLinesSql", "outputSql", "latestSql", "partitionColumn", "quality", "swallowedRecordPattern")
 
 
 def parse_plan(text, dataset):

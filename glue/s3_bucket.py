@@ -67,6 +67,23 @@ class S3Bucket:
                 return b""
             raise
 
+    def size(self, key, version_id=None):
+        """The object's size in bytes."""
+        extra = {"VersionId": version_id} if version_id else {}
+        return self.s3.head_object(Bucket=self.name, Key=key, **extra)["ContentLength"]
+
+    def read_range(self, key, start, end, version_id=None):
+        """Bytes ``[start, end)`` of the object (fewer past its end); one ranged GET."""
+        return _ranged_get(self.s3, self.name, key, start, end, version_id)
+
+    def range_reader(self, key, version_id=None):
+        """A reader of the object's byte ranges for Spark's tasks (picklable; each task process
+        makes its own S3 client, at this client's endpoint and region)."""
+        endpoint = self.s3.meta.endpoint_url
+        # The regional AWS endpoint is what a client finds by itself; another one (a local S3) is named.
+        endpoint = None if endpoint and endpoint.rstrip("/").endswith(".amazonaws.com") else endpoint
+        return S3RangeReader(self.name, key, version_id, self.size(key, version_id), endpoint, self.s3.meta.region_name)
+
     def open_stream(self, key, version_id=None):
         """The object's bytes as a stream (a context manager), read as it is consumed."""
         extra = {"VersionId": version_id} if version_id else {}
@@ -155,14 +172,20 @@ class S3Bucket:
     def purge(self, prefix):
         """Deletes every version of every key under ``prefix``, and their delete markers: what a
         run staged is worth nothing after it, and a plain delete would keep its bytes (a staged
-        copy of a 20 GB input, 20 GB) as a noncurrent version for the bucket's lifecycle rule."""
-        paginator = self.s3.get_paginator("list_object_versions")
-        versions = [
-            {"Key": entry["Key"], "VersionId": entry["VersionId"]}
-            for page in paginator.paginate(Bucket=self.name, Prefix=prefix)
-            for entry in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        self._delete_objects(versions)
+        copy of a 20 GB input, 20 GB) as a noncurrent version for the bucket's lifecycle rule.
+        Needs s3:ListBucketVersions and s3:DeleteObjectVersion; refused either, it still deletes
+        the keys (as :meth:`delete`), then raises."""
+        try:
+            paginator = self.s3.get_paginator("list_object_versions")
+            versions = [
+                {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+                for page in paginator.paginate(Bucket=self.name, Prefix=prefix)
+                for entry in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            self._delete_objects(versions)
+        except (ClientError, TransformError):
+            self.delete(self.keys(prefix))
+            raise
 
     def _delete_objects(self, objects):
         for start in range(0, len(objects), _DELETE_BATCH):
@@ -177,3 +200,42 @@ class S3Bucket:
 
     def url(self, key):
         return f"{self.scheme}://{self.name}/{key}"
+
+
+def _ranged_get(client, bucket, key, start, end, version_id):
+    if end <= start:
+        return b""
+    extra = {"VersionId": version_id} if version_id else {}
+    try:
+        return client.get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **extra)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # at or past the object's end
+            return b""
+        raise
+
+
+class S3RangeReader:
+    """Byte ranges of one object version (``S3Bucket.range_reader``), read where it is unpickled:
+    ``size``, ``read(start, end)`` and ``stream()`` (the whole object, as it is consumed)."""
+
+    def __init__(self, bucket, key, version_id, size, endpoint_url=None, region_name=None):
+        self.bucket, self.key, self.version_id, self.size = bucket, key, version_id, size
+        self.endpoint_url, self.region_name = endpoint_url, region_name
+        self._client = None
+
+    def __getstate__(self):
+        return {**self.__dict__, "_client": None}
+
+    def _s3(self):
+        if self._client is None:
+            import boto3  # in the task's process: clients are not shared across processes
+
+            self._client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region_name)
+        return self._client
+
+    def read(self, start, end):
+        return _ranged_get(self._s3(), self.bucket, self.key, start, end, self.version_id)
+
+    def stream(self):
+        extra = {"VersionId": self.version_id} if self.version_id else {}
+        return self._s3().get_object(Bucket=self.bucket, Key=self.key, **extra)["Body"]

@@ -21,9 +21,13 @@ import { type ColumnValueSql, columnValueSql } from './value-sql';
  * A runner of {@link TransformPlan.singlePass} also provides, in `etl_raw`, the column
  * `_etl_line_breaks`: the line breaks inside the record's quoted values (over every field of the
  * file, the columns not read included; NULL or 0 for none); and creates `etl_rows` from
- * {@link SinglePass.rowsSql} in the order of the file.
+ * {@link SinglePass.rowsSql} in the order of the file. A runner of {@link TransformPlan.rejectsWithLinesSql}
+ * (the Glue runner) provides, in `etl_raw`, {@link RECORD_LINE_COLUMN}: the line the record starts on.
  */
 export const RUNNER_INPUTS = { raw: 'etl_raw', params: 'etl_params', previousLatest: 'etl_previous_latest' } as const;
+
+/** The column of `etl_raw` holding the line its record starts on, for {@link TransformPlan.rejectsWithLinesSql}. */
+export const RECORD_LINE_COLUMN = '_etl_line';
 
 /** The relation a runner of {@link TransformPlan.singlePass} creates from {@link SinglePass.rowsSql}, in the file's order. */
 export const SINGLE_PASS_ROWS = 'etl_rows';
@@ -62,6 +66,8 @@ export interface TransformPlan {
   readonly metricsSql: string;
   /** Malformed rows: `reject_reason` and `record` (the raw values as a JSON object). */
   readonly rejectsSql: string;
+  /** {@link rejectsSql} with each reject's `line` (BIGINT, {@link RECORD_LINE_COLUMN} of `etl_raw`), for a runner that reads it. */
+  readonly rejectsWithLinesSql: string;
   /** The rows to write, with the partition column last. */
   readonly outputSql: string;
   /**
@@ -194,6 +200,7 @@ export function compileTransformPlan(dataset: DatasetConfig, dialectName: Dialec
         ].join('\n'),
     // Recomputed from the raw text so that the rejects file shows the values as they arrived.
     rejectsSql: `SELECT * FROM (SELECT ${reasonExpr} AS reject_reason, ${d.jsonObject(columns.map((c) => c.name))} AS record FROM ${RUNNER_INPUTS.raw}) r WHERE reject_reason IS NOT NULL`,
+    rejectsWithLinesSql: `SELECT * FROM (SELECT ${RECORD_LINE_COLUMN} AS line, ${reasonExpr} AS reject_reason, ${d.jsonObject(columns.map((c) => c.name))} AS record FROM ${RUNNER_INPUTS.raw}) r WHERE reject_reason IS NOT NULL`,
     outputSql: `SELECT ${columns.map((c) => `r.${q(c.name)}`).join(', ')}, ${partitionExpr('r')} AS ${PARTITION_COLUMN} FROM ${last} r CROSS JOIN ${RUNNER_INPUTS.params} p`,
     latestSql: latestStateSql(d, dataset, last),
     partitionColumn: PARTITION_COLUMN,

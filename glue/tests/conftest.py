@@ -19,6 +19,9 @@ sys.path.insert(0, str(GLUE))
 def spark():
     from pyspark.sql import SparkSession
 
+    # The tasks' Python is this one (the read's scans need its numpy), as the local engine sets it.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
     session = (
         SparkSession.builder.master("local[2]")
         .appName("glue-runner-tests")

@@ -26,6 +26,7 @@ def plan_text(**overrides):
         "steps": [{"name": "etl_typed", "sql": "SELECT 1", "materialize": True}],
         "metricsSql": "SELECT 1",
         "rejectsSql": "SELECT 1",
+        "rejectsWithLinesSql": "SELECT 1",
         "outputSql": "SELECT 1",
         "latestSql": None,
         "partitionColumn": "dt",

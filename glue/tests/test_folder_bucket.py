@@ -70,3 +70,25 @@ def test_a_write_sent_again_after_it_went_through_is_a_win_and_another_text_is_n
     # Assess
     assert (first, again, other) == (True, True, False)
     assert bucket.read_text(KEY) == "s3://b/mine\n"
+
+
+def test_byte_ranges_of_a_key_or_of_a_kept_version_are_read_by_a_pickled_reader(tmp_path):
+    # Prepare: the key, overwritten since the version the local runtime kept (folder-bucket.ts)
+    import pickle
+
+    from naming import input_id
+
+    bucket = FolderBucket(tmp_path / "bucket", "data-bucket")
+    bucket.write_text("extract/orders.csv", "now\n", "text/csv")
+    kept = tmp_path / "versions" / input_id("extract/orders.csv") / "v1" / "bytes"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"0123456789")
+
+    # Act
+    reader = pickle.loads(pickle.dumps(bucket.range_reader("extract/orders.csv", "v1")))
+
+    # Assess
+    assert (reader.size, reader.read(2, 5), reader.read(8, 20), reader.read(10, 12)) == (10, b"234", b"89", b"")
+    assert bucket.read_range("extract/orders.csv", 1, 3) == b"ow" and bucket.size("extract/orders.csv", "v1") == 10
+    with reader.stream() as stream:
+        assert stream.read() == b"0123456789"

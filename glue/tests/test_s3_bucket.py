@@ -4,6 +4,8 @@ HTTP API — and, where S3 must answer an error moto cannot produce, botocore's 
 import gzip
 import io
 import json
+import pickle
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,13 +14,13 @@ import boto3
 import botocore
 import botocore.session
 import pytest
-from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from errors import LatestStateConflictError, TransformError
-from input_decoding import SkippedLines, is_gzip
+from input_decoding import is_gzip
 from naming import latest_manifest_key, latest_replaces_key, latest_version_id, latest_versions_prefix, parse_latest_manifest
 from s3_bucket import S3Bucket
 
@@ -351,17 +353,84 @@ def test_conditional_writes_work_with_a_botocore_that_predates_if_match(endpoint
     assert bucket.read_text("m") == "rival\n"
 
 
-def test_bytes_are_read_raw_and_a_version_streams_through_a_line_skipping_upload(bucket):
-    # Prepare: a gzip input with two title lines, overwritten since the event named its version
+def test_a_version_is_read_raw_in_byte_ranges_by_a_pickled_reader_and_as_a_stream(bucket):
+    # Prepare: a gzip input, overwritten since the event named its version
     body = b"Title\r\n\r\norder_id;qty\r\n" + b"ORD-1;2\r\n" * 200_000
-    first = bucket.s3.put_object(Bucket=bucket.name, Key="extract/orders.csv", Body=gzip.compress(body))["VersionId"]
+    packed = gzip.compress(body)
+    first = bucket.s3.put_object(Bucket=bucket.name, Key="extract/orders.csv", Body=packed)["VersionId"]
     bucket.s3.put_object(Bucket=bucket.name, Key="extract/orders.csv", Body=b"another\n")
 
-    # Act: as the runner stages a copy for skipRows (decompressed, streamed, multipart)
+    # Act: as the split read's tasks read it (a reader pickled to them, its own client there)
     head = bucket.read_bytes("extract/orders.csv", 2, first)
-    with bucket.open_stream("extract/orders.csv", first) as stream:
-        bucket.upload_stream("load/_staging/input.csv", SkippedLines(gzip.GzipFile(fileobj=stream, mode="rb"), 2, "utf-8"))
+    reader = pickle.loads(pickle.dumps(bucket.range_reader("extract/orders.csv", first)))
+    ranges = [reader.read(start, start + 100_000) for start in range(0, reader.size, 100_000)]
+    with reader.stream() as stream:
+        inflated = gzip.GzipFile(fileobj=stream, mode="rb").read()
+    bucket.upload_stream("load/_staging/input.csv", io.BytesIO(inflated))
 
     # Assess
     assert is_gzip(head) and bucket.read_bytes("absent.csv") is None
-    assert bucket.read_bytes("load/_staging/input.csv") == body.split(b"\r\n", 2)[2]
+    assert reader.size == len(packed) and b"".join(ranges) == packed
+    assert (reader.read(reader.size, reader.size + 10), bucket.read_range("extract/orders.csv", 3, 9, first)) == (b"", packed[3:9])
+    assert bucket.read_range("extract/orders.csv", 0, 100) == b"another\n"
+    assert bucket.read_bytes("load/_staging/input.csv") == body
+
+
+def test_copies_run_several_at_once_and_a_failed_one_fails_the_call_after_the_others(bucket):
+    # Prepare: ten files to copy, one of them missing; each copy waits until four are in flight
+    pairs = [(f"load/_staging/orders/jr_1/output/dt=2026-11-24/part-{n}.parquet", f"load/orders/dt=2026-11-24/part-x-{n}.parquet") for n in range(10)]
+    for source, _ in pairs[1:]:
+        bucket.s3.put_object(Bucket=bucket.name, Key=source, Body=source.encode())
+    real_copy = bucket.copy
+    four_in_flight = threading.Barrier(4, timeout=30)
+
+    def copy_once_four_run(source, destination, version_id=None):
+        if source in (pairs[1][0], pairs[2][0], pairs[3][0], pairs[4][0]):
+            four_in_flight.wait()  # breaks (and the call fails) unless four copies run at once
+        return real_copy(source, destination, version_id)
+
+    bucket.copy = copy_once_four_run
+
+    # Act
+    with pytest.raises(ClientError) as raised:
+        bucket.copy_many(pairs)
+
+    # Assess: the missing one failed the call; every other copy was made
+    assert raised.value.response["Error"]["Code"] in ("404", "NoSuchKey")
+    assert all(bucket.read_text(destination) == source for source, destination in pairs[1:])
+    assert bucket.read_text(pairs[0][1]) is None
+
+
+def test_a_purge_removes_every_version_and_delete_marker_under_the_prefix_and_nothing_else(bucket):
+    # Prepare: in the versioned bucket, a run's staged input (written twice), a staged file
+    # already deleted (its delete marker), and a table file beside them
+    staging = "load/_staging/orders/jr_1/"
+    for body in (b"one", b"two"):
+        bucket.s3.put_object(Bucket=bucket.name, Key=f"{staging}input/input.csv", Body=body)
+    bucket.s3.put_object(Bucket=bucket.name, Key=f"{staging}output/part-0.parquet", Body=b"x")
+    bucket.delete([f"{staging}output/part-0.parquet"])
+    bucket.s3.put_object(Bucket=bucket.name, Key="load/orders/dt=2026-11-24/part-x-0.parquet", Body=b"kept")
+    bucket.s3.put_object(Bucket=bucket.name, Key="load/_staging/orders/jr_10/input/input.csv", Body=b"another run's")
+
+    # Act
+    bucket.purge(staging)
+
+    # Assess: no version and no delete marker left under the prefix (a plain delete keeps the
+    # bytes as a noncurrent version); the rest untouched
+    left = bucket.s3.list_object_versions(Bucket=bucket.name, Prefix="load/")
+    keys = sorted(v["Key"] for v in left.get("Versions", []) + left.get("DeleteMarkers", []))
+    assert keys == ["load/_staging/orders/jr_10/input/input.csv", "load/orders/dt=2026-11-24/part-x-0.parquet"]
+
+
+def test_a_purge_refused_the_versions_still_deletes_the_keys_and_says_so(s3):
+    # Prepare: a role without s3:ListBucketVersions (moto grants everything: injected)
+    bucket = S3Bucket(s3, "data")
+    stub = Stubber(s3)
+    stub.add_client_error("list_object_versions", service_error_code="AccessDenied", http_status_code=403)
+    stub.add_response("list_objects_v2", {"Contents": [{"Key": "load/_staging/orders/jr_1/input/input.csv"}], "IsTruncated": False})
+    stub.add_response("delete_objects", {}, {"Bucket": "data", "Delete": {"Objects": [{"Key": "load/_staging/orders/jr_1/input/input.csv"}], "Quiet": True}})
+
+    # Act + Assess: the keys deleted as a plain delete would, and the refusal raised
+    with stub, pytest.raises(ClientError, match="AccessDenied"):
+        bucket.purge("load/_staging/orders/jr_1/")
+    stub.assert_no_pending_responses()

@@ -16,6 +16,8 @@ export interface DifferentialCase {
   readonly content: string | Buffer;
   /** The lines the rejects file must name (counted by hand), where the case is about them. */
   readonly rejectLines?: readonly number[];
+  /** The byte ranges the Spark runner reads the file in. @default 200 (engines.test.ts) */
+  readonly sparkSplitBytes?: number;
 }
 
 const header = ORDERS_HEADER.join(',');
@@ -403,6 +405,86 @@ const READER_CASES: readonly DifferentialCase[] = [
   },
 ];
 
+/**
+ * Files the Spark runner reads in ranges of a few bytes (glue/split_read.py): every quoted line
+ * break, doubled quote, CR LF and multi-byte character falls across a cut somewhere, and the
+ * rows, rejects and lines must be those of one read (DuckDB's).
+ */
+const SPLIT_CASES: readonly DifferentialCase[] = [
+  {
+    name: 'split ranges: quoted line breaks and doubled quotes across 7-byte cuts, rejects after them',
+    sparkSplitBytes: 7,
+    content: csv([
+      withField(1, 'notes', '"two\nlines ""q"""'),
+      withField(2, 'quantity', 'x'),
+      withField(3, 'notes', '"a, ""b""\n\nc"'),
+      withField(4, 'quantity', ''),
+      ...good(5, 3),
+      withField(8, 'notes', '"x\ny"'),
+      'too,few',
+      withField(9, 'quantity', 'y'),
+    ]),
+    // 1 header; 2–3 row 1; 4 row 2; 5–7 row 3; 8 row 4; 9–11; 12–13 row 8; 14 too few; 15 row 9.
+    rejectLines: [4, 8, 14, 15],
+  },
+  {
+    name: 'split ranges: CRLF with a quoted CRLF across 11-byte cuts',
+    sparkSplitBytes: 11,
+    content: `${[header, withField(1, 'notes', '"one\r\ntwo"'), withField(2, 'quantity', 'x'), 'too,few', withField(3, 'notes', '"a""b"'), ...good(4, 2)].join('\r\n')}\r\n`,
+    rejectLines: [4, 5],
+  },
+  {
+    name: 'split ranges: one value spanning many 16-byte ranges',
+    sparkSplitBytes: 16,
+    content: csv([withField(1, 'notes', `"${'long line\n'.repeat(40)}"`), withField(2, 'quantity', 'x'), ...good(3, 2)]),
+    // 1 header; 2–42 row 1 (40 line breaks in its value); 43 row 2.
+    rejectLines: [43],
+  },
+  {
+    name: 'split ranges: skipRows 2 above a header, quoted line breaks, 5-byte cuts',
+    dataset: 'dialect_skip_rows',
+    sparkSplitBytes: 5,
+    content: `Export "Q1\nby a, b\n${items([
+      ['1', '"a\nb"', '1.50'],
+      ['x', '"c ""d"""', '1.00'],
+      ['2', '"e\r\nf"', '2.00'],
+      ['y', 'g', '1.00'],
+    ])}`,
+    // 1–2 skipped; 3 header; 4–5 row 1; 6 x; 7–8 row 2; 9 y.
+    rejectLines: [6, 9],
+  },
+  {
+    name: 'split ranges: windows-1252 in 3-byte cuts',
+    dataset: 'dialect_cp1252',
+    sparkSplitBytes: 3,
+    content: cp1252(
+      items(
+        [
+          ['1', '"café\n€"', '1.50'],
+          ['x', '"Grüße"', '1.00'],
+          ['2', 'ß', '2.00'],
+        ],
+        ';',
+      ),
+    ),
+    rejectLines: [4],
+  },
+  {
+    name: 'split ranges: utf-16 LE in 6-byte cuts',
+    dataset: 'dialect_utf16',
+    sparkSplitBytes: 6,
+    content: utf16(
+      items([
+        ['1', '"café\n€"', '1.50'],
+        ['x', '"a ""b"""', '1.00'],
+        ['3', 'plum', '3.25'],
+      ]),
+      'le',
+    ),
+    rejectLines: [4],
+  },
+];
+
 export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
   {
     name: 'dates and timestamps before 1582-10-15',
@@ -496,6 +578,7 @@ export const DIFFERENTIAL_CASES: readonly DifferentialCase[] = [
   },
   ...VALUE_CASES,
   ...READER_CASES,
+  ...SPLIT_CASES,
 ];
 
 /** Loads in a row into one dataset: after each, both engines' merged states must hold the same rows. */

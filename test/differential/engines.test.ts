@@ -43,6 +43,8 @@ interface Input {
   readonly key: string;
   readonly write: (file: string) => void;
   readonly rejectLines?: readonly number[];
+  /** The byte ranges the Spark runner reads the file in (its `--csv_split_bytes`); its default otherwise. */
+  readonly sparkSplitBytes?: number;
 }
 
 /** What one engine made of one input. */
@@ -51,7 +53,28 @@ export interface Observation extends EngineObservation {
   readonly rows: readonly string[];
   /** The rejects file's line numbers, in its order (line order). */
   readonly rejectLines: readonly number[];
+  /** The rejects file's reasons, in its order: every engine words them alike (core/rejects.ts). */
+  readonly rejectReasons: readonly string[];
+  /** The rejects file itself (its header, rows in line order, final newline): every engine writes the same bytes. */
+  readonly rejectsText: string | null;
 }
+
+/** The Spark runner's byte ranges for the written cases (a few hundred bytes: several ranges each). */
+const WRITTEN_CASES_SPLIT_BYTES = 200;
+
+/**
+ * Cases whose rejects files still differ in their record (and here their reason), open work: DuckDB sets
+ * aside the raw text of a row that is not UTF-8 where Spark, decoding it to U+FFFD, writes its values
+ * as JSON; and DuckDB names a quote nothing closes where Spark reads one 11-field record whose last
+ * value swallowed the rest (a value reject). Both end alike (lines, counts, error); only the
+ * rejects file's bytes and reasons are left out of the comparison for these.
+ */
+const REJECTS_SPELT_APART = new Set([
+  'corpus: Latin-1 bytes (not UTF-8)',
+  'corpus: unterminated quote mid-file (swallows the rest of the file)',
+  'corpus: invalid UTF-8 beyond the validation sample of a large file',
+  'invalid UTF-8 in one row',
+]);
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'etl-differential-'));
 const generated = mkdtempSync(path.join(os.tmpdir(), 'etl-differential-generated-'));
@@ -79,6 +102,9 @@ function inputs(): Input[] {
   const written = DIFFERENTIAL_CASES.map<Input>((c, n) => ({
     name: c.name,
     rejectLines: c.rejectLines,
+    // Spark reads the written cases in ranges of a few hundred bytes: their quoted line breaks,
+    // doubled quotes and CR LF fall across the cuts (glue/split_read.py).
+    sparkSplitBytes: c.sparkSplitBytes ?? WRITTEN_CASES_SPLIT_BYTES,
     dataset: c.dataset ?? 'orders',
     key: `extract/differential/case-${n}-${c.dataset ?? 'orders'}.csv`,
     write: (file) => writeFileSync(file, c.content),
@@ -130,6 +156,9 @@ class Engines {
     mkdirSync(path.dirname(target), { recursive: true });
     copyFileSync(content, target);
     let errorName: string | null = null;
+    // An argument of the Glue job only (the runner's optional --csv_split_bytes).
+    const split: Record<string, string> =
+      engine === 'spark' && input.sparkSplitBytes !== undefined ? { '--csv_split_bytes': String(input.sparkSplitBytes) } : {};
     try {
       await this.jobs[engine].run({
         '--bucket': bucket.name,
@@ -140,6 +169,7 @@ class Engines {
         '--execution_name': executionName,
         '--ingestion_date': '2026-11-24',
         '--report_key': runReportKey(input.dataset, executionName),
+        ...split,
       });
     } catch (e: unknown) {
       // The fast path throws the run's error itself, a Glue job run fails with it in its message.
@@ -148,7 +178,8 @@ class Engines {
       else errorName = /^(\w+):/.exec((JSON.parse(e.message) as { ErrorMessage: string }).ErrorMessage)?.[1] ?? 'unnamed';
     }
     const report = this.report(engine, input.dataset, executionName);
-    const rejectRows = report.rejectsKey ? (parse(readFileSync(bucket.pathOf(report.rejectsKey)), { columns: true }) as { line: string }[]) : [];
+    const rejectsText = report.rejectsKey ? readFileSync(bucket.pathOf(report.rejectsKey), 'utf8') : null;
+    const rejectRows = rejectsText !== null ? (parse(rejectsText, { columns: true }) as { line: string; reject_reason: string }[]) : [];
     const rejects = rejectRows.length;
     // Every row accounted for, in either engine: read = loaded + duplicates + malformed + not
     // loaded (a refused run loads nothing), and the rejects file has one row per malformed row,
@@ -166,6 +197,8 @@ class Engines {
       counts: [report.rowsIn, report.rowsOut, report.exactDuplicates, report.keyDuplicates, report.malformedRows],
       rejects,
       rejectLines: rejectRows.map((r) => Number(r.line)),
+      rejectReasons: rejectRows.map((r) => r.reject_reason),
+      rejectsText,
       ...(await this.readOutput(files, input.dataset)),
     };
   }
@@ -274,7 +307,10 @@ describe('DuckDB and Spark give the same results for the same files', () => {
         }
         return;
       }
-      expect(spark).toEqual(duckdb);
+      if (REJECTS_SPELT_APART.has(name)) {
+        const lines = ({ rejectsText: _text, rejectReasons: _reasons, ...rest }: Observation): Omit<Observation, 'rejectsText' | 'rejectReasons'> => rest;
+        expect(lines(spark)).toEqual(lines(duckdb));
+      } else expect(spark).toEqual(duckdb);
       if (input.rejectLines) expect(duckdb.rejectLines).toEqual(input.rejectLines);
     },
     180_000,
