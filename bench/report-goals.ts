@@ -8,6 +8,7 @@ import { dur, fileLabel, kb, mb, mib, msText, rowsLabel, s, table, x } from './r
 import { type EndToEndStats, type StateMachineFigures, type TransformResult, findTransform, isTransformState } from './report-tables';
 import type { BenchResults } from './run';
 import { median } from './stats';
+import { contender } from './transform';
 
 interface Goal {
   readonly goal: string;
@@ -122,6 +123,8 @@ interface EndToEndComparison {
   readonly run: EndToEndStats;
   readonly transform: TransformResult;
   readonly best: NonNullable<TransformResult['best']>;
+  /** Whether the baseline's runs were interleaved with the etl runs (else: the transform section's runs). */
+  readonly interleaved: boolean;
   /** `etl run`'s median wall time over the baseline's median. */
   readonly ratio: number;
   /** Whether the files are the goal's size (quick mode has no 1M-row file). */
@@ -138,6 +141,9 @@ function endToEndComparison(r: BenchResults, e2e: readonly EndToEndStats[]): End
   const run = e2e.find((e) => e.file.size === E2E_GOAL_SIZE) ?? [...e2e].reverse().find((e) => findTransform(r.transform, e.file.size));
   const transform = run && findTransform(r.transform, run.file.size);
   if (!run || !transform?.best) return undefined;
+  // The baseline's runs interleaved with the etl runs when the run made them (else the transform section's).
+  const interleaved = run.file.baselineRuns && run.file.baselineRuns.length > 0 ? contender(transform.best.kind, run.file.baselineRuns) : undefined;
+  const best = interleaved?.completed ? interleaved : transform.best;
   const e2eRows = run.file.runs.find((e) => e.rowsIn !== null)?.rowsIn ?? undefined;
   const transformRows = transform.job.runs.find((j) => j.rowsIn !== undefined)?.rowsIn;
   const transformBytes = r.datasets.find((d) => d.size === transform.size)?.bytes;
@@ -146,8 +152,9 @@ function endToEndComparison(r: BenchResults, e2e: readonly EndToEndStats[]): End
   return {
     run,
     transform,
-    best: transform.best,
-    ratio: run.wall / transform.best.medianMs,
+    best,
+    interleaved: best === interleaved,
+    ratio: run.wall / best.medianMs,
     atGoalSize: run.file.size === E2E_GOAL_SIZE,
     files: same
       ? `the same file, ${fileLabel(run.file.size, run.file.bytes)}`
@@ -161,7 +168,7 @@ function endToEndGoals(c: EndToEndComparison | undefined): Goal[] {
     {
       goal: `\`etl run\` end to end, ${rowsLabel(c.run.file.size)} rows${c.atGoalSize ? '' : ` (the goal is at ${rowsLabel(E2E_GOAL_SIZE)})`}`,
       target: `≤ ${E2E_GOAL_RATIO}× the fastest single-statement baseline`,
-      measured: `${x(c.ratio)}: ${s(c.run.wall)} s against ${s(c.best.medianMs)} s for ${c.best.kind} (${c.files})`,
+      measured: `${x(c.ratio)}: ${s(c.run.wall)} s against ${s(c.best.medianMs)} s for ${c.best.kind} (${c.files}${c.interleaved ? ', runs interleaved' : ', the transform section’s runs'})`,
       met: c.atGoalSize ? c.ratio <= E2E_GOAL_RATIO : undefined,
     },
   ];

@@ -3,6 +3,7 @@
  * without `--enable-source-maps` (issue 21: the source maps' share ≤ 50 ms), the trigger by how
  * it is bundled.
  */
+import { FUNCTION_SPECS } from '../infra/constructs/pipeline-functions';
 import type { ReportGoal } from './report-rejects';
 import { kb, msText, table } from './report-format';
 import type { BenchResults } from './run';
@@ -24,12 +25,19 @@ function fastPathPair(variants: readonly StartupVariant[]): { withMaps?: Startup
   };
 }
 
+/** The fast path's NODE_OPTIONS as the stack deploys it (its spec's environment; none by default). */
+export function deployedNodeOptions(): string {
+  const environment: Record<string, string> = { ...FUNCTION_SPECS.transformInLambda.environment };
+  return environment.NODE_OPTIONS ?? '';
+}
+
 /** The goals: the fast path's init, and the source maps' share of it. */
 export function startupGoals(r: BenchResults): ReportGoal[] {
   if (!r.startup) return [];
   const { withMaps, without } = fastPathPair(r.startup);
   if (!withMaps || !without) return [];
   const share = initMs(withMaps) - initMs(without);
+  const deployedWithMaps = deployedNodeOptions().includes('--enable-source-maps');
   return [
     {
       goal: 'fast-path init (its bundle loaded, then a first error’s stack; no source maps at run time, as deployed)',
@@ -38,10 +46,14 @@ export function startupGoals(r: BenchResults): ReportGoal[] {
       met: undefined,
     },
     {
-      goal: 'source maps’ share of the fast-path init (`NODE_OPTIONS=--enable-source-maps`)',
+      // The goal is about the init as deployed: without the flag it holds no source-map parse, and
+      // the cost of turning them on is reported beside it.
+      goal: 'source maps’ share of the deployed fast-path init',
       target: `≤ ${SOURCE_MAP_GOAL_MS} ms`,
-      measured: `${msText(share)} ms (${msText(initMs(withMaps))} ms with, ${msText(initMs(without))} ms without; map ${kb(withMaps.mapBytes)})`,
-      met: share <= SOURCE_MAP_GOAL_MS,
+      measured:
+        `${deployedWithMaps ? `${msText(share)} ms: deployed with` : 'none: deployed without'} \`--enable-source-maps\` ` +
+        `(${msText(initMs(withMaps))} ms with, ${msText(initMs(without))} ms without: ${msText(share)} ms; map ${kb(withMaps.mapBytes)})`,
+      met: !deployedWithMaps || share <= SOURCE_MAP_GOAL_MS,
     },
   ];
 }

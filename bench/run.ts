@@ -34,7 +34,7 @@ import { type SparkFilesResults, measureSparkFiles } from './spark-files';
 import { measureSizing } from './spark-sizing';
 import { type StartupVariant, measureStartup } from './startup';
 import { type StateMachineOverhead, measureStateMachineOverhead } from './state-machine';
-import { type TransformComparison, type TransformRun, compareTransform } from './transform';
+import { type TransformComparison, type TransformRun, compareTransform, runTransform } from './transform';
 import { type ParseRun, bareCsvParse, bareFastCsv, ordersDataset, validateFile } from './validation';
 import type { ValidationReport } from '../core/validation/validate-csv';
 
@@ -83,7 +83,13 @@ export interface BenchResults {
   };
   readonly e2e: {
     readonly cliStartMs: readonly number[];
-    readonly files: readonly { readonly size: SizeName; readonly bytes: number; readonly runs: EndToEndRun[] }[];
+    readonly files: readonly {
+      readonly size: SizeName;
+      readonly bytes: number;
+      readonly runs: EndToEndRun[];
+      /** The transform section's fastest baseline on the same file, a run after each `etl run` (the goal's ratio compares the two). */
+      readonly baselineRuns?: readonly TransformRun[];
+    }[];
   };
   readonly bundles: readonly LambdaBundle[];
   readonly checks: readonly Check[];
@@ -350,9 +356,18 @@ export async function runBench(options: { quick: boolean; sizing?: boolean; log?
   for (const { size, repeats } of plan.e2e) {
     const counts = data(size);
     const runs: EndToEndRun[] = [];
+    // Interleaved with each etl run, so that the ratio does not compare two parts of the run the
+    // machine's load treated differently.
+    const baseline = transform.find((t) => t.size === size);
+    const baselineRuns: TransformRun[] = [];
     for (let i = 0; i < repeats; i += 1) {
       log(`etl run: ${size} (${i + 1}/${repeats})`);
       const run = runEndToEnd(counts.file, path.join(WORK_DIR, `e2e-${size}-${process.pid}`));
+      if (baseline?.best) {
+        const baselineRun = runTransform(`baseline:${baseline.best.kind}`, counts.file, baseline.memoryLimit);
+        logRun(baselineRun);
+        baselineRuns.push(baselineRun);
+      }
       checks.push(
         expectCounts(
           `etl run ${size}: result`,
@@ -367,7 +382,7 @@ export async function runBench(options: { quick: boolean; sizing?: boolean; log?
       );
       runs.push(run);
     }
-    e2eFiles.push({ size, bytes: counts.bytes, runs });
+    e2eFiles.push({ size, bytes: counts.bytes, runs, ...(baselineRuns.length > 0 ? { baselineRuns } : {}) });
   }
 
   // Lambda bundles.

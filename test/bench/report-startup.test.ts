@@ -18,7 +18,7 @@ const variant = (name: string, nodeOptions: string, loads: number[], firstErrors
 });
 
 describe('startupGoals', () => {
-  it('the init without source maps is measured; their share is load + first error with them less without, against 50 ms', () => {
+  it('the init without source maps is measured; their share in the deployed init is none, the cost of turning them on given', () => {
     // Prepare
     const startup = [
       variant('fast path, CommonJS, --enable-source-maps', '--enable-source-maps', [200, 210, 220], [300, 310, 320]),
@@ -32,7 +32,7 @@ describe('startupGoals', () => {
     // Assess
     expect(goals.map((g) => [g.measured, g.met])).toEqual([
       ['211 ms (load 205 ms)', undefined],
-      ['309 ms (520 ms with, 211 ms without; map 2048 KiB)', false],
+      ['none: deployed without `--enable-source-maps` (520 ms with, 211 ms without: 309 ms; map 2048 KiB)', true],
     ]);
     expect(renderStartup({ startup } as unknown as BenchResults)).toContain(
       '| fast path, CommonJS, no source maps at run time | 2048 KiB | 2048 KiB | 205 ms (210) | 6.00 ms (7.00) | 305 ms (310) |',
