@@ -49,19 +49,15 @@ def plans_dir(tmp_path_factory):
 @pytest.fixture()
 def bucket_dir(tmp_path, plans_dir):
     """A local bucket folder with the plans deployed under scripts/plans/."""
-    bucket = tmp_path / "bucket"
-    shutil.copytree(plans_dir, bucket / "scripts" / "plans")
-    return bucket
+    return bucket_with(tmp_path, plans_dir)
 
 
-@pytest.fixture(scope="session")
-def keyless_plans_dir(tmp_path_factory):
-    """The Spark plan of ``orders`` declared without dedupe keys (its state: the last load's rows)."""
-    target = tmp_path_factory.mktemp("keyless-plans")
+def plans_for(target, change):
+    """The Spark plans compiled from the project's etl.config.json after ``change(dataset)`` on each dataset."""
     config = json.loads((ROOT / "etl.config.json").read_text(encoding="utf-8"))
     config.pop("$schema", None)
     for dataset in config["datasets"]:
-        dataset.pop("dedupe", None)
+        change(dataset)
     config_path = target / "etl.config.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
     plans = target / "plans"
@@ -69,8 +65,19 @@ def keyless_plans_dir(tmp_path_factory):
     return plans
 
 
+def bucket_with(tmp_path, plans):
+    """A local bucket folder with ``plans`` deployed under scripts/plans/."""
+    bucket = tmp_path / "bucket"
+    shutil.copytree(plans, bucket / "scripts" / "plans")
+    return bucket
+
+
+@pytest.fixture(scope="session")
+def keyless_plans_dir(tmp_path_factory):
+    """The Spark plan of ``orders`` declared without dedupe keys (its state: the last load's rows)."""
+    return plans_for(tmp_path_factory.mktemp("keyless-plans"), lambda dataset: dataset.pop("dedupe", None))
+
+
 @pytest.fixture()
 def keyless_bucket_dir(tmp_path, keyless_plans_dir):
-    bucket = tmp_path / "bucket"
-    shutil.copytree(keyless_plans_dir, bucket / "scripts" / "plans")
-    return bucket
+    return bucket_with(tmp_path, keyless_plans_dir)

@@ -6,8 +6,6 @@ ran it before it was cached), and the run's Spark jobs few (23 on the sample bef
 
 import json
 import math
-import shutil
-import subprocess
 from collections import Counter
 from datetime import date, timedelta
 
@@ -15,7 +13,7 @@ import pytest
 
 import etl_runner
 import output_files
-from conftest import ROOT
+from conftest import bucket_with, plans_for
 from job_context import LocalJobContext
 from naming import latest_versions_prefix
 from test_latest_state_spark import manifest_keys, sample_rows, write_csv
@@ -28,23 +26,12 @@ ROWS = 4100
 @pytest.fixture(scope="module")
 def by_date_plans_dir(tmp_path_factory):
     """The Spark plan of ``orders`` partitioned by its ``order_date`` column."""
-    target = tmp_path_factory.mktemp("by-date-plans")
-    config = json.loads((ROOT / "etl.config.json").read_text(encoding="utf-8"))
-    config.pop("$schema", None)
-    for dataset in config["datasets"]:
-        dataset["partitioning"] = {"by": "column", "column": "order_date"}
-    config_path = target / "etl.config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    plans = target / "plans"
-    subprocess.run([str(ROOT / "node_modules" / ".bin" / "tsx"), str(ROOT / "test" / "helpers" / "write-spark-plans.ts"), str(plans), str(config_path)], check=True)
-    return plans
+    return plans_for(tmp_path_factory.mktemp("by-date-plans"), lambda dataset: dataset.update(partitioning={"by": "column", "column": "order_date"}))
 
 
 @pytest.fixture()
 def by_date_bucket_dir(tmp_path, by_date_plans_dir):
-    bucket = tmp_path / "bucket"
-    shutil.copytree(by_date_plans_dir, bucket / "scripts" / "plans")
-    return bucket
+    return bucket_with(tmp_path, by_date_plans_dir)
 
 
 def orders_over_days(count, first_id=0):
