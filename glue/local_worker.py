@@ -120,6 +120,17 @@ def stage_progress(spark, group):
     return {**progress, "rowsRead": rows_read} if rows_read else progress
 
 
+def protocol_channel():
+    """The protocol's stream: stdout's pipe on a descriptor of its own. Descriptor 1 then points at
+    stderr, so that what the JVM (which inherits it) prints there itself — its GC warnings, for
+    one — and the runner's print()s are log lines, never a protocol line the engine cannot parse."""
+    sys.stdout.flush()
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return protocol
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bucket-dir")
@@ -128,8 +139,7 @@ def main():
     parser.add_argument("--s3", action="store_true", help="the bucket is an S3 API (AWS_ENDPOINT_URL_S3), read by Spark through s3a://")
     options = parser.parse_args()
 
-    protocol = sys.stdout
-    sys.stdout = sys.stderr  # the runner's print()s are log lines, not protocol
+    protocol = protocol_channel()
     lock = threading.Lock()
 
     def answer(message):

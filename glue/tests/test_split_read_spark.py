@@ -66,7 +66,7 @@ def random_files(seed, count):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_rows_are_spark_multiline_readers_whatever_the_cuts(spark, tmp_path, seed):
     # Prepare: small files of quotes, delimiters, CR, LF, backslashes and spaces, in each escape mode
-    for n, (data, read) in enumerate(random_files(seed, 10)):
+    for n, (data, read) in enumerate(random_files(seed, 7)):
         path = tmp_path / f"f{n}.csv"
         path.write_bytes(data)
 

@@ -45,6 +45,17 @@ interface WorkerAnswer {
   readonly progress?: TransformProgress;
 }
 
+/** A protocol line of the worker, or undefined for any other line (a log line that reached stdout). */
+export function workerAnswer(line: string): WorkerAnswer | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as WorkerAnswer) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Settings of a Spark worker. */
 export interface SparkWorkerOptions {
   /** Where the worker's log (the runner's JSON lines and Spark's) is appended. */
@@ -115,7 +126,9 @@ export class SparkWorker {
       this.exited = new Promise<void>((done) => worker.on('close', () => log.end(done)));
       worker.stderr.pipe(log, { end: false });
       createInterface({ input: worker.stdout }).on('line', (line) => {
-        const answer = JSON.parse(line) as WorkerAnswer;
+        const answer = workerAnswer(line);
+        // The worker keeps stdout for the protocol (glue/local_worker.py); anything else is a log line.
+        if (!answer) return void log.write(`${line}\n`);
         if (answer.ready) return resolve();
         if (answer.progress) {
           if (answer.id !== undefined) this.progressOf.get(answer.id)?.(answer.progress);
