@@ -8,7 +8,8 @@ import type { ReportGoal } from './report-rejects';
 import { fileLabel, mb, mib, rowsLabel, s, table, x } from './report-format';
 import type { BenchResults } from './run';
 import type { SparkFilesResults } from './spark-files';
-import { type SizingMeasurement, projectWorkers } from './spark-sizing';
+import { projectWorkers } from '../infra/glue-sizing';
+import type { SizingMeasurement } from './spark-sizing';
 
 /** Issue 22's goals. */
 export const READ_PARTITIONS_GOAL = 2;

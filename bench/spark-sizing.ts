@@ -14,7 +14,7 @@
  *
  * From them: the throughput of one core (bytes per second of the runner at `local[1]`: with other
  * load, less than a free core gives, so the sizing errs short), the speedup of a second core, the serial fraction that speedup implies (Amdahl: `p = 2 / speedup - 1`), and for
- * N G.1X workers (4 vCPUs each; one is the driver, so `4 × (N − 1)` task slots) the projected
+ * N G.1X workers (4 vCPUs each; one is the driver, so `4 × (N − 1)` task slots: infra/glue-sizing.ts) the projected
  * throughput and the largest input that finishes within a job timeout, after a start-up allowance.
  */
 import { execFileSync } from 'node:child_process';
@@ -22,6 +22,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { projectWorkers } from '../infra/glue-sizing';
 import { SparkGlueJob } from '../local/runtime/engines/spark-job';
 import { type ExpectedCounts, GENERATOR_VERSION, generateOrders } from './generate';
 import { BENCH_JOB_NAME, CHILD_PROCESSES, type TransformRun, benchBucket, runBenchJob, timed, waitForChildProcesses } from './job-run';
@@ -31,15 +32,6 @@ import { ROOT } from './paths';
 export const MIN_BYTES = 2 ** 30;
 /** Rows of the default file: about 1.1 GB with the generator's rows. */
 const DEFAULT_ROWS = 6_000_000;
-/** A G.1X worker's vCPUs; Glue 5.0 runs one executor per worker, the driver on one of them. */
-export const G1X_VCPUS = 4;
-/** What a job run spends before the runner starts (Glue 5.0 starts in seconds; margin for a cold pool). */
-export const STARTUP_ALLOWANCE_SECONDS = 120;
-/**
- * What the measurement does not see, kept free of the timeout: the S3 copies of the input and the
- * output (server-side, parallel; a folder's copies here) and a slower vCPU than this machine's.
- */
-export const SAFETY_FACTOR = 0.7;
 
 /** One pair of runs' figures. */
 export interface SizingMeasurement {
@@ -57,29 +49,6 @@ export interface SizingMeasurement {
   /** How the runner read its input: whether etl_runner.py reads in byte ranges. */
   readonly read: string;
   readonly loadAverage: { readonly before: readonly number[]; readonly after: readonly number[] };
-}
-
-/** What N workers and a timeout give, projected from a measurement. */
-export interface WorkerProjection {
-  readonly workers: number;
-  readonly timeoutMinutes: number;
-  readonly taskSlots: number;
-  readonly bytesPerSecond: number;
-  /** The largest input that finishes within the timeout, with the start-up allowance and the safety factor. */
-  readonly maxInputBytes: number;
-}
-
-/** The projection for `workers` G.1X workers and a job timeout of `timeoutMinutes`. */
-export function projectWorkers(
-  measured: Pick<SizingMeasurement, 'bytesPerCoreSecond' | 'serialFraction'>,
-  workers: number,
-  timeoutMinutes: number,
-): WorkerProjection {
-  const taskSlots = G1X_VCPUS * (workers - 1);
-  const p = measured.serialFraction;
-  const bytesPerSecond = measured.bytesPerCoreSecond / (p + (1 - p) / taskSlots);
-  const usableSeconds = Math.max(0, timeoutMinutes * 60 - STARTUP_ALLOWANCE_SECONDS);
-  return { workers, timeoutMinutes, taskSlots, bytesPerSecond, maxInputBytes: bytesPerSecond * usableSeconds * SAFETY_FACTOR };
 }
 
 /** The file, generated into the temp folder unless a file of that version and size is there. */
