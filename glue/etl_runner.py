@@ -152,11 +152,18 @@ class TransformRun:
                 self.bucket.purge(self.staging)
             except Exception as exc:  # noqa: BLE001
                 log("could not remove the run's staged files (or their versions)", staging=self.staging, error=str(exc))
-            for frame in self.cached:
-                frame.unpersist()
-            spark_context.removeJobTag(self.job_tag)
-            # PySpark's StatusTracker has no getJobIdsForTag (Spark 3.5's JVM tracker has).
-            self.counted["sparkJobs"] = len(spark_context._jsc.sc().statusTracker().getJobIdsForTag(self.job_tag))
+            # Also best effort: a task that ran out of memory stops the SparkContext (local mode),
+            # and the cache and the tracker then refuse every call; that must not turn the
+            # verdict already reached (a refused file's QualityThresholdError) into another error.
+            try:
+                for frame in self.cached:
+                    frame.unpersist()
+                spark_context.removeJobTag(self.job_tag)
+                # PySpark's StatusTracker has no getJobIdsForTag (Spark 3.5's JVM tracker has).
+                self.counted["sparkJobs"] = len(spark_context._jsc.sc().statusTracker().getJobIdsForTag(self.job_tag))
+            except Exception as exc:  # noqa: BLE001
+                self.counted["sparkJobs"] = None
+                log("could not release the run's cached frames or count its Spark jobs", error=str(exc).splitlines()[0])
         return {**outcome, "sparkJobs": self.counted["sparkJobs"]}
 
     def _run(self):

@@ -233,3 +233,27 @@ def test_a_refused_file_of_malformed_rows_fails_its_gate_with_bounded_driver_mem
     assert (report["status"], report["malformedRows"], report["rowsIn"]) == ("FAILED", 60_000, 60_000)
     rejects = (bucket / report["rejectsKey"]).read_text(encoding="utf-8").splitlines()
     assert len(rejects) == 60_001 and rejects[1].startswith("2,customer_email: empty,")
+
+
+def test_a_refused_file_stays_refused_when_the_spark_context_stopped_under_the_run(spark, bucket_dir, monkeypatch):
+    # Prepare: every row without its (required) e-mail, and the cleanup after the verdict meeting a
+    # SparkContext a task's OutOfMemoryError stopped (the 5M-row bench file did: its unpersist
+    # failed, and the run ended in TransformError instead of the gate's verdict)
+    from pyspark.sql import DataFrame
+
+    sample = open(f"{SAMPLES}/orders-clean.csv", encoding="utf-8").read().splitlines()
+    rows = [r.split(",", 3) for r in sample[1:] if r.count('"') == 0]
+    data = "\n".join([sample[0]] + [f"ORD-{n:08d},{rows[n % len(rows)][1]},,{rows[n % len(rows)][3]}" for n in range(40)]) + "\n"
+
+    def stopped(self, *args, **kwargs):
+        raise RuntimeError("An error occurred while calling o125.unpersist: Cannot call methods on a stopped SparkContext.")
+
+    monkeypatch.setattr(DataFrame, "unpersist", stopped)
+
+    # Act
+    report, _, rejects = run_runner(spark, bucket_dir, data.encode(), "orders-stopped")
+
+    # Assess: the gate's verdict, its counts and its rejects file
+    assert report["error"]["name"] == "QualityThresholdError"
+    assert (report["rowsIn"], report["malformedRows"], report["rowsOut"]) == (40, 40, 0)
+    assert rejects is not None and len(rejects.splitlines()) == 41
