@@ -30,9 +30,9 @@ export interface RunnerThroughput {
  * `npm run bench`; docs/performance.md), on the machine and date below.
  */
 export const MEASURED_THROUGHPUT: RunnerThroughput & { readonly measured: string } = {
-  bytesPerCoreSecond: Number.NaN,
-  serialFraction: Number.NaN,
-  measured: '',
+  bytesPerCoreSecond: 3857984,
+  serialFraction: 0.218,
+  measured: 'npm run bench of 2026-12-08: 1.12 GB, 6000000 rows, 299738 quoted newlines; local[1] 290.9 s, local[2] 177.2 s on 2 AMD EPYC cores',
 };
 
 /** What N workers and a timeout give. */
