@@ -27,8 +27,7 @@ function fastPathPair(variants: readonly StartupVariant[]): { withMaps?: Startup
 
 /** The fast path's NODE_OPTIONS as the stack deploys it (its spec's environment; none by default). */
 export function deployedNodeOptions(): string {
-  const environment: Record<string, string> = { ...FUNCTION_SPECS.transformInLambda.environment };
-  return environment.NODE_OPTIONS ?? '';
+  return FUNCTION_SPECS.transformInLambda.environment?.NODE_OPTIONS ?? '';
 }
 
 /** The goals: the fast path's init, and the source maps' share of it. */

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from pyspark.sql.types import StringType, StructField, StructType
 
 import etl_runner
 import split_read
+from conftest import bucket_with
 from errors import QualityThresholdError
 from input_decoding import CORRUPT_RECORD_COLUMN, spark_csv_options
 from job_context import FileRangeReader, LocalJobContext
@@ -132,13 +132,12 @@ CUT_VARIANTS = [
 
 
 @pytest.mark.parametrize("variant", CUT_VARIANTS)
-def test_ranges_of_a_few_bytes_load_what_one_range_loads(spark, bucket_dir, variant):
+def test_ranges_of_a_few_bytes_load_what_one_range_loads(spark, bucket_dir, plans_dir, variant):
     # Prepare: the dialect's file with bad rows and quoted line breaks (the sample's notes hold some)
     data, read, sources = VARIANTS[variant]
 
     # Act: each run in a bucket of its own (the second would otherwise merge into the first's state)
-    cut_bucket = bucket_dir.parent / "bucket-cut"
-    shutil.copytree(bucket_dir / "scripts", cut_bucket / "scripts")
+    cut_bucket = bucket_with(bucket_dir.parent / "cut", plans_dir)
     whole = run_runner(spark, bucket_dir, data, "orders-whole", read=read, sources=sources)
     cut = run_runner(spark, cut_bucket, data, "orders-cut", split=61, read=read, sources=sources)
 
@@ -192,18 +191,19 @@ def test_the_rejects_file_is_spelt_as_the_local_engines_spell_it(spark, bucket_d
     )
 
 
+def rows_without_email(count):
+    """An orders file of ``count`` rows built from the clean sample's, every one without its (required) e-mail."""
+    sample = open(f"{SAMPLES}/orders-clean.csv", encoding="utf-8").read().splitlines()
+    rows = [r.split(",", 3) for r in sample[1:] if r.count('"') == 0]
+    return "\n".join([sample[0]] + [f"ORD-{n:08d},{rows[n % len(rows)][1]},,{rows[n % len(rows)][3]}" for n in range(count)]) + "\n"
+
+
 def test_a_refused_file_of_malformed_rows_fails_its_gate_with_bounded_driver_memory(tmp_path, plans_dir):
     # Prepare: 60,000 rows, every one without its (required) e-mail, and a driver that may receive
     # at most 1 MB of results: before, the rejects were collected to it (collectToPython failed)
-    import shutil
-
-    bucket = tmp_path / "bucket"
-    shutil.copytree(plans_dir, bucket / "scripts" / "plans")
-    sample = open(f"{SAMPLES}/orders-clean.csv", encoding="utf-8").read().splitlines()
-    rows = [r.split(",", 3) for r in sample[1:] if r.count('"') == 0]
-    lines = [sample[0]] + [f"ORD-{n:08d},{rows[n % len(rows)][1]},,{rows[n % len(rows)][3]}" for n in range(60_000)]
+    bucket = bucket_with(tmp_path, plans_dir)
     (bucket / "extract").mkdir(parents=True)
-    (bucket / "extract" / "orders.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (bucket / "extract" / "orders.csv").write_text(rows_without_email(60_000), encoding="utf-8")
     args = args_for("extract/orders.csv", "orders-all-bad", "jr_all_bad")
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[1] + '/tests')\n"
@@ -241,9 +241,7 @@ def test_a_refused_file_stays_refused_when_the_spark_context_stopped_under_the_r
     # failed, and the run ended in TransformError instead of the gate's verdict)
     from pyspark.sql import DataFrame
 
-    sample = open(f"{SAMPLES}/orders-clean.csv", encoding="utf-8").read().splitlines()
-    rows = [r.split(",", 3) for r in sample[1:] if r.count('"') == 0]
-    data = "\n".join([sample[0]] + [f"ORD-{n:08d},{rows[n % len(rows)][1]},,{rows[n % len(rows)][3]}" for n in range(40)]) + "\n"
+    data = rows_without_email(40)
 
     def stopped(self, *args, **kwargs):
         raise RuntimeError("An error occurred while calling o125.unpersist: Cannot call methods on a stopped SparkContext.")
